@@ -1,0 +1,83 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from crm.normalise import email_key
+
+
+class LawfulBasis(models.TextChoices):
+    """UK GDPR Article 6 bases for holding a person's details."""
+
+    CONSENT = "consent", "Consent"
+    CONTRACT = "contract", "Contract"
+    LEGAL_OBLIGATION = "legal_obligation", "Legal obligation"
+    VITAL_INTERESTS = "vital_interests", "Vital interests"
+    PUBLIC_TASK = "public_task", "Public task"
+    LEGITIMATE_INTERESTS = "legitimate_interests", "Legitimate interests"
+
+
+class Contact(models.Model):
+    """A person, usually at an organisation. The email, when given, identifies them."""
+
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(blank=True, help_text="Stored lower-case; unique when present.")
+    phone = models.CharField(max_length=40, blank=True)
+    job_title = models.CharField(max_length=150, blank=True)
+    organisation = models.ForeignKey(
+        "crm.Organisation", null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="owned_contacts",
+    )
+    tags = models.ManyToManyField("crm.Tag", blank=True, related_name="contacts")
+    lawful_basis = models.CharField(
+        max_length=30, choices=LawfulBasis.choices, default=LawfulBasis.LEGITIMATE_INTERESTS,
+    )
+    consent_date = models.DateField(null=True, blank=True)
+    do_not_contact = models.BooleanField(default=False, db_index=True)
+    source = models.CharField(max_length=100, blank=True, help_text="Which import or form created it.")
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"), condition=~Q(email=""), name="contact_email_unique_ci",
+                violation_error_message="A contact with this email already exists.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(first_name="", last_name="", email=""),
+                name="contact_has_name_or_email",
+                violation_error_message="Give the contact a name or an email.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["last_name", "first_name"]),
+            models.Index(fields=["organisation", "last_name"]),
+            models.Index(fields=["updated_at"]),
+        ]
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    def get_absolute_url(self):
+        return reverse("crm:contact_detail", args=[self.pk])
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+    def save(self, *args, **kwargs):
+        self.email = email_key(self.email)
+        self.first_name = self.first_name.strip()
+        self.last_name = self.last_name.strip()
+        super().save(*args, **kwargs)

@@ -1,0 +1,41 @@
+"""Pages that later work fills in; each says so plainly instead of pretending."""
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.shortcuts import redirect
+from django.views.generic import TemplateView
+
+
+def home(request):
+    return redirect("crm:dashboard")
+
+
+class PlaceholderView(PermissionRequiredMixin, TemplateView):
+    template_name = "crm/placeholder.html"
+    title = ""
+    coming = ""
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(title=self.title, coming=self.coming, **kwargs)
+
+
+class DashboardPlaceholder(PlaceholderView):
+    permission_required = "sponsors.view_pledge"
+    title = "Pipeline dashboard"
+    coming = "Target, pledged and paid totals, the weighted forecast and the pipeline by stage."
+
+
+class ContactsPlaceholder(PlaceholderView):
+    permission_required = "crm.view_contact"
+    title = "Contacts"
+    coming = "A searchable, filterable list of contacts and a page per person with their history."
+
+
+class FollowUpsPlaceholder(PlaceholderView):
+    permission_required = "crm.view_followup"
+    title = "Follow-ups"
+    coming = "Your follow-ups grouped as overdue, today, this week and later, with done and snooze."
+
+
+class ImportsPlaceholder(PlaceholderView):
+    permission_required = "crm.view_importbatch"
+    title = "Imports"
+    coming = "The CSV and Excel import wizard with preview, and the history of imports with undo."
