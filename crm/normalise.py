@@ -12,8 +12,9 @@ _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 def organisation_key(name: str) -> str:
     """Case, punctuation, "&"/"and", "Ltd"/"Limited" and a leading "The" are ignored."""
-    text = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode()
-    text = text.lower().replace("&", " and ")
+    text = (name or "").replace("\u2019", "'")
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    text = text.lower().replace("&", " and ").replace("'", "")
     words = _NON_WORD.sub(" ", text).split()
     if len(words) > 1 and words[0] == "the":
         words = words[1:]

@@ -1,0 +1,57 @@
+"""Shared fixtures: one user per role, and Playwright pointed at Debian's Chromium."""
+import os
+
+import pytest
+from django.contrib.auth.models import Group
+
+from crm.roles import COMMITTEE, ORGANISER, STAFF
+
+# live_server runs in a thread while sync Playwright holds an event loop.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "correct-horse-battery"
+
+
+def make_user(django_user_model, username, role=None, **extra):
+    user = django_user_model.objects.create_user(username=username, password=PASSWORD, **extra)
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def organiser(db, django_user_model):
+    return make_user(django_user_model, "org", ORGANISER, first_name="Olivia", last_name="Organiser")
+
+
+@pytest.fixture
+def committee(db, django_user_model):
+    return make_user(django_user_model, "com", COMMITTEE)
+
+
+@pytest.fixture
+def staff(db, django_user_model):
+    return make_user(django_user_model, "stf", STAFF)
+
+
+@pytest.fixture
+def role_user(request, django_user_model, db):
+    """Parametrise with a role name (or None for a user with no role)."""
+    return make_user(django_user_model, f"user-{request.param or 'none'}", request.param)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": os.environ.get("CHROMIUM", "/usr/bin/chromium"),
+        "args": ["--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"],
+    }
+
+
+@pytest.fixture
+def screenshot_dir():
+    path = os.path.join(os.path.dirname(os.path.dirname(__file__)), "test-artifacts", "screenshots")
+    os.makedirs(path, exist_ok=True)
+    return path
