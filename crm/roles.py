@@ -17,13 +17,15 @@ STAFF_EDITABLE = {
     ("crm", "organisation"), ("crm", "contact"), ("crm", "interaction"), ("crm", "tag"),
     ("crm", "importbatch"), ("crm", "importmapping"),
 }
+#: Per-user things every role manages for itself (saved views, calendar feed).
+PERSONAL = {("crm", "savedview"), ("crm", "calendarfeed")}
 
 
 def permitted(role: str, app_label: str, model: str, codename: str) -> bool:
     action = codename.split("_", 1)[0]
     if model.startswith("historical"):
         return action == "view"  # history is read-only for everyone
-    if role == ORGANISER:
+    if role == ORGANISER or (app_label, model) in PERSONAL:
         return True
     if role == STAFF and (app_label, model) in STAFF_EDITABLE:
         return True

@@ -5,9 +5,11 @@ from .contacts import Contact, LawfulBasis
 from .events import Event
 from .interactions import Interaction
 from .followups import FollowUp
-from .imports import ImportBatch
+from .imports import ImportBatch, ImportMapping
+from .preferences import CalendarFeed, ReminderDigest, SavedView
 
 __all__ = [
     "Tag", "Organisation", "Role", "Sector", "Contact", "LawfulBasis", "Event",
-    "Interaction", "FollowUp", "ImportBatch",
+    "Interaction", "FollowUp", "ImportBatch", "ImportMapping", "SavedView", "CalendarFeed",
+    "ReminderDigest",
 ]

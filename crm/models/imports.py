@@ -53,3 +53,22 @@ class ImportBatch(models.Model):
             f"new={self.new_count} updated={self.updated_count} unchanged={self.unchanged_count} "
             f"skipped={self.skipped_count} errors={self.error_count}"
         )
+
+
+class ImportMapping(models.Model):
+    """A saved column mapping, reused when the same kind of file comes again."""
+
+    name = models.CharField(max_length=100)
+    target = models.CharField(max_length=20, choices=ImportBatch.Target.choices)
+    mapping = models.JSONField(default=dict, help_text="Column header → field.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["target", "name"]
+        constraints = [models.UniqueConstraint(fields=["target", "name"], name="import_mapping_unique_name")]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_target_display()})"
