@@ -6,4 +6,5 @@ from crm.views import pages
 urlpatterns = [
     path("imports/", pages.ImportsPlaceholder.as_view(), name="import_list"),
     path("imports/<int:pk>/", pages.ImportsPlaceholder.as_view(), name="import_detail"),
+    path("exports/<str:target>/", pages.ImportsPlaceholder.as_view(), name="export"),
 ]

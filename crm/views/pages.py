@@ -39,3 +39,9 @@ class ImportsPlaceholder(PlaceholderView):
     permission_required = "crm.view_importbatch"
     title = "Imports"
     coming = "The CSV and Excel import wizard with preview, and the history of imports with undo."
+
+
+class QuickLogPlaceholder(PlaceholderView):
+    permission_required = "crm.add_interaction"
+    title = "Log a call or favour"
+    coming = "One short form to log a call, email, meeting or favour with an optional follow-up."

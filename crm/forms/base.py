@@ -1,7 +1,5 @@
 from django import forms
 
-from crm.models import Organisation, Role
-
 
 class BootstrapFormMixin:
     """Give each widget Bootstrap's class and mark invalid fields for screen readers."""
@@ -25,21 +23,3 @@ class BootstrapFormMixin:
                 attrs = self.fields[name].widget.attrs
                 attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
                 attrs["aria-invalid"] = "true"
-
-
-class OrganisationForm(BootstrapFormMixin, forms.ModelForm):
-    roles = forms.MultipleChoiceField(
-        choices=Role.choices, widget=forms.CheckboxSelectMultiple, required=False,
-    )
-    website = forms.URLField(required=False, assume_scheme="https")
-
-    class Meta:
-        model = Organisation
-        fields = ["name", "roles", "sector", "website", "city", "owner", "tags", "notes"]
-        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.fields["roles"].initial = self.instance.roles
-        self.fields["name"].widget.attrs["autofocus"] = True

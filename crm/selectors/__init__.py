@@ -1,0 +1,1 @@
+"""Reads shared by pages, exports and dashboards, one module per area."""
