@@ -3,13 +3,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from crm.routes import dashboards, followups, imports, records
+from crm.routes import dashboards, followups, imports, quicklog, records
 from crm.views import pages
 
 app_patterns = [
     path("", pages.home, name="home"),
     *records.urlpatterns,
     *followups.urlpatterns,
+    *quicklog.urlpatterns,
     *imports.urlpatterns,
     *dashboards.urlpatterns,
 ]
