@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from crm.routes import dashboards, followups, imports, quicklog, records
+from crm.routes import dashboards, exports, followups, imports, quicklog, records
 from crm.views import pages
 
 app_patterns = [
@@ -12,6 +12,7 @@ app_patterns = [
     *followups.urlpatterns,
     *quicklog.urlpatterns,
     *imports.urlpatterns,
+    *exports.urlpatterns,
     *dashboards.urlpatterns,
 ]
 

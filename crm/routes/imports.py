@@ -1,4 +1,4 @@
-"""Imports, their history and undo, and exports."""
+"""Imports, their history and undo."""
 from django.urls import path
 
 from crm.views import pages
@@ -6,5 +6,4 @@ from crm.views import pages
 urlpatterns = [
     path("imports/", pages.ImportsPlaceholder.as_view(), name="import_list"),
     path("imports/<int:pk>/", pages.ImportsPlaceholder.as_view(), name="import_detail"),
-    path("exports/<str:target>/", pages.ImportsPlaceholder.as_view(), name="export"),
 ]
