@@ -1,23 +1,105 @@
 """Filter sets for every list. Exports apply the same classes, so an export is
 exactly what the list shows; the filter state lives in the URL."""
 import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q
 
-from crm.models import Contact, FollowUp, Interaction, Organisation
+from crm.models import Contact, FollowUp, Interaction, Organisation, Role, Sector, Tag
+from crm.selectors.records import text_search
+from sponsors.models import Stage
+
+ROLE_FIELDS = Organisation.ROLE_FIELDS
 
 
-class OrganisationFilter(django_filters.FilterSet):
+def _owners(request=None):
+    return get_user_model().objects.filter(is_active=True).order_by("username")
+
+
+class _DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class RecordFilter(django_filters.FilterSet):
+    """Filters shared by the organisation and contact lists.
+
+    `org` is the path from the listed model to its organisation ("" for
+    organisations themselves), so one definition serves both lists.
+    """
+
+    org = ""
+    search_fields: list[str] = []
+
+    q = django_filters.CharFilter(method="filter_q", label="Search")
+    role = django_filters.ChoiceFilter(choices=Role.choices, method="filter_role", label="Role")
+    sector = django_filters.ChoiceFilter(choices=Sector.choices, method="filter_org_field", label="Sector")
+    city = django_filters.CharFilter(method="filter_city", label="City / region")
+    owner = django_filters.ModelChoiceFilter(queryset=_owners, label="Owner")
+    tag = django_filters.ModelChoiceFilter(queryset=Tag.objects.all(), field_name="tags", label="Tag")
+    stage = django_filters.ChoiceFilter(choices=Stage.choices, method="filter_stage", label="Pledge stage")
+    contacted_after = django_filters.DateFilter(
+        field_name="last_contacted", lookup_expr="date__gte", label="Last contacted on or after", widget=_DateInput,
+    )
+    contacted_before = django_filters.DateFilter(
+        method="filter_contacted_before", label="Last contacted before", widget=_DateInput,
+    )
+    overdue = django_filters.BooleanFilter(
+        field_name="has_overdue", label="Has an overdue follow-up",
+        widget=forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")]),
+    )
+
+    def _path(self, field):
+        return f"{self.org}__{field}" if self.org else field
+
+    def filter_q(self, queryset, name, value):
+        return text_search(queryset, value, self.search_fields)
+
+    def filter_role(self, queryset, name, value):
+        return queryset.filter(**{self._path(ROLE_FIELDS[Role(value)]): True})
+
+    def filter_org_field(self, queryset, name, value):
+        return queryset.filter(**{self._path(name): value})
+
+    def filter_city(self, queryset, name, value):
+        return queryset.filter(**{f"{self._path('city')}__iexact": value.strip()})
+
+    def filter_stage(self, queryset, name, value):
+        return queryset.filter(**{f"{self._path('pledges')}__stage": value}).distinct()
+
+    def filter_contacted_before(self, queryset, name, value):
+        """Never contacted counts as "before" any date: those are the ones to chase."""
+        return queryset.filter(Q(last_contacted__date__lt=value) | Q(last_contacted__isnull=True))
+
+
+class OrganisationFilter(RecordFilter):
+    search_fields = ["name", "contacts__email", "contacts__first_name", "contacts__last_name"]
+
     class Meta:
         model = Organisation
-        fields = ["sector", "city", "owner", "is_sponsor", "is_supplier", "is_training_provider", "is_public_body"]
+        fields = []
+
+    def filter_q(self, queryset, name, value):
+        # Matching through contacts can repeat an organisation: keep each once.
+        return super().filter_q(queryset, name, value).distinct()
 
 
-class ContactFilter(django_filters.FilterSet):
+class ContactFilter(RecordFilter):
+    org = "organisation"
+    search_fields = ["first_name", "last_name", "email", "organisation__name", "job_title"]
+
+    do_not_contact = django_filters.BooleanFilter(
+        label="Do not contact", widget=forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")]),
+    )
+
     class Meta:
         model = Contact
-        fields = ["organisation", "owner", "do_not_contact"]
+        fields = []
 
 
 class InteractionFilter(django_filters.FilterSet):
+    occurred_after = django_filters.DateFilter(field_name="occurred_at", lookup_expr="date__gte", widget=_DateInput)
+    occurred_before = django_filters.DateFilter(field_name="occurred_at", lookup_expr="date__lte", widget=_DateInput)
+
     class Meta:
         model = Interaction
         fields = ["kind", "organisation", "contact", "logged_by"]

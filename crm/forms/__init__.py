@@ -1,5 +1,5 @@
-"""Forms, one module per area: base (shared widgets), records, logging, imports."""
+"""Forms, one module per area: base (shared widgets), records, and the areas' own modules."""
 from .base import BootstrapFormMixin
-from .records import OrganisationForm
+from .records import ContactForm, OrganisationForm
 
-__all__ = ["BootstrapFormMixin", "OrganisationForm"]
+__all__ = ["BootstrapFormMixin", "ContactForm", "OrganisationForm"]

@@ -1,7 +1,7 @@
 from django import forms
 
 from crm.forms.base import BootstrapFormMixin
-from crm.models import Organisation, Role
+from crm.models import Contact, Organisation, Role
 
 
 class OrganisationForm(BootstrapFormMixin, forms.ModelForm):
@@ -20,3 +20,22 @@ class OrganisationForm(BootstrapFormMixin, forms.ModelForm):
         if self.instance.pk:
             self.fields["roles"].initial = self.instance.roles
         self.fields["name"].widget.attrs["autofocus"] = True
+
+
+class ContactForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = Contact
+        fields = ["first_name", "last_name", "email", "phone", "job_title", "organisation", "owner", "tags",
+                  "lawful_basis", "consent_date", "do_not_contact", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3}), "consent_date": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["first_name"].widget.attrs["autofocus"] = True
+        self.fields["organisation"].queryset = Organisation.objects.only("id", "name")
+
+    def clean_email(self):
+        email = (self.cleaned_data.get("email") or "").strip().lower()
+        if email and Contact.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError("Another contact already has this email.")
+        return email

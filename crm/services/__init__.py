@@ -1,5 +1,5 @@
 """Writes to the core domain, one module per area. Views, the admin, imports and
 commands all call these, so every path applies the same rules."""
-from .records import save_organisation
+from .records import save_contact, save_organisation
 
-__all__ = ["save_organisation"]
+__all__ = ["save_contact", "save_organisation"]

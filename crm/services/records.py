@@ -1,7 +1,7 @@
 """Writes to the core domain. Views, the admin, imports and commands call these."""
 from django.db import transaction
 
-from crm.models import Organisation
+from crm.models import Contact, Organisation
 
 
 @transaction.atomic
@@ -13,3 +13,13 @@ def save_organisation(organisation: Organisation, *, roles, tags=None, user=None
     if tags is not None:
         organisation.tags.set(tags)
     return organisation
+
+
+@transaction.atomic
+def save_contact(contact: Contact, *, tags=None, user=None) -> Contact:
+    """Create or update a contact with its tags in one transaction."""
+    contact.full_clean()
+    contact.save()
+    if tags is not None:
+        contact.tags.set(tags)
+    return contact

@@ -1,4 +1,4 @@
 """django-tables2 tables, one module per area."""
-from .records import OrganisationTable
+from .records import ContactTable, OrganisationTable
 
-__all__ = ["OrganisationTable"]
+__all__ = ["ContactTable", "OrganisationTable"]

@@ -1,17 +1,72 @@
 import django_tables2 as tables
+from django.utils import timezone
+from django.utils.html import format_html
 
-from crm.models import Organisation
+from crm.models import Contact, Organisation
+
+
+def money(value) -> str:
+    return f"£{value:,.0f}" if value else "—"
+
+
+class DueDateColumn(tables.DateColumn):
+    """A follow-up due date, flagged when it has passed."""
+
+    def render(self, value):
+        if value is None:
+            return "—"
+        text = value.strftime("%d %b %Y")
+        if value < timezone.localdate():
+            return format_html('<span class="text-danger fw-semibold">{} <span class="badge text-bg-danger">overdue</span></span>', text)
+        return text
 
 
 class OrganisationTable(tables.Table):
     name = tables.Column(linkify=True)
     roles = tables.Column(accessor="role_labels", orderable=False, verbose_name="Roles")
-    owner = tables.Column(accessor="owner__username", verbose_name="Owner")
+    city = tables.Column(verbose_name="City")
+    owner = tables.Column(accessor="owner__username", order_by="owner__username", verbose_name="Owner")
+    last_contacted = tables.DateColumn(format="d M Y", verbose_name="Last contact", default="never")
+    open_pledge_value = tables.Column(verbose_name="Open pledges", attrs={"td": {"class": "text-end"}})
+    favours_balance = tables.Column(verbose_name="Favours balance", attrs={"td": {"class": "text-end"}})
+    next_followup = DueDateColumn(verbose_name="Next follow-up", default="—")
 
     class Meta:
         model = Organisation
-        fields = ["name", "roles", "sector", "city", "owner"]
-        empty_text = "No organisations yet."
+        fields = ["name", "roles", "city", "owner", "last_contacted", "open_pledge_value", "favours_balance",
+                  "next_followup"]
+        empty_text = "No organisations match. Clear the filters or add one."
+        attrs = {"class": "table table-sm table-hover align-middle", "data-testid": "organisation-table"}
 
     def render_roles(self, value):
         return ", ".join(value)
+
+    def render_open_pledge_value(self, value):
+        return money(value)
+
+    def render_favours_balance(self, value):
+        if not value:
+            return "—"
+        hint = "we owe them" if value > 0 else "they owe us"
+        return format_html('{} <span class="text-secondary small">({})</span>', money(abs(value)), hint)
+
+
+class ContactTable(tables.Table):
+    name = tables.Column(accessor="full_name", order_by=("last_name", "first_name"), linkify=True,
+                         verbose_name="Name")
+    email = tables.EmailColumn()
+    organisation = tables.Column(linkify=True, order_by="organisation__name")
+    job_title = tables.Column(verbose_name="Job title")
+    last_contacted = tables.DateColumn(format="d M Y", verbose_name="Last contact", default="never")
+    next_followup = DueDateColumn(verbose_name="Next follow-up", default="—")
+
+    class Meta:
+        model = Contact
+        fields = ["name", "email", "organisation", "job_title", "last_contacted", "next_followup"]
+        empty_text = "No contacts match. Clear the filters or add one."
+        attrs = {"class": "table table-sm table-hover align-middle", "data-testid": "contact-table"}
+
+    def render_name(self, value, record):
+        if record.do_not_contact:
+            return format_html('{} <span class="badge text-bg-warning">do not contact</span>', value or record.email)
+        return value or record.email

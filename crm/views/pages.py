@@ -23,12 +23,6 @@ class DashboardPlaceholder(PlaceholderView):
     coming = "Target, pledged and paid totals, the weighted forecast and the pipeline by stage."
 
 
-class ContactsPlaceholder(PlaceholderView):
-    permission_required = "crm.view_contact"
-    title = "Contacts"
-    coming = "A searchable, filterable list of contacts and a page per person with their history."
-
-
 class FollowUpsPlaceholder(PlaceholderView):
     permission_required = "crm.view_followup"
     title = "Follow-ups"
