@@ -1,0 +1,116 @@
+"""Organisation and contact lists: figures, filters in the URL, and a constant query count."""
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from crm.models import FollowUp, Interaction, Tag
+from partners.models import Favour
+from sponsors.services import create_pledge, move_pledge
+from tests.crm import factories
+
+
+def names(response):
+    return [row.record.name for row in response.context["table"].page.object_list]
+
+
+def test_organisation_figures_come_from_the_related_records(client, organiser):
+    ev = factories.event()
+    org = factories.busy_organisation(ev, owner=organiser, name="Acme Ltd")
+    create_pledge(organisation=org, event=ev, amount=Decimal("250.50"), stage="verbal")
+    paid = create_pledge(organisation=org, event=ev, amount=Decimal("9999"), stage="prospect")
+    move_pledge(paid, "paid")  # no longer open: left out
+    Favour.objects.create(organisation=org, direction="we_owe", description="Pending", status="agreed",
+                          estimated_value=Decimal("40"))  # not done yet: left out of the balance
+    client.force_login(organiser)
+    row = client.get(reverse("crm:organisation_list")).context["table"].page.object_list[0].record
+    assert row.open_pledge_value == Decimal("1250.50")
+    assert row.favours_balance == Decimal("380")  # 500 received − 120 returned
+    assert row.has_overdue and row.next_followup == timezone.localdate() - datetime.timedelta(days=1)
+    assert row.last_contacted is not None
+
+
+@pytest.mark.parametrize("query, expected", [
+    ({"q": "acme"}, ["Acme Ltd"]),
+    ({"q": "jane@acme"}, ["Acme Ltd"]),  # matches a contact's email
+    ({"role": "supplier"}, ["Acme Ltd", "Bravo Catering"]),
+    ({"sector": "public"}, ["Council"]),
+    ({"city": "york"}, ["Bravo Catering"]),
+    ({"stage": "verbal"}, ["Acme Ltd"]),
+    ({"overdue": "true"}, ["Council"]),
+    ({"overdue": "false"}, ["Acme Ltd", "Bravo Catering"]),
+    ({"tag": "TAG"}, ["Bravo Catering"]),
+    ({"contacted_before": "2026-01-01"}, ["Bravo Catering", "Council"]),  # never contacted counts
+    ({"contacted_after": "2026-01-01"}, ["Acme Ltd"]),
+])
+def test_organisation_filters(client, organiser, query, expected):
+    ev = factories.event()
+    acme = factories.organisation("Acme Ltd", roles=("sponsor", "supplier"), city="Leeds")
+    factories.contact(acme, email="jane@acme.example")
+    create_pledge(organisation=acme, event=ev, amount=Decimal("1"), stage="verbal")
+    Interaction.objects.create(organisation=acme, summary="Hi",
+                               occurred_at=timezone.make_aware(datetime.datetime(2026, 3, 1, 10)))
+    bravo = factories.organisation("Bravo Catering", roles=("supplier",), city="York")
+    tag = Tag.objects.create(name="caterers")
+    bravo.tags.add(tag)
+    council = factories.organisation("Council", roles=("public_body",), sector="public")
+    FollowUp.objects.create(organisation=council, title="Chase", due_date=timezone.localdate() - datetime.timedelta(1))
+    if query.get("tag") == "TAG":
+        query = {"tag": tag.pk}
+    client.force_login(organiser)
+    response = client.get(reverse("crm:organisation_list"), query)
+    assert response.status_code == 200
+    assert names(response) == expected
+
+
+def test_organisation_list_sorts_by_a_computed_column(client, organiser):
+    ev = factories.event()
+    for name, amount in [("Small", "10"), ("Big", "900"), ("Middle", "300")]:
+        create_pledge(organisation=factories.organisation(name), event=ev, amount=Decimal(amount), stage="prospect")
+    client.force_login(organiser)
+    response = client.get(reverse("crm:organisation_list"), {"sort": "-open_pledge_value"})
+    assert names(response) == ["Big", "Middle", "Small"]
+
+
+def test_contact_search_needs_every_word(client, organiser):
+    leeds = factories.organisation("Leeds Council")
+    factories.contact(leeds, first_name="Jane", last_name="Doe")
+    factories.contact(factories.organisation("York Council"), first_name="Jane", last_name="Roe")
+    client.force_login(organiser)
+    response = client.get(reverse("crm:contact_list"), {"q": "jane leeds"})
+    assert [row.record.last_name for row in response.context["table"].page.object_list] == ["Doe"]
+
+
+def test_bad_filter_values_show_the_list_not_an_error(client, organiser):
+    client.force_login(organiser)
+    response = client.get(reverse("crm:organisation_list"), {"contacted_after": "yesterday", "owner": "abc"})
+    assert response.status_code == 200
+    assert "Enter a valid date" in response.content.decode()
+
+
+@pytest.mark.parametrize("url_name", ["crm:organisation_list", "crm:contact_list"])
+def test_lists_keep_a_constant_number_of_queries(client, organiser, django_assert_max_num_queries, url_name):
+    ev = factories.event()
+    client.force_login(organiser)
+
+    def load():
+        response = client.get(reverse(url_name), {"sort": "-last_contacted"})
+        assert response.status_code == 200
+        return response
+
+    for _ in range(10):
+        factories.busy_organisation(ev, owner=organiser)
+    with django_assert_max_num_queries(16):
+        assert len(load().context["table"].page.object_list) == 10
+    for _ in range(190):
+        factories.busy_organisation(ev, owner=organiser)
+    with django_assert_max_num_queries(16):
+        assert len(load().context["table"].page.object_list) == 50  # paginated
+
+
+def test_contacts_marked_do_not_contact_are_flagged(client, organiser):
+    factories.contact(first_name="Quiet", do_not_contact=True)
+    client.force_login(organiser)
+    assert "do not contact" in client.get(reverse("crm:contact_list")).content.decode()
