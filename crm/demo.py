@@ -7,6 +7,7 @@ today, so two runs describe the same world and follow-ups stay "overdue" or
 import datetime
 import os
 import random
+import unicodedata
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -150,7 +151,8 @@ class _DemoBuilder:
         orgs = []
 
         def add(name, city, sector, roles, tags=(), website=True):
-            slug = "".join(ch for ch in name.lower() if ch.isalnum())[:20]
+            ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+            slug = "".join(ch for ch in ascii_name.lower() if ch.isalnum())[:20]
             org = Organisation(name=name, city=city, sector=sector, website=f"https://{slug}.example.org" if website else "",
                                owner=self.rng.choice([self.organiser, self.organiser, self.committee]), source="demo")
             org.set_roles(roles)
