@@ -23,12 +23,6 @@ class DashboardPlaceholder(PlaceholderView):
     coming = "Target, pledged and paid totals, the weighted forecast and the pipeline by stage."
 
 
-class FollowUpsPlaceholder(PlaceholderView):
-    permission_required = "crm.view_followup"
-    title = "Follow-ups"
-    coming = "Your follow-ups grouped as overdue, today, this week and later, with done and snooze."
-
-
 class ImportsPlaceholder(PlaceholderView):
     permission_required = "crm.view_importbatch"
     title = "Imports"

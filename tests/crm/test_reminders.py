@@ -1,0 +1,106 @@
+"""send_followup_reminders: one digest per user per day, listing overdue and due-today items."""
+import datetime
+from io import StringIO
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+
+from crm.models import FollowUp, Organisation, ReminderDigest
+from crm.roles import ORGANISER
+from tests.conftest import make_user
+
+TODAY = datetime.date(2025, 6, 11)
+
+
+def run(*args):
+    out = StringIO()
+    call_command("send_followup_reminders", "--date", TODAY.isoformat(), *args, stdout=out)
+    return out.getvalue()
+
+
+def fu(title, delta, assignee, **extra):
+    return FollowUp.objects.create(
+        title=title, due_date=TODAY + datetime.timedelta(days=delta), assignee=assignee, **extra,
+    )
+
+
+@pytest.fixture
+def people(db, django_user_model):
+    ann = make_user(django_user_model, "ann", ORGANISER, email="ann@example.test", first_name="Ann")
+    bob = make_user(django_user_model, "bob", ORGANISER, email="bob@example.test")
+    cat = make_user(django_user_model, "cat", ORGANISER, email="cat@example.test")  # nothing due
+    noemail = make_user(django_user_model, "nomail", ORGANISER)
+    gone = make_user(django_user_model, "gone", ORGANISER, email="gone@example.test", is_active=False)
+    acme = Organisation.objects.create(name="Acme Ltd")
+    fu("Chase Acme invoice", -3, ann, organisation=acme)
+    fu("Call Acme back", 0, ann, organisation=acme)
+    fu("Next week thing", 5, ann)
+    fu("Already done", -1, ann, status=FollowUp.Status.DONE)
+    fu("Bob today", 0, bob)
+    fu("Cat later", 3, cat)
+    fu("No email overdue", -1, noemail)
+    fu("Inactive overdue", -1, gone)
+    return ann, bob, cat
+
+
+def test_one_digest_per_user_with_the_right_items(people, settings):
+    settings.SITE_URL = "https://crm.example.test"
+    ann, bob, cat = people
+    output = run()
+    assert "Sent 2 digests (3 follow-ups); skipped 0 already sent today." in output
+    assert sorted(m.to[0] for m in mail.outbox) == ["ann@example.test", "bob@example.test"]
+    ann_mail = next(m for m in mail.outbox if m.to == ["ann@example.test"])
+    assert "Chase Acme invoice" in ann_mail.body and "3 days overdue" in ann_mail.body
+    assert "Call Acme back" in ann_mail.body
+    assert "Next week thing" not in ann_mail.body and "Already done" not in ann_mail.body
+    assert "https://crm.example.test/followups/" in ann_mail.body
+    html, mimetype = ann_mail.alternatives[0]
+    assert mimetype == "text/html" and "Chase Acme invoice" in html
+    assert ReminderDigest.objects.get(user=ann, sent_on=TODAY).item_count == 2
+    assert not ReminderDigest.objects.filter(user=cat).exists()
+
+
+def test_second_run_same_day_sends_nothing(people):
+    run()
+    mail.outbox.clear()
+    output = run()
+    assert mail.outbox == []
+    assert "Sent 0 digests (0 follow-ups); skipped 2 already sent today." in output
+    assert ReminderDigest.objects.count() == 2
+
+
+def test_next_day_sends_again(people):
+    run()
+    mail.outbox.clear()
+    out = StringIO()
+    call_command("send_followup_reminders", "--date", (TODAY + datetime.timedelta(days=1)).isoformat(), stdout=out)
+    # Ann: overdue chase + call (now overdue); Bob: his item is now overdue; Cat: nothing due until day 3
+    assert sorted(m.to[0] for m in mail.outbox) == ["ann@example.test", "bob@example.test"]
+
+
+def test_dry_run_sends_and_records_nothing(people):
+    output = run("--dry-run")
+    assert mail.outbox == [] and not ReminderDigest.objects.exists()
+    assert "ann <ann@example.test>: would send 2 follow-up(s)" in output
+
+
+def test_users_with_nothing_due_get_nothing(db, django_user_model):
+    user = make_user(django_user_model, "idle", ORGANISER, email="idle@example.test")
+    fu("Far away", 10, user)
+    assert "Sent 0 digests (0 follow-ups)" in run()
+    assert mail.outbox == []
+
+
+def test_failed_send_can_be_retried(people, monkeypatch):
+    from django.core.mail import EmailMultiAlternatives
+
+    def boom(self, *a, **k):
+        raise ConnectionError("SMTP down")
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", boom)
+    with pytest.raises(Exception):
+        run()
+    assert not ReminderDigest.objects.exists()  # nothing recorded, so the next run retries
+    monkeypatch.undo()
+    assert "Sent 2 digests" in run()
