@@ -1,0 +1,86 @@
+"""The global search: grouped, capped, every word must match, a fixed number of queries."""
+import pytest
+from django.urls import reverse
+
+from crm.models import Contact, Organisation
+from crm.selectors.search import search
+
+URL = reverse("crm:search")
+
+
+@pytest.fixture
+def records(db):
+    leeds = Organisation.objects.create(name="Leeds Digital", is_sponsor=True, is_supplier=True, city="Leeds")
+    york = Organisation.objects.create(name="York Code Club", is_training_provider=True, city="York")
+    Contact.objects.create(first_name="Jane", last_name="Smith", email="jane@leeds.test", organisation=leeds)
+    Contact.objects.create(first_name="Jane", last_name="Doe", email="jd@york.test", organisation=york)
+    Contact.objects.create(first_name="Raj", last_name="Patel", email="raj@example.test", organisation=leeds)
+    return leeds, york
+
+
+def test_every_word_must_match_case_insensitively(records):
+    leeds, _ = records
+    result = search("JANE leeds")
+    assert [c.last_name for c in result["contacts"]] == ["Smith"]
+    assert result["organisations"] == []
+    assert [o.name for o in search("  digital LEEDS ")["organisations"]] == ["Leeds Digital"]
+
+
+def test_contacts_match_on_name_email_or_organisation(records):
+    assert {c.last_name for c in search("leeds")["contacts"]} == {"Smith", "Patel"}
+    assert [c.last_name for c in search("jd@york")["contacts"]] == ["Doe"]
+    assert {c.last_name for c in search("jane")["contacts"]} == {"Smith", "Doe"}
+
+
+def test_results_page_groups_organisations_and_contacts(client, organiser, records):
+    client.force_login(organiser)
+    text = client.get(URL, {"q": "leeds"}).content.decode()
+    assert "Organisations" in text and "Contacts" in text
+    assert "Leeds Digital" in text and "Sponsor, Supplier" in text and "Jane Smith" in text and "Raj Patel" in text
+    assert "York Code Club" not in text
+
+
+def test_empty_query_prompts_and_no_results_is_friendly(client, committee, records):
+    client.force_login(committee)
+    assert "Type a name, an email or an organisation" in client.get(URL).content.decode()
+    assert "Nothing matches “zebra”" in client.get(URL, {"q": "zebra"}).content.decode()
+
+
+def test_search_needs_view_organisation(client, django_user_model, db):
+    client.force_login(django_user_model.objects.create_user("norole", password="x"))
+    assert client.get(URL, {"q": "a"}).status_code == 403
+
+
+def test_nav_has_a_search_form(client, staff, db):
+    client.force_login(staff)
+    text = client.get(URL).content.decode()
+    assert 'role="search"' in text and 'name="q"' in text and '<label class="visually-hidden" for="nav-search-q">Search</label>' in text
+
+
+def test_groups_are_capped_at_25_with_the_full_count(client, organiser, db):
+    for i in range(30):
+        org = Organisation.objects.create(name=f"Acme {i:02}")
+        Contact.objects.create(first_name="Pat", last_name=f"Acme{i:02}", organisation=org)
+    result = search("acme")
+    assert len(result["organisations"]) == 25 and result["organisations_count"] == 30
+    assert len(result["contacts"]) == 25 and result["contacts_count"] == 30
+    client.force_login(organiser)
+    assert "Showing the first 25 of 30" in client.get(URL, {"q": "acme"}).content.decode()
+
+
+def make_matches(n, start=0):
+    for i in range(start, start + n):
+        org = Organisation.objects.create(name=f"Widget Works {i}", city="Hull", is_sponsor=True)
+        Contact.objects.create(first_name="Wendy", last_name=f"Widget{i}", email=f"w{i}@widget.test", organisation=org)
+
+
+def test_query_count_does_not_grow_with_matches(client, organiser, django_assert_max_num_queries):
+    client.force_login(organiser)
+    make_matches(10)
+    client.get(URL, {"q": "widget"})  # warm the session and permission caches the same way
+    with django_assert_max_num_queries(12) as small:
+        assert client.get(URL, {"q": "widget"}).status_code == 200
+    make_matches(50, start=10)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        response = client.get(URL, {"q": "widget"})
+    assert response.context["results"]["contacts_count"] == 60
