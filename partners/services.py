@@ -11,3 +11,13 @@ def record_favour(*, user=None, **fields) -> Favour:
     favour.full_clean()
     favour.save()
     return favour
+
+
+@transaction.atomic
+def update_favour(favour: Favour, *, user=None, **fields) -> Favour:
+    """Save edits to a favour (e.g. marking it done or returned), validated like the form."""
+    for name, value in fields.items():
+        setattr(favour, name, value)
+    favour.full_clean()
+    favour.save()
+    return favour

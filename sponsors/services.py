@@ -3,12 +3,25 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from sponsors.models import CLOSED_LOST_STAGES, BenefitDelivery, Pledge, PledgeStageChange, Stage
+from sponsors.models import (
+    CLOSED_LOST_STAGES, BenefitDelivery, InKindContribution, Pledge, PledgeStageChange, SponsorshipTier,
+    Stage,
+)
 
 
 @transaction.atomic
 def create_pledge(*, user=None, changed_at=None, **fields) -> Pledge:
-    """Create a pledge and record its first stage as a change from nothing."""
+    """Create a pledge and record its first stage as a change from nothing.
+
+    Without an amount, a pledge for a tier is for the tier's price.
+    """
+    if fields.get("amount") is None:
+        fields.pop("amount", None)
+        tier = fields.get("tier")
+        if tier is None and fields.get("tier_id"):
+            tier = SponsorshipTier.objects.get(pk=fields["tier_id"])
+        if tier is not None:
+            fields["amount"] = tier.price
     pledge = Pledge(**fields)
     pledge.stage_changed_at = changed_at or timezone.now()
     _check_lost_reason(pledge.stage, pledge.lost_reason)
@@ -60,3 +73,63 @@ def sync_benefits(pledge: Pledge) -> None:
     BenefitDelivery.objects.bulk_create(
         BenefitDelivery(pledge=pledge, benefit=b) for b in pledge.tier.benefit_list() if b not in existing
     )
+
+
+@transaction.atomic
+def update_pledge(pledge: Pledge, *, user=None, **fields) -> Pledge:
+    """Save edits to a pledge's details. The stage is changed only by `move_pledge`."""
+    fields.pop("stage", None)
+    for name, value in fields.items():
+        setattr(pledge, name, value)
+    if pledge.amount is None and pledge.tier_id:
+        pledge.amount = pledge.tier.price
+    pledge.full_clean()
+    pledge.save()
+    sync_benefits(pledge)
+    return pledge
+
+
+#: Which in-kind status may follow which; anything else is refused.
+IN_KIND_TRANSITIONS = {
+    InKindContribution.Status.OFFERED: (InKindContribution.Status.CONFIRMED, InKindContribution.Status.DECLINED),
+    InKindContribution.Status.CONFIRMED: (InKindContribution.Status.DELIVERED, InKindContribution.Status.DECLINED),
+    InKindContribution.Status.DELIVERED: (),
+    InKindContribution.Status.DECLINED: (),
+}
+
+
+def allowed_in_kind_statuses(item: InKindContribution) -> tuple:
+    """The statuses an item may move to next (for buttons and validation alike)."""
+    return IN_KIND_TRANSITIONS.get(InKindContribution.Status(item.status), ())
+
+
+@transaction.atomic
+def set_in_kind_status(item: InKindContribution, status: str, *, user=None) -> InKindContribution:
+    """Move an in-kind offer along offered → confirmed → delivered (or declined)."""
+    Status = InKindContribution.Status
+    if status not in Status.values:
+        raise ValidationError({"status": f"“{status}” is not an in-kind status."})
+    item = InKindContribution.objects.select_for_update().get(pk=item.pk)
+    if status not in allowed_in_kind_statuses(item):
+        raise ValidationError({"status": (
+            f"An in-kind contribution that is {item.get_status_display().lower()} "
+            f"cannot be marked {Status(status).label.lower()}."
+        )})
+    item.status = status
+    if item.owner_id is None and user is not None and user.is_authenticated:
+        item.owner = user
+    item.save()
+    return item
+
+
+@transaction.atomic
+def save_in_kind(item: InKindContribution, *, user=None) -> InKindContribution:
+    """Create or edit an in-kind offer; new offers start as offered, status moves go
+    through `set_in_kind_status`."""
+    if item.pk is None:
+        item.status = InKindContribution.Status.OFFERED
+    else:
+        item.status = InKindContribution.objects.values_list("status", flat=True).get(pk=item.pk)
+    item.full_clean()
+    item.save()
+    return item

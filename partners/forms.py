@@ -1,0 +1,29 @@
+from django import forms
+
+from crm.forms.base import BootstrapFormMixin
+from crm.models import Contact
+from partners.models import Favour
+from sponsors.models import InKindContribution
+
+
+class FavourForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = Favour
+        fields = ["organisation", "direction", "description", "estimated_value", "status", "occurred_on",
+                  "contact", "event", "in_kind"]
+        widgets = {
+            "occurred_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "estimated_value": forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contact"].queryset = Contact.objects.select_related("organisation")
+        self.fields["in_kind"].queryset = InKindContribution.objects.select_related("organisation")
+
+    def clean(self):
+        data = super().clean()
+        org, contact = data.get("organisation"), data.get("contact")
+        if org and contact and contact.organisation_id not in (None, org.pk):
+            self.add_error("contact", f"{contact} is not at {org}.")
+        return data
