@@ -106,6 +106,25 @@ class InteractionFilter(django_filters.FilterSet):
 
 
 class FollowUpFilter(django_filters.FilterSet):
+    """Used by the follow-up export. From the web it defaults to what "My follow-ups"
+    shows (mine, open); `who=all` and `status=` widen it as the page's own filter does."""
+
+    who = django_filters.ChoiceFilter(choices=(("mine", "Mine"), ("all", "Everyone's")), method="filter_who")
+
     class Meta:
         model = FollowUp
         fields = ["status", "assignee", "organisation"]
+
+    def __init__(self, data=None, *args, request=None, **kwargs):
+        if request is not None:
+            data = data.copy() if data is not None else {}
+            if not data.get("who") and not data.get("assignee"):
+                data["who"] = "mine"
+            data.setdefault("status", FollowUp.Status.OPEN)
+        super().__init__(data, *args, request=request, **kwargs)
+
+    def filter_who(self, queryset, name, value):
+        user = getattr(self.request, "user", None)
+        if value == "mine" and user is not None and user.is_authenticated:
+            return queryset.filter(assignee=user)
+        return queryset
