@@ -17,12 +17,6 @@ class PlaceholderView(PermissionRequiredMixin, TemplateView):
         return super().get_context_data(title=self.title, coming=self.coming, **kwargs)
 
 
-class DashboardPlaceholder(PlaceholderView):
-    permission_required = "sponsors.view_pledge"
-    title = "Pipeline dashboard"
-    coming = "Target, pledged and paid totals, the weighted forecast and the pipeline by stage."
-
-
 class ImportsPlaceholder(PlaceholderView):
     permission_required = "crm.view_importbatch"
     title = "Imports"

@@ -1,0 +1,213 @@
+"""The activity dashboard: who is being contacted, who is not, and what is overdue."""
+import datetime
+from collections import defaultdict
+
+from django.db.models import Count, Min, OuterRef, Q, Subquery
+from django.db.models.functions import TruncDate
+from django.urls import reverse
+from django.utils import timezone
+
+from crm import charts
+from crm.dashboards.base import Board, Column, Figure, Section, Table
+from crm.dashboards.filters import Criteria, pledge_q
+from crm.models import FollowUp, Interaction, Organisation
+from sponsors.models import OPEN_STAGES
+
+DEFAULT_WEEKS = 12
+#: (label, at least this many days since the last contact, fewer than this many).
+BUCKETS = (("30–59 days", 30, 60), ("60–89 days", 60, 90), ("90 days or more", 90, None))
+OVERDUE_LIMIT = 50
+
+
+def week_start(day: datetime.date) -> datetime.date:
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def period(criteria: Criteria, today=None) -> tuple[datetime.date, datetime.date]:
+    """The date range, or the last 12 weeks (whole weeks, this one included)."""
+    today = today or timezone.localdate()
+    end = criteria.date_to or today
+    start = criteria.date_from or (week_start(end) - datetime.timedelta(weeks=DEFAULT_WEEKS - 1))
+    return start, end
+
+
+def interactions(criteria: Criteria, start, end):
+    qs = Interaction.objects.filter(
+        occurred_at__gte=_midnight(start), occurred_at__lt=_midnight(end + datetime.timedelta(days=1)),
+    )
+    if criteria.owner is not None:
+        qs = qs.filter(logged_by=criteria.owner)
+    if criteria.has_organisation_filters:
+        orgs = Organisation.objects.filter(criteria.organisation_q("")).values("pk")
+        qs = qs.filter(Q(organisation__in=orgs) | Q(organisation__isnull=True, contact__organisation__in=orgs))
+    return qs
+
+
+def weekly(criteria: Criteria, start, end) -> tuple[list, dict, dict, dict]:
+    """Interactions per week, by kind and by who logged them, from one grouped query.
+
+    Grouped by local day in SQL (a handful of rows per day), folded into weeks here.
+    """
+    rows = (
+        interactions(criteria, start, end).order_by()
+        .annotate(day=TruncDate("occurred_at", tzinfo=timezone.get_current_timezone()))
+        .values("day", "kind", "logged_by__username", "logged_by__first_name", "logged_by__last_name")
+        .annotate(n=Count("id"))
+    )
+    weeks = []
+    week = week_start(start)
+    while week <= end:
+        weeks.append(week)
+        week += datetime.timedelta(weeks=1)
+    by_kind = defaultdict(lambda: defaultdict(int))
+    by_owner = defaultdict(lambda: defaultdict(int))
+    owner_names = {}
+    for row in rows:
+        day = row["day"]
+        if isinstance(day, datetime.datetime):
+            day = day.date()
+        wk = week_start(day)
+        by_kind[row["kind"]][wk] += row["n"]
+        key = row["logged_by__username"] or ""
+        owner_names[key] = (f"{row['logged_by__first_name'] or ''} {row['logged_by__last_name'] or ''}".strip()
+                            or key or "Nobody recorded")
+        by_owner[key][wk] += row["n"]
+    return weeks, by_kind, by_owner, owner_names
+
+
+def not_contacted(criteria: Criteria, now=None) -> list[dict]:
+    """Organisations with an open pledge and no interaction for 30 days or more (or ever)."""
+    now = now or timezone.now()
+    stages = [s for s in OPEN_STAGES if not criteria.stages or s in criteria.stages]
+    open_orgs = (
+        Organisation.objects.filter(pledge_q(criteria, created_in_range=False, prefix="pledges__"),
+                                    pledges__stage__in=stages)
+        .values("pk")
+    )
+    last = (
+        Interaction.objects.filter(Q(organisation=OuterRef("pk")) | Q(contact__organisation=OuterRef("pk")))
+        .order_by("-occurred_at").values("occurred_at")[:1]
+    )
+    orgs = (
+        Organisation.objects.filter(pk__in=open_orgs).annotate(last_contact=Subquery(last))
+        .filter(Q(last_contact__isnull=True) | Q(last_contact__lt=now - datetime.timedelta(days=30)))
+        .select_related("owner").order_by("name")
+    )
+    out = []
+    for org in orgs:
+        days = (now - org.last_contact).days if org.last_contact else None
+        bucket = next(label for label, low, high in BUCKETS
+                      if days is None and high is None or days is not None and days >= low and (high is None or days < high))
+        out.append({"organisation": org.name, "owner": _name(org.owner), "bucket": bucket,
+                    "last_contact": timezone.localtime(org.last_contact).date() if org.last_contact else None,
+                    "days": days, "_url": reverse("crm:organisation_detail", args=[org.pk])})
+    out.sort(key=lambda r: (-(r["days"] if r["days"] is not None else 10**6), r["organisation"]))
+    return out
+
+
+def overdue(criteria: Criteria, today=None):
+    qs = FollowUp.objects.overdue(today)
+    if criteria.owner is not None:
+        qs = qs.filter(assignee=criteria.owner)
+    if criteria.has_organisation_filters:
+        qs = qs.filter(criteria.organisation_q())
+    return qs
+
+
+def build(criteria: Criteria, now=None) -> Board:
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    start, end = period(criteria, today)
+    weeks, by_kind, by_owner, owner_names = weekly(criteria, start, end)
+    labels = [f"{w:%-d %b}" for w in weeks]
+    total = sum(sum(v.values()) for v in by_kind.values())
+    stale = not_contacted(criteria, now)
+    overdue_qs = overdue(criteria, today)
+    by_assignee = list(
+        overdue_qs.order_by().values("assignee__username", "assignee__first_name", "assignee__last_name")
+        .annotate(n=Count("id"), oldest=Min("due_date"))
+    )
+    overdue_items = list(overdue_qs.select_related("assignee", "organisation").order_by("due_date", "pk")[:OVERDUE_LIMIT])
+
+    board = Board("activity", "Activity")
+    board.figures = [
+        Figure("Interactions", total, "int", key="interactions", note=f"{start:%-d %b} to {end:%-d %b %Y}"),
+        Figure("Not contacted for 30+ days", len(stale), "int", key="not_contacted", note="organisations with an open pledge"),
+        Figure("Overdue follow-ups", sum(r["n"] for r in by_assignee), "int", key="overdue"),
+    ]
+    board.context.update(weeks=weeks, by_kind=by_kind, by_owner=by_owner, stale=stale, by_assignee=by_assignee)
+
+    kinds = [k for k in Interaction.Kind if by_kind.get(k.value)]
+    rows = [{"week": w, **{k.value: by_kind[k.value].get(w, 0) for k in kinds}} for w in weeks]
+    for row in rows:
+        row["total"] = sum(row[k.value] for k in kinds)
+    traces = [charts.bar(labels, [r[k.value] for r in rows], name=k.label, color=charts.PALETTE[i % 10], money=False)
+              for i, k in enumerate(kinds)]
+    board.sections.append(Section("Interactions per week by kind", Table(
+        "by-kind", "Interactions per week by kind",
+        [Column("week", "Week of", "date")] + [Column(k.value, k.label, "int") for k in kinds]
+        + [Column("total", "Total", "int")], rows if total else [], empty="No interactions in this period.",
+    ), charts.render(charts.figure(traces, barmode="stack"), "chart-kind",
+                     label="Interactions per week by kind") if total else "", wide=True))
+
+    owners = sorted(by_owner, key=lambda k: owner_names[k].lower())
+    rows = [{"week": w, **{o: by_owner[o].get(w, 0) for o in owners}} for w in weeks]
+    traces = [charts.line(labels, [r[o] for r in rows], name=owner_names[o], color=charts.PALETTE[i % 10],
+                          money=False) for i, o in enumerate(owners)]
+    board.sections.append(Section("Interactions per week by owner", Table(
+        "by-owner", "Interactions per week by owner",
+        [Column("week", "Week of", "date")] + [Column(o, owner_names[o], "int") for o in owners],
+        rows if total else [], empty="No interactions in this period.",
+    ), charts.render(charts.figure(traces), "chart-owner", label="Interactions per week by owner") if total else "",
+        wide=True))
+
+    bucket_rows = [{"bucket": label, "count": sum(1 for r in stale if r["bucket"] == label)} for label, _, _ in BUCKETS]
+    board.sections.append(Section("Open pledges not contacted", Table(
+        "not-contacted-summary", "Organisations with an open pledge not contacted",
+        [Column("bucket", "Not contacted for"), Column("count", "Organisations", "int")], bucket_rows,
+    ), charts.render(charts.figure([charts.bar([r["bucket"] for r in bucket_rows], [r["count"] for r in bucket_rows],
+                                               color="#fd7e14", money=False)], showlegend=False, height=260),
+                     "chart-stale", label="Organisations not contacted") if stale else "",
+        note="Organisations with an open pledge; “90 days or more” includes never contacted."))
+
+    assignee_rows = [
+        {"assignee": (f"{r['assignee__first_name'] or ''} {r['assignee__last_name'] or ''}".strip() or r["assignee__username"]
+                      or "Unassigned"), "count": r["n"], "oldest": r["oldest"]}
+        for r in by_assignee
+    ]
+    assignee_rows.sort(key=lambda r: (-r["count"], r["assignee"]))
+    board.sections.append(Section("Overdue follow-ups by assignee", Table(
+        "overdue-by-assignee", "Overdue follow-ups by assignee",
+        [Column("assignee", "Assignee"), Column("count", "Overdue", "int"), Column("oldest", "Oldest due", "date")],
+        assignee_rows, empty="No overdue follow-ups. Well done.",
+    ), charts.render(charts.figure([charts.bar([r["assignee"] for r in assignee_rows],
+                                               [r["count"] for r in assignee_rows], color="#dc3545", money=False)],
+                                   showlegend=False, height=260), "chart-overdue",
+                     label="Overdue follow-ups by assignee") if assignee_rows else ""))
+
+    board.sections.append(Section("Not contacted: the list", Table("not-contacted", "Not contacted", [
+        Column("organisation", "Organisation"), Column("owner", "Owner"), Column("bucket", "Not contacted for"),
+        Column("last_contact", "Last contact", "date"),
+    ], stale, empty="Every organisation with an open pledge was contacted in the last 30 days.",
+        link_column="organisation")))
+    board.sections.append(Section("Overdue follow-ups", Table("overdue", "Overdue follow-ups", [
+        Column("due", "Due", "date"), Column("title", "What"), Column("assignee", "Assignee"),
+        Column("organisation", "Organisation"),
+    ], [
+        {"due": f.due_date, "title": f.title, "assignee": _name(f.assignee),
+         "organisation": f.organisation.name if f.organisation else "",
+         "_url": reverse("crm:organisation_detail", args=[f.organisation_id]) if f.organisation_id else None}
+        for f in overdue_items
+    ], empty="No overdue follow-ups.", link_column="organisation"),
+        note=f"The {OVERDUE_LIMIT} oldest." if len(overdue_items) == OVERDUE_LIMIT else ""))
+    return board
+
+
+def _midnight(day):
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def _name(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.username
