@@ -1,0 +1,187 @@
+"""Server time, query count and peak memory of the main pages at a given data scale.
+
+    .venv/bin/python bench/bench_pages.py [--scale large] [--repeat 15] [--as organiser|committee]
+
+Builds /tmp/crm-bench-<scale>.sqlite3 with `generate_data` (reused while its counts match the
+scale; a postgres DATABASE_URL is used as is), then requests each page through django.test.Client
+as a signed-in user: 2 warm-ups, `--repeat` timed runs (median, p95), then one run under
+CaptureQueriesContext and one under tracemalloc. Pages that are missing (404) or still the
+"Not built yet" placeholder are reported as n/a. Writes bench/results/pages.json.
+"""
+import argparse
+import os
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import machine_description, machine_line, setup_django, timed, write_json  # noqa: E402
+
+PAGES = [
+    ("dashboard", "/dashboard/"),
+    ("organisations", "/organisations/"),
+    ("contacts", "/contacts/"),
+    ("followups", "/followups/"),
+    ("pledges", "/pledges/"),
+    ("favours", "/favours/"),
+]
+PLACEHOLDER = b'data-testid="placeholder"'
+COUNTED = {"crm.Organisation": "organisations", "crm.Contact": "contacts", "crm.Interaction": "interactions",
+           "sponsors.Pledge": "pledges", "crm.FollowUp": "followups"}
+
+
+def current_counts():
+    from django.apps import apps
+
+    return {key: apps.get_model(label).objects.count() for label, key in COUNTED.items()}
+
+
+def ensure_data(scale, seed):
+    """Generate data unless the database already holds exactly this scale (interactions may grow by quick-logs)."""
+    from django.core.management import call_command
+
+    from crm.synthetic import sizes_for
+
+    wanted, have = sizes_for(scale), current_counts()
+    same = all(have[k] == wanted[k] for k in wanted if k != "interactions")
+    same = same and wanted["interactions"] <= have["interactions"] <= wanted["interactions"] + 5000
+    if same:
+        print(f"Reusing the {scale} data: {have}")
+        return have, None
+    print(f"Generating {scale} data (have {have}, want {wanted})…", flush=True)
+    start = time.perf_counter()
+    call_command("generate_data", scale=scale, seed=seed, clear=True, quiet_steps=True, verbosity=0)
+    elapsed = time.perf_counter() - start
+    print(f"  generated in {elapsed:.1f} s")
+    return current_counts(), elapsed
+
+
+def bench_users():
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from crm.roles import COMMITTEE, ORGANISER
+
+    User = get_user_model()
+    users = {}
+    # owner1 holds records, follow-ups and pledges, so "my ..." panels have data at scale.
+    for key, username, role in (("organiser", "owner1", ORGANISER), ("committee", "bench-committee", COMMITTEE)):
+        user, _ = User.objects.get_or_create(username=username)
+        user.groups.add(Group.objects.get(name=role))
+        users[key] = user
+    return users
+
+
+def is_missing(response):
+    return response.status_code == 404 or (
+        response.status_code == 200 and PLACEHOLDER in getattr(response, "content", b""))
+
+
+def measure(request, repeat):
+    """Warm up twice, time `repeat` runs, then count queries and trace peak memory once each."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first = request()
+    if is_missing(first):
+        return {"status": first.status_code, "available": False}
+    request()
+    stats = timed(request, repeat=repeat)
+    with CaptureQueriesContext(connection) as ctx:
+        response = request()
+    queries = len(ctx.captured_queries)  # read now: the next request resets the connection's log
+    tracemalloc.start()
+    request()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {
+        "status": response.status_code, "available": True,
+        "median_ms": round(stats["median"] * 1000, 1), "p95_ms": round(stats["p95"] * 1000, 1),
+        "min_ms": round(stats["min"] * 1000, 1), "queries": queries,
+        "peak_mb": round(peak / 1024 / 1024, 2),
+    }
+
+
+def quick_log_request(client, organiser):
+    """A POST to /log/ filled from the page's own form, or None when the page is not built yet."""
+    from django.utils import timezone
+
+    from crm.models import Contact
+
+    page = client.get("/log/")
+    if is_missing(page) or page.status_code != 200:
+        return None, page.status_code
+    contact = Contact.objects.filter(organisation__isnull=False).order_by("pk").first()
+    data = {}
+    form = (page.context or {}).get("form") if page.context is not None else None
+    if form is not None:
+        for name, field in form.fields.items():
+            initial = form.initial.get(name, field.initial)
+            if callable(initial):
+                initial = initial()
+            if initial not in (None, ""):
+                data[name] = initial
+    now = timezone.localtime().replace(microsecond=0)
+    data.update({
+        "organisation": contact.organisation_id, "contact": contact.pk, "kind": "call", "direction": "outbound",
+        "summary": "Benchmark call", "outcome": "", "occurred_at": now.strftime("%Y-%m-%d %H:%M"),
+    })
+    if form is not None:  # only send what the form knows about
+        data = {k: v for k, v in data.items() if k in form.fields}
+    return (lambda: client.post("/log/", data)), page.status_code
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", default="large", choices=["tiny", "small", "medium", "large"])
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--as", dest="role", default="organiser", choices=["organiser", "committee"])
+    args = parser.parse_args(argv)
+
+    setup_django(f"/tmp/crm-bench-{args.scale}.sqlite3")
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()  # allows the "testserver" host; DEBUG stays off
+    counts, generated_s = ensure_data(args.scale, args.seed)
+    users = bench_users()
+    client = Client()
+    client.force_login(users[args.role])
+
+    results = {}
+    for name, url in PAGES:
+        results[name] = {"url": url, **measure(lambda url=url: client.get(url), args.repeat)}
+        print_row(name, results[name])
+    poster = Client()
+    poster.force_login(users["organiser"])
+    post, status = quick_log_request(poster, users["organiser"])
+    if post is None:
+        results["quick_log_post"] = {"url": "/log/", "status": status, "available": False}
+    else:
+        results["quick_log_post"] = {"url": "/log/", **measure(post, args.repeat)}
+    print_row("quick_log_post", results["quick_log_post"])
+
+    machine = machine_description()
+    payload = {"scale": args.scale, "repeat": args.repeat, "warmups": 2, "user": args.role, "counts": counts,
+               "generate_seconds": generated_s, "machine": machine, "pages": results}
+    name = "pages" if os.environ.get("DATABASE_URL", "").startswith("sqlite") else "pages-postgres"
+    path = write_json(name, payload)
+    print(f"\n{machine_line(machine)}\nWrote {path}")
+
+
+def print_row(name, row, _header=[True]):
+    if _header[0]:
+        print(f"\n{'page':<16} {'status':>6} {'median ms':>10} {'p95 ms':>8} {'queries':>8} {'peak MB':>8}")
+        _header[0] = False
+    if not row.get("available"):
+        print(f"{name:<16} {row['status']:>6} {'n/a':>10} {'n/a':>8} {'n/a':>8} {'n/a':>8}", flush=True)
+        return
+    print(f"{name:<16} {row['status']:>6} {row['median_ms']:>10} {row['p95_ms']:>8} {row['queries']:>8} "
+          f"{row['peak_mb']:>8}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
