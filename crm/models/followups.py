@@ -61,7 +61,9 @@ class FollowUp(models.Model):
         indexes = [
             models.Index(fields=["status", "due_date"]),
             models.Index(fields=["assignee", "status", "due_date"]),
-            models.Index(fields=["organisation", "status"]),
+            # Serve "next open follow-up of this organisation/contact" without a sort.
+            models.Index(fields=["organisation", "status", "due_date"]),
+            models.Index(fields=["contact", "status", "due_date"]),
         ]
 
     def __str__(self):
