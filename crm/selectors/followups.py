@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 import django_filters
 from django.contrib.auth import get_user_model
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from crm.models import FollowUp
@@ -89,6 +90,15 @@ class FollowUpGroup:
     key: str
     label: str
     items: list = field(default_factory=list)
+    total: int | None = None  # when only the first items are shown
+
+    @property
+    def count(self) -> int:
+        return len(self.items) if self.total is None else self.total
+
+    @property
+    def has_more(self) -> bool:
+        return self.count > len(self.items)
 
     def __len__(self):
         return len(self.items)
@@ -110,6 +120,33 @@ def group_by_due(followups, today: datetime.date | None = None) -> list[FollowUp
             key = "later"
         groups[key].items.append(followup)
     return [groups[key] for key, _ in GROUPS]
+
+
+def _group_ranges(today):
+    week_end = today + datetime.timedelta(days=7)
+    return {
+        "overdue": Q(due_date__lt=today),
+        "today": Q(due_date=today),
+        "week": Q(due_date__gt=today, due_date__lte=week_end),
+        "later": Q(due_date__gt=week_end),
+    }
+
+
+def open_followup_groups(queryset, today=None, *, limit=20, expand="") -> list[FollowUpGroup]:
+    """The groups of "My follow-ups", each showing its first `limit` items (all for `expand`,
+    up to ten times as many) with the true count: five queries whatever the number of follow-ups."""
+    today = today or timezone.localdate()
+    open_items = queryset.filter(status=FollowUp.Status.OPEN)
+    ranges = _group_ranges(today)
+    totals = open_items.aggregate(**{key: Count("pk", filter=condition) for key, condition in ranges.items()})
+    groups = []
+    for key, label in GROUPS:
+        cap = limit * 10 if key == expand else limit
+        items = list(followups_with_related(open_items.filter(ranges[key])).order_by("due_date", "id")[:cap])
+        for item in items:
+            item.relative_due = relative_due(item.due_date, today)
+        groups.append(FollowUpGroup(key, label, items, total=totals[key]))
+    return groups
 
 
 def relative_due(due_date: datetime.date, today: datetime.date | None = None) -> str:

@@ -43,11 +43,7 @@ class FollowUpListView(PermissionRequiredMixin, TemplateView):
             request.GET or None, queryset=FollowUp.objects.all(), user=request.user, request=request,
         )
         scoped = filterset.qs  # the who/assignee filter, before the status split
-        open_items = list(selectors.followups_with_related(scoped.filter(status=FollowUp.Status.OPEN))
-                          .order_by("due_date", "id"))
-        for item in open_items:
-            item.relative_due = selectors.relative_due(item.due_date, today)
-        groups = selectors.group_by_due(open_items, today)
+        groups = selectors.open_followup_groups(scoped, today, expand=request.GET.get("show", ""))
         completed = list(selectors.recently_completed(scoped, today))
         can_change = request.user.has_perm("crm.change_followup")
         feed = CalendarFeed.objects.filter(user=request.user).first()
@@ -57,7 +53,7 @@ class FollowUpListView(PermissionRequiredMixin, TemplateView):
             shows_everyone=filterset.shows_everyone,
             can_see_everyones=selectors.can_see_everyones(request.user),
             groups=groups,
-            open_count=len(open_items),
+            open_count=sum(group.count for group in groups),
             completed=completed,
             today=today,
             can_change=can_change,
