@@ -1,9 +1,14 @@
-"""Imports, their history and undo."""
+"""Imports: the wizard (upload → map → preview → commit), their history and undo."""
 from django.urls import path
 
-from crm.views import pages
+from crm.views import imports
 
 urlpatterns = [
-    path("imports/", pages.ImportsPlaceholder.as_view(), name="import_list"),
-    path("imports/<int:pk>/", pages.ImportsPlaceholder.as_view(), name="import_detail"),
+    path("imports/", imports.ImportListView.as_view(), name="import_list"),
+    path("imports/upload/", imports.ImportUploadView.as_view(), name="import_upload"),
+    path("imports/upload/<slug:token>/map/", imports.ImportMapView.as_view(), name="import_map"),
+    path("imports/upload/<slug:token>/preview/", imports.ImportPreviewView.as_view(), name="import_preview"),
+    path("imports/upload/<slug:token>/commit/", imports.ImportCommitView.as_view(), name="import_commit"),
+    path("imports/<int:pk>/", imports.ImportDetailView.as_view(), name="import_detail"),
+    path("imports/<int:pk>/undo/", imports.ImportUndoView.as_view(), name="import_undo"),
 ]
