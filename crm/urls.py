@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from crm.routes import dashboards, exports, followups, imports, quicklog, records
+from crm.routes import dashboards, exports, followups, imports, privacy, quicklog, records
 from crm.views import pages
 
 app_patterns = [
@@ -13,6 +13,7 @@ app_patterns = [
     *quicklog.urlpatterns,
     *imports.urlpatterns,
     *exports.urlpatterns,
+    *privacy.urlpatterns,
     *dashboards.urlpatterns,
 ]
 

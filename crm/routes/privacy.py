@@ -1,0 +1,3 @@
+"""Personal data: subject access exports, erasure and the retention report."""
+
+urlpatterns = []
