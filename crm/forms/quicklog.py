@@ -97,6 +97,24 @@ class QuickLogForm(BootstrapFormMixin, forms.Form):
                 "data-autocomplete": kind, "data-lookup-url": f"{reverse('crm:lookup')}?type={kind}",
             })
         self.fields["contact"].widget.attrs["data-fills"] = "id_organisation"
+        for name in ("organisation", "contact"):
+            self._limit_rendered_choices(name)
+
+    #: Above this many records a picker renders only the chosen option: search-as-you-type
+    #: offers the rest, and a page listing 100,000 contacts would take seconds to send.
+    RENDER_ALL_UP_TO = 300
+
+    def _limit_rendered_choices(self, name):
+        field = self.fields[name]
+        if field.queryset.count() <= self.RENDER_ALL_UP_TO:
+            return
+        chosen = self.data.get(name) if self.is_bound else self.initial.get(name, field.initial)
+        chosen = getattr(chosen, "pk", chosen)
+        options = [("", field.empty_label)]
+        if chosen not in (None, "") and str(chosen).isdigit():
+            options += [(obj.pk, field.label_from_instance(obj)) for obj in field.queryset.filter(pk=chosen)]
+        field.widget.choices = options
+        field.widget.attrs["data-lookup-only"] = "true"
 
     # Layout: (legend or None, [(field name, column classes)]); the template loops over it.
     LAYOUT = [

@@ -242,3 +242,23 @@ def test_lookup_returns_up_to_ten_matches(client, organiser, acme, jane):
     assert contacts == [{"id": jane.pk, "label": "Jane Smith (Acme Digital)",
                          "organisation": {"id": acme.pk, "label": "Acme Digital"}}]
     assert client.get(lookup, {"q": "x", "type": "pledge"}).status_code == 400
+
+
+def test_with_many_records_the_pickers_render_only_the_chosen_option(client, organiser, settings):
+    """A page listing every contact would grow with the data; search-as-you-type offers the rest."""
+    from crm.forms.quicklog import QuickLogForm
+
+    orgs = Organisation.objects.bulk_create(
+        Organisation(name=f"Org {n}", name_key=f"org {n}") for n in range(QuickLogForm.RENDER_ALL_UP_TO + 5)
+    )
+    chosen = orgs[7]
+    client.force_login(organiser)
+    page = client.get(reverse("crm:quick_log"), {"organisation": chosen.pk}).content.decode()
+    assert f'<option value="{chosen.pk}" selected>Org 7</option>' in page
+    assert "Org 8<" not in page
+    response = client.post(reverse("crm:quick_log"), {
+        "kind": "call", "organisation": orgs[-1].pk, "summary": "Rang them",
+        "occurred_at": "2026-11-20T10:00", "direction": "outbound",
+    })
+    assert response.status_code == 302
+    assert Interaction.objects.get(summary="Rang them").organisation == orgs[-1]
