@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: setup run test test-sqlite test-postgres chromium check clean
+.PHONY: setup run test test-sqlite test-postgres chromium check clean bench loadtest
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -45,3 +45,17 @@ test-postgres: setup
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles test-artifacts
+
+# Benchmarks and the load test: DB=sqlite (default) or DB=postgres (a throwaway server via
+# scripts/with-postgres.sh). BENCH_QUICK=1 make bench is a small smoke run; extra flags go in
+# BENCH_ARGS / LOADTEST_ARGS (e.g. LOADTEST_ARGS="--users 50 --duration 60").
+DB ?= sqlite
+BENCH_ARGS ?=
+LOADTEST_ARGS ?=
+WITH_DB = $(if $(filter postgres,$(DB)),scripts/with-postgres.sh,)
+
+bench: setup
+	$(WITH_DB) $(PY) bench/run_all.py $(BENCH_ARGS)
+
+loadtest: setup
+	$(WITH_DB) $(PY) bench/loadtest.py $(LOADTEST_ARGS)

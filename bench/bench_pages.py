@@ -1,6 +1,7 @@
 """Server time, query count and peak memory of the main pages at a given data scale.
 
     .venv/bin/python bench/bench_pages.py [--scale large] [--repeat 15] [--as organiser|committee]
+                                          [--db PATH | --db-url postgres://...] [--out NAME]
 
 Builds /tmp/crm-bench-<scale>.sqlite3 with `generate_data` (reused while its counts match the
 scale; a postgres DATABASE_URL is used as is), then requests each page through django.test.Client
@@ -139,9 +140,14 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--as", dest="role", default="organiser", choices=["organiser", "committee"])
+    parser.add_argument("--db", help="SQLite file to use (default /tmp/crm-bench-<scale>.sqlite3)")
+    parser.add_argument("--db-url", help="a database URL (e.g. postgres://...) used instead of DATABASE_URL")
+    parser.add_argument("--out", help="name of the JSON file in bench/results/ (default pages or pages-postgres)")
     args = parser.parse_args(argv)
 
-    setup_django(f"/tmp/crm-bench-{args.scale}.sqlite3")
+    if args.db_url:
+        os.environ["DATABASE_URL"] = args.db_url
+    setup_django(args.db or f"/tmp/crm-bench-{args.scale}.sqlite3")
     from django.test import Client
     from django.test.utils import setup_test_environment
 
@@ -167,7 +173,7 @@ def main(argv=None):
     machine = machine_description()
     payload = {"scale": args.scale, "repeat": args.repeat, "warmups": 2, "user": args.role, "counts": counts,
                "generate_seconds": generated_s, "machine": machine, "pages": results}
-    name = "pages" if os.environ.get("DATABASE_URL", "").startswith("sqlite") else "pages-postgres"
+    name = args.out or ("pages" if os.environ.get("DATABASE_URL", "").startswith("sqlite") else "pages-postgres")
     path = write_json(name, payload)
     print(f"\n{machine_line(machine)}\nWrote {path}")
 

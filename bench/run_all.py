@@ -1,0 +1,568 @@
+"""Run every benchmark and rewrite bench/RESULTS.md (`make bench`, `make bench DB=postgres`).
+
+    .venv/bin/python bench/run_all.py [--runs N] [--only import,floor,export,pages,dashboard] [--report-only]
+
+The database comes from DATABASE_URL: a postgres:// URL (scripts/with-postgres.sh sets one) gives the
+"postgres" section, anything else the "sqlite" section. Each benchmark runs as a subprocess with its own
+CLI flags; its JSON is moved to bench/results/<db>/ (one file per run, then a merged file of medians),
+and RESULTS.md is rebuilt from every bench/results/<db>/summary.json, so a PostgreSQL run never erases
+the SQLite figures (and vice versa). BENCH_QUICK=1 uses small sizes for a smoke run; BENCH_RUNS=N sets
+how many times the import and export benchmarks are repeated (the page benchmarks repeat internally).
+
+Ratios are value ÷ baseline: below 1 means faster (or smaller) than the baseline.
+"""
+import argparse
+import csv
+import datetime as dt
+import io
+import json
+import os
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import machine_line  # noqa: E402
+
+RESULTS_DIR = ROOT / "bench" / "results"
+RESULTS_MD = ROOT / "bench" / "RESULTS.md"
+DATABASES = ("sqlite", "postgres")
+PAGE_BUDGET_MS = 300
+EXPORT_BUDGET_MB = 200
+STEPS = ("import", "floor", "export", "pages", "dashboard")
+
+
+# --------------------------------------------------------------------------- configuration
+
+def db_kind(url=None):
+    url = os.environ.get("DATABASE_URL", "") if url is None else url
+    return "postgres" if url.startswith(("postgres://", "postgresql://")) else "sqlite"
+
+
+def sizes(quick):
+    if quick:
+        return {"rows": 2_000, "orgs": 200, "import_baseline_rows": 500, "export_baseline_rows": 500,
+                "scale": "small", "repeat": 3}
+    return {"rows": 100_000, "orgs": 5_000, "import_baseline_rows": 10_000, "export_baseline_rows": 10_000,
+            "scale": "large", "repeat": 15}
+
+
+# --------------------------------------------------------------------------- subprocesses
+
+def run_child(args, env=None, label=""):
+    """Run a benchmark script; return (exit code, peak RSS in MB of that process alone, seconds)."""
+    cmd = [sys.executable, *map(str, args)]
+    print(f"\n$ {' '.join(cmd)}", flush=True)
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env or os.environ.copy())
+    _, status, usage = os.wait4(proc.pid, 0)  # per-child rusage: the peak RSS of this benchmark only
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    elapsed = time.perf_counter() - started
+    if proc.returncode:
+        print(f"!! {label or args[0]} exited with {proc.returncode}", flush=True)
+    return proc.returncode, round(usage.ru_maxrss / 1024, 1), round(elapsed, 1)
+
+
+def script_supports(script, flag):
+    out = subprocess.run([sys.executable, str(script), "--help"], cwd=ROOT, capture_output=True, text=True)
+    return flag in out.stdout
+
+
+def take_json(name, dest):
+    """Move bench/results/<name>.json (where the scripts write) to dest; return its data or None."""
+    src = RESULTS_DIR / f"{name}.json"
+    if not src.exists():
+        return None
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(src, dest)
+    return json.loads(dest.read_text())
+
+
+# --------------------------------------------------------------------------- PostgreSQL databases
+
+def pg_database_url(base_url, name):
+    parts = urlsplit(base_url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def pg_fresh_database(base_url, name):
+    """Drop and create database `name` on the server of base_url; return its URL."""
+    import psycopg
+
+    admin = pg_database_url(base_url, "postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return pg_database_url(base_url, name)
+
+
+# --------------------------------------------------------------------------- the sqlite3 executemany floor
+
+def migrated_sqlite_template(workdir):
+    path = Path(workdir) / "template.sqlite3"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}"}
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+    return path
+
+
+def _filler(column_type):
+    kind = (column_type or "").lower()
+    if "char" in kind or "text" in kind:
+        return ""
+    if "datetime" in kind:
+        return dt.datetime.now(dt.timezone.utc).isoformat(sep=" ")
+    if "date" in kind:
+        return dt.date.today().isoformat()
+    if "decimal" in kind or "real" in kind:
+        return 0
+    return 0  # integer, bool
+
+
+def _row_template(conn, table, given):
+    """Columns of `table` that are NOT NULL and not given, filled with a neutral value (Django sets no DB defaults)."""
+    columns = conn.execute(f'PRAGMA table_info("{table}")').fetchall()  # cid, name, type, notnull, default, pk
+    fill = {name: _filler(ctype) for _, name, ctype, notnull, default, pk in columns
+            if notnull and not pk and name not in given and default is None}
+    return list(given) + list(fill), list(fill.values())
+
+
+def sqlite_floor(data, template, workdir):
+    """Parse the same CSV and insert its organisations and contacts with raw sqlite3.executemany."""
+    path = Path(workdir) / "floor.sqlite3"
+    shutil.copy(template, path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    started = time.perf_counter()
+    reader = csv.reader(io.StringIO(data.decode("utf-8")))
+    next(reader)
+    rows = list(reader)
+    conn.execute("BEGIN IMMEDIATE")
+    names = sorted({row[3] for row in rows})
+    org_cols, org_fill = _row_template(conn, "crm_organisation", ["name", "name_key"])
+    conn.executemany(
+        f"INSERT INTO crm_organisation ({', '.join(org_cols)}) VALUES ({', '.join('?' * len(org_cols))})",
+        ([name, name.lower(), *org_fill] for name in names),
+    )
+    org_ids = dict(conn.execute("SELECT name, id FROM crm_organisation"))
+    cols, fill = _row_template(conn, "crm_contact",
+                               ["first_name", "last_name", "email", "organisation_id", "job_title", "phone"])
+    conn.executemany(
+        f"INSERT INTO crm_contact ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+        ([r[0], r[1], r[2], org_ids[r[3]], r[4], r[5], *fill] for r in rows),
+    )
+    conn.execute("COMMIT")
+    seconds = time.perf_counter() - started
+    count = conn.execute("SELECT count(*) FROM crm_contact").fetchone()[0]
+    conn.close()
+    path.unlink()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    assert count == len(rows), (count, len(rows))
+    return {"rows": len(rows), "organisations": len(names), "seconds": round(seconds, 3)}
+
+
+def run_floor(size, runs, out_dir):
+    from bench.bench_import import make_csv
+
+    data = make_csv(size["rows"], size["orgs"])
+    with tempfile.TemporaryDirectory(prefix="bench-floor-") as workdir:
+        template = migrated_sqlite_template(workdir)
+        samples = [sqlite_floor(data, template, workdir) for _ in range(runs)]
+    result = {"rows": size["rows"], "organisations": size["orgs"], "runs": samples,
+              "seconds": round(statistics.median(s["seconds"] for s in samples), 3),
+              "sqlite": sqlite3.sqlite_version}
+    print(f"sqlite3.executemany floor: {size['rows']:,} contacts in {result['seconds']:.2f} s (median of {runs})")
+    (out_dir / "floor.json").write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+# --------------------------------------------------------------------------- benchmark steps
+
+def median_of(values):
+    values = [v for v in values if v is not None]
+    return round(statistics.median(values), 3) if values else None
+
+
+def run_import(size, runs, out_dir, kind, base_url):
+    script = ROOT / "bench" / "bench_import.py"
+    args = [script, "--rows", size["rows"], "--orgs", size["orgs"], "--baseline-rows", size["import_baseline_rows"]]
+    env = os.environ.copy()
+    if kind == "postgres":
+        if not script_supports(script, "--db-url"):
+            note = "bench_import.py has no --db-url: it always uses a temporary SQLite file"
+            print(f"skipping import on PostgreSQL: {note}")
+            return {"skipped": note}
+        args += ["--db-url", pg_fresh_database(base_url, "bench_import")]
+    samples = []
+    for n in range(1, runs + 1):
+        code, rss, _ = run_child(args, env, "bench_import.py")
+        data = take_json("import", out_dir / f"import.run{n}.json")
+        if code == 0 and data:
+            data["peak_rss_mb"] = rss
+            (out_dir / f"import.run{n}.json").write_text(json.dumps(data, indent=2) + "\n")
+            samples.append(data)
+    if not samples:
+        return {"failed": "bench_import.py produced no results"}
+    first = [s["results"][0] for s in samples]
+    second = [s["results"][1] for s in samples]
+    merged = {
+        "rows": samples[0]["rows"], "organisations": samples[0]["organisations"], "runs": len(samples),
+        "import_seconds": median_of(r["seconds"] for r in first),
+        "reimport_seconds": median_of(r["seconds"] for r in second),
+        "baseline_seconds": median_of(r["baseline_seconds"] for r in first),
+        "baseline_rows": samples[0]["baseline_rows"],
+        "baseline_extrapolated": first[0].get("baseline_extrapolated", False),
+        "peak_rss_mb": median_of(s["peak_rss_mb"] for s in samples),
+    }
+    (out_dir / "import.json").write_text(json.dumps(merged, indent=2) + "\n")
+    return merged
+
+
+def run_export(size, runs, out_dir, kind, base_url):
+    script = ROOT / "bench" / "bench_export.py"
+    args = [script, "--rows", size["rows"], "--organisations", size["orgs"], "--baseline",
+            size["export_baseline_rows"]]
+    if kind == "postgres":
+        if not script_supports(script, "--db-url"):
+            note = "bench_export.py has no --db-url: it always uses a temporary SQLite file"
+            print(f"skipping export on PostgreSQL: {note}")
+            return {"skipped": note}
+        args += ["--db-url", pg_fresh_database(base_url, "bench_export")]
+    samples = []
+    for n in range(1, runs + 1):
+        code, rss, _ = run_child(args, None, "bench_export.py")
+        data = take_json("export", out_dir / f"export.run{n}.json")
+        if code == 0 and data:
+            data["peak_rss_mb"] = rss
+            (out_dir / f"export.run{n}.json").write_text(json.dumps(data, indent=2) + "\n")
+            samples.append(data)
+    if not samples:
+        return {"failed": "bench_export.py produced no results"}
+    base = [s.get("baseline_import_export") or {} for s in samples]
+    merged = {
+        "rows": samples[0]["rows"], "runs": len(samples),
+        "csv_seconds": median_of(s["csv"]["seconds"] for s in samples),
+        "csv_peak_mb": median_of(s["csv"]["tracemalloc_peak_mb"] for s in samples),
+        "xlsx_seconds": median_of(s["xlsx"]["seconds"] for s in samples),
+        "xlsx_peak_mb": median_of(s["xlsx"]["tracemalloc_peak_mb"] for s in samples),
+        "baseline_seconds": median_of(b.get("extrapolated_seconds_for_all_rows") for b in base),
+        "baseline_rows": base[0].get("rows"),
+        "peak_rss_mb": median_of(s["peak_rss_mb"] for s in samples),
+    }
+    (out_dir / "export.json").write_text(json.dumps(merged, indent=2) + "\n")
+    return merged
+
+
+def run_pages(size, out_dir, kind, base_url):
+    """bench_pages.py builds (or reuses) the data; its database is then reused by bench_dashboard.py."""
+    script = ROOT / "bench" / "bench_pages.py"
+    args = [script, "--scale", size["scale"], "--repeat", size["repeat"], "--out", "pages"]
+    if kind == "postgres":
+        db_url = pg_fresh_database(base_url, f"bench_pages_{size['scale']}")
+        args += ["--db-url", db_url]
+        db = None
+    else:
+        db = f"/tmp/crm-bench-{size['scale']}.sqlite3"
+        db_url = None
+        args += ["--db", db]
+    code, rss, _ = run_child(args, None, "bench_pages.py")
+    data = take_json("pages", out_dir / "pages.json")
+    if code or not data:
+        return {"failed": f"bench_pages.py exited with {code}"}, db, db_url
+    data["peak_rss_mb"] = rss
+    (out_dir / "pages.json").write_text(json.dumps(data, indent=2) + "\n")
+    return data, db, db_url
+
+
+def run_dashboard(size, out_dir, db, db_url):
+    script = ROOT / "bench" / "bench_dashboard.py"
+    env = os.environ.copy()
+    if db_url:
+        # bench_dashboard.py takes a SQLite --db path only (it must exist); with a postgres DATABASE_URL
+        # in the environment bench.common.setup_django ignores the path.
+        env["DATABASE_URL"] = db_url
+        db = os.devnull
+    args = [script, "--db", db, "--repeat", size["repeat"]]
+    code, rss, _ = run_child(args, env, "bench_dashboard.py")
+    data = take_json("dashboard", out_dir / "dashboard.json")
+    if code or not data:
+        return {"failed": f"bench_dashboard.py exited with {code}"}
+    data["peak_rss_mb"] = rss
+    if db_url:
+        data["db"] = db_url
+    (out_dir / "dashboard.json").write_text(json.dumps(data, indent=2) + "\n")
+    return data
+
+
+# --------------------------------------------------------------------------- the table
+
+def _num(value, digits=2):
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return f"{value:,}"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:,.{digits}f}"
+
+
+def row(figure, value, unit, baseline=None, baseline_label=None):
+    ratio = None
+    if isinstance(value, (int, float)) and isinstance(baseline, (int, float)) and baseline:
+        ratio = value / baseline
+    suffix = f" {unit}" if unit else ""
+    value_text = f"{_num(value)}{suffix}" if value is not None else "n/a"
+    if baseline is None:
+        base_text = baseline_label or "—"
+    else:
+        base_text = f"{_num(baseline)}{suffix}" + (f" ({baseline_label})" if baseline_label else "")
+    return {"figure": figure, "value": value_text, "baseline": base_text,
+            "ratio": f"{ratio:.2f}×" if ratio is not None else "—"}
+
+
+def build_rows(results):
+    """Table rows (figure, value, baseline, ratio as text) from the merged results of one database."""
+    rows = []
+    imp, floor = results.get("import") or {}, results.get("floor") or {}
+    if "import_seconds" in imp:
+        n = f"{imp['rows']:,}"
+        base_note = (f"django-import-export default ModelResource, extrapolated from {imp['baseline_rows']:,} rows"
+                     if imp.get("baseline_extrapolated") else "django-import-export default ModelResource")
+        rows.append(row(f"import {n} contacts (read + dry run + commit)", imp["import_seconds"], "s",
+                        imp.get("baseline_seconds"), base_note))
+        if floor.get("seconds"):
+            rows.append(row(f"import {n} contacts vs raw insert", imp["import_seconds"], "s", floor["seconds"],
+                            "sqlite3.executemany floor, same file"))
+        rows.append(row(f"re-import {n} contacts as updates", imp["reimport_seconds"], "s",
+                        imp.get("baseline_seconds"), "default ModelResource, first import"))
+        rows.append(row("import: peak RSS of the benchmark process", imp.get("peak_rss_mb"), "MB"))
+    elif imp.get("skipped") or imp.get("failed"):
+        rows.append(row("import / re-import", None, "", baseline_label=imp.get("skipped") or imp.get("failed")))
+    exp = results.get("export") or {}
+    if "csv_seconds" in exp:
+        n = f"{exp['rows']:,}"
+        note = (f"django-import-export resource.export(), extrapolated from {exp['baseline_rows']:,} rows"
+                if exp.get("baseline_rows") else None)
+        rows.append(row(f"export {n} contacts as CSV (streaming)", exp["csv_seconds"], "s",
+                        exp.get("baseline_seconds"), note))
+        rows.append(row("export CSV: peak traced memory", exp["csv_peak_mb"], "MB", EXPORT_BUDGET_MB, "budget"))
+        rows.append(row(f"export {n} contacts as XLSX", exp["xlsx_seconds"], "s"))
+        rows.append(row("export XLSX: peak traced memory", exp["xlsx_peak_mb"], "MB", EXPORT_BUDGET_MB, "budget"))
+        rows.append(row("export: peak RSS of the benchmark process", exp.get("peak_rss_mb"), "MB"))
+    elif exp.get("skipped") or exp.get("failed"):
+        rows.append(row("export", None, "", baseline_label=exp.get("skipped") or exp.get("failed")))
+
+    pages = results.get("pages") or {}
+    scale = pages.get("scale", "?")
+    for name, page in (pages.get("pages") or {}).items():
+        label = f"{page.get('url', name)} at {scale}"
+        if name == "quick_log_post":
+            label = f"quick-log POST /log/ at {scale}"
+        if not page.get("available"):
+            rows.append(row(label, None, "", baseline_label=f"not measured (status {page.get('status')})"))
+            continue
+        rows.append(row(f"{label}: median server time", page["median_ms"], "ms", PAGE_BUDGET_MS, "budget"))
+        rows.append(row(f"{label}: p95 server time", page["p95_ms"], "ms", PAGE_BUDGET_MS, "budget"))
+        rows.append(row(f"{label}: queries", page["queries"], ""))
+        rows.append(row(f"{label}: peak traced memory", page.get("peak_mb"), "MB"))
+    dash = results.get("dashboard") or {}
+    for name, page in (dash.get("pages") or {}).items():
+        label = f"dashboard tab {page.get('url', name)} at {scale}"
+        if not page.get("available"):
+            rows.append(row(label, None, "", baseline_label=f"not measured (status {page.get('status')})"))
+            continue
+        rows.append(row(f"{label}: median server time", page["median_ms"], "ms", PAGE_BUDGET_MS, "budget"))
+        rows.append(row(f"{label}: p95 server time", page["p95_ms"], "ms", PAGE_BUDGET_MS, "budget"))
+        rows.append(row(f"{label}: queries", page["queries"], ""))
+    if dash.get("failed"):
+        rows.append(row("dashboard tabs", None, "", baseline_label=dash["failed"]))
+
+    load = results.get("loadtest") or {}
+    if load.get("requests"):
+        who = f"{load['users']} users, {load['duration_s']:.0f} s, {load['workers']} gunicorn workers"
+        rows.append(row(f"load test ({who}, {load.get('scale', '?')} data): requests per second", load["rps"],
+                        "req/s"))
+        for kind, stats in sorted(load.get("kinds", {}).items()):
+            rows.append(row(f"load test {kind}: median latency ({stats['count']} requests)", stats["median_ms"],
+                            "ms", PAGE_BUDGET_MS, "budget"))
+            rows.append(row(f"load test {kind}: p95 latency", stats["p95_ms"], "ms", PAGE_BUDGET_MS, "budget"))
+        rows.append(row("load test: errors", load["errors"], "", 0, "must be 0"))
+        rows.append(row("load test: lost writes", load["lost_writes"], "", 0, "must be 0"))
+    return rows
+
+
+def markdown_table(rows):
+    lines = ["| figure | value | baseline | ratio |", "| --- | ---: | --- | ---: |"]
+    for r in rows:
+        cells = [str(r[k]).replace("|", "\\|") for k in ("figure", "value", "baseline", "ratio")]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+TITLES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
+
+
+def render_section(db, summary):
+    title = TITLES.get(db, db)
+    mode = " (BENCH_QUICK smoke run: small sizes, not the real figures)" if summary.get("quick") else ""
+    parts = [f"## {title}{mode}", "",
+             f"Measured {summary['date']} on {summary['machine_line']}.", ""]
+    if summary.get("load_average"):
+        parts += [f"Load average at the start: {', '.join(map(str, summary['load_average']))}.", ""]
+    parts += [markdown_table(summary["rows"]), ""]
+    for note in summary.get("notes", []):
+        parts.append(f"- {note}")
+    if summary.get("notes"):
+        parts.append("")
+    return "\n".join(parts)
+
+
+HEADER = """# Benchmark results
+
+Generated by `make bench` (bench/run_all.py) — do not edit by hand. `make bench DB=postgres` adds the
+PostgreSQL section; `make loadtest` adds the load-test rows. Ratio = value ÷ baseline: below 1 is faster
+or smaller than the baseline. Page times are server time through Django's test client (median and 95th
+percentile of repeated requests after two warm-ups); the 300 ms budget comes from issue 6.
+Raw JSON: bench/results/<database>/.
+"""
+
+
+def render_results(summaries):
+    parts = [HEADER]
+    for db in DATABASES:
+        if db in summaries:
+            parts.append(render_section(db, summaries[db]))
+    return "\n".join(parts).rstrip() + "\n"
+
+
+def load_summaries():
+    out = {}
+    for db in DATABASES:
+        path, load = RESULTS_DIR / db / "summary.json", RESULTS_DIR / db / "loadtest.json"
+        if path.exists():
+            summary = json.loads(path.read_text())
+        elif load.exists():  # a load test before any benchmark: a section of its own figures
+            data = json.loads(load.read_text())
+            summary = {"db": db, "date": data.get("date", "?"), "machine_line": data.get("machine_line", "?"),
+                       "results": {}, "notes": ["No benchmark run yet for this database: load test only."]}
+        else:
+            continue
+        results = summary.setdefault("results", {})
+        if load.exists():  # the load test runs separately: pick up its latest figures
+            results["loadtest"] = json.loads(load.read_text())
+            summary.setdefault("notes", []).append(
+                f"Load test run {results['loadtest'].get('date', '?')} against gunicorn on 127.0.0.1 "
+                f"({results['loadtest'].get('scale')} data); details in bench/results/{db}/loadtest.json.")
+        summary["rows"] = build_rows(results)  # rebuilt from the stored figures, so format changes apply
+        out[db] = summary
+    return out
+
+
+def write_results_md():
+    summaries = load_summaries()
+    RESULTS_MD.write_text(render_results(summaries))
+    print(f"\nWrote {RESULTS_MD.relative_to(ROOT)} ({', '.join(summaries) or 'no results yet'})")
+
+
+# --------------------------------------------------------------------------- main
+
+def machine_info(kind, db_url=None):
+    """machine_description() from a child process set up against the benchmark database."""
+    env = os.environ.copy()
+    if db_url:
+        env["DATABASE_URL"] = db_url
+    code = ("import json,sys; sys.path.insert(0,'.'); from bench.common import setup_django, machine_description;"
+            "setup_django(sys.argv[1] if len(sys.argv)>1 else None); print(json.dumps(machine_description()))")
+    args = [sys.executable, "-c", code]
+    if kind == "sqlite":
+        args.append(os.path.join(tempfile.gettempdir(), "crm-bench-machine.sqlite3"))
+    out = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True)
+    try:
+        return json.loads(out.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        from bench.common import machine_description
+
+        return machine_description()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=None, help="runs of the import/export benchmarks (median)")
+    parser.add_argument("--only", default=",".join(STEPS), help=f"comma-separated subset of {', '.join(STEPS)}")
+    parser.add_argument("--report-only", action="store_true", help="only rebuild RESULTS.md from stored JSON")
+    args = parser.parse_args(argv)
+    if args.report_only:
+        write_results_md()
+        return 0
+
+    quick = os.environ.get("BENCH_QUICK", "") not in ("", "0")
+    runs = args.runs or int(os.environ.get("BENCH_RUNS", "1" if quick else "3"))
+    size = sizes(quick)
+    steps = [s.strip() for s in args.only.split(",") if s.strip()]
+    kind = db_kind()
+    base_url = os.environ.get("DATABASE_URL", "")
+    out_dir = RESULTS_DIR / kind
+    out_dir.mkdir(parents=True, exist_ok=True)
+    load_average = [round(x, 2) for x in os.getloadavg()]
+    print(f"Benchmarks on {kind}{' (quick)' if quick else ''}: {runs} run(s), sizes {size}; "
+          f"load average {load_average}", flush=True)
+
+    previous = {}
+    if (out_dir / "summary.json").exists():  # a partial run (--only) keeps the other figures
+        previous = json.loads((out_dir / "summary.json").read_text()).get("results", {})
+        if bool(json.loads((out_dir / "summary.json").read_text()).get("quick")) != quick:
+            previous = {}
+    results = dict(previous)
+    notes = []
+    started = time.perf_counter()
+    if "import" in steps:
+        results["import"] = run_import(size, runs, out_dir, kind, base_url)
+    if "floor" in steps and kind == "sqlite":
+        results["floor"] = run_floor(size, runs, out_dir)
+    if "export" in steps:
+        results["export"] = run_export(size, runs, out_dir, kind, base_url)
+    db, db_url = None, None
+    if "pages" in steps or "dashboard" in steps:
+        if "pages" in steps:
+            results["pages"], db, db_url = run_pages(size, out_dir, kind, base_url)
+        else:
+            db = f"/tmp/crm-bench-{size['scale']}.sqlite3"
+            db_url = pg_database_url(base_url, f"bench_pages_{size['scale']}") if kind == "postgres" else None
+        if "dashboard" in steps:
+            results["dashboard"] = run_dashboard(size, out_dir, db, db_url)
+    results.pop("loadtest", None)
+
+    machine = machine_info(kind, db_url if kind == "postgres" else None)
+    if any((results.get(step) or {}).get("skipped") for step in ("import", "export")):
+        notes.append("Import and export on PostgreSQL need --db-url support in bench_import.py / "
+                     "bench_export.py; until then they run on SQLite only (see the SQLite section).")
+    if kind == "sqlite" and (results.get("floor") or {}).get("seconds"):
+        notes.append("Floor: the same CSV parsed with csv.reader and inserted into crm_organisation and "
+                     "crm_contact with raw sqlite3.executemany in one transaction (no validation, no history).")
+    if results.get("import", {}).get("baseline_extrapolated"):
+        notes.append("The django-import-export baseline is timed on a slice of the file and scaled linearly "
+                     "(the full 100,000 rows take several minutes through the default ModelResource).")
+    notes.append(f"Import/export: median of {runs} run(s). Pages: median and p95 of {size['repeat']} requests.")
+    summary = {"db": kind, "quick": quick, "date": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+               "machine": machine, "machine_line": machine_line(machine), "load_average": load_average,
+               "elapsed_s": round(time.perf_counter() - started, 1), "results": results,
+               "rows": build_rows(results), "notes": notes}
+    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
+    write_results_md()
+    print(markdown_table(summary["rows"]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
