@@ -35,8 +35,8 @@ def current_rss_mb() -> float:
         return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def setup_django(db_path: str):
-    os.environ["DATABASE_URL"] = f"sqlite:///{db_path}"
+def setup_django(db_path: str, db_url: str = ""):
+    os.environ["DATABASE_URL"] = db_url or f"sqlite:///{db_path}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
     import django
 
@@ -123,11 +123,12 @@ def main():
     parser.add_argument("--organisations", type=int, default=5_000)
     parser.add_argument("--baseline", type=int, default=10_000,
                         help="rows for django-import-export's resource.export() baseline (0 to skip)")
+    parser.add_argument("--db-url", default="", help="an empty database to use instead of a temporary SQLite file")
     args = parser.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="bench-export-")
     db_path = os.path.join(workdir, "bench.sqlite3")
-    setup_django(db_path)
+    setup_django(db_path, args.db_url)
 
     started = time.perf_counter()
     populate(args.rows, args.organisations)

@@ -41,10 +41,11 @@ def main():
     parser.add_argument("--orgs", type=int, default=5_000)
     parser.add_argument("--baseline-rows", type=int, default=None,
                         help="rows for the django-import-export baseline (default: all; fewer are extrapolated)")
+    parser.add_argument("--db-url", default="", help="an empty database to use instead of a temporary SQLite file")
     args = parser.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="bench-import-")
-    os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
+    os.environ["DATABASE_URL"] = args.db_url or f"sqlite:///{tmp}/bench.sqlite3"
     os.environ["DJANGO_SETTINGS_MODULE"] = "crm.settings"
     os.environ.setdefault("DJANGO_DEBUG", "0")
     import django
@@ -67,7 +68,9 @@ def main():
         print(f"  {label}: {seconds:.2f} s", flush=True)
         return value, seconds
 
-    print(f"SQLite {connection.Database.sqlite_version}, {args.rows:,} rows, {args.orgs:,} organisations, db {tmp}")
+    engine = f"SQLite {connection.Database.sqlite_version}" if connection.vendor == "sqlite" else \
+        f"{connection.vendor} {connection.pg_version if connection.vendor == 'postgresql' else ''}"
+    print(f"{engine}, {args.rows:,} rows, {args.orgs:,} organisations, db {tmp}")
     table, t_read = timed("read", lambda: read_table(data, "contacts.csv"))
     mapping = auto_map("contacts", table.headers)
     plan, t_plan = timed("dry run", lambda: plan_import("contacts", table, mapping))
@@ -134,7 +137,7 @@ def main():
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "import.json").write_text(json.dumps({
-        "rows": args.rows, "organisations": args.orgs, "sqlite": connection.Database.sqlite_version,
+        "rows": args.rows, "organisations": args.orgs, "database": engine,
         "baseline_rows": base_rows, "baseline_measured_seconds": round(t_base, 2), "results": results,
     }, indent=2) + "\n")
     print(f"written {out / 'import.json'}")
