@@ -19,6 +19,17 @@ def format_money(value) -> str:
     return f"{sign}£{abs(value):,.0f}"
 
 
+#: Long lists show this many rows on the page; the CSV (criteria.extra["all_rows"]) has them all.
+PAGE_ROWS = 50
+
+
+def page_rows(rows: list, criteria, limit: int = PAGE_ROWS) -> dict:
+    """Table keyword arguments for a long list: its first rows on the page, every row in the CSV."""
+    if criteria.extra.get("all_rows") or len(rows) <= limit:
+        return {"rows": rows}
+    return {"rows": rows[:limit], "total": len(rows)}
+
+
 @dataclass
 class Column:
     key: str
@@ -41,6 +52,12 @@ class Table:
     empty: str = "Nothing to show for these filters."
     link_column: str = ""  # column whose cell links to row["_url"]
     footer: dict | None = None
+    #: How many rows there are when `rows` holds only the first few (the CSV holds them all).
+    total: int | None = None
+
+    @property
+    def truncated(self) -> bool:
+        return self.total is not None and self.total > len(self.rows)
 
     def display_rows(self):
         for row in self.rows:

@@ -6,7 +6,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from crm import charts
-from crm.dashboards.base import Board, Column, Figure, Section, Table, money
+from crm.dashboards.base import Board, Column, Figure, Section, Table, money, page_rows
 from crm.dashboards.filters import Criteria
 from crm.models import Role
 from partners.models import Favour, PartnerProfile
@@ -111,7 +111,7 @@ def build(criteria: Criteria) -> Board:
     board.sections.append(Section("Favours balance by organisation", Table("balances", "Favours balance", [
         Column("organisation", "Organisation"), Column("received", "Received", "money"),
         Column("returned", "Returned", "money"), Column("balance", "Balance", "money"),
-    ], balance_rows, empty="No favours done yet for these filters.", link_column="organisation",
+    ], **page_rows(balance_rows, criteria), empty="No favours done yet for these filters.", link_column="organisation",
         footer={"organisation": "All organisations", "received": total_received, "returned": total_returned,
                 "balance": total_received - total_returned} if balance_rows else None),
         charts.render(fig, "chart-balances", label="Favours balance by organisation") if shown else "",
@@ -121,10 +121,10 @@ def build(criteria: Criteria) -> Board:
     board.sections.append(Section("Favours we owe", Table("owed", "Favours we owe", [
         Column("organisation", "Organisation"), Column("description", "Favour"), Column("status", "Status"),
         Column("value", "Estimated value", "money"), Column("occurred_on", "Since", "date"),
-    ], [
+    ], **page_rows([
         {"organisation": f.organisation.name, "description": f.description, "status": f.get_status_display(),
          "value": f.estimated_value, "occurred_on": f.occurred_on,
          "_url": reverse("crm:organisation_detail", args=[f.organisation_id])}
         for f in owed
-    ], empty="We owe no favours. Good.", link_column="organisation"), wide=True))
+    ], criteria), empty="We owe no favours. Good.", link_column="organisation"), wide=True))
     return board

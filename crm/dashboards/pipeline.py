@@ -3,13 +3,16 @@
 Every figure comes from one grouped query (pledges by stage); the other sections
 are one query each, so the page costs the same number of queries at any size.
 """
+import bisect
 import datetime
 from collections import defaultdict
 from decimal import Decimal
 
 import pandas as pd
-from django.db.models import Case, Count, DecimalField, F, Min, Sum, Value, When
+from django.db.models import Case, CharField, Count, DecimalField, F, Min, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Cast
 from django.urls import reverse
+from django.utils.dateparse import parse_datetime
 from django.utils import timezone
 
 from crm import charts
@@ -26,6 +29,8 @@ WIN_STAGES = (Stage.CONFIRMED, Stage.PAID)
 RECENT_DAYS = 60
 TOP_OPEN = 10
 STUCK_LIMIT = 50
+#: Recent wins and losses shown on the page (the CSV has them all).
+RECENT_SHOWN = 50
 
 
 def weighted_expression():
@@ -106,10 +111,13 @@ def stuck(criteria: Criteria, now=None) -> list[Pledge]:
     )
 
 
-def wins_and_losses(criteria: Criteria, now=None) -> tuple[list, list]:
-    """Moves to confirmed or paid (wins) and to declined or withdrawn (losses).
+def wins_and_losses(criteria: Criteria, now=None, limit: int | None = None) -> tuple[list, list, int, int]:
+    """Moves to confirmed or paid (wins) and to declined or withdrawn (losses), latest first,
+    with how many of each there are.
 
-    In the date range when one is set, else in the last 60 days.
+    In the date range when one is set, else in the last 60 days. At scale there are
+    thousands, so the page asks for the latest `limit` of each (two small queries walking
+    the changed_at index, plus one count); the CSV asks for all (limit None).
     """
     now = now or timezone.now()
     changes = PledgeStageChange.objects.filter(
@@ -120,43 +128,65 @@ def wins_and_losses(criteria: Criteria, now=None) -> tuple[list, list]:
         changes = changes.filter(criteria.datetime_q("changed_at"))
     else:
         changes = changes.filter(changed_at__gte=now - datetime.timedelta(days=RECENT_DAYS))
-    changes = changes.select_related("pledge__organisation").order_by("-changed_at", "-id")
-    wins, losses = [], []
-    for change in changes:
-        (wins if change.to_stage in WIN_STAGES else losses).append(change)
-    return wins, losses
+    if limit is None:
+        wins, losses = [], []
+        for change in _change_rows(changes):
+            (wins if change["to_stage"] in WIN_STAGES else losses).append(change)
+        return wins, losses, len(wins), len(losses)
+    counts = changes.order_by().aggregate(wins=Count("id", filter=Q(to_stage__in=WIN_STAGES)),
+                                          losses=Count("id", filter=Q(to_stage__in=CLOSED_LOST_STAGES)))
+    # Always both queries, so the page costs the same number of queries whatever the data.
+    wins = _change_rows(changes.filter(to_stage__in=WIN_STAGES), limit)
+    losses = _change_rows(changes.filter(to_stage__in=CLOSED_LOST_STAGES), limit)
+    return wins, losses, counts["wins"], counts["losses"]
+
+
+def _change_rows(changes, limit=None) -> list[dict]:
+    """Stage changes as plain dicts, latest first (no model instances: cheaper by far)."""
+    changes = changes.order_by("-changed_at", "-id").values_list(
+        "changed_at", "to_stage", "note", "pledge_id", "pledge__organisation_id", "pledge__organisation__name",
+        "pledge__amount", "pledge__lost_reason",
+    )
+    if limit is not None:
+        changes = changes[:limit]
+    keys = ("changed_at", "to_stage", "note", "pledge_id", "organisation_id", "organisation", "amount", "lost_reason")
+    return [dict(zip(keys, row)) for row in changes]
 
 
 def monthly(criteria: Criteria) -> pd.DataFrame:
     """Per month: amount first pledged (verbal or beyond) and amount that reached paid.
 
     Each pledge counts once, in the month it first reached the stage; the date
-    range, if any, limits the months shown.
+    range, if any, limits the months shown. One query returns each pledge's amount
+    and first pledged/paid moments (subqueries on the (pledge, changed_at) index);
+    months are found by bisecting local month starts, not by converting every moment.
     """
-    rows = (
-        PledgeStageChange.objects.filter(
-            pledge_q(criteria, created_in_range=False, prefix="pledge__"), to_stage__in=PLEDGED_STAGES,
-        )
-        .order_by().values("pledge_id", "to_stage", "pledge__amount").annotate(first=Min("changed_at"))
+    def first(stages):
+        # As text (UTC, sortable): parsing thousands of datetimes costs more than the query.
+        return Cast(Subquery(
+            PledgeStageChange.objects.filter(pledge=OuterRef("pk"), to_stage__in=stages)
+            .order_by().values("pledge").annotate(first=Min("changed_at")).values("first")[:1]
+        ), CharField())
+
+    rows = list(
+        Pledge.objects.filter(pledge_q(criteria, created_in_range=False))
+        .annotate(first_pledged=first(PLEDGED_STAGES), first_paid=first([Stage.PAID]))
+        .filter(first_pledged__isnull=False).order_by()
+        .values_list("amount", "first_pledged", "first_paid")
     )
-    first_pledged, first_paid, amounts = {}, {}, {}
-    for row in rows:
-        pid = row["pledge_id"]
-        amounts[pid] = money(row["pledge__amount"])
-        when = row["first"]
-        if pid not in first_pledged or when < first_pledged[pid]:
-            first_pledged[pid] = when
-        if row["to_stage"] == Stage.PAID:
-            first_paid[pid] = when
+    columns = ["month", "pledged", "paid", "cumulative_pledged", "cumulative_paid"]
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    month_of = _MonthFinder(min(r[1] for r in rows), max(r[2] or r[1] for r in rows))
     sums = defaultdict(lambda: {"pledged": Decimal("0.00"), "paid": Decimal("0.00")})
-    for pid, when in first_pledged.items():
-        sums[_month(when)]["pledged"] += amounts[pid]
-    for pid, when in first_paid.items():
-        sums[_month(when)]["paid"] += amounts[pid]
+    for amount, first_pledged, first_paid in rows:
+        amount = money(amount)
+        sums[month_of(first_pledged)]["pledged"] += amount
+        if first_paid is not None:
+            sums[month_of(first_paid)]["paid"] += amount
     lower = criteria.date_from.replace(day=1) if criteria.date_from else None
     upper = criteria.date_to
     sums = {m: v for m, v in sums.items() if (lower is None or m >= lower) and (upper is None or m <= upper)}
-    columns = ["month", "pledged", "paid", "cumulative_pledged", "cumulative_paid"]
     if not sums:
         return pd.DataFrame(columns=columns)
     # Every month between the first and the last, so quiet months show as zero.
@@ -169,6 +199,29 @@ def monthly(criteria: Criteria) -> pd.DataFrame:
     frame["cumulative_pledged"] = _cumulative(frame["pledged"])
     frame["cumulative_paid"] = _cumulative(frame["paid"])
     return frame[columns]
+
+
+class _MonthFinder:
+    """The local month (its first day) of a UTC moment given as database text, by bisecting
+    the UTC text of each local month's start (text compares in time order)."""
+
+    def __init__(self, earliest: str, latest: str):
+        month = _month(_parse_utc(earliest))
+        last = _month(_parse_utc(latest))
+        self.months, self.starts = [], []
+        while month <= last:
+            start = datetime.datetime.combine(month, datetime.time.min, tzinfo=timezone.get_current_timezone())
+            self.months.append(month)
+            self.starts.append(start.astimezone(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S"))
+            month = (month + datetime.timedelta(days=32)).replace(day=1)
+
+    def __call__(self, when: str) -> datetime.date:
+        return self.months[max(bisect.bisect_right(self.starts, when) - 1, 0)]
+
+
+def _parse_utc(text: str) -> datetime.datetime:
+    moment = parse_datetime(text.replace("T", " "))
+    return moment if timezone.is_aware(moment) else moment.replace(tzinfo=datetime.timezone.utc)
 
 
 def _cumulative(values):
@@ -291,25 +344,27 @@ def build(criteria: Criteria, now=None) -> Board:
     ))
 
     # Wins and losses ------------------------------------------------------------------
-    wins, losses = wins_and_losses(criteria, now)
+    all_rows = criteria.extra.get("all_rows", False)
+    wins, losses, win_count, loss_count = wins_and_losses(criteria, now, None if all_rows else RECENT_SHOWN)
     period = "in the date range" if (criteria.date_from or criteria.date_to) else f"in the last {RECENT_DAYS} days"
+    url_of = _pledge_url_maker()
     board.sections.append(Section(f"Recent wins ({period})", Table("wins", "Recent wins", [
         Column("date", "Date", "date"), Column("organisation", "Organisation"), Column("stage", "Moved to"),
         Column("amount", "Amount", "money"),
     ], [
-        {"date": timezone.localtime(c.changed_at).date(), "organisation": c.pledge.organisation.name,
-         "stage": c.get_to_stage_display(), "amount": c.pledge.amount, "_url": _pledge_url(c.pledge)}
+        {"date": timezone.localtime(c["changed_at"]).date(), "organisation": c["organisation"],
+         "stage": str(Stage(c["to_stage"]).label), "amount": c["amount"], "_url": url_of(c["pledge_id"], c["organisation_id"])}
         for c in wins
-    ], empty=f"No wins {period}.", link_column="organisation")))
+    ], empty=f"No wins {period}.", link_column="organisation", total=win_count)))
     board.sections.append(Section(f"Recent losses ({period})", Table("losses", "Recent losses", [
         Column("date", "Date", "date"), Column("organisation", "Organisation"), Column("stage", "Moved to"),
         Column("amount", "Amount", "money"), Column("reason", "Reason"),
     ], [
-        {"date": timezone.localtime(c.changed_at).date(), "organisation": c.pledge.organisation.name,
-         "stage": c.get_to_stage_display(), "amount": c.pledge.amount,
-         "reason": c.pledge.lost_reason or c.note, "_url": _pledge_url(c.pledge)}
+        {"date": timezone.localtime(c["changed_at"]).date(), "organisation": c["organisation"],
+         "stage": str(Stage(c["to_stage"]).label), "amount": c["amount"],
+         "reason": c["lost_reason"] or c["note"], "_url": url_of(c["pledge_id"], c["organisation_id"])}
         for c in losses
-    ], empty=f"No losses {period}.", link_column="organisation")))
+    ], empty=f"No losses {period}.", link_column="organisation", total=loss_count)))
 
     # Month by month -----------------------------------------------------------------
     frame = monthly(criteria)
@@ -347,3 +402,12 @@ def _pledge_url(pledge) -> str:
         return reverse("sponsors:pledge_detail", args=[pledge.pk])
     except Exception:  # the pledge pages are built separately
         return reverse("crm:organisation_detail", args=[pledge.organisation_id])
+
+
+def _pledge_url_maker():
+    """(pk, organisation id) -> pledge URL, reversing once (thousands of rows at scale)."""
+    try:
+        pattern = reverse("sponsors:pledge_detail", args=[987654321])
+    except Exception:  # the pledge pages are built separately
+        return lambda pk, organisation_id: reverse("crm:organisation_detail", args=[organisation_id])
+    return lambda pk, organisation_id: pattern.replace("987654321", str(pk))

@@ -36,11 +36,15 @@ class SavedViewForm(BootstrapFormMixin, forms.Form):
     query_string = forms.CharField(required=False, widget=forms.HiddenInput, max_length=4000)
 
 
-def board_state(request, board: str):
-    """The bound filter set and the board built with its criteria."""
+def board_state(request, board: str, *, all_rows: bool = False):
+    """The bound filter set and the board built with its criteria.
+
+    Long lists show their first rows on the page; `all_rows` (the CSV) builds them in full.
+    """
     filterset = build_filterset(request.GET, board)
     criteria = filterset.criteria
-    return filterset, criteria, BOARDS[board][2](criteria)
+    built_with = replace(criteria, extra={**criteria.extra, "all_rows": True}) if all_rows else criteria
+    return filterset, criteria, BOARDS[board][2](built_with)
 
 
 class DashboardView(PermissionRequiredMixin, TemplateView):
@@ -102,7 +106,7 @@ class DashboardCsvView(PermissionRequiredMixin, View):
     def get(self, request, board, table):
         if board not in BOARDS:
             raise Http404("No such dashboard.")
-        _, _, built = board_state(request, board)
+        _, _, built = board_state(request, board, all_rows=True)
         found = built.tables.get(table)
         if found is None:
             raise Http404("No such table.")
