@@ -149,7 +149,11 @@ class PledgeStageChange(models.Model):
 
     class Meta:
         ordering = ["-changed_at", "-id"]
-        indexes = [models.Index(fields=["pledge", "changed_at"]), models.Index(fields=["changed_at"])]
+        indexes = [
+            models.Index(fields=["pledge", "changed_at"]),
+            models.Index(fields=["changed_at"]),
+            models.Index(fields=["to_stage", "changed_at"]),  # recent wins and losses
+        ]
 
     def __str__(self):
         start = self.get_from_stage_display() or "created"

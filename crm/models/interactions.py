@@ -51,6 +51,8 @@ class Interaction(models.Model):
             models.Index(fields=["organisation", "occurred_at"]),
             models.Index(fields=["contact", "occurred_at"]),
             models.Index(fields=["logged_by", "occurred_at"]),
+            # Covers the activity dashboard's weekly counts by kind and by owner.
+            models.Index(fields=["occurred_at", "kind", "logged_by"]),
         ]
 
     def __str__(self):

@@ -4,6 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from crm.dbstats import refresh_statistics
 from crm.synthetic import DIVISORS, clear_domain_data, generate, has_domain_data, sizes_for
 
 
@@ -46,4 +47,5 @@ class Command(BaseCommand):
         for label, count in generator.counts.items():
             self.stdout.write(f"  {label:<32} {count:>9,}")
         elapsed = time.perf_counter() - started
+        refresh_statistics()
         self.stdout.write(self.style.SUCCESS(f"Done in {elapsed:.1f} s."))
