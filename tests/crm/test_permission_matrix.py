@@ -1,0 +1,376 @@
+"""Every URL of the project, for every role: who may see it, who may change through it.
+
+The URL list comes from the resolver, not from this file, so a view added later is
+checked automatically: a URL name missing from EXPECTED fails with "new view X: add it
+to the permission matrix", and a view without a login check fails the anonymous test.
+"""
+import datetime
+import re
+from decimal import Decimal
+
+import pytest
+from django.apps import apps
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from crm.models import CalendarFeed, Contact, FollowUp, ImportBatch, Organisation, SavedView
+from crm.roles import DOMAIN_APPS
+from partners.models import Favour
+from sponsors.models import InKindContribution
+from sponsors.services import create_pledge
+from tests.crm import factories
+
+ROLES = ("anonymous", "committee", "staff", "organiser")
+LOGIN = "login"  # a redirect to the sign-in page
+OK = "ok"  # allowed: anything but 403 or a redirect to sign in (the write may still fail validation)
+REDIRECT = "redirect"  # a redirect somewhere other than the sign-in page
+
+
+def E(get, post=None):
+    """Expected outcomes, one per role in ROLES order (anonymous, committee, staff, organiser)."""
+    return {"get": dict(zip(ROLES, get)), "post": dict(zip(ROLES, post)) if post else None}
+
+
+READ_ALL = (LOGIN, 200, 200, 200)
+WRITE_STAFF = (LOGIN, 403, OK, OK)  # organisations, contacts, interactions, imports
+WRITE_ORGANISER = (LOGIN, 403, 403, OK)  # pledges, in-kind, favours, follow-ups
+POST_ONLY = (LOGIN, 405, 405, 405)
+
+#: URL name → expected GET (and, for write views, POST) outcome per role.
+EXPECTED = {
+    # Sign-in pages are public; the home page sends everyone to the dashboard.
+    "login": E(get=(200, REDIRECT, REDIRECT, REDIRECT)),
+    "logout": E(get=(LOGIN, 405, 405, 405), post=(LOGIN, LOGIN, LOGIN, LOGIN)),  # signs out, back to sign in
+    "crm:home": E(get=(LOGIN, REDIRECT, REDIRECT, REDIRECT)),
+    # Organisations and contacts: everyone reads, staff and organisers change.
+    "crm:organisation_list": E(get=READ_ALL),
+    "crm:organisation_create": E(get=(LOGIN, 403, 200, 200), post=WRITE_STAFF),
+    "crm:organisation_detail": E(get=READ_ALL),
+    "crm:organisation_update": E(get=(LOGIN, 403, 200, 200), post=WRITE_STAFF),
+    "crm:organisation_delete": E(get=(LOGIN, 403, 200, 200), post=WRITE_STAFF),
+    "crm:contact_list": E(get=READ_ALL),
+    "crm:contact_create": E(get=(LOGIN, 403, 200, 200), post=WRITE_STAFF),
+    "crm:contact_detail": E(get=READ_ALL),
+    "crm:contact_update": E(get=(LOGIN, 403, 200, 200), post=WRITE_STAFF),
+    "crm:contact_delete": E(get=(LOGIN, 403, 200, 200), post=WRITE_STAFF),
+    # Follow-ups: everyone reads, only organisers change; the calendar feed is personal.
+    "crm:followup_list": E(get=READ_ALL),
+    "crm:followup_create": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
+    "crm:followup_update": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
+    "crm:followup_complete": E(get=POST_ONLY, post=WRITE_ORGANISER),
+    "crm:followup_snooze": E(get=POST_ONLY, post=WRITE_ORGANISER),
+    "crm:followup_reassign": E(get=POST_ONLY, post=WRITE_ORGANISER),
+    "crm:calendar_feed": E(get=(200, 200, 200, 200)),  # the secret token is the credential
+    "crm:calendar_feed_reset": E(get=POST_ONLY, post=(LOGIN, OK, OK, OK)),
+    # Quick log (interactions) and lookups.
+    "crm:quick_log": E(get=(LOGIN, 403, 200, 200), post=WRITE_STAFF),
+    "crm:lookup": E(get=READ_ALL),
+    "crm:search": E(get=READ_ALL),
+    # Imports: staff and organisers; the committee sees the history only.
+    "crm:import_list": E(get=READ_ALL),
+    "crm:import_upload": E(get=(LOGIN, 403, 200, 200), post=WRITE_STAFF),
+    "crm:import_map": E(get=(LOGIN, 403, REDIRECT, REDIRECT), post=WRITE_STAFF),
+    "crm:import_preview": E(get=(LOGIN, 403, REDIRECT, REDIRECT), post=WRITE_STAFF),
+    "crm:import_commit": E(get=(LOGIN, 403, REDIRECT, REDIRECT), post=WRITE_STAFF),
+    "crm:import_detail": E(get=READ_ALL),
+    "crm:import_undo": E(get=(LOGIN, 403, 200, 200), post=WRITE_STAFF),
+    # Personal data: subject access, erasure and retention need the right to change contacts.
+    "crm:contact_sar": E(get=(LOGIN, 403, 200, 200)),
+    "crm:contact_erase": E(get=(LOGIN, 403, 200, 200), post=WRITE_STAFF),
+    "crm:retention_report": E(get=(LOGIN, 403, 200, 200)),
+    # Exports follow the view permission of what they export.
+    "crm:export": E(get=READ_ALL),
+    # Dashboards: everyone reads; saved views are personal (another user's gives 404).
+    "crm:dashboard": E(get=READ_ALL),
+    "crm:dashboard_inkind": E(get=READ_ALL),
+    "crm:dashboard_partners": E(get=READ_ALL),
+    "crm:dashboard_activity": E(get=READ_ALL),
+    "crm:dashboard_print": E(get=READ_ALL),
+    "crm:dashboard_csv": E(get=READ_ALL),
+    "crm:saved_view_create": E(get=POST_ONLY, post=(LOGIN, OK, OK, OK)),
+    "crm:saved_view_delete": E(get=(LOGIN, 404, 404, 200), post=(LOGIN, 404, 404, OK)),
+    # Pledges and in-kind: everyone reads, only organisers change.
+    "sponsors:pledge_list": E(get=READ_ALL),
+    "sponsors:pledge_board": E(get=READ_ALL),
+    "sponsors:pledge_create": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
+    "sponsors:pledge_detail": E(get=READ_ALL),
+    "sponsors:pledge_update": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
+    "sponsors:pledge_move": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
+    "sponsors:inkind_list": E(get=READ_ALL),
+    "sponsors:inkind_create": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
+    "sponsors:inkind_update": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
+    "sponsors:inkind_status": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
+    # Partners and favours: everyone reads, only organisers change.
+    "partners:partner_list": E(get=READ_ALL),
+    "partners:favour_list": E(get=READ_ALL),
+    "partners:favour_create": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
+    "partners:favour_update": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
+}
+
+#: Views anonymous users may reach; every other view must send them to sign in.
+ANONYMOUS_ALLOWED = {"login", "logout", "crm:calendar_feed"}
+
+#: Values for string converters, per URL name and keyword.
+STR_VALUES = {
+    ("crm:export", "target"): "contacts",
+    ("crm:dashboard_csv", "board"): "pipeline",
+    ("crm:dashboard_csv", "table"): "stages",
+    ("crm:import_map", "token"): "no-such-upload",
+    ("crm:import_preview", "token"): "no-such-upload",
+    ("crm:import_commit", "token"): "no-such-upload",
+}
+#: Query strings some pages need to show something (a lookup type, the status to confirm).
+QUERY = {
+    "crm:lookup": "?type=organisation&q=Acme",
+    "sponsors:inkind_status": "?status=confirmed",
+}
+#: URL name prefix → the fixture object whose pk fills an <int:pk>.
+PK_OBJECT = {
+    "crm:organisation_": "organisation",
+    "crm:contact_": "contact",  # also contact_sar and contact_erase
+    "crm:followup_": "followup",
+    "crm:import_": "batch",
+    "crm:saved_view_": "saved_view",
+    "sponsors:pledge_": "pledge",
+    "sponsors:inkind_": "inkind",
+    "partners:favour_": "favour",
+}
+
+#: Words that mark a URL as a write (split on "_", whole words).
+WRITE_WORDS = {
+    "create", "new", "add", "update", "edit", "delete", "move", "status", "commit", "undo", "complete", "snooze",
+    "reassign", "log", "reset", "upload", "map", "preview", "erase", "erasure", "anonymise", "restore", "merge",
+    "archive", "consent",
+}
+#: Writes every role makes for itself only (its saved views and calendar link).
+PERSONAL_WRITES = {"crm:saved_view_create", "crm:saved_view_delete", "crm:calendar_feed_reset"}
+PERSONAL_MODELS = {"crm.savedview", "crm.calendarfeed"}
+
+
+def walk(patterns, prefix="", namespace=""):
+    """(route, full URL name, pattern) for every pattern, through nested includes."""
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = namespace
+            if entry.namespace:
+                ns = f"{namespace}:{entry.namespace}" if namespace else entry.namespace
+            yield from walk(entry.url_patterns, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern):
+            name = f"{namespace}:{entry.name}" if namespace and entry.name else entry.name
+            yield prefix + str(entry.pattern), name, entry
+
+
+def project_urls():
+    """Every (route, name) of the project except the admin site, which has its own staff check."""
+    return [(route, name) for route, name, _ in walk(get_resolver().url_patterns)
+            if not route.startswith("admin/")]
+
+
+URLS = project_urls()
+URL_NAMES = sorted({name or f"<unnamed {route}>" for route, name in URLS})
+CONVERTER = re.compile(r"<(?:(?P<conv>[^>:]+):)?(?P<kw>\w+)>")
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """Users are signed in with force_login here: skip the slow password hashing."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def world(organiser, committee, staff):
+    """One object of each kind the URLs point at (a fresh set for every test)."""
+    ev = factories.event()
+    org = factories.organisation(name="Acme Digital", owner=organiser)
+    person = factories.contact(org)
+    pledge = create_pledge(organisation=org, event=ev, amount=Decimal("2500"), stage="approached", user=organiser)
+    inkind = InKindContribution.objects.create(organisation=org, event=ev, category="venue", description="Room",
+                                               estimated_value=Decimal("500"))
+    favour = Favour.objects.create(organisation=org, direction="we_asked", description="Room", status="done",
+                                   estimated_value=Decimal("500"))
+    followup = FollowUp.objects.create(organisation=org, contact=person, title="Chase", assignee=organiser,
+                                       due_date=timezone.localdate() + datetime.timedelta(days=3))
+    batch = ImportBatch.objects.create(target="contacts", file_name="people.csv", created_by=staff)
+    saved_view = SavedView.objects.create(owner=organiser, name="Mine", url_name="crm:dashboard", query_string="")
+    feed = CalendarFeed.objects.create(user=organiser, token="matrix-test-feed-token")
+    return {
+        "users": {"organiser": organiser, "committee": committee, "staff": staff},
+        "organisation": org, "contact": person, "pledge": pledge, "inkind": inkind, "favour": favour,
+        "followup": followup, "batch": batch, "saved_view": saved_view, "feed": feed,
+    }
+
+
+def concrete_url(route, name, world):
+    """The route with its converters filled from the fixture objects."""
+
+    def fill(match):
+        conv, kw = match.group("conv") or "str", match.group("kw")
+        if conv == "int":
+            key = next((obj for prefix, obj in PK_OBJECT.items() if name.startswith(prefix)), None)
+            assert key, f"{name}: no fixture object for <int:{kw}>: add its prefix to PK_OBJECT"
+            return str(world[key].pk)
+        if name == "crm:calendar_feed" and kw == "token":
+            return world["feed"].token
+        value = STR_VALUES.get((name, kw))
+        assert value, f"{name}: no value for <{conv}:{kw}>: add one to STR_VALUES"
+        return value
+
+    return "/" + CONVERTER.sub(fill, route) + QUERY.get(name, "")
+
+
+def client_for(role, world):
+    client = Client()
+    if role != "anonymous":
+        client.force_login(world["users"][role])
+    return client
+
+
+def outcome(response):
+    """The response as the matrix spells it: a status code, LOGIN or REDIRECT."""
+    if response.status_code in (301, 302, 303):
+        return LOGIN if response["Location"].startswith(reverse("login")) else REDIRECT
+    return response.status_code
+
+
+def matches(expected, got):
+    if expected == OK:
+        return got not in (403, LOGIN)
+    return expected == got
+
+
+def route_of(name):
+    return next(route for route, n in URLS if (n or f"<unnamed {route}>") == name)
+
+
+def domain_counts():
+    """Rows in every table of the CRM's apps (records, history, stage changes, imports...)."""
+    return {
+        model._meta.label_lower: model._default_manager.count()
+        for model in apps.get_models()
+        if model._meta.app_label in DOMAIN_APPS
+    }
+
+
+def test_every_url_of_the_project_is_in_the_matrix():
+    missing = [name for name in URL_NAMES if name not in EXPECTED]
+    assert not missing, "\n".join(f"new view {name}: add it to the permission matrix" for name in missing)
+
+
+def test_the_matrix_has_no_stale_entries():
+    stale = sorted(set(EXPECTED) - set(URL_NAMES))
+    assert not stale, f"URL names in EXPECTED that no longer exist: {stale}"
+
+
+@pytest.mark.parametrize("name", URL_NAMES)
+def test_get(name, world):
+    """GET as each role in turn; the failure lists every URL/user pair that differs."""
+    assert name in EXPECTED, f"new view {name}: add it to the permission matrix"
+    url = concrete_url(route_of(name), name, world)
+    wrong = []
+    for role in ROLES:
+        expected = EXPECTED[name]["get"][role]
+        got = outcome(client_for(role, world).get(url))
+        if not matches(expected, got):
+            wrong.append(f"GET {url} as {role}: expected {expected}, got {got}")
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("name", [n for n in URL_NAMES if n in EXPECTED and EXPECTED[n]["post"]])
+def test_post(name, world):
+    """POST as each role in turn (refused roles first, so a refusal is checked against untouched data)."""
+    url = concrete_url(route_of(name), name, world)
+    wrong = []
+    for role in ROLES:
+        expected = EXPECTED[name]["post"][role]
+        before = domain_counts()
+        got = outcome(client_for(role, world).post(url, {}))
+        if not matches(expected, got):
+            wrong.append(f"POST {url} as {role}: expected {expected}, got {got}")
+        elif got in (403, 404, 405) and domain_counts() != before:
+            wrong.append(f"POST {url} as {role} was refused ({got}) but changed rows")
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("name", [n for n in URL_NAMES if n not in ANONYMOUS_ALLOWED])
+def test_anonymous_users_are_sent_to_sign_in(name, world):
+    url = concrete_url(route_of(name), name, world)
+    for method in ("get", "post"):
+        response = getattr(Client(), method)(url)
+        assert outcome(response) == LOGIN, f"{method.upper()} {url} as anonymous: not sent to sign in"
+        assert f"next={url.split('?')[0]}" in response["Location"].replace("%2F", "/")
+
+
+def test_the_calendar_feed_needs_its_secret_token(world):
+    assert Client().get(concrete_url(route_of("crm:calendar_feed"), "crm:calendar_feed", world)).status_code == 200
+    assert Client().get("/calendar/not-the-token.ics").status_code == 404
+
+
+def is_write(name):
+    return bool(set(re.split(r"[_:]", name)) & WRITE_WORDS)
+
+
+WRITE_NAMES = [n for n in URL_NAMES if is_write(n)]
+
+
+def test_the_write_list_finds_the_writes():
+    assert {"crm:quick_log", "sponsors:pledge_move", "crm:import_undo", "crm:followup_snooze"} <= set(WRITE_NAMES)
+
+
+@pytest.mark.parametrize("name", WRITE_NAMES)
+def test_committee_cannot_write(name, world):
+    """The committee reads everything and changes nothing but its own saved views and calendar link."""
+    url = concrete_url(route_of(name), name, world)
+    before = domain_counts()
+    response = client_for("committee", world).post(url, {"name": "x", "url_name": "crm:dashboard"})
+    after = domain_counts()
+    changed = {label for label in before if before[label] != after[label]}
+    if name in PERSONAL_WRITES:
+        assert changed <= PERSONAL_MODELS, f"POST {url} as committee changed {changed}"
+        assert not SavedView.objects.filter(owner=world["users"]["organiser"]).exclude(
+            pk=world["saved_view"].pk).exists()
+        assert SavedView.objects.filter(pk=world["saved_view"].pk).exists(), "deleted another user's saved view"
+        assert CalendarFeed.objects.get(pk=world["feed"].pk).token == world["feed"].token
+    else:
+        assert response.status_code in (403, 405), f"POST {url} as committee: got {response.status_code}"
+        assert not changed, f"POST {url} as committee changed {changed}"
+
+
+def test_committee_cannot_change_records_with_valid_data(world):
+    """Refused even with a complete, valid form (not only because the form was empty)."""
+    client = client_for("committee", world)
+    org = world["organisation"]
+    response = client.post(reverse("crm:organisation_update", args=[org.pk]), {"name": "Hijacked Ltd"})
+    assert response.status_code == 403
+    org.refresh_from_db()
+    assert org.name == "Acme Digital"
+    response = client.post(reverse("sponsors:pledge_move", args=[world["pledge"].pk]), {"to_stage": "paid"})
+    assert response.status_code == 403
+    world["pledge"].refresh_from_db()
+    assert world["pledge"].stage == "approached"
+
+
+# The admin site: its own staff check, so only is_staff users get in.
+ADMIN_URLS = ("/admin/", "/admin/crm/organisation/", "/admin/auth/user/")
+
+
+@pytest.mark.parametrize("path", ADMIN_URLS)
+def test_anonymous_users_are_sent_away_from_the_admin(path, db):
+    response = Client().get(path)
+    assert response.status_code == 302 and "login" in response["Location"]
+
+
+@pytest.mark.parametrize("role", ("committee", "staff", "organiser"))
+@pytest.mark.parametrize("path", ADMIN_URLS)
+def test_roles_without_is_staff_cannot_use_the_admin(path, role, world):
+    user = world["users"][role]
+    assert not user.is_staff
+    response = client_for(role, world).get(path)
+    assert response.status_code == 302 and "/admin/login/" in response["Location"], f"{role} reached {path}"
+    before = domain_counts()
+    response = client_for(role, world).post(f"/admin/crm/organisation/{world['organisation'].pk}/delete/",
+                                            {"post": "yes"})
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert domain_counts() == before
+    assert Organisation.objects.filter(pk=world["organisation"].pk).exists()
+    assert Contact.objects.filter(pk=world["contact"].pk).exists()
