@@ -174,12 +174,16 @@ def recently_completed(queryset, today: datetime.date | None = None, days: int =
 
 
 def due_for_reminder(today: datetime.date):
-    """Open follow-ups overdue or due on `today`, for active users with an email, grouped by assignee."""
+    """Open follow-ups overdue or due on `today`, for active users with an email, grouped by assignee.
+
+    Chasing someone marked do-not-contact is exactly what the flag forbids, so those are left out.
+    """
     User = get_user_model()
     users = User.objects.filter(is_active=True).exclude(email="")
     return (
         followups_with_related(FollowUp.objects.open())
         .filter(due_date__lte=today, assignee__in=users)
+        .exclude(contact__do_not_contact=True)
         .order_by("assignee_id", "due_date", "id")
     )
 

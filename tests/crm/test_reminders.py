@@ -104,3 +104,14 @@ def test_failed_send_can_be_retried(people, monkeypatch):
     assert not ReminderDigest.objects.exists()  # nothing recorded, so the next run retries
     monkeypatch.undo()
     assert "Sent 2 digests" in run()
+
+
+def test_followups_about_do_not_contact_people_are_not_chased(people):
+    from crm.models import Contact
+
+    ann, bob, cat = people
+    quiet = Contact.objects.create(first_name="Quiet", last_name="Person", do_not_contact=True)
+    fu("Chase the quiet person", -2, cat, contact=quiet)
+    run()
+    assert "cat@example.test" not in [m.to[0] for m in mail.outbox]
+    assert all("Chase the quiet person" not in m.body for m in mail.outbox)
