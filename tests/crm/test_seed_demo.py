@@ -26,10 +26,11 @@ def test_seed_demo_covers_every_stage_and_the_essentials(db):
         assert Organisation.objects.filter(**{role_field: True}).count() >= 5
 
 
-def test_demo_users_sign_in_with_their_role(db):
+def test_demo_users_sign_in_with_their_role(db, rf):
     call_command("seed_demo")
     for username, group in [("organiser", "Organiser"), ("committee", "Committee"), ("staff", "Staff")]:
-        user = authenticate(username=username, password=f"{username}-demo-2026")
+        request = rf.post("/accounts/login/")  # the lock-out backend needs the request
+        user = authenticate(request, username=username, password=f"{username}-demo-2026")
         assert user is not None
         assert list(user.groups.values_list("name", flat=True)) == [group]
 
