@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-PYTEST_ARGS ?=
+# Two workers: the suite is CPU-bound and the machines have 2 cores.
+PYTEST_ARGS ?= -n 2
 
 .PHONY: setup run test test-sqlite test-postgres chromium check clean bench loadtest
 
