@@ -264,6 +264,11 @@ def restore_document(document: dict) -> dict:
     tables = document["manifest"]["tables"]
     with transaction.atomic():
         names = [m._meta.db_table for m in models]
+        if connection.vendor == "postgresql":
+            # TRUNCATE refuses while this transaction has deferred foreign-key checks pending.
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         connection.ops.execute_sql_flush(connection.ops.sql_flush(no_style(), names, reset_sequences=True))
         for model in models:
             _insert(model, document["data"][model._meta.label_lower])

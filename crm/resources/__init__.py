@@ -132,9 +132,11 @@ def insert_rows(model, objs):
     if connection.vendor != "sqlite":
         instances = [model(**o) for o in objs] if is_dict else objs
         model._default_manager.bulk_create(instances)
-        if is_dict:
+        if is_dict:  # the caller records history from the same dicts: give them every saved value
+            attnames = [f.attname for f in meta.concrete_fields]
             for o, inst in zip(objs, instances):
-                o[meta.pk.attname] = inst.pk
+                for attname in attnames:
+                    o[attname] = getattr(inst, attname)
         return
     now = timezone.now()
     fields = [f for f in meta.concrete_fields if not f.primary_key]
