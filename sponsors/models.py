@@ -114,6 +114,8 @@ class Pledge(models.Model):
             models.Index(fields=["owner", "stage"]),
             models.Index(fields=["stage_changed_at"]),
             models.Index(fields=["expected_date"]),
+            # The default order of the pledge list: no sort of every pledge per page.
+            models.Index(fields=["-amount", "id"], name="pledge_amount_desc_idx"),
         ]
 
     def __str__(self):

@@ -6,31 +6,26 @@ from django.db.models import Count, DecimalField, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from sponsors.models import CLOSED_LOST_STAGES, OPEN_STAGES, InKindContribution, Pledge, Stage
+from sponsors.models import CLOSED_LOST_STAGES, OPEN_STAGES, STAGE_PROBABILITY, InKindContribution, Pledge, Stage
 
 LOST = "lost"
 
 
 @dataclass
 class BoardColumn:
-    """One column of the pipeline board with its cards and totals."""
+    """One column of the pipeline board: totals over all its pledges, cards for the first few."""
 
     key: str
     label: str
     stages: tuple
     cards: list = field(default_factory=list)
+    count: int = 0
+    total: Decimal = Decimal("0")
+    weighted: Decimal = Decimal("0")
 
     @property
-    def count(self) -> int:
-        return len(self.cards)
-
-    @property
-    def total(self) -> Decimal:
-        return sum((p.amount for p in self.cards), Decimal("0"))
-
-    @property
-    def weighted(self) -> Decimal:
-        return sum((p.weighted_amount for p in self.cards), Decimal("0"))
+    def hidden(self) -> int:
+        return self.count - len(self.cards)
 
 
 def board_columns_spec() -> list[tuple[str, str, tuple]]:
@@ -41,15 +36,30 @@ def board_columns_spec() -> list[tuple[str, str, tuple]]:
     return spec
 
 
-def pledge_board(pledges) -> list[BoardColumn]:
-    """Group pledges into board columns in one query; each card gets `days_in_stage`."""
+#: Cards per column: beyond this the column says how many more there are and links to the list.
+CARDS_PER_COLUMN = 30
+
+
+def pledge_board(pledges, cards_per_column: int = CARDS_PER_COLUMN) -> list[BoardColumn]:
+    """The board in a fixed number of queries: totals from (stage, amount) of every pledge,
+    cards (largest first) for the first `cards_per_column` of each column."""
     columns = [BoardColumn(key, label, stages) for key, label, stages in board_columns_spec()]
     by_stage = {stage: col for col in columns for stage in col.stages}
+    cent = Decimal("0.01")
+    probability = {stage.value: p for stage, p in STAGE_PROBABILITY.items()}
+    columns_of = {stage.value: column for stage, column in by_stage.items()}
+    for stage, amount in pledges.order_by().values_list("stage", "amount").iterator(chunk_size=5000):
+        column = columns_of[stage]
+        column.count += 1
+        column.total += amount
+        column.weighted += (amount * probability[stage]).quantize(cent)  # as Pledge.weighted_amount
     now = timezone.now()
-    rows = pledges.select_related("organisation", "tier", "owner", "event").order_by("-amount", "id")
-    for pledge in rows:
-        pledge.days_in_stage = max((now - pledge.stage_changed_at).days, 0)
-        by_stage[Stage(pledge.stage)].cards.append(pledge)
+    related = pledges.select_related("organisation", "tier", "owner", "event").order_by("-amount", "id")
+    for column in columns:
+        if column.count:
+            column.cards = list(related.filter(stage__in=column.stages)[:cards_per_column])
+        for pledge in column.cards:
+            pledge.days_in_stage = max((now - pledge.stage_changed_at).days, 0)
     return columns
 
 

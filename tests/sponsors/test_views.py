@@ -95,9 +95,24 @@ def test_list_pages_use_constant_queries(client, organiser, event, django_assert
                                estimated_value=Decimal("10"))
             for i in range(InKindContribution.objects.count(), n)
         )
-        with django_assert_max_num_queries(14):
+        # The board adds one query per column for its cards (7 columns), whatever the number of pledges.
+        with django_assert_max_num_queries(21 if url_name == "sponsors:pledge_board" else 14):
             response = client.get(reverse(url_name))
         assert response.status_code == 200
+
+
+def test_board_columns_total_every_pledge_but_show_the_first_cards(client, organiser, event, settings):
+    from sponsors import selectors
+
+    make_pledges(event, 30, owner=organiser)  # 3–4 per stage, so columns overflow
+    client.force_login(organiser)
+    everyone = list(Pledge.objects.all())
+    columns = selectors.pledge_board(Pledge.objects.all(), cards_per_column=2)
+    assert sum(c.count for c in columns) == len(everyone)
+    assert sum(c.total for c in columns) == sum(p.amount for p in everyone)
+    assert sum(c.weighted for c in columns) == sum(p.weighted_amount for p in everyone)
+    assert all(len(c.cards) <= 2 and c.hidden == c.count - len(c.cards) for c in columns)
+    assert any(c.hidden for c in columns)
 
 
 # --- create / edit ----------------------------------------------------------------
