@@ -183,7 +183,10 @@ def main():
         }
     results["csv_within_target"] = csv_s < 3.0 and csv_peak / 2**20 < 200 and rss_after_csv < 200
 
-    print(f"Export benchmark: {args.rows:,} contacts, {args.organisations:,} organisations (SQLite, {db_path})")
+    from django.db import connection
+
+    where = connection.vendor if args.db_url else f"sqlite, {db_path}"
+    print(f"Export benchmark: {args.rows:,} contacts, {args.organisations:,} organisations ({where})")
     print(f"  populate (bulk_create)          {populate_s:8.2f} s")
     print(f"  load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (wall time suffers when shared)")
     print(f"  {'format':<8}{'rows':>9}{'wall s':>9}{'CPU s':>8}{'MB out':>9}{'tracemalloc peak MB':>22}")
