@@ -15,7 +15,7 @@ from partners.filters import FavourFilter, PartnerFilter
 from partners.forms import FavourForm
 from partners.models import Favour
 from partners.tables import FavourTable, PartnerTable
-from sponsors.views import safe_next
+from crm.views.redirects import safe_next
 
 
 class FavourListView(PermissionRequiredMixin, SingleTableMixin, FilterView):

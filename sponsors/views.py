@@ -5,7 +5,6 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
@@ -15,16 +14,9 @@ from crm.models import Organisation
 from sponsors import selectors, services
 from sponsors.filters import InKindFilter, PledgeFilter
 from sponsors.forms import InKindForm, PledgeForm, PledgeMoveForm
+from crm.views.redirects import safe_next
 from sponsors.models import InKindContribution, Pledge, Stage
 from sponsors.tables import InKindTable, PledgeTable
-
-
-def safe_next(request, fallback: str) -> str:
-    """The `next` parameter if it points at this site, else the fallback."""
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return fallback
 
 
 # --- Pledges -------------------------------------------------------------------

@@ -9,23 +9,20 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView, TemplateView, UpdateView
 
 from crm import calendar
 from crm.forms.followups import CompleteFollowUpForm, FollowUpForm, ReassignFollowUpForm, SnoozeFollowUpForm
 from crm.models import CalendarFeed, FollowUp
+from crm.views.redirects import safe_next
 from crm.selectors import followups as selectors
 from crm.services import followups as services
 
 
 def _next_url(request, default=None):
     """Where to go after an action: a safe `next`, else the follow-up list."""
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return default or reverse("crm:followup_list")
+    return safe_next(request, default or reverse("crm:followup_list"))
 
 
 def _error_text(error: ValidationError) -> str:

@@ -6,13 +6,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.utils.dateformat import format as date_format
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import FormView
 
 from crm.forms.quicklog import KIND_CHOICES, QuickLogForm
 from crm.models import Contact
 from crm.selectors.search import lookup as lookup_matches
 from crm.services.interactions import log_interaction
+from crm.views.redirects import safe_next
 
 LOOKUP_PERMISSIONS = {"organisation": "crm.view_organisation", "contact": "crm.view_contact"}
 
@@ -48,12 +48,7 @@ class QuickLogView(PermissionRequiredMixin, FormView):
         return initial
 
     def next_url(self):
-        candidate = self.request.POST.get("next") or self.request.GET.get("next") or ""
-        if candidate and url_has_allowed_host_and_scheme(
-            candidate, allowed_hosts={self.request.get_host()}, require_https=self.request.is_secure(),
-        ):
-            return candidate
-        return ""
+        return safe_next(self.request)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
