@@ -109,3 +109,34 @@ def test_staff_cannot_delete_what_committee_can_only_read(client, committee):
     client.force_login(committee)
     assert client.post(reverse("crm:organisation_delete", args=[org.pk])).status_code == 403
     assert Organisation.objects.filter(pk=org.pk).exists()
+
+
+def test_contact_delete_asks_first_and_keeps_the_organisations_favours(client, organiser):
+    from partners.models import Favour
+
+    org = factories.organisation("Acme")
+    person = factories.contact(org, first_name="Ann")
+    favour = Favour.objects.create(organisation=org, contact=person, direction="we_asked", description="Room")
+    client.force_login(organiser)
+    url = reverse("crm:contact_delete", args=[person.pk])
+    assert f"Delete {person}?" in client.get(url).content.decode()
+    assert Contact.objects.filter(pk=person.pk).exists()  # a GET deletes nothing
+    response = client.post(url, follow=True)
+    assert f"Deleted {person}." in response.content.decode()
+    assert not Contact.objects.filter(pk=person.pk).exists()
+    favour.refresh_from_db()
+    assert favour.contact is None and favour.organisation == org
+
+
+def test_editing_an_organisation_saves_roles_and_tags_together(client, organiser):
+    from crm.models import Tag
+
+    org = factories.organisation("Acme", roles=("sponsor",))
+    tag = Tag.objects.create(name="caterers")
+    client.force_login(organiser)
+    response = client.post(reverse("crm:organisation_update", args=[org.pk]),
+                           {"name": "Acme", "roles": ["supplier", "training_provider"], "tags": [tag.pk]})
+    assert response.status_code == 302
+    org.refresh_from_db()
+    assert org.roles == ["supplier", "training_provider"]
+    assert list(org.tags.all()) == [tag]
