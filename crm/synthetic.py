@@ -25,7 +25,7 @@ from crm.models.organisations import Sector
 from crm.normalise import email_key, organisation_key
 from crm.roles import ORGANISER, ROLES, sync_roles
 from partners.models import Favour, PartnerProfile
-from sponsors.models import InKindContribution, Pledge, PledgeStageChange, SponsorshipTier, Stage
+from sponsors.models import PLEDGED_STAGES, InKindContribution, Pledge, PledgeStageChange, SponsorshipTier, Stage
 
 BATCH = 2000
 #: Sizes at `large` (docs: shared/DESIGN.md); other scales divide them.
@@ -490,6 +490,7 @@ class Generator:
         rng, n = self.rng, self.sizes["pledges"]
         stages, weights = [str(s) for s in STAGE_WEIGHTS], list(STAGE_WEIGHTS.values())
         forward = [str(s) for s in FORWARD]
+        pledged = {str(s) for s in PLEDGED_STAGES}
         rows, histories = [], []
         for _ in range(n):
             event = rng.choice(self.event_list)
@@ -510,15 +511,18 @@ class Generator:
                 at = min(self.now, at + datetime.timedelta(days=rng.randint(2, 40), hours=rng.randint(0, 8)))
                 times.append(at)
             owner = self.owner(0.1)
+            pledged_at = next((at for s, at in zip(path, times) if s in pledged), None)
+            paid_at = next((at for s, at in zip(path, times) if s == Stage.PAID), None)
             rows.append((
                 org, event.pk, tier.pk if tier else None, str(amount.quantize(Decimal("0.01"))), stage,
                 self.dt(times[-1]), str(event.date - datetime.timedelta(days=rng.randint(0, 60))), owner,
                 rng.choice(LOST_REASONS) if stage not in forward else "", "", self.dt(times[0]), self.dt(times[-1]),
+                self.dt(pledged_at), self.dt(paid_at),
             ))
             histories.append((path, times, owner))
         ids = self.raw_insert(
             Pledge, "organisation event tier amount stage stage_changed_at expected_date owner lost_reason notes "
-            "created_at updated_at", rows, want_ids=True)
+            "created_at updated_at pledged_at paid_at", rows, want_ids=True)
         self.pledge_refs = [(pk, row[0]) for pk, row in zip(ids, rows) if row[4] in forward[:-1]]
         changes = []
         for pk, (path, times, owner) in zip(ids, histories):

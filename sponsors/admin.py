@@ -11,7 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from sponsors.models import (
     CLOSED_LOST_STAGES, BenefitDelivery, InKindContribution, Pledge, PledgeStageChange, SponsorshipTier,
 )
-from sponsors.services import sync_benefits
+from sponsors.services import note_milestones, sync_benefits
 
 
 @admin.register(SponsorshipTier)
@@ -81,6 +81,8 @@ class PledgeAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         tier_changed = "tier" in form.changed_data
+        if not change:
+            note_milestones(obj, obj.stage, obj.stage_changed_at)
         super().save_model(request, obj, form, change)
         if not change:
             PledgeStageChange.objects.create(

@@ -92,6 +92,11 @@ class Pledge(models.Model):
     amount = models.DecimalField("amount (GBP)", max_digits=12, decimal_places=2, validators=NON_NEGATIVE)
     stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.PROSPECT)
     stage_changed_at = models.DateTimeField(default=timezone.now)
+    # When the pledge first reached "verbal or beyond" and "paid" — the earliest such
+    # PledgeStageChange, kept by sponsors.services so the month-by-month dashboard reads
+    # one column rather than the stage history of every pledge.
+    pledged_at = models.DateTimeField(null=True, blank=True, editable=False)
+    paid_at = models.DateTimeField(null=True, blank=True, editable=False)
     expected_date = models.DateField(null=True, blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_pledges",
@@ -101,7 +106,7 @@ class Pledge(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "pledged_at", "paid_at"])
 
     class Meta:
         ordering = ["-amount", "id"]
@@ -109,13 +114,16 @@ class Pledge(models.Model):
             models.CheckConstraint(condition=models.Q(amount__gte=0), name="pledge_amount_non_negative"),
         ]
         indexes = [
-            models.Index(fields=["event", "stage"]),
             models.Index(fields=["organisation", "stage"]),
             models.Index(fields=["owner", "stage"]),
             models.Index(fields=["stage_changed_at"]),
             models.Index(fields=["expected_date"]),
             # The default order of the pledge list: no sort of every pledge per page.
             models.Index(fields=["-amount", "id"], name="pledge_amount_desc_idx"),
+            # The pipeline dashboard reads these indexes alone: stage and tier totals, top
+            # open pledges, and pledged against paid month by month.
+            models.Index(fields=["event", "stage", "tier", "amount"], name="pledge_event_stage_cover_idx"),
+            models.Index(fields=["event", "pledged_at", "paid_at", "amount"], name="pledge_event_milestones_idx"),
         ]
 
     def __str__(self):

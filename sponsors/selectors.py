@@ -6,7 +6,7 @@ from django.db.models import Count, DecimalField, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from sponsors.models import CLOSED_LOST_STAGES, OPEN_STAGES, STAGE_PROBABILITY, InKindContribution, Pledge, Stage
+from sponsors.models import CLOSED_LOST_STAGES, OPEN_STAGES, STAGE_PROBABILITY, InKindContribution, Stage
 
 LOST = "lost"
 

@@ -4,9 +4,20 @@ from django.db import transaction
 from django.utils import timezone
 
 from sponsors.models import (
-    CLOSED_LOST_STAGES, BenefitDelivery, InKindContribution, Pledge, PledgeStageChange, SponsorshipTier,
-    Stage,
+    CLOSED_LOST_STAGES, PLEDGED_STAGES, BenefitDelivery, InKindContribution, Pledge, PledgeStageChange,
+    SponsorshipTier, Stage,
 )
+
+
+def note_milestones(pledge: Pledge, stage: str, at) -> None:
+    """Keep `pledged_at` and `paid_at` the earliest moment the pledge reached those stages.
+
+    Call it with every stage the pledge enters, before saving the pledge.
+    """
+    if stage in PLEDGED_STAGES and (pledge.pledged_at is None or at < pledge.pledged_at):
+        pledge.pledged_at = at
+    if stage == Stage.PAID and (pledge.paid_at is None or at < pledge.paid_at):
+        pledge.paid_at = at
 
 
 @transaction.atomic
@@ -24,6 +35,7 @@ def create_pledge(*, user=None, changed_at=None, **fields) -> Pledge:
             fields["amount"] = tier.price
     pledge = Pledge(**fields)
     pledge.stage_changed_at = changed_at or timezone.now()
+    note_milestones(pledge, pledge.stage, pledge.stage_changed_at)
     _check_lost_reason(pledge.stage, pledge.lost_reason)
     pledge.full_clean()
     pledge.save()
@@ -54,6 +66,7 @@ def move_pledge(pledge: Pledge, to_stage: str, *, user=None, reason: str = "", n
     )
     pledge.stage = to_stage
     pledge.stage_changed_at = changed_at
+    note_milestones(pledge, to_stage, changed_at)
     if to_stage in CLOSED_LOST_STAGES and reason:
         pledge.lost_reason = reason
     pledge.save()

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from crm import charts
 from crm.dashboards.base import Board, Column, Figure, Section, Table, page_rows
-from crm.dashboards.filters import Criteria, pledge_q
+from crm.dashboards.filters import Criteria, local_midnight, pledge_q
 from crm.models import FollowUp, Interaction, Organisation
 from sponsors.models import OPEN_STAGES
 
@@ -33,7 +33,7 @@ def period(criteria: Criteria, today=None) -> tuple[datetime.date, datetime.date
 
 def interactions(criteria: Criteria, start, end):
     qs = Interaction.objects.filter(
-        occurred_at__gte=_midnight(start), occurred_at__lt=_midnight(end + datetime.timedelta(days=1)),
+        occurred_at__gte=local_midnight(start), occurred_at__lt=local_midnight(end + datetime.timedelta(days=1)),
     )
     if criteria.owner is not None:
         qs = qs.filter(logged_by=criteria.owner)
@@ -56,7 +56,7 @@ def weekly(criteria: Criteria, start, end) -> tuple[list, dict, dict, dict]:
         weeks.append(week)
         week += datetime.timedelta(weeks=1)
     week_number = Case(
-        *[When(occurred_at__lt=_midnight(wk), then=Value(i)) for i, wk in enumerate(weeks[1:])],
+        *[When(occurred_at__lt=local_midnight(wk), then=Value(i)) for i, wk in enumerate(weeks[1:])],
         default=Value(len(weeks) - 1), output_field=IntegerField(),
     )
     rows = (
@@ -207,10 +207,6 @@ def build(criteria: Criteria, now=None) -> Board:
     ], empty="No overdue follow-ups.", link_column="organisation"),
         note=f"The {OVERDUE_LIMIT} oldest." if len(overdue_items) == OVERDUE_LIMIT else ""))
     return board
-
-
-def _midnight(day):
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 def _name(user) -> str:

@@ -170,11 +170,11 @@ class Criteria:
     # -- date bounds as aware datetimes (local midnight), end exclusive --------------
     @property
     def start(self):
-        return _local_midnight(self.date_from) if self.date_from else None
+        return local_midnight(self.date_from) if self.date_from else None
 
     @property
     def end(self):
-        return _local_midnight(self.date_to + datetime.timedelta(days=1)) if self.date_to else None
+        return local_midnight(self.date_to + datetime.timedelta(days=1)) if self.date_to else None
 
     def datetime_q(self, field_name: str) -> Q:
         q = Q()
@@ -237,7 +237,7 @@ class Criteria:
         return words
 
 
-def _local_midnight(day: datetime.date):
+def local_midnight(day: datetime.date):
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 

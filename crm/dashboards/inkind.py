@@ -1,7 +1,7 @@
 """The in-kind dashboard: what goods and services are offered, confirmed and delivered."""
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.urls import reverse
 
 from crm import charts

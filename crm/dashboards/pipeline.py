@@ -3,21 +3,18 @@
 Every figure comes from one grouped query (pledges by stage); the other sections
 are one query each, so the page costs the same number of queries at any size.
 """
-import bisect
 import datetime
 from collections import defaultdict
 from decimal import Decimal
 
 import pandas as pd
-from django.db.models import Case, CharField, Count, DecimalField, F, Min, OuterRef, Q, Subquery, Sum, Value, When
-from django.db.models.functions import Cast
+from django.db.models import Case, Count, DecimalField, F, IntegerField, Max, Min, Q, Sum, Value, When
 from django.urls import reverse
-from django.utils.dateparse import parse_datetime
 from django.utils import timezone
 
 from crm import charts
 from crm.dashboards.base import Board, Column, Figure, Section, Table, money
-from crm.dashboards.filters import Criteria, pledge_q, pledge_queryset
+from crm.dashboards.filters import Criteria, local_midnight, pledge_q, pledge_queryset
 from sponsors.models import (
     CLOSED_LOST_STAGES, OPEN_STAGES, PLEDGED_STAGES, STAGE_PROBABILITY, Pledge, PledgeStageChange,
     SponsorshipTier, Stage,
@@ -41,19 +38,27 @@ def weighted_expression():
     )
 
 
-def stage_summary(criteria: Criteria) -> dict:
-    """Count, total and exact weighted value per stage, from one grouped query."""
-    rows = {
-        row["stage"]: row
-        for row in pledge_queryset(criteria).order_by().values("stage").annotate(count=Count("id"), total=Sum("amount"))
-    }
+def stage_tier_totals(criteria: Criteria) -> list[dict]:
+    """Count and total of the pledges per (stage, tier): one grouped query that reads only
+    the (event, stage, tier, amount) index, shared by the stage summary and the tier slots."""
+    return list(
+        pledge_queryset(criteria).order_by().values("stage", "tier")
+        .annotate(count=Count("id"), total=Sum("amount"))
+    )
+
+
+def stage_summary(totals: list[dict]) -> dict:
+    """Count, total and exact weighted value per stage."""
+    by_stage = defaultdict(lambda: {"count": 0, "total": Decimal("0.00")})
+    for row in totals:
+        by_stage[row["stage"]]["count"] += row["count"]
+        by_stage[row["stage"]]["total"] += money(row["total"])
     summary = {}
     for stage in Stage:
-        row = rows.get(stage.value, {})
-        total = money(row.get("total"))
+        row = by_stage[stage.value]
         summary[stage.value] = {
-            "stage": stage, "count": row.get("count", 0), "total": total,
-            "weighted_exact": total * STAGE_PROBABILITY[stage],
+            "stage": stage, "count": row["count"], "total": row["total"],
+            "weighted_exact": row["total"] * STAGE_PROBABILITY[stage],
         }
     return summary
 
@@ -74,30 +79,39 @@ def headline(summary: dict, target: Decimal) -> dict:
     }
 
 
-def tier_slots(criteria: Criteria) -> list[dict]:
+def tier_slots(criteria: Criteria, totals: list[dict]) -> list[dict]:
     """Each tier of the event: slots sold (pledges verbal and beyond) against available."""
     if criteria.event is None:
         return []
-    sold = dict(
-        pledge_queryset(criteria).filter(stage__in=PLEDGED_STAGES, tier__isnull=False)
-        .order_by().values_list("tier").annotate(n=Count("id"))
-    )
+    sold = defaultdict(int)
+    for row in totals:
+        if row["stage"] in PLEDGED_STAGES and row["tier"] is not None:
+            sold[row["tier"]] += row["count"]
     tiers = SponsorshipTier.objects.filter(event=criteria.event).order_by("-price", "name")
     if criteria.tier is not None:
         tiers = tiers.filter(pk=criteria.tier.pk)
     return [
-        {"tier": tier.name, "price": tier.price, "sold": sold.get(tier.pk, 0), "slots": tier.slots,
-         "left": max(tier.slots - sold.get(tier.pk, 0), 0), "_danger": sold.get(tier.pk, 0) > tier.slots}
+        {"tier": tier.name, "price": tier.price, "sold": sold[tier.pk], "slots": tier.slots,
+         "left": max(tier.slots - sold[tier.pk], 0), "_danger": sold[tier.pk] > tier.slots}
         for tier in tiers
     ]
 
 
 def top_open(criteria: Criteria, limit: int = TOP_OPEN) -> list[Pledge]:
-    return list(
+    """The open pledges with the largest weighted value.
+
+    The ranking reads the pledges alone (a join before sorting every open pledge costs
+    several times more); the chosen few are then fetched with their organisation and owner.
+    """
+    ranked = (
         pledge_queryset(criteria).filter(stage__in=OPEN_STAGES)
+        .annotate(weighted=weighted_expression()).order_by("-weighted", "-amount", "pk")
+    )
+    return list(
+        Pledge.objects.filter(pk__in=ranked.values("pk")[:limit])
         .annotate(weighted=weighted_expression())
         .select_related("organisation", "owner", "tier")
-        .order_by("-weighted", "-amount", "pk")[:limit]
+        .order_by("-weighted", "-amount", "pk")
     )
 
 
@@ -156,72 +170,45 @@ def _change_rows(changes, limit=None) -> list[dict]:
 def monthly(criteria: Criteria) -> pd.DataFrame:
     """Per month: amount first pledged (verbal or beyond) and amount that reached paid.
 
-    Each pledge counts once, in the month it first reached the stage; the date
-    range, if any, limits the months shown. One query returns each pledge's amount
-    and first pledged/paid moments (subqueries on the (pledge, changed_at) index);
-    months are found by bisecting local month starts, not by converting every moment.
+    Each pledge counts once, in the month it first reached the stage (`pledged_at`,
+    `paid_at`, kept from the stage history); the date range, if any, limits the months
+    shown. SQL sums whole local months itself (a CASE over the months' local-midnight
+    starts), so the cost does not grow with the number of pledges on the Python side.
     """
-    def first(stages):
-        # As text (UTC, sortable): parsing thousands of datetimes costs more than the query.
-        return Cast(Subquery(
-            PledgeStageChange.objects.filter(pledge=OuterRef("pk"), to_stage__in=stages)
-            .order_by().values("pledge").annotate(first=Min("changed_at")).values("first")[:1]
-        ), CharField())
-
-    rows = list(
-        Pledge.objects.filter(pledge_q(criteria, created_in_range=False))
-        .annotate(first_pledged=first(PLEDGED_STAGES), first_paid=first([Stage.PAID]))
-        .filter(first_pledged__isnull=False).order_by()
-        .values_list("amount", "first_pledged", "first_paid")
-    )
     columns = ["month", "pledged", "paid", "cumulative_pledged", "cumulative_paid"]
-    if not rows:
-        return pd.DataFrame(columns=columns)
-    month_of = _MonthFinder(min(r[1] for r in rows), max(r[2] or r[1] for r in rows))
-    sums = defaultdict(lambda: {"pledged": Decimal("0.00"), "paid": Decimal("0.00")})
-    for amount, first_pledged, first_paid in rows:
-        amount = money(amount)
-        sums[month_of(first_pledged)]["pledged"] += amount
-        if first_paid is not None:
-            sums[month_of(first_paid)]["paid"] += amount
+    pledges = Pledge.objects.filter(pledge_q(criteria, created_in_range=False), pledged_at__isnull=False).order_by()
+    span = pledges.aggregate(first=Min("pledged_at"), last_pledged=Max("pledged_at"), last_paid=Max("paid_at"))
+    # With no pledges the sums below still run (over one month), so the page costs the
+    # same number of queries whatever the data.
+    first = span["first"] or timezone.now()
+    last = max(span["last_pledged"] or first, span["last_paid"] or first)
+    all_months = [p.to_timestamp().date() for p in pd.period_range(_month(first), _month(last), freq="M")]
+
+    def per_month(field):
+        bucket = Case(
+            *[When(**{f"{field}__lt": local_midnight(m)}, then=Value(i)) for i, m in enumerate(all_months[1:])],
+            default=Value(len(all_months) - 1), output_field=IntegerField(),
+        )
+        rows = (pledges.filter(**{f"{field}__isnull": False}).annotate(bucket=bucket)
+                .values("bucket").annotate(total=Sum("amount")))
+        return {all_months[row["bucket"]]: money(row["total"]) for row in rows}
+
+    pledged, paid = per_month("pledged_at"), per_month("paid_at")
     lower = criteria.date_from.replace(day=1) if criteria.date_from else None
     upper = criteria.date_to
-    sums = {m: v for m, v in sums.items() if (lower is None or m >= lower) and (upper is None or m <= upper)}
-    if not sums:
+    shown = [m for m in set(pledged) | set(paid) if (lower is None or m >= lower) and (upper is None or m <= upper)]
+    if not shown:
         return pd.DataFrame(columns=columns)
     # Every month between the first and the last, so quiet months show as zero.
-    months = [p.to_timestamp().date() for p in pd.period_range(min(sums), max(sums), freq="M")]
+    months = [m for m in all_months if min(shown) <= m <= max(shown)]
     frame = pd.DataFrame({
         "month": months,
-        "pledged": [sums[m]["pledged"] if m in sums else Decimal("0.00") for m in months],
-        "paid": [sums[m]["paid"] if m in sums else Decimal("0.00") for m in months],
+        "pledged": [pledged.get(m, Decimal("0.00")) for m in months],
+        "paid": [paid.get(m, Decimal("0.00")) for m in months],
     })
     frame["cumulative_pledged"] = _cumulative(frame["pledged"])
     frame["cumulative_paid"] = _cumulative(frame["paid"])
     return frame[columns]
-
-
-class _MonthFinder:
-    """The local month (its first day) of a UTC moment given as database text, by bisecting
-    the UTC text of each local month's start (text compares in time order)."""
-
-    def __init__(self, earliest: str, latest: str):
-        month = _month(_parse_utc(earliest))
-        last = _month(_parse_utc(latest))
-        self.months, self.starts = [], []
-        while month <= last:
-            start = datetime.datetime.combine(month, datetime.time.min, tzinfo=timezone.get_current_timezone())
-            self.months.append(month)
-            self.starts.append(start.astimezone(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S"))
-            month = (month + datetime.timedelta(days=32)).replace(day=1)
-
-    def __call__(self, when: str) -> datetime.date:
-        return self.months[max(bisect.bisect_right(self.starts, when) - 1, 0)]
-
-
-def _parse_utc(text: str) -> datetime.datetime:
-    moment = parse_datetime(text.replace("T", " "))
-    return moment if timezone.is_aware(moment) else moment.replace(tzinfo=datetime.timezone.utc)
 
 
 def _cumulative(values):
@@ -240,7 +227,8 @@ def build(criteria: Criteria, now=None) -> Board:
     now = now or timezone.now()
     event = criteria.event
     target = event.sponsorship_target if event else Decimal("0")
-    summary = stage_summary(criteria)
+    totals = stage_tier_totals(criteria)
+    summary = stage_summary(totals)
     figures = headline(summary, target)
     forecast_share = (figures["forecast"] / figures["target"]) if figures["target"] else None
 
@@ -264,7 +252,7 @@ def build(criteria: Criteria, now=None) -> Board:
     fig = charts.figure([charts.bar(labels, values, horizontal=True, marker=dict(color=colours))],
                         money_axis="xaxis", height=280, showlegend=False)
     if figures["target"]:
-        fig.add_vline(x=float(figures["target"]), line_dash="dash", line_color="#dc3545")
+        charts.vertical_line(fig, float(figures["target"]), color="#dc3545")
     board.sections.append(Section(
         "Forecast against target",
         Table("forecast", "Forecast against target", [Column("measure", "Measure"), Column("amount", "Amount", "money")],
@@ -297,7 +285,7 @@ def build(criteria: Criteria, now=None) -> Board:
     ))
 
     # Tier slots -------------------------------------------------------------------------
-    slots = tier_slots(criteria)
+    slots = tier_slots(criteria, totals)
     fig = charts.figure([
         charts.bar([r["tier"] for r in slots], [r["sold"] for r in slots], name="Sold", color="#198754", money=False),
         charts.bar([r["tier"] for r in slots], [r["left"] for r in slots], name="Still available", color="#dee2e6",

@@ -6,6 +6,8 @@ never the dashboard's own selectors.
 import csv
 import datetime
 import io
+import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -14,6 +16,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from crm import charts
 from crm.models import Event, FollowUp, Interaction, Organisation, SavedView, Tag
 from partners.models import Favour, PartnerProfile
 from sponsors.models import (
@@ -169,6 +172,28 @@ def test_pipeline_page_shows_the_figures_formatted(client, committee, world):
     assert 'type="application/json" id="chart-stages-data"' in html
     assert "vendor/plotly/plotly.min.js" in html
     assert "<script>" not in html  # no inline script: charts are JSON data blocks
+
+
+@pytest.mark.parametrize("url_name", [
+    "crm:dashboard", "crm:dashboard_inkind", "crm:dashboard_partners", "crm:dashboard_activity",
+])
+def test_every_chart_is_a_valid_plotly_figure(client, committee, world, url_name):
+    """Charts are built as plain JSON for speed; plotly's own schema check runs here instead."""
+    html = get_board(client, committee, url_name).content.decode()
+    blocks = re.findall(r'<script type="application/json" id="(chart-[\w-]+)-data">(.*?)</script>', html, re.S)
+    assert blocks
+    for chart_id, text in blocks:
+        payload = json.loads(text)
+        assert payload.pop("config")["displayModeBar"] is False
+        figure = charts.validate(payload)
+        assert figure.data and all(len(trace.x) == len(trace.y) for trace in figure.data), chart_id
+
+
+def test_forecast_chart_marks_the_target(client, committee, world):
+    html = get_board(client, committee).content.decode()
+    payload = json.loads(re.search(r'id="chart-forecast-data">(.*?)</script>', html, re.S).group(1))
+    (shape,) = payload["layout"]["shapes"]
+    assert shape["x0"] == shape["x1"] == 50000.0
 
 
 def test_default_event_is_the_next_upcoming_one(client, committee, world):

@@ -8,7 +8,7 @@ from crm.models import Contact, FollowUp, Interaction, Organisation
 from crm.normalise import organisation_key
 from crm.synthetic import sizes_for
 from partners.models import Favour, PartnerProfile
-from sponsors.models import Pledge, PledgeStageChange, Stage
+from sponsors.models import PLEDGED_STAGES, Pledge, PledgeStageChange, Stage
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +59,16 @@ def test_small_has_the_documented_sizes_and_sound_records(capsys):
     assert history[-1].to_stage == Stage.PAID and history[-1].changed_at == pledge.stage_changed_at
     per_pledge = Counter(PledgeStageChange.objects.values_list("pledge_id", flat=True))
     assert len(per_pledge) == 500
+
+    # pledged_at / paid_at are each pledge's first move to verbal-or-beyond and to paid.
+    first = {}
+    for pk, stage, at in PledgeStageChange.objects.values_list("pledge_id", "to_stage", "changed_at"):
+        for key, reached in (("pledged", stage in PLEDGED_STAGES), ("paid", stage == Stage.PAID)):
+            if reached and (first.get((pk, key)) is None or at < first[(pk, key)]):
+                first[(pk, key)] = at
+    milestones = list(Pledge.objects.values_list("pk", "pledged_at", "paid_at"))
+    assert [(pk, first.get((pk, "pledged")), first.get((pk, "paid"))) for pk, _, _ in milestones] == milestones
+    assert any(paid for _, _, paid in milestones)
 
 
 def test_refuses_to_add_to_existing_data_unless_cleared():

@@ -1,8 +1,10 @@
 """Stage moves and in-kind status transitions, at the service layer."""
+import datetime
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from crm.models import Event, Organisation
 from sponsors import services
@@ -87,3 +89,47 @@ def test_save_in_kind_keeps_status_on_edit(item):
     services.save_in_kind(item)
     item.refresh_from_db()
     assert (item.status, item.description) == (Status.CONFIRMED, "Main hall and foyer")
+
+
+def test_milestones_keep_the_first_move_to_pledged_and_to_paid(event, org):
+    start = timezone.now() - datetime.timedelta(days=90)
+    pledge = services.create_pledge(organisation=org, event=event, amount=Decimal("1000"), changed_at=start)
+    assert (pledge.pledged_at, pledge.paid_at) == (None, None)
+
+    services.move_pledge(pledge, Stage.VERBAL, changed_at=start + datetime.timedelta(days=10))
+    services.move_pledge(pledge, Stage.IN_DISCUSSION, changed_at=start + datetime.timedelta(days=20))
+    services.move_pledge(pledge, Stage.CONFIRMED, changed_at=start + datetime.timedelta(days=30))
+    services.move_pledge(pledge, Stage.PAID, changed_at=start + datetime.timedelta(days=40))
+    pledge.refresh_from_db()
+    assert pledge.pledged_at == start + datetime.timedelta(days=10)
+    assert pledge.paid_at == start + datetime.timedelta(days=40)
+
+    # A move recorded with an earlier date than the milestone moves the milestone back.
+    services.move_pledge(pledge, Stage.INVOICED, changed_at=start + datetime.timedelta(days=5))
+    pledge.refresh_from_db()
+    assert pledge.pledged_at == start + datetime.timedelta(days=5)
+
+
+def test_pledge_created_as_paid_has_both_milestones(event, org):
+    pledge = services.create_pledge(organisation=org, event=event, amount=Decimal("1000"), stage=Stage.PAID)
+    pledge.refresh_from_db()
+    assert pledge.pledged_at == pledge.paid_at == pledge.stage_changed_at
+
+
+def test_migration_fills_milestones_from_the_stage_history(event, org):
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.db import connection
+
+    pledge = services.create_pledge(organisation=org, event=event, amount=Decimal("1000"))
+    services.move_pledge(pledge, Stage.CONFIRMED)
+    services.move_pledge(pledge, Stage.PAID)
+    other = services.create_pledge(organisation=org, event=event, amount=Decimal("50"))
+    expected = list(Pledge.objects.order_by("pk").values_list("pledged_at", "paid_at"))
+    Pledge.objects.update(pledged_at=None, paid_at=None)
+
+    migration = import_module("sponsors.migrations.0004_pledge_milestones")
+    migration.fill_milestones(apps, connection.schema_editor())
+    assert list(Pledge.objects.order_by("pk").values_list("pledged_at", "paid_at")) == expected
+    assert expected[0][0] is not None and expected[0][1] is not None and other.pledged_at is None
