@@ -2,16 +2,16 @@
 import datetime
 from collections import defaultdict
 
-from django.db.models import Case, Count, IntegerField, Min, OuterRef, Q, Subquery, Value, When
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Exists, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
-from django.urls import reverse
 from django.utils import timezone
 
 from crm import charts
-from crm.dashboards.base import Board, Column, Figure, Section, Table, page_rows
+from crm.dashboards.base import Board, Column, Figure, Section, Table, detail_url, page_rows
 from crm.dashboards.filters import Criteria, local_midnight, pledge_q
 from crm.models import FollowUp, Interaction, Organisation
-from sponsors.models import OPEN_STAGES
+from sponsors.models import OPEN_STAGES, Pledge
 
 DEFAULT_WEEKS = 12
 #: (label, at least this many days since the last contact, fewer than this many).
@@ -31,10 +31,9 @@ def period(criteria: Criteria, today=None) -> tuple[datetime.date, datetime.date
     return start, end
 
 
-def interactions(criteria: Criteria, start, end):
-    qs = Interaction.objects.filter(
-        occurred_at__gte=local_midnight(start), occurred_at__lt=local_midnight(end + datetime.timedelta(days=1)),
-    )
+def interactions(criteria: Criteria):
+    """Interactions matching every filter but the date range (each query sets its own)."""
+    qs = Interaction.objects.all()
     if criteria.owner is not None:
         qs = qs.filter(logged_by=criteria.owner)
     if criteria.has_organisation_filters:
@@ -43,70 +42,86 @@ def interactions(criteria: Criteria, start, end):
     return qs
 
 
-def weekly(criteria: Criteria, start, end) -> tuple[list, dict, dict, dict]:
-    """Interactions per week, by kind and by who logged them, from one grouped query.
+#: Weeks per query: SQLite allows at most 500 SELECTs in one compound statement.
+WEEKS_PER_QUERY = 200
 
-    The week is a CASE over the weeks' (local midnight) boundaries, so SQL groups
-    whole weeks itself: converting every interaction's time to a local date in a
-    Python function cost seconds at 500,000 interactions.
+
+def weekly(criteria: Criteria, start, end) -> tuple[list, dict, dict, dict]:
+    """Interactions per week, by kind and by who logged them.
+
+    One grouped SELECT per week (local-midnight boundaries), joined by UNION ALL into
+    one query; each reads just its week's index range (no other date condition may sit
+    beside it, or SQLite picks that range and scans the whole period every week).
+    Labelling every row with its week in SQL (a CASE over the boundaries) cost 200 ms
+    at 125,000 interactions in twelve weeks.
     """
     weeks = []
     week = week_start(start)
     while week <= end:
         weeks.append(week)
         week += datetime.timedelta(weeks=1)
-    week_number = Case(
-        *[When(occurred_at__lt=local_midnight(wk), then=Value(i)) for i, wk in enumerate(weeks[1:])],
-        default=Value(len(weeks) - 1), output_field=IntegerField(),
-    )
-    rows = (
-        interactions(criteria, start, end).order_by()
-        .annotate(week_number=week_number)
-        .values("week_number", "kind", "logged_by__username", "logged_by__first_name", "logged_by__last_name")
-        .annotate(n=Count("id"))
-    )
+    base = interactions(criteria).order_by()
+    first, stop = local_midnight(start), local_midnight(end + datetime.timedelta(days=1))
+    parts = []
+    for i, wk in enumerate(weeks):
+        lower = max(local_midnight(wk), first)
+        upper = min(local_midnight(wk + datetime.timedelta(weeks=1)), stop)
+        parts.append(
+            base.filter(occurred_at__gte=lower, occurred_at__lt=upper)
+            .values("kind", "logged_by").annotate(week_number=Value(i), n=Count("id"))
+        )
+    rows = []
+    for chunk in range(0, len(parts), WEEKS_PER_QUERY):
+        head, *rest = parts[chunk:chunk + WEEKS_PER_QUERY]
+        rows.extend(head.union(*rest, all=True) if rest else head)
+    users = {u.pk: u for u in get_user_model().objects.filter(pk__in={r["logged_by"] for r in rows} - {None})}
     by_kind = defaultdict(lambda: defaultdict(int))
     by_owner = defaultdict(lambda: defaultdict(int))
     owner_names = {}
     for row in rows:
         wk = weeks[row["week_number"]]
         by_kind[row["kind"]][wk] += row["n"]
-        key = row["logged_by__username"] or ""
-        owner_names[key] = (f"{row['logged_by__first_name'] or ''} {row['logged_by__last_name'] or ''}".strip()
-                            or key or "Nobody recorded")
+        user = users.get(row["logged_by"])
+        key = user.username if user else ""
+        owner_names[key] = (user.get_full_name() or user.username) if user else "Nobody recorded"
         by_owner[key][wk] += row["n"]
     return weeks, by_kind, by_owner, owner_names
 
 
 def not_contacted(criteria: Criteria, now=None) -> list[dict]:
-    """Organisations with an open pledge and no interaction for 30 days or more (or ever)."""
+    """Organisations with an open pledge and no interaction for 30 days or more (or ever).
+
+    Those with an interaction in the last 30 days drop out first (NOT EXISTS, one index
+    seek each); only the rest get their last contact looked up, by two subqueries on an
+    (…, occurred_at) index — an OR across the contact join would scan every interaction
+    for every organisation.
+    """
     now = now or timezone.now()
+    org_url = detail_url("crm:organisation_detail")
+    cutoff = now - datetime.timedelta(days=30)
     stages = [s for s in OPEN_STAGES if not criteria.stages or s in criteria.stages]
-    open_orgs = (
-        Organisation.objects.filter(pledge_q(criteria, created_in_range=False, prefix="pledges__"),
-                                    pledges__stage__in=stages)
-        .values("pk")
-    )
-    # Two subqueries, each on an (…, occurred_at) index: an OR across the contact join would
-    # scan every interaction for every organisation.
-    direct = Subquery(Interaction.objects.filter(organisation=OuterRef("pk"))
-                      .order_by("-occurred_at").values("occurred_at")[:1])
-    via_contact = Subquery(Interaction.objects.filter(contact__organisation=OuterRef("pk"))
-                           .order_by("-occurred_at").values("occurred_at")[:1])
+    open_orgs = Pledge.objects.filter(pledge_q(criteria, created_in_range=False), stage__in=stages).values("organisation")
+    direct = Interaction.objects.filter(organisation=OuterRef("pk"))
+    via_contact = Interaction.objects.filter(contact__organisation=OuterRef("pk"))
+    latest_direct = Subquery(direct.order_by("-occurred_at").values("occurred_at")[:1])
+    latest_via_contact = Subquery(via_contact.order_by("-occurred_at").values("occurred_at")[:1])
     orgs = (
         Organisation.objects.filter(pk__in=open_orgs)
-        .annotate(last_contact=Greatest(Coalesce(direct, via_contact), Coalesce(via_contact, direct)))
-        .filter(Q(last_contact__isnull=True) | Q(last_contact__lt=now - datetime.timedelta(days=30)))
-        .select_related("owner").order_by("name")
+        .exclude(Exists(direct.filter(occurred_at__gte=cutoff)))
+        .exclude(Exists(via_contact.filter(occurred_at__gte=cutoff)))
+        .annotate(last_contact=Greatest(Coalesce(latest_direct, latest_via_contact),
+                                        Coalesce(latest_via_contact, latest_direct)))
+        .order_by("name")
+        .values_list("pk", "name", "last_contact", "owner__username", "owner__first_name", "owner__last_name")
     )
     out = []
-    for org in orgs:
-        days = (now - org.last_contact).days if org.last_contact else None
+    for pk, name, last_contact, username, first_name, last_name in orgs:
+        days = (now - last_contact).days if last_contact else None
         bucket = next(label for label, low, high in BUCKETS
                       if days is None and high is None or days is not None and days >= low and (high is None or days < high))
-        out.append({"organisation": org.name, "owner": _name(org.owner), "bucket": bucket,
-                    "last_contact": timezone.localtime(org.last_contact).date() if org.last_contact else None,
-                    "days": days, "_url": reverse("crm:organisation_detail", args=[org.pk])})
+        out.append({"organisation": name, "owner": f"{first_name or ''} {last_name or ''}".strip() or username or "",
+                    "bucket": bucket, "last_contact": timezone.localtime(last_contact).date() if last_contact else None,
+                    "days": days, "_url": org_url(pk)})
     out.sort(key=lambda r: (-(r["days"] if r["days"] is not None else 10**6), r["organisation"]))
     return out
 
@@ -122,6 +137,7 @@ def overdue(criteria: Criteria, today=None):
 
 def build(criteria: Criteria, now=None) -> Board:
     now = now or timezone.now()
+    org_url = detail_url("crm:organisation_detail")
     today = timezone.localtime(now).date()
     start, end = period(criteria, today)
     weeks, by_kind, by_owner, owner_names = weekly(criteria, start, end)
@@ -202,7 +218,7 @@ def build(criteria: Criteria, now=None) -> Board:
     ], [
         {"due": f.due_date, "title": f.title, "assignee": _name(f.assignee),
          "organisation": f.organisation.name if f.organisation else "",
-         "_url": reverse("crm:organisation_detail", args=[f.organisation_id]) if f.organisation_id else None}
+         "_url": org_url(f.organisation_id) if f.organisation_id else None}
         for f in overdue_items
     ], empty="No overdue follow-ups.", link_column="organisation"),
         note=f"The {OVERDUE_LIMIT} oldest." if len(overdue_items) == OVERDUE_LIMIT else ""))

@@ -2,10 +2,9 @@
 from decimal import Decimal
 
 from django.db.models import Count, Sum
-from django.urls import reverse
 
 from crm import charts
-from crm.dashboards.base import Board, Column, Figure, Section, Table, money
+from crm.dashboards.base import Board, Column, Figure, Section, Table, detail_url, money
 from crm.dashboards.filters import Criteria
 from sponsors.models import InKindContribution
 
@@ -47,6 +46,7 @@ def essentials(criteria: Criteria) -> dict:
 
 
 def build(criteria: Criteria) -> Board:
+    org_url = detail_url("crm:organisation_detail")
     data = pivot(criteria)
     board = Board("inkind", f"In-kind contributions — {criteria.event}" if criteria.event else "In-kind contributions")
 
@@ -110,7 +110,7 @@ def build(criteria: Criteria) -> Board:
     ], [
         {"organisation": i.organisation.name, "category": i.get_category_display(), "description": i.description,
          "quantity": i.quantity, "value": i.estimated_value,
-         "_url": reverse("crm:organisation_detail", args=[i.organisation_id])}
+         "_url": org_url(i.organisation_id)}
         for i in offered
     ], empty="Nothing is waiting for confirmation.", link_column="organisation"), wide=True))
     return board

@@ -3,10 +3,9 @@ from decimal import Decimal
 
 from django.db.models import Count, DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 
 from crm import charts
-from crm.dashboards.base import Board, Column, Figure, Section, Table, money, page_rows
+from crm.dashboards.base import Board, Column, Figure, Section, Table, detail_url, money, page_rows
 from crm.dashboards.filters import Criteria
 from crm.models import Role
 from partners.models import Favour, PartnerProfile
@@ -52,6 +51,7 @@ def favours(criteria: Criteria):
 
 def balances(criteria: Criteria) -> list[dict]:
     """Received − returned value per organisation, in one aggregate query."""
+    org_url = detail_url("crm:organisation_detail")
     rows = (
         favours(criteria).order_by().values("organisation_id", "organisation__name")
         .annotate(received=Coalesce(Sum("estimated_value", filter=RECEIVED), ZERO),
@@ -61,7 +61,7 @@ def balances(criteria: Criteria) -> list[dict]:
     out = [
         {"organisation": r["organisation__name"], "received": money(r["received"]), "returned": money(r["returned"]),
          "balance": money(r["received"]) - money(r["returned"]),
-         "_url": reverse("crm:organisation_detail", args=[r["organisation_id"]])}
+         "_url": org_url(r["organisation_id"])}
         for r in rows
     ]
     out.sort(key=lambda r: (-r["balance"], r["organisation"]))
@@ -69,6 +69,7 @@ def balances(criteria: Criteria) -> list[dict]:
 
 
 def build(criteria: Criteria) -> Board:
+    org_url = detail_url("crm:organisation_detail")
     counts = profile_counts(criteria)
     balance_rows = balances(criteria)
     owed = list(favours(criteria).owed().select_related("organisation").order_by("occurred_on", "created_at", "pk"))
@@ -124,7 +125,7 @@ def build(criteria: Criteria) -> Board:
     ], **page_rows([
         {"organisation": f.organisation.name, "description": f.description, "status": f.get_status_display(),
          "value": f.estimated_value, "occurred_on": f.occurred_on,
-         "_url": reverse("crm:organisation_detail", args=[f.organisation_id])}
+         "_url": org_url(f.organisation_id)}
         for f in owed
     ], criteria), empty="We owe no favours. Good.", link_column="organisation"), wide=True))
     return board

@@ -9,11 +9,10 @@ from decimal import Decimal
 
 import pandas as pd
 from django.db.models import Case, Count, DecimalField, F, IntegerField, Max, Min, Q, Sum, Value, When
-from django.urls import reverse
 from django.utils import timezone
 
 from crm import charts
-from crm.dashboards.base import Board, Column, Figure, Section, Table, money
+from crm.dashboards.base import Board, Column, Figure, Section, Table, detail_url, money
 from crm.dashboards.filters import Criteria, local_midnight, pledge_q, pledge_queryset
 from sponsors.models import (
     CLOSED_LOST_STAGES, OPEN_STAGES, PLEDGED_STAGES, STAGE_PROBABILITY, Pledge, PledgeStageChange,
@@ -225,6 +224,7 @@ def _month(when) -> datetime.date:
 
 def build(criteria: Criteria, now=None) -> Board:
     now = now or timezone.now()
+    pledge_url = detail_url("sponsors:pledge_detail")
     event = criteria.event
     target = event.sponsorship_target if event else Decimal("0")
     totals = stage_tier_totals(criteria)
@@ -307,7 +307,7 @@ def build(criteria: Criteria, now=None) -> Board:
         Column("amount", "Amount", "money"), Column("weighted", "Weighted", "money"),
     ], [
         {"organisation": p.organisation.name, "stage": p.get_stage_display(), "owner": _name(p.owner),
-         "amount": p.amount, "weighted": p.weighted_amount, "_url": _pledge_url(p)}
+         "amount": p.amount, "weighted": p.weighted_amount, "_url": pledge_url(p.pk)}
         for p in top
     ], empty="No open pledges.", link_column="organisation")))
 
@@ -317,7 +317,7 @@ def build(criteria: Criteria, now=None) -> Board:
         stuck_rows.append({
             "organisation": p.organisation.name, "stage": p.get_stage_display(), "owner": _name(p.owner),
             "since": timezone.localtime(p.stage_changed_at).date(),
-            "days": (now - p.stage_changed_at).days, "amount": p.amount, "_url": _pledge_url(p),
+            "days": (now - p.stage_changed_at).days, "amount": p.amount, "_url": pledge_url(p.pk),
         })
     board.sections.append(Section(
         f"Stuck for more than {criteria.stuck_days} days",
@@ -335,13 +335,12 @@ def build(criteria: Criteria, now=None) -> Board:
     all_rows = criteria.extra.get("all_rows", False)
     wins, losses, win_count, loss_count = wins_and_losses(criteria, now, None if all_rows else RECENT_SHOWN)
     period = "in the date range" if (criteria.date_from or criteria.date_to) else f"in the last {RECENT_DAYS} days"
-    url_of = _pledge_url_maker()
     board.sections.append(Section(f"Recent wins ({period})", Table("wins", "Recent wins", [
         Column("date", "Date", "date"), Column("organisation", "Organisation"), Column("stage", "Moved to"),
         Column("amount", "Amount", "money"),
     ], [
         {"date": timezone.localtime(c["changed_at"]).date(), "organisation": c["organisation"],
-         "stage": str(Stage(c["to_stage"]).label), "amount": c["amount"], "_url": url_of(c["pledge_id"], c["organisation_id"])}
+         "stage": str(Stage(c["to_stage"]).label), "amount": c["amount"], "_url": pledge_url(c["pledge_id"])}
         for c in wins
     ], empty=f"No wins {period}.", link_column="organisation", total=win_count)))
     board.sections.append(Section(f"Recent losses ({period})", Table("losses", "Recent losses", [
@@ -350,7 +349,7 @@ def build(criteria: Criteria, now=None) -> Board:
     ], [
         {"date": timezone.localtime(c["changed_at"]).date(), "organisation": c["organisation"],
          "stage": str(Stage(c["to_stage"]).label), "amount": c["amount"],
-         "reason": c["lost_reason"] or c["note"], "_url": url_of(c["pledge_id"], c["organisation_id"])}
+         "reason": c["lost_reason"] or c["note"], "_url": pledge_url(c["pledge_id"])}
         for c in losses
     ], empty=f"No losses {period}.", link_column="organisation", total=loss_count)))
 
@@ -383,19 +382,3 @@ def _name(user) -> str:
     if user is None:
         return ""
     return user.get_full_name() or user.username
-
-
-def _pledge_url(pledge) -> str:
-    try:
-        return reverse("sponsors:pledge_detail", args=[pledge.pk])
-    except Exception:  # the pledge pages are built separately
-        return reverse("crm:organisation_detail", args=[pledge.organisation_id])
-
-
-def _pledge_url_maker():
-    """(pk, organisation id) -> pledge URL, reversing once (thousands of rows at scale)."""
-    try:
-        pattern = reverse("sponsors:pledge_detail", args=[987654321])
-    except Exception:  # the pledge pages are built separately
-        return lambda pk, organisation_id: reverse("crm:organisation_detail", args=[organisation_id])
-    return lambda pk, organisation_id: pattern.replace("987654321", str(pk))

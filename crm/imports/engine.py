@@ -15,7 +15,7 @@ from django.utils import timezone
 from crm.models import ImportBatch
 
 from .mapping import TARGETS, target_fields
-from .reading import ImportRejected, Table
+from .reading import ImportRejected, Table, gc_paused
 
 MODES = ("create_update", "create", "update")
 MODE_LABELS = {"create_update": "create and update", "create": "create only", "update": "update only"}
@@ -88,6 +88,7 @@ def _check_mapping(target, table: Table, mapping: dict) -> dict:
     return clean
 
 
+@gc_paused
 def plan_import(target: str, table: Table, mapping: dict, *, mode: str = "create_update",
                 overwrite_blank: bool = False) -> Plan:
     """The dry run: what the import would do, row by row. Reads the database, never writes."""
@@ -177,6 +178,7 @@ def _reason(exc, header):
     return text
 
 
+@gc_paused
 def commit_import(plan: Plan, *, user=None, file_name: str = "", mapping=None) -> ImportBatch:
     """Write every valid row of the plan, or nothing; record an ImportBatch that can undo it."""
     if connection.vendor == "sqlite":

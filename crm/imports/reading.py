@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
+import gc
 import io
 from collections import Counter
 from dataclasses import dataclass, field
@@ -43,6 +45,26 @@ class Table:
         return len(self.rows)
 
 
+def gc_paused(func):
+    """Run func with the cyclic garbage collector off (reference counting still frees memory).
+
+    A 100,000-row file builds a few million small lists, dicts and tuples that all stay
+    alive until the step ends; each automatic collection would walk every one of them
+    again for nothing (it once cost a third of the import time). Nested calls keep the
+    collector off until the outermost one returns.
+    """
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            if was_enabled:
+                gc.enable()
+    return wrapper
+
+
 def _human_size(num: int) -> str:
     if num >= 1024 * 1024:
         return f"{num / (1024 * 1024):.1f} MB"
@@ -51,6 +73,7 @@ def _human_size(num: int) -> str:
     return f"{num} bytes"
 
 
+@gc_paused
 def read_table(data: bytes, filename: str) -> Table:
     """Read a CSV/TSV/TXT/XLSX upload into headers and rows of strings."""
     name = (filename or "").strip()

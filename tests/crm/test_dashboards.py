@@ -383,6 +383,28 @@ def test_interactions_per_week_by_kind_and_owner(client, committee, world):
     assert board.figure("interactions") == sum(counts_kind.values())
 
 
+def test_weekly_counts_in_a_date_range_split_across_several_queries(client, committee, world, monkeypatch):
+    """A mid-week range: the first and last weeks count only the days in range, and a
+    range of more weeks than one compound query holds still counts every interaction."""
+    from crm.dashboards import activity
+
+    monkeypatch.setattr(activity, "WEEKS_PER_QUERY", 3)
+    today = timezone.localdate()
+    start, end = today - datetime.timedelta(days=52), today - datetime.timedelta(days=3)
+    board = get_board(client, committee, "crm:dashboard_activity",
+                      {"date_from": start.isoformat(), "date_to": end.isoformat()}).context["board"]
+    expected = {}
+    for i in Interaction.objects.all():
+        day = timezone.localtime(i.occurred_at).date()
+        if start <= day <= end:
+            week = day - datetime.timedelta(days=day.weekday())
+            expected[week] = expected.get(week, 0) + 1
+    rows = board.tables["by-kind"].rows
+    assert len(rows) > 6 and rows[0]["week"] <= start
+    assert {row["week"]: row["total"] for row in rows if row["total"]} == expected
+    assert board.figure("interactions") == sum(expected.values()) > 0
+
+
 def test_not_contacted_buckets_and_overdue_by_assignee(client, committee, world):
     board = get_board(client, committee, "crm:dashboard_activity").context["board"]
     now = timezone.now()
