@@ -26,7 +26,11 @@ PAGES = [
     ("contacts", "/contacts/"),
     ("followups", "/followups/"),
     ("pledges", "/pledges/"),
+    ("pledge_board", "/pledges/board/"),
+    ("in_kind", "/in-kind/"),
+    ("partners", "/partners/"),
     ("favours", "/favours/"),
+    ("search", "/search/?q=digital"),
 ]
 PLACEHOLDER = b'data-testid="placeholder"'
 COUNTED = {"crm.Organisation": "organisations", "crm.Contact": "contacts", "crm.Interaction": "interactions",
@@ -134,6 +138,22 @@ def quick_log_request(client, organiser):
     return (lambda: client.post("/log/", data)), page.status_code
 
 
+def record_pages():
+    """The busiest organisation's and contact's pages (most interactions: the longest timelines)."""
+    from django.db.models import Count
+
+    from crm.models import Interaction
+
+    pages = []
+    for name, field, prefix in (("organisation_page", "organisation", "/organisations/"),
+                                ("contact_page", "contact", "/contacts/")):
+        top = (Interaction.objects.filter(**{f"{field}__isnull": False}).values(field).annotate(n=Count("id"))
+               .order_by("-n").first())
+        if top:
+            pages.append((name, f"{prefix}{top[field]}/"))
+    return pages
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", default="large", choices=["tiny", "small", "medium", "large"])
@@ -158,7 +178,7 @@ def main(argv=None):
     client.force_login(users[args.role])
 
     results = {}
-    for name, url in PAGES:
+    for name, url in PAGES + record_pages():
         results[name] = {"url": url, **measure(lambda url=url: client.get(url), args.repeat)}
         print_row(name, results[name])
     poster = Client()

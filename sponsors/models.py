@@ -120,6 +120,8 @@ class Pledge(models.Model):
             models.Index(fields=["expected_date"]),
             # The default order of the pledge list: no sort of every pledge per page.
             models.Index(fields=["-amount", "id"], name="pledge_amount_desc_idx"),
+            # The board's cards: the largest pledges of each stage, read in index order.
+            models.Index(fields=["stage", "-amount", "id"], name="pledge_stage_amount_idx"),
             # The pipeline dashboard reads these indexes alone: stage and tier totals, top
             # open pledges, and pledged against paid month by month.
             models.Index(fields=["event", "stage", "tier", "amount"], name="pledge_event_stage_cover_idx"),

@@ -6,6 +6,7 @@ from django.db.models import Count, DecimalField, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from crm.links import detail_url
 from sponsors.models import CLOSED_LOST_STAGES, OPEN_STAGES, STAGE_PROBABILITY, InKindContribution, Stage
 
 LOST = "lost"
@@ -41,25 +42,29 @@ CARDS_PER_COLUMN = 30
 
 
 def pledge_board(pledges, cards_per_column: int = CARDS_PER_COLUMN) -> list[BoardColumn]:
-    """The board in a fixed number of queries: totals from (stage, amount) of every pledge,
-    cards (largest first) for the first `cards_per_column` of each column."""
+    """The board in a fixed number of queries: count and total per stage from one grouped
+    query, cards (largest first) for the first `cards_per_column` of each column.
+
+    Weighted value is each stage's total × its probability, as on the pipeline dashboard.
+    """
     columns = [BoardColumn(key, label, stages) for key, label, stages in board_columns_spec()]
-    by_stage = {stage: col for col in columns for stage in col.stages}
+    columns_of = {stage.value: col for col in columns for stage in col.stages}
     cent = Decimal("0.01")
-    probability = {stage.value: p for stage, p in STAGE_PROBABILITY.items()}
-    columns_of = {stage.value: column for stage, column in by_stage.items()}
-    for stage, amount in pledges.order_by().values_list("stage", "amount").iterator(chunk_size=5000):
-        column = columns_of[stage]
-        column.count += 1
-        column.total += amount
-        column.weighted += (amount * probability[stage]).quantize(cent)  # as Pledge.weighted_amount
+    for row in pledges.order_by().values("stage").annotate(count=Count("id"), total=Sum("amount")):
+        column = columns_of[row["stage"]]
+        total = (row["total"] or Decimal("0")).quantize(cent)
+        column.count += row["count"]
+        column.total += total
+        column.weighted += (total * STAGE_PROBABILITY[Stage(row["stage"])]).quantize(cent)
     now = timezone.now()
+    pledge_url = detail_url("sponsors:pledge_detail")
     related = pledges.select_related("organisation", "tier", "owner", "event").order_by("-amount", "id")
     for column in columns:
         if column.count:
             column.cards = list(related.filter(stage__in=column.stages)[:cards_per_column])
         for pledge in column.cards:
             pledge.days_in_stage = max((now - pledge.stage_changed_at).days, 0)
+            pledge.url = pledge_url(pledge.pk)
     return columns
 
 

@@ -5,11 +5,12 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import format_html
 
+from crm.formatting import format_money
 from sponsors.models import InKindContribution, Pledge
 
 
 def money(value) -> str:
-    return "" if value is None else f"£{value:,.0f}"
+    return "" if value is None else format_money(value)
 
 
 class MoneyColumn(tables.Column):

@@ -15,7 +15,7 @@ from sponsors import selectors, services
 from sponsors.filters import InKindFilter, PledgeFilter
 from sponsors.forms import InKindForm, PledgeForm, PledgeMoveForm
 from crm.views.redirects import safe_next
-from sponsors.models import InKindContribution, Pledge, Stage
+from sponsors.models import InKindContribution, Pledge
 from sponsors.tables import InKindTable, PledgeTable
 
 
@@ -44,7 +44,7 @@ class PledgeBoardView(PermissionRequiredMixin, FilterView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["columns"] = selectors.pledge_board(self.object_list)
-        context["stage_choices"] = Stage.choices
+        context["can_move"] = self.request.user.has_perm("sponsors.change_pledge")
         return context
 
 

@@ -8,7 +8,8 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from crm import charts
-from crm.dashboards.base import Board, Column, Figure, Section, Table, detail_url, page_rows
+from crm.dashboards.base import Board, Column, Figure, Section, Table, page_rows
+from crm.links import detail_url
 from crm.dashboards.filters import Criteria, local_midnight, pledge_q
 from crm.models import FollowUp, Interaction, Organisation
 from sponsors.models import OPEN_STAGES, Pledge

@@ -4,7 +4,8 @@ from decimal import Decimal
 from django.db.models import Count, Sum
 
 from crm import charts
-from crm.dashboards.base import Board, Column, Figure, Section, Table, detail_url, money
+from crm.dashboards.base import Board, Column, Figure, Section, Table, money
+from crm.links import detail_url
 from crm.dashboards.filters import Criteria
 from sponsors.models import InKindContribution
 

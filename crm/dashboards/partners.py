@@ -5,7 +5,8 @@ from django.db.models import Count, DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
 from crm import charts
-from crm.dashboards.base import Board, Column, Figure, Section, Table, detail_url, money, page_rows
+from crm.dashboards.base import Board, Column, Figure, Section, Table, money, page_rows
+from crm.links import detail_url
 from crm.dashboards.filters import Criteria
 from crm.models import Role
 from partners.models import Favour, PartnerProfile

@@ -12,7 +12,8 @@ from django.db.models import Case, Count, DecimalField, F, IntegerField, Max, Mi
 from django.utils import timezone
 
 from crm import charts
-from crm.dashboards.base import Board, Column, Figure, Section, Table, detail_url, money
+from crm.dashboards.base import Board, Column, Figure, Section, Table, money
+from crm.links import detail_url
 from crm.dashboards.filters import Criteria, local_midnight, pledge_q, pledge_queryset
 from sponsors.models import (
     CLOSED_LOST_STAGES, OPEN_STAGES, PLEDGED_STAGES, STAGE_PROBABILITY, Pledge, PledgeStageChange,

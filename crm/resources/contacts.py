@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from import_export import fields
+from django.db import connection
 from django.utils import timezone
 
 from crm.models import Contact, Organisation
 from crm.models.contacts import LawfulBasis
 
-from . import (ImportResource, apply_updates, bulk_create, ensure_tags, jsonable, record_history, shown,
-               tag_ids_by_record)
+from . import (ImportResource, apply_updates, bulk_create, ensure_tags, fetch_values, jsonable, record_history,
+               shown, tag_ids_by_record)
 from .widgets import ChoiceWidget, EmailWidget, FlexibleDateWidget, ListWidget, OrganisationWidget, TextWidget, \
     YesNoWidget
 
@@ -59,16 +60,28 @@ class ContactResource(ImportResource):
     # --- loading ------------------------------------------------------------------------------
     def prepare(self, mapping_fields):
         super().prepare(mapping_fields)
-        self.attnames = [f.attname for f in Contact._meta.concrete_fields]
+        # updated_at is neither compared nor kept in the history (HistoricalRecords excludes it)
+        self.attnames = [f.attname for f in Contact._meta.concrete_fields if f.attname != "updated_at"]
         self.by_email, self.by_name = {}, {}
         self.snapshots = {}
-        for row in Contact.objects.values_list(*self.attnames).iterator(chunk_size=5000):
-            snap = dict(zip(self.attnames, row))
-            self.snapshots[snap["id"]] = snap
+        # On SQLite rows come in id order (a cheap scan, not a sort on the Meta.ordering);
+        # a name shared by several contacts then goes, as before, to the first of them in
+        # (last_name, first_name, id) order, which SQLite compares as Python does.
+        by_id = connection.vendor == "sqlite"
+        queryset = Contact.objects.order_by("pk") if by_id else Contact.objects.all()
+        by_email, by_name, snapshots = self.by_email, self.by_name, self.snapshots
+        attnames = self.attnames
+        for row in fetch_values(queryset, attnames):
+            snap = dict(zip(attnames, row))
+            snapshots[snap["id"]] = snap
             if snap["email"]:
-                self.by_email[snap["email"].lower()] = snap
-            self.by_name.setdefault(
-                (snap["first_name"].lower(), snap["last_name"].lower(), snap["organisation_id"]), snap)
+                by_email[snap["email"].lower()] = snap
+            key = (snap["first_name"].lower(), snap["last_name"].lower(), snap["organisation_id"])
+            other = by_name.get(key)
+            if other is None:
+                by_name[key] = snap
+            elif by_id and (snap["last_name"], snap["first_name"]) < (other["last_name"], other["first_name"]):
+                by_name[key] = snap
         self.org_names = dict(Organisation.objects.values_list("pk", "name"))
         self.tags_of = tag_ids_by_record(Contact.tags.through, "contact_id") if "tags" in mapping_fields else {}
         self.tag_names = {}
@@ -173,6 +186,7 @@ class ContactResource(ImportResource):
 
         updates, changed, history_objs = [], [], []
         tag_links = []  # (contact_id, tag name)
+        stamp = now.isoformat()
         for r in upd_rows:
             snap = r.snapshot
             new_values, previous = {}, {}
@@ -191,7 +205,7 @@ class ContactResource(ImportResource):
             if new_values:
                 updates.append((snap["id"], new_values))
             changed.append({"model": "crm.contact", "id": snap["id"], "previous": previous,
-                            "updated_at": now.isoformat()})
+                            "updated_at": stamp})
             history_objs.append({**snap, **new_values})
         apply_updates(Contact, updates, now)
         if len(updates) != len(upd_rows):  # tag-only changes still count as an edit
