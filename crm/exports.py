@@ -13,6 +13,8 @@ from importlib import import_module
 from itertools import islice
 
 from django.apps import apps
+from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 from crm.resources import exports as resources
@@ -191,20 +193,87 @@ class RowStream:
         m2m = self.target.model_class._meta.get_field("tags")
         source, tag = m2m.m2m_field_name(), m2m.m2m_reverse_field_name()
         names = {}
-        for owner_id, name in m2m.remote_field.through.objects.filter(**{f"{source}__in": ids}).values_list(
-            source, f"{tag}__name",
-        ):
+        for owner_id, name in self._tag_rows(m2m, source, tag, ids):
             names.setdefault(owner_id, []).append(name)
         return names
 
+    def _tag_rows(self, m2m, source, tag, ids):
+        """The rows of ``through.filter(<source>__in=ids).values_list(source, tag__name)``.
+
+        Django's ``__in`` lookup prepares each of the 2,000 ids of a chunk one by one
+        (a third of the export time): the query is compiled once with one id and its
+        placeholder repeated for each chunk. Same SQL, so the same rows in the same order.
+        """
+        queryset = m2m.remote_field.through.objects.values_list(source, f"{tag}__name")
+        if self._tag_sql is None:
+            sql, params = queryset.filter(**{f"{source}__in": [0]}).query.sql_with_params()
+            self._tag_sql = (sql, tuple(params)) if sql.count(" IN (%s)") == 1 and tuple(params) == (0,) else ()
+        if not self._tag_sql or not ids:
+            return queryset.filter(**{f"{source}__in": ids})
+        unique = list(dict.fromkeys(ids))  # what the lookup does (an ordered set)
+        sql = self._tag_sql[0].replace(" IN (%s)", f" IN ({', '.join(['%s'] * len(unique))})")
+        with connection.cursor() as cursor:
+            cursor.execute(sql, unique)
+            return cursor.fetchall()
+
+    def _values(self, paths):
+        """``queryset.values_list(*paths)`` rows in chunks, straight from the cursor where that changes nothing.
+
+        On SQLite, when every selected column is a plain stored field whose only
+        conversion is the driver's own (text, numbers, booleans, dates) or making a
+        datetime aware, Django's per-value converters are skipped: at 100,000 rows they
+        cost as much as the query. Anything else goes through the ORM as before.
+        """
+        queryset = self.queryset.values_list(*paths)
+        fast = None
+        if connection.vendor == "sqlite":
+            compiler = queryset.query.get_compiler(using=queryset.db)
+            sql, params = compiler.as_sql()
+            columns = [expression for expression, _, _ in compiler.select]
+            if (compiler.col_count == len(columns) == len(paths) and not compiler.annotation_col_map
+                    and all(type(c).__name__ == "Col" and _RAW_TYPES.get(c.output_field.get_internal_type())
+                            and not hasattr(c.output_field, "from_db_value") for c in columns)):
+                fast = (sql, params, [i for i, c in enumerate(columns)
+                                      if c.output_field.get_internal_type() == "DateTimeField"])
+        if fast is None:
+            rows = queryset.iterator(chunk_size=self.chunk_size)
+            while chunk := list(islice(rows, self.chunk_size)):
+                yield chunk
+            return
+        sql, params, moments = fast
+        zone = connection.timezone if settings.USE_TZ else None
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            while chunk := cursor.fetchmany(self.chunk_size):
+                if zone is not None and moments:
+                    chunk = [_aware(row, moments, zone) for row in chunk]
+                yield chunk
+
     def __iter__(self):
         paths, convert = self._plan()
-        rows = self.queryset.values_list(*paths).iterator(chunk_size=self.chunk_size)
-        while chunk := list(islice(rows, self.chunk_size)):
+        self._tag_sql = None
+        for chunk in self._values(paths):
             tags = self._tags([row[0] for row in chunk]) if self.target.tags else {}
             for row in chunk:
                 self.count += 1
                 yield convert(row, tags)
+
+
+#: Field types whose values the SQLite driver already returns as the ORM would (datetimes: but naive).
+_RAW_TYPES = dict.fromkeys((
+    "AutoField", "BigAutoField", "SmallAutoField", "CharField", "TextField", "EmailField", "URLField", "SlugField",
+    "IntegerField", "BigIntegerField", "SmallIntegerField", "PositiveIntegerField", "PositiveSmallIntegerField",
+    "PositiveBigIntegerField", "BooleanField", "DateField", "DateTimeField", "ForeignKey", "OneToOneField",
+), True)
+
+
+def _aware(row, positions, zone):
+    row = list(row)
+    for i in positions:
+        value = row[i]
+        if value is not None and value.tzinfo is None:
+            row[i] = value.replace(tzinfo=zone)
+    return row
 
 
 class _Buffer:
