@@ -14,6 +14,7 @@ from itertools import islice
 
 from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.utils import timezone
 
@@ -150,17 +151,23 @@ class RowStream:
         self.columns = self.resource.stream_columns()
         self.headers = [header for _, header, _, _ in self.columns]
         self.count = 0
+        self._tag_sql = None
 
-    def _plan(self):
+    def _plan(self, naive=frozenset(), stored_zone=None):
         """values_list paths (pk first) and one compiled function turning a row into its cells.
 
         The function is generated once per export, so each of 100,000 rows costs one call
-        per cell and nothing else: no per-cell branching on how a column is read.
+        per cell and nothing else: no per-cell branching on how a column is read. Plain
+        text cells are neutralised inline (a call only for the rare cell that needs it).
+        ``naive``: paths whose datetimes arrive naive, in ``stored_zone`` (read without
+        Django's converters); they are made aware exactly as the converter would.
         """
         zone = timezone.get_current_timezone()
         paths = ["pk"]
         index = {}
-        names = {"_neutral": neutralise, "_text": safe_text}
+        names = {"_neutral": neutralise, "_text": safe_text, "_P": FORMULA_PREFIXES,
+                 "_aw": lambda value: value.replace(tzinfo=stored_zone)
+                 if value is not None and value.tzinfo is None else value}
         cells = []
         for n, (_, _, column_paths, formatter) in enumerate(self.columns):
             if formatter is resources.moment:
@@ -175,9 +182,17 @@ class RowStream:
                         index[path] = len(paths)
                         paths.append(path)
                     positions.append(index[path])
-                args = ", ".join(f"row[{position}]" for position in positions)
+                if len(column_paths) == 1 and column_paths[0] in naive and getattr(formatter, "zone", None):
+                    names[f"_f{n}"] = resources.naive_moment_in(formatter.zone, stored_zone)
+                    args = f"row[{positions[0]}]"
+                else:
+                    args = ", ".join(f"_aw(row[{position}])" if path in naive else f"row[{position}]"
+                                     for path, position in zip(column_paths, positions))
             if formatter is resources.number:
                 expression = args
+            elif formatter is resources.text and args.startswith("row[") and args.count("row[") == 1:
+                # safe_text(row[i]) without the call when the cell is text that needs nothing
+                expression = f"(_v if (_v := {args}).__class__ is str and _v[:1] not in _P else _text(_v))"
             elif formatter is resources.text:
                 expression = f"_text({args})"  # format and neutralise in one call
             elif formatter in resources.SAFE_FORMATTERS or getattr(formatter, "zone_bound", False):
@@ -216,47 +231,59 @@ class RowStream:
             cursor.execute(sql, unique)
             return cursor.fetchall()
 
-    def _values(self, paths):
-        """``queryset.values_list(*paths)`` rows in chunks, straight from the cursor where that changes nothing.
+    def _raw_query(self, paths):
+        """(sql, params, datetime paths) when ``values_list(*paths)`` can be read straight from the cursor.
 
         On SQLite, when every selected column is a plain stored field whose only
         conversion is the driver's own (text, numbers, booleans, dates) or making a
         datetime aware, Django's per-value converters are skipped: at 100,000 rows they
-        cost as much as the query. Anything else goes through the ORM as before.
+        cost as much as the query. Anything else (or another database) goes through the ORM.
         """
+        if connection.vendor != "sqlite":
+            return None
         queryset = self.queryset.values_list(*paths)
-        fast = None
-        if connection.vendor == "sqlite":
-            compiler = queryset.query.get_compiler(using=queryset.db)
+        compiler = queryset.query.get_compiler(using=queryset.db)
+        try:
             sql, params = compiler.as_sql()
-            columns = [expression for expression, _, _ in compiler.select]
-            if (compiler.col_count == len(columns) == len(paths) and not compiler.annotation_col_map
-                    and all(type(c).__name__ == "Col" and _RAW_TYPES.get(c.output_field.get_internal_type())
-                            and not hasattr(c.output_field, "from_db_value") for c in columns)):
-                fast = (sql, params, [i for i, c in enumerate(columns)
-                                      if c.output_field.get_internal_type() == "DateTimeField"])
-        if fast is None:
-            rows = queryset.iterator(chunk_size=self.chunk_size)
-            while chunk := list(islice(rows, self.chunk_size)):
-                yield chunk
-            return
-        sql, params, moments = fast
-        zone = connection.timezone if settings.USE_TZ else None
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            while chunk := cursor.fetchmany(self.chunk_size):
-                if zone is not None and moments:
-                    chunk = [_aware(row, moments, zone) for row in chunk]
-                yield chunk
+        except EmptyResultSet:  # e.g. pk__in=[]: the ORM knows there is nothing to fetch
+            return None
+        columns = [expression for expression, _, _ in compiler.select]
+        if compiler.col_count != len(columns) or len(columns) != len(paths):
+            return None
+        for column in columns:
+            field = getattr(column, "output_field", None)
+            if (type(column).__name__ != "Col" or not _RAW_TYPES.get(field.get_internal_type())
+                    or hasattr(field, "from_db_value")):
+                return None
+        moments = frozenset(path for path, column in zip(paths, columns)
+                            if column.output_field.get_internal_type() == "DateTimeField") if settings.USE_TZ \
+            else frozenset()
+        return sql, params, moments
 
     def __iter__(self):
         paths, convert = self._plan()
+        raw = self._raw_query(paths)
         self._tag_sql = None
-        for chunk in self._values(paths):
+        if raw is None:
+            rows = self.queryset.values_list(*paths).iterator(chunk_size=self.chunk_size)
+            chunks = iter(lambda: list(islice(rows, self.chunk_size)), [])
+        else:
+            sql, params, moments = raw
+            if moments:
+                paths_again, convert = self._plan(naive=moments, stored_zone=connection.timezone)
+                assert paths_again == paths
+            chunks = self._raw_chunks(sql, params)
+        for chunk in chunks:
             tags = self._tags([row[0] for row in chunk]) if self.target.tags else {}
             for row in chunk:
                 self.count += 1
                 yield convert(row, tags)
+
+    def _raw_chunks(self, sql, params):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            while chunk := cursor.fetchmany(self.chunk_size):
+                yield chunk
 
 
 #: Field types whose values the SQLite driver already returns as the ORM would (datetimes: but naive).
@@ -265,15 +292,6 @@ _RAW_TYPES = dict.fromkeys((
     "IntegerField", "BigIntegerField", "SmallIntegerField", "PositiveIntegerField", "PositiveSmallIntegerField",
     "PositiveBigIntegerField", "BooleanField", "DateField", "DateTimeField", "ForeignKey", "OneToOneField",
 ), True)
-
-
-def _aware(row, positions, zone):
-    row = list(row)
-    for i in positions:
-        value = row[i]
-        if value is not None and value.tzinfo is None:
-            row[i] = value.replace(tzinfo=zone)
-    return row
 
 
 class _Buffer:
@@ -298,13 +316,11 @@ def iter_csv(stream: RowStream, bom=True, rows_per_part=500):
     writer.writerow(stream.headers)
     head = buffer.take().encode("utf-8")
     yield (codecs.BOM_UTF8 + head) if bom else head
-    pending = 0
-    for cells in stream:
-        writer.writerow(cells)  # Decimals arrive to the penny, so str() is plain "1234.50"
-        pending += 1
-        if pending >= rows_per_part:
+    rows = iter(stream)
+    while part := list(islice(rows, rows_per_part)):
+        writer.writerows(part)  # Decimals arrive to the penny, so str() is plain "1234.50"
+        if len(part) == rows_per_part:
             yield buffer.take().encode("utf-8")
-            pending = 0
     tail = buffer.take()
     if tail:
         yield tail.encode("utf-8")

@@ -50,6 +50,21 @@ def moment_in(zone):
         return value.astimezone(zone).isoformat(" ", "minutes")[:16] if value else ""
 
     moment.zone_bound = True
+    moment.zone = zone
+    return moment
+
+
+def naive_moment_in(zone, stored_zone):
+    """``moment_in(zone)`` for datetimes read without Django's converters: naive ones are in ``stored_zone``."""
+    def moment(value) -> str:
+        if not value:
+            return ""
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=stored_zone)
+        return value.astimezone(zone).isoformat(" ", "minutes")[:16]
+
+    moment.zone_bound = True
+    moment.zone = zone
     return moment
 
 
