@@ -77,6 +77,19 @@ def test_list_groups_my_open_followups(client, organiser, acme, jane):
     assert response.context["nav_overdue_count"] == len(response.context["groups"][0].items) == 1
 
 
+def test_recently_completed_lists_the_latest_twenty_with_the_true_count(client, organiser):
+    now = timezone.now()
+    for i in range(25):
+        fu(f"Done {i:02d}", days(-1), organiser, status=FollowUp.Status.DONE,
+           completed_at=now - datetime.timedelta(hours=i))
+    client.force_login(organiser)
+    response = client.get(LIST)
+    assert [f.title for f in response.context["completed"]] == [f"Done {i:02d}" for i in range(20)]
+    assert response.context["completed_count"] == 25
+    html = response.content.decode()
+    assert "The latest 20 of 25." in html and "Done 19" in html and "Done 20" not in html
+
+
 def test_everyone_filter_in_url(client, organiser, committee):
     other = make_user(organiser.__class__, "other", ORGANISER, first_name="Oscar")
     fu("Olivia task", days(1), organiser)
