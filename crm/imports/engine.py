@@ -108,8 +108,9 @@ def plan_import(target: str, table: Table, mapping: dict, *, mode: str = "create
     seen: dict = {}
     cleaners = [(i, header, name, resource.cleaner(name)) for i, header, name in columns]
 
+    complete, keys_of = resource.complete, resource.keys
     for line, cells in zip(table.line_numbers, table.rows):
-        values, row_errors = {}, []
+        values, row_errors = {}, None
         for i, header, name, clean in cleaners:
             raw = cells[i]
             if raw == "":
@@ -118,17 +119,25 @@ def plan_import(target: str, table: Table, mapping: dict, *, mode: str = "create
             try:
                 values[name] = clean(raw)
             except ValueError as exc:
+                if row_errors is None:
+                    row_errors = []
                 row_errors.append({"line": line, "column": header, "reason": _reason(exc, header)})
-        if not row_errors:
-            for name, reason in resource.complete(values):
-                row_errors.append({"line": line, "column": column_of.get(name, name), "reason": reason})
+        if row_errors is None:
+            problems = complete(values)
+            if problems:
+                row_errors = [{"line": line, "column": column_of.get(name, name), "reason": reason}
+                              for name, reason in problems]
         if row_errors:
             counts["errors"] += 1
             errors.extend(row_errors)
             rows.append(PlanRow(line, "error", values))
             continue
-        keys = resource.keys(values)
-        first = next((seen[k] for k in keys if k in seen), None)
+        keys = keys_of(values)
+        first = None
+        for k in keys:
+            if k in seen:
+                first = seen[k]
+                break
         if first is not None:
             counts["skipped"] += 1
             skipped.append({"line": line, "reason": f"Same {_noun(target)} as line {first}; imported once."})

@@ -12,7 +12,7 @@ import functools
 import gc
 import io
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 

@@ -8,6 +8,7 @@ drives them for the web wizard and the CLI alike and batches the writes.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import operator
 from decimal import Decimal
 
@@ -17,6 +18,7 @@ from import_export import resources
 
 BATCH = 1000
 HISTORY_BATCH = 5000
+MULTI_ROWS = 200  # rows per INSERT statement (within the database's parameter limit)
 
 
 def jsonable(value):
@@ -117,7 +119,7 @@ def apply_updates(model, updates, now):
 def bulk_create(model, objs):
     """Insert objs in batches of 1000 inside the caller's transaction; pks are set on objs.
 
-    On SQLite the rows go through one prepared INSERT (executemany) and the ids are
+    On SQLite the rows go through multi-row INSERTs (insert_values) and the ids are
     the ones that follow the current maximum: the write transaction is IMMEDIATE, so
     nobody else can insert meanwhile. Elsewhere, Django's bulk_create (RETURNING ids).
     """
@@ -174,8 +176,6 @@ def insert_rows(model, objs):
                         setattr(obj, f.attname, now)
         rows = _param_rows(objs, fields, operator.attrgetter)
     quote = connection.ops.quote_name
-    sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-           f"VALUES ({', '.join(['%s'] * len(fields))})")
     with connection.cursor() as cursor:
         # AUTOINCREMENT: the next id follows the larger of the highest id and the sequence
         # (which remembers deleted rows).
@@ -184,7 +184,7 @@ def insert_rows(model, objs):
         cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [meta.db_table])
         found = cursor.fetchone()
         first = max(highest, found[0] if found else 0) + 1
-        cursor.executemany(sql, rows)
+        insert_values(cursor, meta.db_table, [f.column for f in fields], rows)
         cursor.execute(f"SELECT MIN({quote(meta.pk.column)}), COUNT(*) FROM {quote(meta.db_table)} "
                        f"WHERE {quote(meta.pk.column)} >= %s", [first])
         if tuple(cursor.fetchone()) != (first, len(rows)):
@@ -196,6 +196,40 @@ def insert_rows(model, objs):
             setattr(obj, meta.pk.attname, first + offset)
             obj._state.adding = False
             obj._state.db = "default"
+
+
+def _max_params() -> int:
+    """Bound parameters allowed in one statement: SQLite's own limit (32766 since 3.32), else Django's figure."""
+    limit = connection.features.max_query_params or 999
+    if connection.vendor == "sqlite":
+        try:
+            limit = connection.connection.getlimit(connection.Database.SQLITE_LIMIT_VARIABLE_NUMBER)
+        except (AttributeError, connection.Database.Error):
+            pass
+    return limit
+
+
+def insert_values(cursor, table, columns, rows):
+    """INSERT rows (sequences of db values, in columns order) in that order, many rows per statement.
+
+    One ``INSERT … VALUES (…), (…), …`` of up to a few hundred rows is about twice as
+    fast on SQLite as executemany of a one-row INSERT (each statement run has a fixed
+    cost: AUTOINCREMENT bookkeeping, reset, the driver's call). Rows keep their order,
+    so AUTOINCREMENT ids follow it as before.
+    """
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    width = len(columns)
+    per = max(1, min(MULTI_ROWS, _max_params() // width))
+    head = f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) VALUES "
+    one = f"({', '.join(['%s'] * width)})"
+    full = head + ", ".join([one] * per)
+    flatten = itertools.chain.from_iterable
+    for start in range(0, len(rows), per):
+        chunk = rows[start:start + per]
+        sql = full if len(chunk) == per else head + ", ".join([one] * len(chunk))
+        cursor.execute(sql, list(flatten(chunk)))
 
 
 def _param_rows(objs, fields, getter_of):
@@ -293,9 +327,6 @@ def _insert_history_sqlite(historical, objs, tracked, extra):
     if len(tracked) == 1:
         single = values
         values = lambda obj: (single(obj),)  # noqa: E731
-    quote = connection.ops.quote_name
-    sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(by_attname[a].column) for a in columns)}) "
-           f"VALUES ({', '.join(['%s'] * len(columns))})")
     with connection.cursor() as cursor:
         for start in range(0, len(objs), HISTORY_BATCH):
             rows = []
@@ -309,7 +340,7 @@ def _insert_history_sqlite(historical, objs, tracked, extra):
                 else:
                     row = row + tail
                 rows.append(row)
-            cursor.executemany(sql, rows)
+            insert_values(cursor, meta.db_table, [by_attname[a].column for a in columns], rows)
 
 
 def fetch_values(queryset, attnames, chunk_size=5000):

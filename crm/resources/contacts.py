@@ -171,16 +171,19 @@ class ContactResource(ImportResource):
             return None if ref is None else (ref.pk or org_ids[ref.key])
 
         contacts = []
+        append = contacts.append
+        default_basis = LawfulBasis.LEGITIMATE_INTERESTS
         for r in new_rows:
-            v = r.values
-            contact = dict(
-                first_name=v.get("first_name") or "", last_name=v.get("last_name") or "",
-                email=v.get("email") or "", phone=v.get("phone") or "", job_title=v.get("job_title") or "",
-                organisation_id=org_pk(v.get("organisation")), notes=v.get("notes") or "",
-                consent_date=v.get("consent_date"), do_not_contact=bool(v.get("do_not_contact")),
-                source=reason, owner_id=None, lawful_basis=v.get("lawful_basis") or LawfulBasis.LEGITIMATE_INTERESTS,
-            )
-            contacts.append(contact)
+            get = r.values.get
+            org = get("organisation")  # an OrganisationRef: (key, name, pk)
+            append({
+                "first_name": get("first_name") or "", "last_name": get("last_name") or "",
+                "email": get("email") or "", "phone": get("phone") or "", "job_title": get("job_title") or "",
+                "organisation_id": None if org is None else (org[2] or org_ids[org[0]]),
+                "notes": get("notes") or "",
+                "consent_date": get("consent_date"), "do_not_contact": bool(get("do_not_contact")),
+                "source": reason, "owner_id": None, "lawful_basis": get("lawful_basis") or default_basis,
+            })
         bulk_create(Contact, contacts)
         record_history(Contact, contacts, user=user, reason=reason, now=now)
 
