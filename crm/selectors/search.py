@@ -24,12 +24,16 @@ def organisations_matching(terms):
 
 
 def contacts_matching(terms):
-    """Contacts where each term is in their name, email or their organisation's name."""
+    """Contacts where each term is in their name, email or their organisation's name.
+
+    The organisation test is a subquery (organisations whose name matches, found once)
+    rather than a join tested on every contact row.
+    """
     condition = Q()
     for term in terms:
         condition &= (
-            Q(first_name__icontains=term) | Q(last_name__icontains=term)
-            | Q(email__icontains=term) | Q(organisation__name__icontains=term)
+            Q(first_name__icontains=term) | Q(last_name__icontains=term) | Q(email__icontains=term)
+            | Q(organisation__in=Organisation.objects.filter(name__icontains=term).values("pk"))
         )
     return (
         Contact.objects.filter(condition).select_related("organisation")
