@@ -286,21 +286,15 @@ def record_history(model, objs, *, user, reason, now, update=False):
     user_id = getattr(user, "pk", None)
     extra = {"history_date": now, "history_change_reason": reason, "history_type": "~" if update else "+",
              "history_user_id": user_id}
-    if connection.vendor == "sqlite":
-        _insert_history_sqlite(historical, objs, tracked, extra)
-        return
-    if objs and isinstance(objs[0], dict):
-        rows = [{**{a: obj.get(a) for a in tracked}, **extra} for obj in objs]
-    else:
-        rows = [{**{a: getattr(obj, a) for a in tracked}, **extra} for obj in objs]
-    bulk_create(historical, rows)
+    _insert_history(historical, objs, tracked, extra)
 
 
-def _insert_history_sqlite(historical, objs, tracked, extra):
-    """The same rows as bulk_create(historical, dicts) on SQLite, built straight from objs as parameter tuples.
+def _insert_history(historical, objs, tracked, extra):
+    """The same rows as bulk_create(historical, dicts), built straight from objs as parameter tuples.
 
-    History ids are not needed afterwards, so there is no id bookkeeping, and no
-    intermediate dict per row: one C-level itemgetter/attrgetter call per record.
+    History ids are not needed afterwards, so there is no id bookkeeping, and no model
+    instance or intermediate dict per row: one C-level itemgetter/attrgetter call per
+    record (Django's bulk_create spent ~0.25 ms a row preparing values on PostgreSQL).
     """
     meta = historical._meta
     by_attname = {f.attname: f for f in meta.concrete_fields}

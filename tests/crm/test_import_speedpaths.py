@@ -6,6 +6,7 @@ from unittest import mock
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import connection
 from django.utils import timezone
 
 from crm import exports
@@ -154,10 +155,10 @@ def test_export_fast_path_gives_the_orm_paths_bytes(target_name, organiser):
         contact.tags.set(tags[: n % 4])
     for org in orgs[:3]:
         org.tags.set(tags[1:])
-    if target_name in ("contacts", "organisations"):  # the fast path is really taken
+    if target_name in ("contacts", "organisations"):  # the fast path is really taken (it is SQLite's)
         target = exports.get_target(target_name)
         stream = exports.RowStream(target, exports.filtered_queryset(target, {}, include_do_not_contact=True))
-        assert stream._raw_query(stream._plan()[0]) is not None
+        assert (stream._raw_query(stream._plan()[0]) is not None) == (connection.vendor == "sqlite")
     fast = _csv(target_name)
     with mock.patch.object(exports.RowStream, "_raw_query", lambda self, paths: None), \
             mock.patch.object(exports.RowStream, "_tag_rows",
