@@ -30,9 +30,17 @@ BOARD_FILTERS = {
 EVENT_BOARDS = {"pipeline", "inkind"}
 
 
+#: Dates the dashboards accept: beyond them a typo (year 0001, 9999) would overflow date arithmetic.
+EARLIEST_DATE, LATEST_DATE = datetime.date(1900, 1, 1), datetime.date(2200, 12, 31)
+
+
 class DashboardFilterForm(BootstrapFormMixin, forms.Form):
     def clean(self):
         data = super().clean()
+        for name in ("date_from", "date_to"):
+            day = data.get(name)
+            if day and not EARLIEST_DATE <= day <= LATEST_DATE:
+                self.add_error(name, f"Choose a date between {EARLIEST_DATE.year} and {LATEST_DATE.year}.")
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", "The end date is before the start date.")

@@ -121,6 +121,25 @@ def test_bad_dates_show_an_error_and_keep_the_other_filters(client, committee, w
     assert response.context["criteria"].sector == "public"
 
 
+@pytest.mark.parametrize("url_name", ["crm:dashboard", "crm:dashboard_activity", "crm:dashboard_print"])
+@pytest.mark.parametrize("params", [
+    {"date_from": "0001-01-01", "date_to": "9999-12-31"}, {"date_to": "0001-01-02"}, {"date_from": "9999-12-30"},
+])
+def test_dates_out_of_range_are_refused_with_a_message(client, committee, world, url_name, params):
+    """A mistyped year (0001, 9999) once overflowed the week and month arithmetic: a 500."""
+    response = get_board(client, committee, url_name, params={**params, "sector": "public"})
+    if url_name != "crm:dashboard_print":  # the print view has no form: it is titled with the filters in force
+        assert "Choose a date between 1900 and 2200." in response.content.decode()
+    criteria = response.context["criteria"]
+    assert (criteria.date_from, criteria.date_to, criteria.sector) == (None, None, "public")
+
+
+def test_out_of_range_dates_in_a_csv_link_still_give_the_csv(client, committee, world):
+    client.force_login(committee)
+    response = client.get(reverse("crm:dashboard_csv", args=["activity", "by-kind"]), {"date_from": "0001-01-01"})
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+
+
 def test_filters_are_in_the_url_and_in_words(client, committee, world, users):
     response = get_board(client, committee, params={"sector": "public", "stage": ["verbal", "paid"]})
     html = response.content.decode()
