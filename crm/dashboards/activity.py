@@ -8,7 +8,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from crm import charts
-from crm.dashboards.base import Board, Column, Figure, Section, Table, page_rows
+from crm.dashboards.base import Board, Column, Figure, Section, Table, name_from_values, page_rows, person_name
 from crm.links import detail_url
 from crm.dashboards.filters import Criteria, local_midnight, pledge_q
 from crm.models import FollowUp, Interaction, Organisation
@@ -84,7 +84,7 @@ def weekly(criteria: Criteria, start, end) -> tuple[list, dict, dict, dict]:
         by_kind[row["kind"]][wk] += row["n"]
         user = users.get(row["logged_by"])
         key = user.username if user else ""
-        owner_names[key] = (user.get_full_name() or user.username) if user else "Nobody recorded"
+        owner_names[key] = person_name(user) if user else "Nobody recorded"
         by_owner[key][wk] += row["n"]
     return weeks, by_kind, by_owner, owner_names
 
@@ -120,7 +120,7 @@ def not_contacted(criteria: Criteria, now=None) -> list[dict]:
         days = (now - last_contact).days if last_contact else None
         bucket = next(label for label, low, high in BUCKETS
                       if days is None and high is None or days is not None and days >= low and (high is None or days < high))
-        out.append({"organisation": name, "owner": f"{first_name or ''} {last_name or ''}".strip() or username or "",
+        out.append({"organisation": name, "owner": name_from_values(username, first_name, last_name),
                     "bucket": bucket, "last_contact": timezone.localtime(last_contact).date() if last_contact else None,
                     "days": days, "_url": org_url(pk)})
     out.sort(key=lambda r: (-(r["days"] if r["days"] is not None else 10**6), r["organisation"]))
@@ -194,7 +194,7 @@ def build(criteria: Criteria, now=None) -> Board:
         note="Organisations with an open pledge; “90 days or more” includes never contacted."))
 
     assignee_rows = [
-        {"assignee": (f"{r['assignee__first_name'] or ''} {r['assignee__last_name'] or ''}".strip() or r["assignee__username"]
+        {"assignee": (name_from_values(r["assignee__username"], r["assignee__first_name"], r["assignee__last_name"])
                       or "Unassigned"), "count": r["n"], "oldest": r["oldest"]}
         for r in by_assignee
     ]
@@ -217,16 +217,10 @@ def build(criteria: Criteria, now=None) -> Board:
         Column("due", "Due", "date"), Column("title", "What"), Column("assignee", "Assignee"),
         Column("organisation", "Organisation"),
     ], [
-        {"due": f.due_date, "title": f.title, "assignee": _name(f.assignee),
+        {"due": f.due_date, "title": f.title, "assignee": person_name(f.assignee),
          "organisation": f.organisation.name if f.organisation else "",
          "_url": org_url(f.organisation_id) if f.organisation_id else None}
         for f in overdue_items
     ], empty="No overdue follow-ups.", link_column="organisation"),
         note=f"The {OVERDUE_LIMIT} oldest." if len(overdue_items) == OVERDUE_LIMIT else ""))
     return board
-
-
-def _name(user) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.username

@@ -15,6 +15,18 @@ def money(value) -> Decimal:
     return (Decimal(value or 0)).quantize(PENNY)
 
 
+def person_name(user) -> str:
+    """How the dashboards name a user: full name, else username; blank for nobody."""
+    if user is None:
+        return ""
+    return user.get_full_name() or user.username
+
+
+def name_from_values(username, first_name, last_name) -> str:
+    """person_name for a row read with .values() (no User instance)."""
+    return f"{first_name or ''} {last_name or ''}".strip() or username or ""
+
+
 #: Long lists show this many rows on the page; the CSV (criteria.extra["all_rows"]) has them all.
 PAGE_ROWS = 50
 

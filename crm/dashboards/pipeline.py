@@ -12,7 +12,7 @@ from django.db.models import Case, Count, DecimalField, F, IntegerField, Max, Mi
 from django.utils import timezone
 
 from crm import charts
-from crm.dashboards.base import Board, Column, Figure, Section, Table, money
+from crm.dashboards.base import Board, Column, Figure, Section, Table, money, person_name
 from crm.links import detail_url
 from crm.dashboards.filters import Criteria, local_midnight, pledge_q, pledge_queryset
 from sponsors.models import (
@@ -307,7 +307,7 @@ def build(criteria: Criteria, now=None) -> Board:
         Column("organisation", "Organisation"), Column("stage", "Stage"), Column("owner", "Owner"),
         Column("amount", "Amount", "money"), Column("weighted", "Weighted", "money"),
     ], [
-        {"organisation": p.organisation.name, "stage": p.get_stage_display(), "owner": _name(p.owner),
+        {"organisation": p.organisation.name, "stage": p.get_stage_display(), "owner": person_name(p.owner),
          "amount": p.amount, "weighted": p.weighted_amount, "_url": pledge_url(p.pk)}
         for p in top
     ], empty="No open pledges.", link_column="organisation")))
@@ -316,7 +316,7 @@ def build(criteria: Criteria, now=None) -> Board:
     stuck_rows = []
     for p in stuck(criteria, now):
         stuck_rows.append({
-            "organisation": p.organisation.name, "stage": p.get_stage_display(), "owner": _name(p.owner),
+            "organisation": p.organisation.name, "stage": p.get_stage_display(), "owner": person_name(p.owner),
             "since": timezone.localtime(p.stage_changed_at).date(),
             "days": (now - p.stage_changed_at).days, "amount": p.amount, "_url": pledge_url(p.pk),
         })
@@ -377,9 +377,3 @@ def build(criteria: Criteria, now=None) -> Board:
         wide=True,
     ))
     return board
-
-
-def _name(user) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.username

@@ -117,6 +117,8 @@ def test_adding_a_pledge_in_the_admin_records_its_first_stage_and_stage_is_then_
     assert response.status_code == 302, response.content.decode()[:2000]
     change = PledgeStageChange.objects.get()
     assert (change.from_stage, change.to_stage, change.changed_by) == ("", "verbal", superuser)
+    # Created as a verbal pledge: it counts as pledged from that moment on the dashboards.
+    assert (change.pledge.pledged_at, change.pledge.paid_at) == (change.changed_at, None)
 
     page = admin_client_.get(reverse("admin:sponsors_pledge_change", args=[change.pledge_id])).content.decode()
     assert 'name="stage"' not in page
