@@ -173,6 +173,13 @@ def recently_completed(queryset, today: datetime.date | None = None, days: int =
     )
 
 
+def recently_completed_page(queryset, today: datetime.date | None = None, *, limit: int = 20):
+    """The latest `limit` recently completed follow-ups and how many there are in all (at scale a
+    busy organiser completes hundreds a week; the page lists a few and says how many)."""
+    completed = recently_completed(queryset, today)
+    return list(completed[:limit]), completed.count()
+
+
 def due_for_reminder(today: datetime.date):
     """Open follow-ups overdue or due on `today`, for active users with an email, grouped by assignee.
 

@@ -29,10 +29,6 @@ def _error_text(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
-#: Recently completed follow-ups listed (the badge has the true count).
-COMPLETED_SHOWN = 20
-
-
 class FollowUpListView(PermissionRequiredMixin, TemplateView):
     permission_required = "crm.view_followup"
     template_name = "crm/followup_list.html"
@@ -45,9 +41,7 @@ class FollowUpListView(PermissionRequiredMixin, TemplateView):
         )
         scoped = filterset.qs  # the who/assignee filter, before the status split
         groups = selectors.open_followup_groups(scoped, today, expand=request.GET.get("show", ""))
-        completed_qs = selectors.recently_completed(scoped, today)
-        completed = list(completed_qs[:COMPLETED_SHOWN])
-        completed_count = len(completed) if len(completed) < COMPLETED_SHOWN else completed_qs.count()
+        completed, completed_count = selectors.recently_completed_page(scoped, today)
         can_change = request.user.has_perm("crm.change_followup")
         feed = CalendarFeed.objects.filter(user=request.user).first()
         feed_url = request.build_absolute_uri(reverse("crm:calendar_feed", args=[feed.token])) if feed else ""
