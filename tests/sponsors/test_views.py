@@ -169,6 +169,25 @@ def test_move_records_user_and_says_so(client, organiser, pledge):
         "prospect", "verbal", organiser, "Said yes on the phone")
 
 
+def test_board_card_move_form_posts_back_to_the_same_board(client, organiser, event):
+    org = Organisation.objects.create(name="Smith & <Jones>")
+    pledge = services.create_pledge(organisation=org, event=event, amount=Decimal("900"), stage=Stage.VERBAL)
+    client.force_login(organiser)
+    board = f"{reverse('sponsors:pledge_board')}?event={event.pk}"
+    html = client.get(board).content.decode()
+    card = html.split(f'data-pledge="{pledge.pk}"', 1)[1].split("</article>", 1)[0]
+    assert f'action="{reverse("sponsors:pledge_move", args=[pledge.pk])}"' in card
+    assert 'name="csrfmiddlewaretoken" value="' in card
+    assert f'name="next" value="{board.replace("&", "&amp;")}"' in card
+    assert '<option value="verbal" selected>Verbal pledge</option>' in card
+    assert card.count(" selected") == 1 and card.count("<option") == len(Stage)
+    assert "Move Smith &amp; &lt;Jones&gt; to" in card and "<Jones>" not in card
+
+    response = client.post(reverse("sponsors:pledge_move", args=[pledge.pk]), {"to_stage": "confirmed", "next": board})
+    assert response.status_code == 302 and response["Location"] == board
+    assert Pledge.objects.get().stage == Stage.CONFIRMED
+
+
 def test_move_ignores_unsafe_next(client, organiser, pledge):
     client.force_login(organiser)
     response = client.post(reverse("sponsors:pledge_move", args=[pledge.pk]),
