@@ -8,6 +8,10 @@ class CrmConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from crm.roles import sync_roles_after_migrate
+        from crm import registry
+        from crm.roles import CORE_PERSONAL, CORE_STAFF_EDITABLE, sync_roles_after_migrate
 
+        registry.register_role_rules(
+            "crm", staff_editable=CORE_STAFF_EDITABLE, personal=CORE_PERSONAL | {"savedview"},
+        )
         post_migrate.connect(sync_roles_after_migrate, sender=self)

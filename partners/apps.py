@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class PartnersConfig(AppConfig):
     name = "partners"
     verbose_name = "Partners and favours"
+
+    def ready(self):
+        from crm.registry import register_role_rules
+
+        register_role_rules("partners")

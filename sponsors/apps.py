@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class SponsorsConfig(AppConfig):
     name = "sponsors"
     verbose_name = "Sponsorship"
+
+    def ready(self):
+        from crm.registry import register_role_rules
+
+        register_role_rules("sponsors")

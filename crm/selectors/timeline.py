@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from crm.models import FollowUp, Interaction
+from crm.registry import timeline_sources
 from partners.models import Favour
 from sponsors.models import InKindContribution, PledgeStageChange, Stage
 
@@ -101,6 +102,7 @@ def organisation_timeline(organisation) -> list[Entry]:
         *_stage_changes(pledge__organisation=organisation),
         *_in_kind_changes(organisation.pk),
         *_completed_followups(organisation=organisation),
+        *(entry for source in timeline_sources() for entry in source(organisation=organisation)),
     ]
     return sorted(entries, key=lambda e: e.when, reverse=True)
 
@@ -110,5 +112,6 @@ def contact_timeline(contact) -> list[Entry]:
         *_interactions(contact=contact),
         *_favours(contact=contact),
         *_completed_followups(contact=contact),
+        *(entry for source in timeline_sources() for entry in source(contact=contact)),
     ]
     return sorted(entries, key=lambda e: e.when, reverse=True)

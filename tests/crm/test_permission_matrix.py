@@ -15,7 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from crm.models import CalendarFeed, Contact, FollowUp, ImportBatch, Organisation, SavedView
-from crm.roles import DOMAIN_APPS
+from crm.roles import role_app_labels
 from partners.models import Favour
 from sponsors.models import InKindContribution
 from sponsors.services import create_pledge
@@ -248,7 +248,7 @@ def domain_counts():
     return {
         model._meta.label_lower: model._default_manager.count()
         for model in apps.get_models()
-        if model._meta.app_label in DOMAIN_APPS
+        if model._meta.app_label in role_app_labels()
     }
 
 

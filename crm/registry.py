@@ -1,0 +1,161 @@
+"""Extension points of the core, filled by the apps above it from `AppConfig.ready()`.
+
+The core's pages (organisation, contact, event and My follow-ups pages, the
+organisation list) and its duties (roles, erasure, subject access) gather parts that
+belong to apps the core must not import. Each app contributes its part here instead,
+the way `django.contrib.admin`'s site collects each app's ModelAdmins: the core
+iterates what was registered and never names the app.
+
+Registration happens once per process, in `ready()`; registering the same name twice
+replaces the earlier entry, so a reloaded app does not show its panel twice.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+# --- panels on core pages ------------------------------------------------------------------
+
+#: Slots panels are rendered in: the record pages, My follow-ups, the event page (core), and
+#: the pipeline dashboard and pledge page, which sit above the core but gather from apps beside them.
+SLOTS = ("organisation", "organisation_stats", "contact", "followups", "event", "dashboard_pipeline", "pledge")
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A piece of a core page contributed by another app.
+
+    `context(obj, request)` returns the template's context (obj is the page's record, or
+    None on list pages) in a fixed number of queries; returning None hides the panel.
+    `permission` hides it from users without that permission.
+    """
+
+    slot: str
+    name: str
+    template: str
+    context: Callable[[Any, Any], dict | None]
+    permission: str | None = None
+    order: int = 100
+
+
+@dataclass
+class RenderedPanel:
+    name: str
+    template: str
+    context: dict
+
+
+_panels: dict[str, dict[str, Panel]] = {}
+
+
+def register_panel(panel: Panel) -> None:
+    if panel.slot not in SLOTS:
+        raise ValueError(f"Unknown panel slot {panel.slot!r}; the core renders {', '.join(SLOTS)}.")
+    _panels.setdefault(panel.slot, {})[panel.name] = panel
+
+
+def panels(slot: str) -> list[Panel]:
+    return sorted(_panels.get(slot, {}).values(), key=lambda p: (p.order, p.name))
+
+
+def render_panels(slot: str, obj, request) -> list[RenderedPanel]:
+    """The panels of `slot` this user may see, each with its context computed."""
+    user = getattr(request, "user", None)
+    shown = []
+    for panel in panels(slot):
+        if panel.permission and not (user is not None and user.has_perm(panel.permission)):
+            continue
+        context = panel.context(obj, request)
+        if context is not None:
+            shown.append(RenderedPanel(panel.name, panel.template, context))
+    return shown
+
+
+# --- timeline sources ----------------------------------------------------------------------
+
+#: name → callable(organisation=None, contact=None) yielding crm.selectors.timeline.Entry,
+#: one query per source whatever the number of entries.
+_timeline_sources: dict[str, Callable[..., Iterable]] = {}
+
+
+def register_timeline_source(name: str, source: Callable[..., Iterable]) -> None:
+    _timeline_sources[name] = source
+
+
+def timeline_sources() -> list[Callable[..., Iterable]]:
+    return list(_timeline_sources.values())
+
+
+# --- the organisation list's figures, columns and filters -----------------------------------
+
+@dataclass(frozen=True)
+class ListExtension:
+    """Figures another app adds to a core list: annotations (name → callable returning
+    an expression correlated to the row's pk), table columns and filters."""
+
+    name: str
+    annotations: Callable[[], dict] = dict
+    columns: Callable[[], list[tuple[str, Any]]] = list
+    filters: Callable[[], dict] = dict
+    order: int = 100
+
+
+_list_extensions: dict[str, dict[str, ListExtension]] = {}
+
+
+def register_list_extension(list_name: str, extension: ListExtension) -> None:
+    _list_extensions.setdefault(list_name, {})[extension.name] = extension
+
+
+def list_extensions(list_name: str) -> list[ListExtension]:
+    return sorted(_list_extensions.get(list_name, {}).values(), key=lambda e: (e.order, e.name))
+
+
+# --- role rules ----------------------------------------------------------------------------
+
+@dataclass
+class RoleRules:
+    """Which of an app's models staff may change, and which each user keeps for themself.
+
+    Every model of a registered app gets permissions for the three roles: the Organiser
+    everything, the Committee view only, Staff view only unless listed in `staff_editable`.
+    """
+
+    app_label: str
+    staff_editable: set[str] = field(default_factory=set)
+    personal: set[str] = field(default_factory=set)
+
+
+_role_rules: dict[str, RoleRules] = {}
+
+
+def register_role_rules(app_label: str, *, staff_editable=(), personal=()) -> None:
+    _role_rules[app_label] = RoleRules(app_label, set(staff_editable), set(personal))
+
+
+def role_rules() -> dict[str, RoleRules]:
+    return dict(_role_rules)
+
+
+# --- personal data duties ------------------------------------------------------------------
+
+#: name → callable(contact, user) run inside the erasure's transaction.
+_erasure_hooks: dict[str, Callable[[Any, Any], None]] = {}
+#: name → callable(contact) returning JSON-ready rows for the subject access export.
+_subject_access_sections: dict[str, Callable[[Any], list[dict]]] = {}
+
+
+def register_erasure_hook(name: str, hook: Callable[[Any, Any], None]) -> None:
+    _erasure_hooks[name] = hook
+
+
+def erasure_hooks() -> list[Callable[[Any, Any], None]]:
+    return list(_erasure_hooks.values())
+
+
+def register_subject_access_section(name: str, section: Callable[[Any], list[dict]]) -> None:
+    _subject_access_sections[name] = section
+
+
+def subject_access_sections() -> dict[str, Callable[[Any], list[dict]]]:
+    return dict(_subject_access_sections)
