@@ -4,7 +4,7 @@
 
 Builds a fresh temporary SQLite database (never the project's), fills it with
 bulk_create, then times the export through the same functions the web view and
-``export_csv`` use (crm.exports.filtered_queryset → RowStream → iter_csv /
+``export_csv`` use (spreadsheets.exports.filtered_queryset → RowStream → iter_csv /
 write_xlsx). Memory: tracemalloc peak (in a second, traced run, since tracing
 slows Python down) and the process's max RSS. As a baseline, django-import-export's
 own ``resource.export()`` on the same resource for the first --baseline rows.
@@ -82,7 +82,7 @@ def populate(rows: int, organisations: int):
 
 
 def export_csv(path: str, include_dnc=True):
-    from crm import exports
+    from spreadsheets import exports
 
     target = exports.get_target("contacts")
     queryset = exports.filtered_queryset(target, {}, include_do_not_contact=include_dnc)
@@ -96,7 +96,7 @@ def export_csv(path: str, include_dnc=True):
 
 
 def export_xlsx(path: str):
-    from crm import exports
+    from spreadsheets import exports
 
     target = exports.get_target("contacts")
     stream = exports.RowStream(target, exports.filtered_queryset(target, {}, include_do_not_contact=True))
@@ -107,7 +107,7 @@ def export_xlsx(path: str):
 
 def baseline(limit: int):
     """django-import-export's default path: resource.export() builds a tablib Dataset of model instances."""
-    from crm.exports import get_target
+    from spreadsheets.exports import get_target
 
     target = get_target("contacts")
     queryset = target.base_queryset().prefetch_related("tags")[:limit]

@@ -55,7 +55,7 @@ def main():
     from django.db import connection
 
     call_command("migrate", verbosity=0)
-    from crm.imports import auto_map, commit_import, plan_import, read_table
+    from spreadsheets.importing import auto_map, commit_import, plan_import, read_table
     from crm.models import Contact, ImportBatch, Organisation
 
     data = make_csv(args.rows, args.orgs)

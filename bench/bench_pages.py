@@ -47,7 +47,7 @@ def ensure_data(scale, seed):
     """Generate data unless the database already holds exactly this scale (interactions may grow by quick-logs)."""
     from django.core.management import call_command
 
-    from crm.synthetic import sizes_for
+    from demodata.synthetic import sizes_for
 
     wanted, have = sizes_for(scale), current_counts()
     same = all(have[k] == wanted[k] for k in wanted if k != "interactions")

@@ -75,7 +75,7 @@ def prepare_data(scale, seed):
     from django.apps import apps
     from django.core.management import call_command
 
-    from crm.synthetic import sizes_for
+    from demodata.synthetic import sizes_for
 
     labels = {"organisations": "crm.Organisation", "contacts": "crm.Contact", "pledges": "sponsors.Pledge"}
     wanted = sizes_for(scale)

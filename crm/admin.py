@@ -1,18 +1,18 @@
 """Django admin for the core CRM models.
 
-OrganisationAdmin lives here and carries inlines for the sponsors and partners
-models that hang off an organisation (pledges, in-kind offers, favours).
+OrganisationAdmin carries contacts inline, plus the inlines other apps register
+for what hangs off an organisation (pledges, in-kind offers, favours): see
+crm.registry.register_admin_inline.
 """
 from django.contrib import admin
 from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
+from crm import registry
 from crm.models import (
     CalendarFeed, Contact, Event, FollowUp, ImportBatch, ImportMapping, Interaction, Organisation,
-    ReminderDigest, SavedView, Tag,
+    ReminderDigest, Tag,
 )
-from partners.models import Favour
-from sponsors.models import InKindContribution, Pledge
 
 
 @admin.register(Tag)
@@ -23,51 +23,11 @@ class TagAdmin(admin.ModelAdmin):
 
 # --- Inlines on OrganisationAdmin ----------------------------------------------------------
 
-
 class ContactInline(admin.TabularInline):
     model = Contact
     fields = ["first_name", "last_name", "email", "job_title", "phone", "do_not_contact"]
     extra = 0
     show_change_link = True
-
-
-class PledgeInline(admin.TabularInline):
-    """Read-only: pledges are created and moved between stages through the pledge admin
-    (or the app), so that every stage is recorded as a PledgeStageChange."""
-
-    model = Pledge
-    fields = ["event", "tier", "amount", "stage", "expected_date", "owner"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("event", "tier", "owner")
-
-
-class InKindContributionInline(admin.TabularInline):
-    model = InKindContribution
-    fields = ["event", "category", "description", "quantity", "estimated_value", "status"]
-    extra = 0
-    show_change_link = True
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("event")
-
-
-class FavourInline(admin.TabularInline):
-    model = Favour
-    fk_name = "organisation"
-    fields = ["direction", "description", "estimated_value", "status", "occurred_on", "event"]
-    extra = 0
-    show_change_link = True
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("event")
 
 
 @admin.register(Organisation)
@@ -87,8 +47,12 @@ class OrganisationAdmin(SimpleHistoryAdmin):
         ("Roles", {"fields": ["is_sponsor", "is_supplier", "is_training_provider", "is_public_body"]}),
         ("More", {"fields": ["tags", "notes", "source", "created_at", "updated_at"]}),
     ]
-    inlines = [ContactInline, PledgeInline, InKindContributionInline, FavourInline]
+    inlines = [ContactInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def get_inlines(self, request, obj):
+        """Contacts, then what other apps hang off an organisation (crm.registry)."""
+        return [*self.inlines, *registry.admin_inlines("crm.organisation")]
 
     @admin.display(description="roles")
     def roles_display(self, obj):
@@ -178,15 +142,6 @@ class ImportMappingAdmin(admin.ModelAdmin):
     list_filter = ["target"]
     search_fields = ["name"]
     autocomplete_fields = ["created_by"]
-
-
-@admin.register(SavedView)
-class SavedViewAdmin(admin.ModelAdmin):
-    list_display = ["name", "owner", "url_name", "shared", "created_at"]
-    list_select_related = ["owner"]
-    list_filter = ["shared", "url_name"]
-    search_fields = ["name", "url_name", "owner__username"]
-    autocomplete_fields = ["owner"]
 
 
 @admin.register(CalendarFeed)

@@ -5,15 +5,20 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
 
+from crm.forms.base import BootstrapFormMixin
 from crm.models import Contact, FollowUp, Interaction, Organisation, Role, Sector, Tag
+from crm.registry import list_extensions
 from crm.selectors.records import text_search
-from sponsors.models import Stage
 
 ROLE_FIELDS = Organisation.ROLE_FIELDS
 
 
 def _owners(request=None):
     return get_user_model().objects.filter(is_active=True).order_by("username")
+
+
+class FilterForm(BootstrapFormMixin, forms.Form):
+    """Bootstrap-styled form for every app's filter sets."""
 
 
 class _DateInput(forms.DateInput):
@@ -29,6 +34,8 @@ class RecordFilter(django_filters.FilterSet):
 
     org = ""
     search_fields: list[str] = []
+    #: The list whose extensions (crm.registry) add filters here, after the tag filter.
+    list_name = ""
 
     q = django_filters.CharFilter(method="filter_q", label="Search")
     role = django_filters.ChoiceFilter(choices=Role.choices, method="filter_role", label="Role")
@@ -36,7 +43,6 @@ class RecordFilter(django_filters.FilterSet):
     city = django_filters.CharFilter(method="filter_city", label="City / region")
     owner = django_filters.ModelChoiceFilter(queryset=_owners, label="Owner")
     tag = django_filters.ModelChoiceFilter(queryset=Tag.objects.all(), field_name="tags", label="Tag")
-    stage = django_filters.ChoiceFilter(choices=Stage.choices, method="filter_stage", label="Pledge stage")
     contacted_after = django_filters.DateFilter(
         field_name="last_contacted", lookup_expr="date__gte", label="Last contacted on or after", widget=_DateInput,
     )
@@ -47,6 +53,20 @@ class RecordFilter(django_filters.FilterSet):
         field_name="has_overdue", label="Has an overdue follow-up",
         widget=forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")]),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        added = {}
+        for extension in list_extensions(self.list_name):
+            for name, extra in extension.filters(self.org).items():
+                extra.model = self._meta.model
+                extra.parent = self
+                added[name] = extra
+        if added:
+            names = list(self.filters)
+            at = names.index("tag") + 1 if "tag" in names else len(names)
+            self.filters = {**{n: self.filters[n] for n in names[:at]}, **added,
+                            **{n: self.filters[n] for n in names[at:]}}
 
     def _path(self, field):
         return f"{self.org}__{field}" if self.org else field
@@ -63,15 +83,14 @@ class RecordFilter(django_filters.FilterSet):
     def filter_city(self, queryset, name, value):
         return queryset.filter(**{f"{self._path('city')}__iexact": value.strip()})
 
-    def filter_stage(self, queryset, name, value):
-        return queryset.filter(**{f"{self._path('pledges')}__stage": value}).distinct()
-
     def filter_contacted_before(self, queryset, name, value):
         """Never contacted counts as "before" any date: those are the ones to chase."""
         return queryset.filter(Q(last_contacted__date__lt=value) | Q(last_contacted__isnull=True))
 
 
 class OrganisationFilter(RecordFilter):
+    list_name = "organisation"
+
     class Meta:
         model = Organisation
         fields = []
@@ -88,6 +107,7 @@ class OrganisationFilter(RecordFilter):
 
 class ContactFilter(RecordFilter):
     org = "organisation"
+    list_name = "contact"
     search_fields = ["first_name", "last_name", "email", "organisation__name", "job_title"]
 
     do_not_contact = django_filters.BooleanFilter(

@@ -90,13 +90,18 @@ def timeline_sources() -> list[Callable[..., Iterable]]:
 
 @dataclass(frozen=True)
 class ListExtension:
-    """Figures another app adds to a core list: annotations (name → callable returning
-    an expression correlated to the row's pk), table columns and filters."""
+    """Figures another app adds to a core list ("organisation" or "contact").
+
+    `annotations()` returns name → expression correlated to the row (OuterRef("pk")),
+    `columns()` the django-tables2 (name, Column) pairs shown after the core's figures,
+    `filters(org_path)` name → django-filter Filter, where org_path leads from the listed
+    model to its organisation ("" for organisations, "organisation" for contacts).
+    """
 
     name: str
     annotations: Callable[[], dict] = dict
     columns: Callable[[], list[tuple[str, Any]]] = list
-    filters: Callable[[], dict] = dict
+    filters: Callable[[str], dict] = lambda org_path: {}
     order: int = 100
 
 
@@ -109,6 +114,21 @@ def register_list_extension(list_name: str, extension: ListExtension) -> None:
 
 def list_extensions(list_name: str) -> list[ListExtension]:
     return sorted(_list_extensions.get(list_name, {}).values(), key=lambda e: (e.order, e.name))
+
+
+# --- admin inlines on core models ---------------------------------------------------------
+
+#: model label ("crm.organisation") → inline classes other apps hang off that model's admin page.
+_admin_inlines: dict[str, dict[str, type]] = {}
+
+
+def register_admin_inline(model_label: str, inline: type) -> None:
+    """Called from an app's admin.py (the admin imports those at start-up, after the core's)."""
+    _admin_inlines.setdefault(model_label, {})[f"{inline.__module__}.{inline.__qualname__}"] = inline
+
+
+def admin_inlines(model_label: str) -> list[type]:
+    return list(_admin_inlines.get(model_label, {}).values())
 
 
 # --- role rules ----------------------------------------------------------------------------

@@ -48,9 +48,15 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    # The layers (README, "Layout"): the core, the domain apps on it, the feature apps above.
     "crm",
     "sponsors",
     "partners",
+    "dashboards",
+    "spreadsheets",
+    "privacy",
+    "demodata",
+    "quicklog",
 ]
 
 MIDDLEWARE = [
@@ -119,6 +125,8 @@ AUTHENTICATION_BACKENDS = [
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "crm:home"
+#: Where the home page sends every role: the pipeline dashboard.
+HOME_URL_NAME = "dashboards:dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-gb"

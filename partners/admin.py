@@ -2,6 +2,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from crm.registry import register_admin_inline
 from partners.models import Favour, PartnerProfile
 
 
@@ -27,3 +28,19 @@ class FavourAdmin(SimpleHistoryAdmin):
     raw_id_fields = ["in_kind"]
     readonly_fields = ["created_at", "updated_at"]
     date_hierarchy = "created_at"
+
+
+# --- On the organisation's admin page (crm.registry) ---------------------------------------
+
+class FavourInline(admin.TabularInline):
+    model = Favour
+    fk_name = "organisation"
+    fields = ["direction", "description", "estimated_value", "status", "occurred_on", "event"]
+    extra = 0
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("event")
+
+
+register_admin_inline("crm.organisation", FavourInline)

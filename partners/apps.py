@@ -7,5 +7,7 @@ class PartnersConfig(AppConfig):
 
     def ready(self):
         from crm.registry import register_role_rules
+        from partners import record_pages
 
         register_role_rules("partners")
+        record_pages.register()

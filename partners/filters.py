@@ -5,7 +5,7 @@ from django.db.models import Q
 
 from crm.models import Organisation
 from partners.models import Favour, PartnerProfile
-from sponsors.filters import FilterForm
+from crm.filters import FilterForm
 
 
 class FavourFilter(django_filters.FilterSet):

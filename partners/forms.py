@@ -3,7 +3,6 @@ from django import forms
 from crm.forms.base import BootstrapFormMixin
 from crm.models import Contact
 from partners.models import Favour
-from sponsors.models import InKindContribution
 
 
 class FavourForm(BootstrapFormMixin, forms.ModelForm):
@@ -19,7 +18,9 @@ class FavourForm(BootstrapFormMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["contact"].queryset = Contact.objects.select_related("organisation")
-        self.fields["in_kind"].queryset = InKindContribution.objects.select_related("organisation")
+        # The in-kind gift a favour produced belongs to sponsors; reach it through the relation
+        # rather than importing that app (partners and sponsors stay independent).
+        self.fields["in_kind"].queryset = self.fields["in_kind"].queryset.select_related("organisation")
 
     def clean(self):
         data = super().clean()

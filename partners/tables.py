@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from partners.models import Favour
-from sponsors.tables import MoneyColumn, money
+from crm.tables.columns import MoneyColumn, money
 
 
 class FavourTable(tables.Table):

@@ -8,6 +8,8 @@ from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from crm.registry import register_admin_inline
+
 from sponsors.models import (
     CLOSED_LOST_STAGES, BenefitDelivery, InKindContribution, Pledge, PledgeStageChange, SponsorshipTier,
 )
@@ -134,3 +136,37 @@ class BenefitDeliveryAdmin(admin.ModelAdmin):
     search_fields = ["benefit", "pledge__organisation__name", "notes"]
     raw_id_fields = ["pledge"]
     date_hierarchy = "delivered_on"
+
+
+# --- On the organisation's admin page (crm.registry) ---------------------------------------
+
+class PledgeInline(admin.TabularInline):
+    """Read-only: pledges are created and moved between stages through the pledge admin
+    (or the app), so that every stage is recorded as a PledgeStageChange."""
+
+    model = Pledge
+    fields = ["event", "tier", "amount", "stage", "expected_date", "owner"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("event", "tier", "owner")
+
+
+class InKindContributionInline(admin.TabularInline):
+    model = InKindContribution
+    fields = ["event", "category", "description", "quantity", "estimated_value", "status"]
+    extra = 0
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("event")
+
+
+register_admin_inline("crm.organisation", PledgeInline)
+register_admin_inline("crm.organisation", InKindContributionInline)

@@ -7,5 +7,7 @@ class SponsorsConfig(AppConfig):
 
     def ready(self):
         from crm.registry import register_role_rules
+        from sponsors import record_pages
 
         register_role_rules("sponsors")
+        record_pages.register()

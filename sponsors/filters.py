@@ -4,13 +4,9 @@ import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 
-from crm.forms.base import BootstrapFormMixin
+from crm.filters import FilterForm
 from crm.models import Event
 from sponsors.models import InKindContribution, Pledge, SponsorshipTier, Stage
-
-
-class FilterForm(BootstrapFormMixin, forms.Form):
-    """Bootstrap-styled form for every filter set here."""
 
 
 def _people(request):

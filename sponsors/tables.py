@@ -5,21 +5,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import format_html
 
-from crm.formatting import format_money
+from crm.tables.columns import MoneyColumn, money
 from sponsors.models import InKindContribution, Pledge
-
-
-def money(value) -> str:
-    return "" if value is None else format_money(value)
-
-
-class MoneyColumn(tables.Column):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("attrs", {"td": {"class": "text-end text-nowrap"}, "th": {"class": "text-end"}})
-        super().__init__(*args, **kwargs)
-
-    def render(self, value):
-        return money(value)
 
 
 class PledgeTable(tables.Table):

@@ -6,10 +6,10 @@ from .events import Event
 from .interactions import Interaction
 from .followups import FollowUp
 from .imports import ImportBatch, ImportMapping
-from .preferences import CalendarFeed, ReminderDigest, SavedView
+from .preferences import CalendarFeed, ReminderDigest
 
 __all__ = [
     "Tag", "Organisation", "Role", "Sector", "Contact", "LawfulBasis", "Event",
-    "Interaction", "FollowUp", "ImportBatch", "ImportMapping", "SavedView", "CalendarFeed",
+    "Interaction", "FollowUp", "ImportBatch", "ImportMapping", "CalendarFeed",
     "ReminderDigest",
 ]

@@ -45,7 +45,7 @@ class ImportBatch(models.Model):
         return f"Import #{self.pk}: {self.file_name} ({self.get_target_display()})"
 
     def get_absolute_url(self):
-        return reverse("crm:import_detail", args=[self.pk])
+        return reverse("spreadsheets:import_detail", args=[self.pk])
 
     @property
     def summary(self) -> str:

@@ -1,31 +1,15 @@
-"""Reads behind the organisation and contact lists (and their exports).
+"""Reads behind the organisation and contact lists (and their exports) and record pages.
 
 Every per-row figure is a correlated subquery, so a page of 50 rows costs the
 same handful of queries as a page of 5, and sorting by a figure happens in SQL.
+Figures other apps own (open pledges, favour balance) come from their list
+extensions in crm.registry.
 """
-from decimal import Decimal
-
-from django.db.models import (
-    Case, DecimalField, Exists, OuterRef, Q, Subquery, Sum, Value, When,
-)
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from crm.models import Contact, FollowUp, Interaction, Organisation
-from partners.models import Favour
-from sponsors.models import OPEN_STAGES, Pledge
-
-MONEY = DecimalField(max_digits=14, decimal_places=2)
-ZERO = Value(Decimal("0"), output_field=MONEY)
-
-
-def _sum(queryset, field):
-    """A subquery summing `field` over `queryset` (already correlated to OuterRef)."""
-    return Coalesce(
-        Subquery(queryset.order_by().values("organisation").annotate(total=Sum(field)).values("total")[:1],
-                 output_field=MONEY),
-        ZERO,
-    )
+from crm.registry import list_extensions
 
 
 def _latest_interaction(**correlation):
@@ -40,30 +24,21 @@ def _has_overdue(**correlation):
     return Exists(FollowUp.objects.overdue(timezone.localdate()).filter(**correlation))
 
 
-def favour_balance_expression():
-    """Value received minus value returned; positive means we are in their debt."""
-    value = Case(
-        When(direction__in=Favour.INBOUND, then="estimated_value"),
-        When(direction=Favour.Direction.WE_OWE, then=-1 * Coalesce("estimated_value", ZERO)),
-        output_field=MONEY,
-    )
-    completed = Favour.objects.filter(organisation=OuterRef("pk"), status__in=Favour.COMPLETED)
-    return Coalesce(
-        Subquery(completed.order_by().values("organisation").annotate(total=Sum(value)).values("total")[:1],
-                 output_field=MONEY),
-        ZERO,
-    )
+def extension_annotations(list_name: str) -> dict:
+    """The figures other apps add to a list (crm.registry.register_list_extension)."""
+    annotations = {}
+    for extension in list_extensions(list_name):
+        annotations.update(extension.annotations())
+    return annotations
 
 
 def organisation_rows():
     """Organisations with the figures the list shows and filters on."""
-    open_pledges = Pledge.objects.filter(organisation=OuterRef("pk"), stage__in=OPEN_STAGES)
     return (
         Organisation.objects.select_related("owner")
         .annotate(
             last_contacted=_latest_interaction(organisation=OuterRef("pk")),
-            open_pledge_value=_sum(open_pledges, "amount"),
-            favours_balance=favour_balance_expression(),
+            **extension_annotations("organisation"),
             next_followup=_next_followup(organisation=OuterRef("pk")),
             has_overdue=_has_overdue(organisation=OuterRef("pk")),
         )
@@ -76,6 +51,7 @@ def contact_rows():
         Contact.objects.select_related("organisation", "owner")
         .annotate(
             last_contacted=_latest_interaction(contact=OuterRef("pk")),
+            **extension_annotations("contact"),
             next_followup=_next_followup(contact=OuterRef("pk")),
             has_overdue=_has_overdue(contact=OuterRef("pk")),
         )
@@ -93,25 +69,12 @@ def text_search(queryset, words: str, fields: list[str]):
 
 
 def organisation_page(organisation) -> dict:
-    """Everything the organisation page shows besides the timeline, in a fixed number of queries."""
-    from sponsors.models import InKindContribution
+    """The core's part of the organisation page besides the timeline, in a fixed number of queries.
 
-    pledges = list(organisation.pledges.select_related("event", "tier", "owner").order_by("-created_at"))
-    favours = list(organisation.favours.select_related("contact").order_by("-created_at"))
-    received = sum((f.estimated_value for f in favours
-                    if f.direction in Favour.INBOUND and f.status in Favour.COMPLETED), Decimal("0"))
-    returned = sum((f.estimated_value for f in favours
-                    if f.direction == Favour.Direction.WE_OWE and f.status in Favour.COMPLETED), Decimal("0"))
+    Pledges, in-kind gifts and favours are panels their apps register (crm.registry).
+    """
     return {
         "contacts": list(organisation.contacts.annotate(last_contacted=_latest_interaction(contact=OuterRef("pk")))),
-        "pledges": pledges,
-        "open_pledge_value": sum((p.amount for p in pledges if p.stage in OPEN_STAGES), Decimal("0")),
-        "in_kind": list(InKindContribution.objects.filter(organisation=organisation).select_related("event")),
-        "favours": favours,
-        "favours_owed": [f for f in favours if f.direction == Favour.Direction.WE_OWE and f.status in Favour.PENDING],
-        "favours_received": received,
-        "favours_returned": returned,
-        "favours_balance": received - returned,
         "open_followups": list(
             FollowUp.objects.open().filter(organisation=organisation).select_related("assignee", "contact")
         ),
@@ -120,6 +83,5 @@ def organisation_page(organisation) -> dict:
 
 def contact_page(contact) -> dict:
     return {
-        "favours": list(contact.favours.select_related("organisation")),
         "open_followups": list(FollowUp.objects.open().filter(contact=contact).select_related("assignee")),
     }

@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from crm.models import Contact, Organisation
+from crm.registry import list_extensions
 
 
 def money(value) -> str:
@@ -21,34 +22,33 @@ class DueDateColumn(tables.DateColumn):
         return text
 
 
+def extension_columns(list_name: str) -> list:
+    """The (name, Column) pairs other apps add to a list, for the table's extra_columns."""
+    return [column for extension in list_extensions(list_name) for column in extension.columns()]
+
+
 class OrganisationTable(tables.Table):
     name = tables.Column(linkify=True)
     roles = tables.Column(accessor="role_labels", orderable=False, verbose_name="Roles")
     city = tables.Column(verbose_name="City")
     owner = tables.Column(accessor="owner__username", order_by="owner__username", verbose_name="Owner")
     last_contacted = tables.DateColumn(format="d M Y", verbose_name="Last contact", default="never")
-    open_pledge_value = tables.Column(verbose_name="Open pledges", attrs={"td": {"class": "text-end"}})
-    favours_balance = tables.Column(verbose_name="Favours balance", attrs={"td": {"class": "text-end"}})
     next_followup = DueDateColumn(verbose_name="Next follow-up", default="—")
 
     class Meta:
         model = Organisation
-        fields = ["name", "roles", "city", "owner", "last_contacted", "open_pledge_value", "favours_balance",
-                  "next_followup"]
+        fields = ["name", "roles", "city", "owner", "last_contacted", "next_followup"]
+        # Columns other apps add (crm.registry list extensions) go before the next follow-up.
+        sequence = ["name", "roles", "city", "owner", "last_contacted", "...", "next_followup"]
         empty_text = "No organisations match. Clear the filters or add one."
         attrs = {"class": "table table-sm table-hover align-middle", "data-testid": "organisation-table"}
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("extra_columns", extension_columns("organisation"))
+        super().__init__(*args, **kwargs)
+
     def render_roles(self, value):
         return ", ".join(value)
-
-    def render_open_pledge_value(self, value):
-        return money(value)
-
-    def render_favours_balance(self, value):
-        if not value:
-            return "—"
-        hint = "we owe them" if value > 0 else "they owe us"
-        return format_html('{} <span class="text-secondary small">({})</span>', money(abs(value)), hint)
 
 
 class ContactTable(tables.Table):

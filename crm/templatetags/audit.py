@@ -16,5 +16,5 @@ def history_reason(reason):
     text = "" if reason is None else str(reason)
     match = IMPORT_REASON.match(text)
     if match:
-        return format_html('<a href="{}">{}</a>', reverse("crm:import_detail", args=[int(match.group(1))]), text)
+        return format_html('<a href="{}">{}</a>', reverse("spreadsheets:import_detail", args=[int(match.group(1))]), text)
     return conditional_escape(text)

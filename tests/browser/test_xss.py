@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from crm.imports import auto_map, commit_import, plan_import, read_table
+from spreadsheets.importing import auto_map, commit_import, plan_import, read_table
 from crm.models import Contact, Event, Interaction, Organisation
 from partners.models import Favour
 from sponsors.services import create_pledge
@@ -53,10 +53,10 @@ def test_payloads_render_escaped_on_every_page(poisoned, organiser, sign_in, pag
         (reverse("crm:search") + "?q=script", True),
         (reverse("partners:favour_list"), True),
         (reverse("sponsors:pledge_board"), True),
-        (reverse("crm:dashboard"), False),
+        (reverse("dashboards:dashboard"), False),
         (reverse("crm:home"), False),
-        (reverse("crm:import_detail", args=[poisoned["batch"].pk]), False),
-        (reverse("crm:import_list"), False),
+        (reverse("spreadsheets:import_detail", args=[poisoned["batch"].pk]), False),
+        (reverse("spreadsheets:import_list"), False),
     ]
     seen_text = []
     for url, must_show in pages:

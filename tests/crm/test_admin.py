@@ -10,7 +10,7 @@ from partners.models import Favour
 from sponsors.models import InKindContribution, PledgeStageChange
 from sponsors.services import create_pledge
 
-APPS = {"crm", "sponsors", "partners"}
+APPS = {"crm", "sponsors", "partners", "dashboards", "spreadsheets", "privacy", "demodata", "quicklog"}
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +38,7 @@ def test_every_model_of_the_project_is_registered():
     labels = {model._meta.label for model, _ in registered_models()}
     assert labels == {
         "crm.Tag", "crm.Organisation", "crm.Contact", "crm.Event", "crm.Interaction", "crm.FollowUp",
-        "crm.ImportBatch", "crm.ImportMapping", "crm.SavedView", "crm.CalendarFeed", "crm.ReminderDigest",
+        "crm.ImportBatch", "crm.ImportMapping", "dashboards.SavedView", "crm.CalendarFeed", "crm.ReminderDigest",
         "sponsors.SponsorshipTier", "sponsors.Pledge", "sponsors.PledgeStageChange",
         "sponsors.InKindContribution", "sponsors.BenefitDelivery",
         "partners.PartnerProfile", "partners.Favour",

@@ -14,7 +14,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from crm.models import CalendarFeed, Contact, FollowUp, ImportBatch, Organisation, SavedView
+from crm.models import CalendarFeed, Contact, FollowUp, ImportBatch, Organisation
+from dashboards.models import SavedView
 from crm.roles import role_app_labels
 from partners.models import Favour
 from sponsors.models import InKindContribution
@@ -64,32 +65,32 @@ EXPECTED = {
     "crm:calendar_feed": E(get=(200, 200, 200, 200)),  # the secret token is the credential
     "crm:calendar_feed_reset": E(get=POST_ONLY, post=(LOGIN, OK, OK, OK)),
     # Quick log (interactions) and lookups.
-    "crm:quick_log": E(get=(LOGIN, 403, 200, 200), post=WRITE_STAFF),
+    "quicklog:quick_log": E(get=(LOGIN, 403, 200, 200), post=WRITE_STAFF),
     "crm:lookup": E(get=READ_ALL),
     "crm:search": E(get=READ_ALL),
     # Imports: staff and organisers; the committee sees the history only.
-    "crm:import_list": E(get=READ_ALL),
-    "crm:import_upload": E(get=(LOGIN, 403, 200, 200), post=WRITE_STAFF),
-    "crm:import_map": E(get=(LOGIN, 403, REDIRECT, REDIRECT), post=WRITE_STAFF),
-    "crm:import_preview": E(get=(LOGIN, 403, REDIRECT, REDIRECT), post=WRITE_STAFF),
-    "crm:import_commit": E(get=(LOGIN, 403, REDIRECT, REDIRECT), post=WRITE_STAFF),
-    "crm:import_detail": E(get=READ_ALL),
-    "crm:import_undo": E(get=(LOGIN, 403, 200, 200), post=WRITE_STAFF),
+    "spreadsheets:import_list": E(get=READ_ALL),
+    "spreadsheets:import_upload": E(get=(LOGIN, 403, 200, 200), post=WRITE_STAFF),
+    "spreadsheets:import_map": E(get=(LOGIN, 403, REDIRECT, REDIRECT), post=WRITE_STAFF),
+    "spreadsheets:import_preview": E(get=(LOGIN, 403, REDIRECT, REDIRECT), post=WRITE_STAFF),
+    "spreadsheets:import_commit": E(get=(LOGIN, 403, REDIRECT, REDIRECT), post=WRITE_STAFF),
+    "spreadsheets:import_detail": E(get=READ_ALL),
+    "spreadsheets:import_undo": E(get=(LOGIN, 403, 200, 200), post=WRITE_STAFF),
     # Personal data: subject access, erasure and retention need the right to change contacts.
-    "crm:contact_sar": E(get=(LOGIN, 403, 200, 200)),
-    "crm:contact_erase": E(get=(LOGIN, 403, 200, 200), post=WRITE_STAFF),
-    "crm:retention_report": E(get=(LOGIN, 403, 200, 200)),
+    "privacy:contact_sar": E(get=(LOGIN, 403, 200, 200)),
+    "privacy:contact_erase": E(get=(LOGIN, 403, 200, 200), post=WRITE_STAFF),
+    "privacy:retention_report": E(get=(LOGIN, 403, 200, 200)),
     # Exports follow the view permission of what they export.
-    "crm:export": E(get=READ_ALL),
+    "spreadsheets:export": E(get=READ_ALL),
     # Dashboards: everyone reads; saved views are personal (another user's gives 404).
-    "crm:dashboard": E(get=READ_ALL),
-    "crm:dashboard_inkind": E(get=READ_ALL),
-    "crm:dashboard_partners": E(get=READ_ALL),
-    "crm:dashboard_activity": E(get=READ_ALL),
-    "crm:dashboard_print": E(get=READ_ALL),
-    "crm:dashboard_csv": E(get=READ_ALL),
-    "crm:saved_view_create": E(get=POST_ONLY, post=(LOGIN, OK, OK, OK)),
-    "crm:saved_view_delete": E(get=(LOGIN, 404, 404, 200), post=(LOGIN, 404, 404, OK)),
+    "dashboards:dashboard": E(get=READ_ALL),
+    "dashboards:dashboard_inkind": E(get=READ_ALL),
+    "dashboards:dashboard_partners": E(get=READ_ALL),
+    "dashboards:dashboard_activity": E(get=READ_ALL),
+    "dashboards:dashboard_print": E(get=READ_ALL),
+    "dashboards:dashboard_csv": E(get=READ_ALL),
+    "dashboards:saved_view_create": E(get=POST_ONLY, post=(LOGIN, OK, OK, OK)),
+    "dashboards:saved_view_delete": E(get=(LOGIN, 404, 404, 200), post=(LOGIN, 404, 404, OK)),
     # Pledges and in-kind: everyone reads, only organisers change.
     "sponsors:pledge_list": E(get=READ_ALL),
     "sponsors:pledge_board": E(get=READ_ALL),
@@ -113,12 +114,12 @@ ANONYMOUS_ALLOWED = {"login", "logout", "crm:calendar_feed"}
 
 #: Values for string converters, per URL name and keyword.
 STR_VALUES = {
-    ("crm:export", "target"): "contacts",
-    ("crm:dashboard_csv", "board"): "pipeline",
-    ("crm:dashboard_csv", "table"): "stages",
-    ("crm:import_map", "token"): "no-such-upload",
-    ("crm:import_preview", "token"): "no-such-upload",
-    ("crm:import_commit", "token"): "no-such-upload",
+    ("spreadsheets:export", "target"): "contacts",
+    ("dashboards:dashboard_csv", "board"): "pipeline",
+    ("dashboards:dashboard_csv", "table"): "stages",
+    ("spreadsheets:import_map", "token"): "no-such-upload",
+    ("spreadsheets:import_preview", "token"): "no-such-upload",
+    ("spreadsheets:import_commit", "token"): "no-such-upload",
 }
 #: Query strings some pages need to show something (a lookup type, the status to confirm).
 QUERY = {
@@ -128,10 +129,11 @@ QUERY = {
 #: URL name prefix → the fixture object whose pk fills an <int:pk>.
 PK_OBJECT = {
     "crm:organisation_": "organisation",
-    "crm:contact_": "contact",  # also contact_sar and contact_erase
+    "crm:contact_": "contact",
+    "privacy:contact_": "contact",
     "crm:followup_": "followup",
-    "crm:import_": "batch",
-    "crm:saved_view_": "saved_view",
+    "spreadsheets:import_": "batch",
+    "dashboards:saved_view_": "saved_view",
     "sponsors:pledge_": "pledge",
     "sponsors:inkind_": "inkind",
     "partners:favour_": "favour",
@@ -144,8 +146,8 @@ WRITE_WORDS = {
     "archive", "consent",
 }
 #: Writes every role makes for itself only (its saved views and calendar link).
-PERSONAL_WRITES = {"crm:saved_view_create", "crm:saved_view_delete", "crm:calendar_feed_reset"}
-PERSONAL_MODELS = {"crm.savedview", "crm.calendarfeed"}
+PERSONAL_WRITES = {"dashboards:saved_view_create", "dashboards:saved_view_delete", "crm:calendar_feed_reset"}
+PERSONAL_MODELS = {"dashboards.savedview", "crm.calendarfeed"}
 
 
 def walk(patterns, prefix="", namespace=""):
@@ -192,7 +194,7 @@ def world(organiser, committee, staff):
     followup = FollowUp.objects.create(organisation=org, contact=person, title="Chase", assignee=organiser,
                                        due_date=timezone.localdate() + datetime.timedelta(days=3))
     batch = ImportBatch.objects.create(target="contacts", file_name="people.csv", created_by=staff)
-    saved_view = SavedView.objects.create(owner=organiser, name="Mine", url_name="crm:dashboard", query_string="")
+    saved_view = SavedView.objects.create(owner=organiser, name="Mine", url_name="dashboards:dashboard", query_string="")
     feed = CalendarFeed.objects.create(user=organiser, token="matrix-test-feed-token")
     return {
         "users": {"organiser": organiser, "committee": committee, "staff": staff},
@@ -314,7 +316,7 @@ WRITE_NAMES = [n for n in URL_NAMES if is_write(n)]
 
 
 def test_the_write_list_finds_the_writes():
-    assert {"crm:quick_log", "sponsors:pledge_move", "crm:import_undo", "crm:followup_snooze"} <= set(WRITE_NAMES)
+    assert {"quicklog:quick_log", "sponsors:pledge_move", "spreadsheets:import_undo", "crm:followup_snooze"} <= set(WRITE_NAMES)
 
 
 @pytest.mark.parametrize("name", WRITE_NAMES)
@@ -322,7 +324,7 @@ def test_committee_cannot_write(name, world):
     """The committee reads everything and changes nothing but its own saved views and calendar link."""
     url = concrete_url(route_of(name), name, world)
     before = domain_counts()
-    response = client_for("committee", world).post(url, {"name": "x", "url_name": "crm:dashboard"})
+    response = client_for("committee", world).post(url, {"name": "x", "url_name": "dashboards:dashboard"})
     after = domain_counts()
     changed = {label for label in before if before[label] != after[label]}
     if name in PERSONAL_WRITES:

@@ -108,7 +108,7 @@ def test_quick_log(world, data):
         data["organisation"] = world["org"]
     else:
         data["contact"] = world["contact"]
-    check(world["client"], reverse("crm:quick_log"), data, {"crm.interaction": 1})
+    check(world["client"], reverse("quicklog:quick_log"), data, {"crm.interaction": 1})
 
 
 @BOUNDED

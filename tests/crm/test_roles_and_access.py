@@ -7,7 +7,7 @@ from crm.models import Organisation
 from crm.roles import COMMITTEE, ORGANISER, STAFF
 from tests.conftest import PASSWORD
 
-READ_PAGES = ["crm:organisation_list", "crm:dashboard", "crm:contact_list", "crm:followup_list",
+READ_PAGES = ["crm:organisation_list", "dashboards:dashboard", "crm:contact_list", "crm:followup_list",
               "sponsors:pledge_list", "sponsors:inkind_list", "partners:partner_list"]
 
 

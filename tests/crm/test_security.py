@@ -177,9 +177,9 @@ def test_the_plotly_style_hashes_match_the_bundled_plotly():
 # --- CSRF --------------------------------------------------------------------------------------
 
 MAIN_PAGES = [
-    "crm:dashboard", "crm:dashboard_inkind", "crm:dashboard_partners", "crm:dashboard_activity",
+    "dashboards:dashboard", "dashboards:dashboard_inkind", "dashboards:dashboard_partners", "dashboards:dashboard_activity",
     "crm:organisation_list", "crm:organisation_create", "crm:contact_list", "crm:contact_create",
-    "crm:followup_list", "crm:followup_create", "crm:quick_log", "crm:import_list", "crm:import_upload",
+    "crm:followup_list", "crm:followup_create", "quicklog:quick_log", "spreadsheets:import_list", "spreadsheets:import_upload",
     "crm:search", "sponsors:pledge_list", "sponsors:pledge_board", "sponsors:pledge_create",
     "sponsors:inkind_list", "sponsors:inkind_create", "partners:partner_list", "partners:favour_list",
     "partners:favour_create",
@@ -222,7 +222,7 @@ def test_a_post_without_the_csrf_token_is_refused(organiser, records):
     from crm.models import Interaction
 
     before = Interaction.objects.count()
-    response = client.post(reverse("crm:quick_log"), {
+    response = client.post(reverse("quicklog:quick_log"), {
         "organisation": records["organisation"].pk, "kind": "call", "summary": "Forged",
     })
     assert response.status_code == 403

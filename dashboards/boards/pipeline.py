@@ -1,0 +1,379 @@
+"""The pipeline dashboard: are we going to hit the target, and who needs chasing?
+
+Every figure comes from one grouped query (pledges by stage); the other sections
+are one query each, so the page costs the same number of queries at any size.
+"""
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
+import pandas as pd
+from django.db.models import Case, Count, DecimalField, F, IntegerField, Max, Min, Q, Sum, Value, When
+from django.utils import timezone
+
+from dashboards import charts
+from dashboards.boards.base import Board, Column, Figure, Section, Table, money, person_name
+from crm.links import detail_url
+from dashboards.filters import Criteria, local_midnight, pledge_q, pledge_queryset
+from sponsors.models import (
+    CLOSED_LOST_STAGES, OPEN_STAGES, PLEDGED_STAGES, STAGE_PROBABILITY, Pledge, PledgeStageChange,
+    SponsorshipTier, Stage,
+)
+
+CONFIRMED_STAGES = (Stage.CONFIRMED, Stage.INVOICED, Stage.PAID)
+INVOICED_STAGES = (Stage.INVOICED, Stage.PAID)
+WIN_STAGES = (Stage.CONFIRMED, Stage.PAID)
+RECENT_DAYS = 60
+TOP_OPEN = 10
+STUCK_LIMIT = 50
+#: Recent wins and losses shown on the page (the CSV has them all).
+RECENT_SHOWN = 50
+
+
+def weighted_expression():
+    """amount × the stage's probability, in SQL (for ordering by weighted value)."""
+    return Case(
+        *[When(stage=stage, then=F("amount") * Value(prob)) for stage, prob in STAGE_PROBABILITY.items()],
+        default=Value(Decimal("0")), output_field=DecimalField(max_digits=16, decimal_places=4),
+    )
+
+
+def stage_tier_totals(criteria: Criteria) -> list[dict]:
+    """Count and total of the pledges per (stage, tier): one grouped query that reads only
+    the (event, stage, tier, amount) index, shared by the stage summary and the tier slots."""
+    return list(
+        pledge_queryset(criteria).order_by().values("stage", "tier")
+        .annotate(count=Count("id"), total=Sum("amount"))
+    )
+
+
+def stage_summary(totals: list[dict]) -> dict:
+    """Count, total and exact weighted value per stage."""
+    by_stage = defaultdict(lambda: {"count": 0, "total": Decimal("0.00")})
+    for row in totals:
+        by_stage[row["stage"]]["count"] += row["count"]
+        by_stage[row["stage"]]["total"] += money(row["total"])
+    summary = {}
+    for stage in Stage:
+        row = by_stage[stage.value]
+        summary[stage.value] = {
+            "stage": stage, "count": row["count"], "total": row["total"],
+            "weighted_exact": row["total"] * STAGE_PROBABILITY[stage],
+        }
+    return summary
+
+
+def headline(summary: dict, target: Decimal) -> dict:
+    def total(stages):
+        return sum((summary[s]["total"] for s in stages), Decimal("0.00"))
+
+    forecast = sum((row["weighted_exact"] for row in summary.values()), Decimal("0")).quantize(Decimal("0.01"))
+    return {
+        "target": money(target),
+        "pledged": total(PLEDGED_STAGES),
+        "confirmed": total(CONFIRMED_STAGES),
+        "invoiced": total(INVOICED_STAGES),
+        "paid": total([Stage.PAID]),
+        "forecast": forecast,
+        "open_total": total(OPEN_STAGES),
+    }
+
+
+def tier_slots(criteria: Criteria, totals: list[dict]) -> list[dict]:
+    """Each tier of the event: slots sold (pledges verbal and beyond) against available."""
+    if criteria.event is None:
+        return []
+    sold = defaultdict(int)
+    for row in totals:
+        if row["stage"] in PLEDGED_STAGES and row["tier"] is not None:
+            sold[row["tier"]] += row["count"]
+    tiers = SponsorshipTier.objects.filter(event=criteria.event).order_by("-price", "name")
+    if criteria.tier is not None:
+        tiers = tiers.filter(pk=criteria.tier.pk)
+    return [
+        {"tier": tier.name, "price": tier.price, "sold": sold[tier.pk], "slots": tier.slots,
+         "left": max(tier.slots - sold[tier.pk], 0), "_danger": sold[tier.pk] > tier.slots}
+        for tier in tiers
+    ]
+
+
+def top_open(criteria: Criteria, limit: int = TOP_OPEN) -> list[Pledge]:
+    """The open pledges with the largest weighted value.
+
+    The ranking reads the pledges alone (a join before sorting every open pledge costs
+    several times more); the chosen few are then fetched with their organisation and owner.
+    """
+    ranked = (
+        pledge_queryset(criteria).filter(stage__in=OPEN_STAGES)
+        .annotate(weighted=weighted_expression()).order_by("-weighted", "-amount", "pk")
+    )
+    return list(
+        Pledge.objects.filter(pk__in=ranked.values("pk")[:limit])
+        .annotate(weighted=weighted_expression())
+        .select_related("organisation", "owner", "tier")
+        .order_by("-weighted", "-amount", "pk")
+    )
+
+
+def stuck(criteria: Criteria, now=None) -> list[Pledge]:
+    """Open pledges whose current stage began more than `stuck_days` ago, longest first."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=criteria.stuck_days)
+    return list(
+        pledge_queryset(criteria).filter(stage__in=OPEN_STAGES, stage_changed_at__lt=cutoff)
+        .select_related("organisation", "owner").order_by("stage_changed_at", "pk")[:STUCK_LIMIT]
+    )
+
+
+def wins_and_losses(criteria: Criteria, now=None, limit: int | None = None) -> tuple[list, list, int, int]:
+    """Moves to confirmed or paid (wins) and to declined or withdrawn (losses), latest first,
+    with how many of each there are.
+
+    In the date range when one is set, else in the last 60 days. At scale there are
+    thousands, so the page asks for the latest `limit` of each (two small queries walking
+    the changed_at index, plus one count); the CSV asks for all (limit None).
+    """
+    now = now or timezone.now()
+    changes = PledgeStageChange.objects.filter(
+        pledge_q(criteria, created_in_range=False, prefix="pledge__"),
+        to_stage__in=WIN_STAGES + CLOSED_LOST_STAGES,
+    )
+    if criteria.date_from or criteria.date_to:
+        changes = changes.filter(criteria.datetime_q("changed_at"))
+    else:
+        changes = changes.filter(changed_at__gte=now - datetime.timedelta(days=RECENT_DAYS))
+    if limit is None:
+        wins, losses = [], []
+        for change in _change_rows(changes):
+            (wins if change["to_stage"] in WIN_STAGES else losses).append(change)
+        return wins, losses, len(wins), len(losses)
+    counts = changes.order_by().aggregate(wins=Count("id", filter=Q(to_stage__in=WIN_STAGES)),
+                                          losses=Count("id", filter=Q(to_stage__in=CLOSED_LOST_STAGES)))
+    # Always both queries, so the page costs the same number of queries whatever the data.
+    wins = _change_rows(changes.filter(to_stage__in=WIN_STAGES), limit)
+    losses = _change_rows(changes.filter(to_stage__in=CLOSED_LOST_STAGES), limit)
+    return wins, losses, counts["wins"], counts["losses"]
+
+
+def _change_rows(changes, limit=None) -> list[dict]:
+    """Stage changes as plain dicts, latest first (no model instances: cheaper by far)."""
+    changes = changes.order_by("-changed_at", "-id").values_list(
+        "changed_at", "to_stage", "note", "pledge_id", "pledge__organisation_id", "pledge__organisation__name",
+        "pledge__amount", "pledge__lost_reason",
+    )
+    if limit is not None:
+        changes = changes[:limit]
+    keys = ("changed_at", "to_stage", "note", "pledge_id", "organisation_id", "organisation", "amount", "lost_reason")
+    return [dict(zip(keys, row)) for row in changes]
+
+
+def monthly(criteria: Criteria) -> pd.DataFrame:
+    """Per month: amount first pledged (verbal or beyond) and amount that reached paid.
+
+    Each pledge counts once, in the month it first reached the stage (`pledged_at`,
+    `paid_at`, kept from the stage history); the date range, if any, limits the months
+    shown. SQL sums whole local months itself (a CASE over the months' local-midnight
+    starts), so the cost does not grow with the number of pledges on the Python side.
+    """
+    columns = ["month", "pledged", "paid", "cumulative_pledged", "cumulative_paid"]
+    pledges = Pledge.objects.filter(pledge_q(criteria, created_in_range=False), pledged_at__isnull=False).order_by()
+    span = pledges.aggregate(first=Min("pledged_at"), last_pledged=Max("pledged_at"), last_paid=Max("paid_at"))
+    # With no pledges the sums below still run (over one month), so the page costs the
+    # same number of queries whatever the data.
+    first = span["first"] or timezone.now()
+    last = max(span["last_pledged"] or first, span["last_paid"] or first)
+    all_months = [p.to_timestamp().date() for p in pd.period_range(_month(first), _month(last), freq="M")]
+
+    def per_month(field):
+        bucket = Case(
+            *[When(**{f"{field}__lt": local_midnight(m)}, then=Value(i)) for i, m in enumerate(all_months[1:])],
+            default=Value(len(all_months) - 1), output_field=IntegerField(),
+        )
+        rows = (pledges.filter(**{f"{field}__isnull": False}).annotate(bucket=bucket)
+                .values("bucket").annotate(total=Sum("amount")))
+        return {all_months[row["bucket"]]: money(row["total"]) for row in rows}
+
+    pledged, paid = per_month("pledged_at"), per_month("paid_at")
+    lower = criteria.date_from.replace(day=1) if criteria.date_from else None
+    upper = criteria.date_to
+    shown = [m for m in set(pledged) | set(paid) if (lower is None or m >= lower) and (upper is None or m <= upper)]
+    if not shown:
+        return pd.DataFrame(columns=columns)
+    # Every month between the first and the last, so quiet months show as zero.
+    months = [m for m in all_months if min(shown) <= m <= max(shown)]
+    frame = pd.DataFrame({
+        "month": months,
+        "pledged": [pledged.get(m, Decimal("0.00")) for m in months],
+        "paid": [paid.get(m, Decimal("0.00")) for m in months],
+    })
+    frame["cumulative_pledged"] = _cumulative(frame["pledged"])
+    frame["cumulative_paid"] = _cumulative(frame["paid"])
+    return frame[columns]
+
+
+def _cumulative(values):
+    running, out = Decimal("0.00"), []
+    for value in values:
+        running += value
+        out.append(running)
+    return out
+
+
+def _month(when) -> datetime.date:
+    return timezone.localtime(when).date().replace(day=1)
+
+
+def build(criteria: Criteria, now=None) -> Board:
+    now = now or timezone.now()
+    pledge_url = detail_url("sponsors:pledge_detail")
+    event = criteria.event
+    target = event.sponsorship_target if event else Decimal("0")
+    totals = stage_tier_totals(criteria)
+    summary = stage_summary(totals)
+    figures = headline(summary, target)
+    forecast_share = (figures["forecast"] / figures["target"]) if figures["target"] else None
+
+    board = Board("pipeline", f"Sponsorship pipeline — {event}" if event else "Sponsorship pipeline")
+    board.figures = [
+        Figure("Target", figures["target"], key="target"),
+        Figure("Pledged", figures["pledged"], key="pledged", note="verbal pledge and beyond"),
+        Figure("Confirmed", figures["confirmed"], key="confirmed", note="confirmed, invoiced or paid"),
+        Figure("Invoiced", figures["invoiced"], key="invoiced", note="invoiced or paid"),
+        Figure("Paid", figures["paid"], key="paid"),
+        Figure("Weighted forecast", figures["forecast"], key="forecast",
+               note=(f"{forecast_share:.0%} of target" if forecast_share is not None else "no target set")),
+    ]
+    board.context.update(figures=figures, summary=summary, forecast_share=forecast_share)
+
+    # Forecast against target -------------------------------------------------------
+    labels = ["Paid", "Invoiced", "Confirmed", "Pledged", "Weighted forecast", "Target"]
+    values = [figures["paid"], figures["invoiced"], figures["confirmed"], figures["pledged"],
+              figures["forecast"], figures["target"]]
+    colours = ["#198754", "#20c997", "#0d6efd", "#6f42c1", "#fd7e14", "#adb5bd"]
+    fig = charts.figure([charts.bar(labels, values, horizontal=True, marker=dict(color=colours))],
+                        money_axis="xaxis", height=280, showlegend=False)
+    if figures["target"]:
+        charts.vertical_line(fig, float(figures["target"]), color="#dc3545")
+    board.sections.append(Section(
+        "Forecast against target",
+        Table("forecast", "Forecast against target", [Column("measure", "Measure"), Column("amount", "Amount", "money")],
+              [{"measure": label, "amount": value} for label, value in zip(labels, values)]),
+        charts.render(fig, "chart-forecast", label="Forecast against target"),
+    ))
+
+    # Pipeline by stage --------------------------------------------------------------
+    stage_rows = [
+        {"stage": row["stage"].label, "probability": STAGE_PROBABILITY[row["stage"]], "count": row["count"],
+         "total": row["total"], "weighted": row["weighted_exact"].quantize(Decimal("0.01"))}
+        for row in summary.values()
+    ]
+    fig = charts.figure([
+        charts.bar([r["stage"] for r in stage_rows], [r["total"] for r in stage_rows], name="Total",
+                   color="#9ec5fe"),
+        charts.bar([r["stage"] for r in stage_rows], [r["weighted"] for r in stage_rows], name="Weighted",
+                   color="#0d6efd"),
+    ], money_axis="yaxis", barmode="group")
+    board.sections.append(Section(
+        "Pipeline by stage",
+        Table("stages", "Pipeline by stage", [
+            Column("stage", "Stage"), Column("probability", "Probability", "percent"), Column("count", "Pledges", "int"),
+            Column("total", "Total", "money"), Column("weighted", "Weighted", "money"),
+        ], stage_rows, footer={
+            "stage": "All stages", "count": sum(r["count"] for r in stage_rows),
+            "total": sum((r["total"] for r in stage_rows), Decimal("0.00")), "weighted": figures["forecast"],
+        }),
+        charts.render(fig, "chart-stages", label="Pipeline by stage"),
+    ))
+
+    # Tier slots -------------------------------------------------------------------------
+    slots = tier_slots(criteria, totals)
+    fig = charts.figure([
+        charts.bar([r["tier"] for r in slots], [r["sold"] for r in slots], name="Sold", color="#198754", money=False),
+        charts.bar([r["tier"] for r in slots], [r["left"] for r in slots], name="Still available", color="#dee2e6",
+                   money=False),
+    ], barmode="stack")
+    board.sections.append(Section(
+        "Tier slots sold",
+        Table("tiers", "Tier slots sold against available", [
+            Column("tier", "Tier"), Column("price", "Price", "money"), Column("sold", "Sold", "int"),
+            Column("slots", "Slots", "int"), Column("left", "Still available", "int"),
+        ], slots, empty="This event has no sponsorship tiers yet."),
+        charts.render(fig, "chart-tiers", label="Tier slots sold") if slots else "",
+    ))
+
+    # Top open pledges -------------------------------------------------------------------
+    top = top_open(criteria)
+    board.sections.append(Section("Top open pledges by weighted value", Table("top-open", "Top open pledges", [
+        Column("organisation", "Organisation"), Column("stage", "Stage"), Column("owner", "Owner"),
+        Column("amount", "Amount", "money"), Column("weighted", "Weighted", "money"),
+    ], [
+        {"organisation": p.organisation.name, "stage": p.get_stage_display(), "owner": person_name(p.owner),
+         "amount": p.amount, "weighted": p.weighted_amount, "_url": pledge_url(p.pk)}
+        for p in top
+    ], empty="No open pledges.", link_column="organisation")))
+
+    # Stuck -------------------------------------------------------------------------------
+    stuck_rows = []
+    for p in stuck(criteria, now):
+        stuck_rows.append({
+            "organisation": p.organisation.name, "stage": p.get_stage_display(), "owner": person_name(p.owner),
+            "since": timezone.localtime(p.stage_changed_at).date(),
+            "days": (now - p.stage_changed_at).days, "amount": p.amount, "_url": pledge_url(p.pk),
+        })
+    board.sections.append(Section(
+        f"Stuck for more than {criteria.stuck_days} days",
+        Table("stuck", "Stuck pledges", [
+            Column("organisation", "Organisation"), Column("stage", "Stage"), Column("owner", "Owner"),
+            Column("since", "In this stage since", "date"), Column("days", "Days", "int"),
+            Column("amount", "Amount", "money"),
+        ], stuck_rows, empty=f"No open pledge has been in one stage for more than {criteria.stuck_days} days.",
+            link_column="organisation"),
+        note=f"Open pledges whose current stage began more than {criteria.stuck_days} days ago"
+             + (f" (showing the first {STUCK_LIMIT})." if len(stuck_rows) == STUCK_LIMIT else "."),
+    ))
+
+    # Wins and losses ------------------------------------------------------------------
+    all_rows = criteria.extra.get("all_rows", False)
+    wins, losses, win_count, loss_count = wins_and_losses(criteria, now, None if all_rows else RECENT_SHOWN)
+    period = "in the date range" if (criteria.date_from or criteria.date_to) else f"in the last {RECENT_DAYS} days"
+    board.sections.append(Section(f"Recent wins ({period})", Table("wins", "Recent wins", [
+        Column("date", "Date", "date"), Column("organisation", "Organisation"), Column("stage", "Moved to"),
+        Column("amount", "Amount", "money"),
+    ], [
+        {"date": timezone.localtime(c["changed_at"]).date(), "organisation": c["organisation"],
+         "stage": str(Stage(c["to_stage"]).label), "amount": c["amount"], "_url": pledge_url(c["pledge_id"])}
+        for c in wins
+    ], empty=f"No wins {period}.", link_column="organisation", total=win_count)))
+    board.sections.append(Section(f"Recent losses ({period})", Table("losses", "Recent losses", [
+        Column("date", "Date", "date"), Column("organisation", "Organisation"), Column("stage", "Moved to"),
+        Column("amount", "Amount", "money"), Column("reason", "Reason"),
+    ], [
+        {"date": timezone.localtime(c["changed_at"]).date(), "organisation": c["organisation"],
+         "stage": str(Stage(c["to_stage"]).label), "amount": c["amount"],
+         "reason": c["lost_reason"] or c["note"], "_url": pledge_url(c["pledge_id"])}
+        for c in losses
+    ], empty=f"No losses {period}.", link_column="organisation", total=loss_count)))
+
+    # Month by month -----------------------------------------------------------------
+    frame = monthly(criteria)
+    month_rows = [
+        {"month": row.month.strftime("%b %Y"), "pledged": row.pledged, "paid": row.paid,
+         "cumulative_pledged": row.cumulative_pledged, "cumulative_paid": row.cumulative_paid}
+        for row in frame.itertuples(index=False)
+    ]
+    months = [r["month"] for r in month_rows]
+    fig = charts.figure([
+        charts.bar(months, [r["pledged"] for r in month_rows], name="Pledged", color="#6f42c1"),
+        charts.bar(months, [r["paid"] for r in month_rows], name="Paid", color="#198754"),
+        charts.line(months, [r["cumulative_pledged"] for r in month_rows], name="Pledged to date", color="#6f42c1"),
+        charts.line(months, [r["cumulative_paid"] for r in month_rows], name="Paid to date", color="#198754"),
+    ], money_axis="yaxis", barmode="group")
+    board.sections.append(Section("Pledged against paid, month by month", Table("monthly", "Pledged and paid by month", [
+        Column("month", "Month"), Column("pledged", "Pledged", "money"), Column("paid", "Paid", "money"),
+        Column("cumulative_pledged", "Pledged to date", "money"), Column("cumulative_paid", "Paid to date", "money"),
+    ], month_rows, empty="No pledge has reached a verbal pledge yet."),
+        charts.render(fig, "chart-monthly", label="Pledged against paid by month") if month_rows else "",
+        note="Each pledge counts in the month it first became a verbal pledge (or firmer), and in the month it was paid.",
+        wide=True,
+    ))
+    return board
