@@ -28,9 +28,11 @@ run: setup
 	$(PY) manage.py seed_demo --if-empty
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
+# Django's checks, no missing migrations, and the layers (import-linter contracts in pyproject.toml).
 check: setup
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/lint-imports
 
 # The whole suite on SQLite, then again on a throwaway PostgreSQL server.
 test: setup chromium

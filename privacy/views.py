@@ -3,7 +3,7 @@ import csv
 import io
 import json
 
-import django_tables2 as tables
+from django_tables2 import SingleTableMixin
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
@@ -12,7 +12,6 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -20,6 +19,7 @@ from crm.forms.base import BootstrapFormMixin
 from crm.models import Contact
 from privacy import selectors
 from privacy.services import erase_contact
+from privacy.tables import RetentionTable
 
 
 class SubjectAccessView(PermissionRequiredMixin, View):
@@ -100,39 +100,7 @@ class EraseContactView(PermissionRequiredMixin, View):
         return redirect(reverse("crm:contact_detail", args=[contact.pk]))
 
 
-class RetentionTable(tables.Table):
-    name = tables.Column(accessor="full_name", order_by=("last_name", "first_name"), verbose_name="Name",
-                         linkify=lambda record: record.get_absolute_url())
-    organisation = tables.Column(accessor="organisation__name", order_by="organisation__name", default="—",
-                                 verbose_name="Organisation")
-    last_activity = tables.DateColumn(format="d M Y", verbose_name="Last activity")
-    lawful_basis = tables.Column(verbose_name="Lawful basis")
-    actions = tables.Column(empty_values=(), orderable=False, verbose_name="Actions",
-                            attrs={"td": {"class": "text-nowrap"}})
-
-    class Meta:
-        model = Contact
-        fields = ["name", "organisation", "last_activity", "lawful_basis", "actions"]
-        order_by = "last_activity"
-        empty_text = "No contacts have been untouched for this long."
-        attrs = {"class": "table table-sm table-hover align-middle", "data-testid": "retention-table"}
-
-    def __init__(self, *args, can_erase=False, **kwargs):
-        self.can_erase = can_erase
-        super().__init__(*args, **kwargs)
-
-    def render_name(self, record):
-        return record.full_name or record.email
-
-    def render_actions(self, record):
-        view = format_html('<a class="btn btn-sm btn-outline-secondary" href="{}">View</a>', record.get_absolute_url())
-        if not self.can_erase:
-            return view
-        return format_html('{} <a class="btn btn-sm btn-outline-danger" href="{}">Erase</a>', view,
-                           reverse("privacy:contact_erase", args=[record.pk]))
-
-
-class RetentionReportView(PermissionRequiredMixin, tables.SingleTableMixin, TemplateView):
+class RetentionReportView(PermissionRequiredMixin, SingleTableMixin, TemplateView):
     permission_required = ("crm.view_contact", "crm.change_contact")
     template_name = "privacy/retention_report.html"
     table_class = RetentionTable

@@ -4,58 +4,24 @@ The views stay thin: parsing, planning, committing and undoing are the import en
 (spreadsheets.importing, shared with the CLI); the uploaded bytes wait between steps in
 spreadsheets.uploads.
 """
-import importlib
-
-import django_tables2 as tables
 from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.html import format_html
 from django.views import View
 from django.views.generic import DetailView
 from django_tables2 import SingleTableView
 
-from spreadsheets.forms import IGNORE_LABEL, MODE_CHOICES, ColumnMappingForm, ImportConfirmForm, ImportUploadForm
 from crm.models import ImportBatch, ImportMapping
-from spreadsheets import uploads
+from spreadsheets import importing, uploads
+from spreadsheets.forms import IGNORE_LABEL, MODE_CHOICES, ColumnMappingForm, ImportConfirmForm, ImportUploadForm
+from spreadsheets.tables import ImportBatchTable
 
 SHOW_AT_MOST = 200
 SAMPLES = 3
 
 
-def engine():
-    """The import engine, imported on use so the site still loads while it is being built."""
-    return importlib.import_module("spreadsheets.importing")
-
-
 # ---------------------------------------------------------------- history
-
-
-class ImportBatchTable(tables.Table):
-    created_at = tables.DateTimeColumn(verbose_name="When", format="j M Y H:i", linkify=True)
-    created_by = tables.Column(verbose_name="Who", accessor="created_by__username", default="—")
-    file_name = tables.Column(verbose_name="File")
-    target = tables.Column(verbose_name="Target")
-    counts = tables.Column(verbose_name="New / updated / unchanged / skipped / errors", empty_values=(),
-                           orderable=False)
-    status = tables.Column()
-
-    class Meta:
-        model = ImportBatch
-        fields = ["created_at", "created_by", "file_name", "target", "counts", "status"]
-        empty_text = "No imports yet."
-        order_by = "-created_at"
-
-    def render_counts(self, record):
-        return format_html(
-            '<span class="font-monospace">{} / {} / {} / {} / {}</span>', record.new_count, record.updated_count,
-            record.unchanged_count, record.skipped_count, record.error_count,
-        )
-
-    def render_status(self, record):
-        css = "text-bg-secondary" if record.status == ImportBatch.Status.UNDONE else "text-bg-success"
-        return format_html('<span class="badge {}">{}</span>', css, record.get_status_display())
 
 
 class ImportListView(PermissionRequiredMixin, SingleTableView):
@@ -106,7 +72,7 @@ def model_name(label):
 
 def field_labels(target):
     try:
-        return {f.name: f.label for f in engine().target_fields(target)}
+        return {f.name: f.label for f in importing.target_fields(target)}
     except Exception:  # an unknown target on an old batch: show the raw names
         return {}
 
@@ -131,10 +97,9 @@ class ImportUndoView(PermissionRequiredMixin, View):
         if batch.status == ImportBatch.Status.UNDONE:
             messages.info(request, "This import has already been undone.")
             return redirect(batch)
-        imports = engine()
         try:
-            imports.undo_import(batch, user=request.user)
-        except imports.ImportUndoRefused as refused:
+            importing.undo_import(batch, user=request.user)
+        except importing.ImportUndoRefused as refused:
             messages.error(request, f"Nothing was undone: {refused}")
             return redirect(batch)
         messages.success(request, f"Import #{batch.pk} undone: created records deleted and changed records restored.")
@@ -152,10 +117,9 @@ class WizardMixin(PermissionRequiredMixin):
         meta = uploads.get_upload(self.request.session, token)
         if meta is None:
             return None, self.gone(token)
-        imports = engine()
         try:
-            table = imports.read_table(uploads.read_upload(token), meta["file_name"])
-        except (imports.ImportRejected, FileNotFoundError) as rejected:
+            table = importing.read_table(uploads.read_upload(token), meta["file_name"])
+        except (importing.ImportRejected, FileNotFoundError) as rejected:
             uploads.finish_upload(self.request.session, token)
             messages.error(self.request, f"The file can no longer be read: {rejected}")
             return None, redirect("spreadsheets:import_upload")
@@ -172,7 +136,7 @@ class WizardMixin(PermissionRequiredMixin):
         return redirect("spreadsheets:import_upload")
 
     def fields(self, target):
-        return list(engine().target_fields(target))
+        return list(importing.target_fields(target))
 
 
 class ImportUploadView(WizardMixin, View):
@@ -187,10 +151,9 @@ class ImportUploadView(WizardMixin, View):
             return self.show(form)
         upload = form.cleaned_data["file"]
         data = upload.read()
-        imports = engine()
         try:
-            table = imports.read_table(data, upload.name)
-        except imports.ImportRejected as rejected:
+            table = importing.read_table(data, upload.name)
+        except importing.ImportRejected as rejected:
             form.add_error("file", str(rejected))
             return self.show(form)
         saved = form.cleaned_data["saved_mapping"]
@@ -215,7 +178,7 @@ class ImportMapView(WizardMixin, View):
     template_name = "spreadsheets/imports/map.html"
 
     def initial_mapping(self, meta, table):
-        mapping = dict(engine().auto_map(meta["target"], table.headers))
+        mapping = dict(importing.auto_map(meta["target"], table.headers))
         if meta.get("mapping"):
             mapping.update({h: f for h, f in meta["mapping"].items() if h in mapping})
         elif meta.get("saved_mapping"):
@@ -288,18 +251,17 @@ class PlanMixin(WizardMixin):
     def plan(self, meta, table):
         mapping = meta.get("mapping")
         if mapping is None:
-            mapping = engine().auto_map(meta["target"], table.headers)
-        return engine().plan_import(
+            mapping = importing.auto_map(meta["target"], table.headers)
+        return importing.plan_import(
             meta["target"], table, mapping, mode=meta.get("mode", "create_update"),
             overwrite_blank=bool(meta.get("overwrite_blank")),
         )
 
     def plan_or_back(self, token, meta, table):
         """The plan, or a redirect to the mapping step with the engine's reason."""
-        imports = engine()
         try:
             return self.plan(meta, table), None
-        except imports.ImportRejected as rejected:
+        except importing.ImportRejected as rejected:
             messages.error(self.request, str(rejected))
             return None, redirect("spreadsheets:import_map", token=token)
 
@@ -366,11 +328,10 @@ class ImportCommitView(PlanMixin, View):
             return render_preview(request, token, meta, plan, form, status=400)
         if uploads.claim_upload(token) is None:
             return self.gone(token)
-        imports = engine()
         try:
-            batch = imports.commit_import(plan, user=request.user, file_name=meta["file_name"],
+            batch = importing.commit_import(plan, user=request.user, file_name=meta["file_name"],
                                           mapping=meta.get("mapping"))
-        except imports.ImportRejected as rejected:
+        except importing.ImportRejected as rejected:
             uploads.release_upload(token)
             messages.error(request, f"Nothing was imported: {rejected}")
             return redirect("spreadsheets:import_preview", token=token)
