@@ -16,9 +16,14 @@ from typing import Any, Callable, Iterable
 
 # --- panels on core pages ------------------------------------------------------------------
 
-#: Slots panels are rendered in: the record pages, My follow-ups, the event page (core), and
+#: Slots panels are rendered in. In the core: the record pages ("record_actions" are the buttons
+#: beside an organisation's or contact's name), My follow-ups (and its empty state), the event
+#: page, a list's action buttons (obj is the list's name, e.g. "contacts"). Above the core:
 #: the pipeline dashboard and pledge page, which sit above the core but gather from apps beside them.
-SLOTS = ("organisation", "organisation_stats", "contact", "followups", "event", "dashboard_pipeline", "pledge")
+SLOTS = (
+    "organisation", "organisation_stats", "contact", "record_actions", "followups", "followups_empty",
+    "event", "list_actions", "dashboard_pipeline", "pledge",
+)
 
 
 @dataclass(frozen=True)

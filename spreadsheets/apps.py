@@ -5,3 +5,12 @@ from django.apps import AppConfig
 class SpreadsheetsConfig(AppConfig):
     name = "spreadsheets"
     verbose_name = "Import and export"
+
+    def ready(self):
+        from crm.registry import Panel, register_panel
+
+        # Every list's export buttons; the export itself checks the view permission of what it exports.
+        register_panel(Panel(
+            slot="list_actions", name="spreadsheets.export", template="spreadsheets/_export_buttons.html",
+            context=lambda target, request: {"target": target},
+        ))

@@ -364,7 +364,7 @@ def test_bad_format_is_400_with_message(client_in):
 def test_buttons_carry_filters_without_page_or_sort(organiser):
     request = RequestFactory().get("/contacts/", {"organisation": "3", "page": "2", "sort": "name", "q": "a&b"})
     request.user = organiser
-    html = render_to_string("spreadsheets/_export_buttons.html", {"target": "contacts", "request": request})
+    html = render_to_string("spreadsheets/_export_buttons.html", {"panel": {"target": "contacts"}, "request": request})
     base = reverse("spreadsheets:export", args=["contacts"])
     assert f'href="{base}?format=csv&amp;organisation=3&amp;q=a%26b"' in html
     assert f'href="{base}?format=xlsx&amp;organisation=3&amp;q=a%26b"' in html
@@ -375,6 +375,6 @@ def test_buttons_carry_filters_without_page_or_sort(organiser):
 
 def test_buttons_for_other_lists_have_no_do_not_contact_variant(organiser):
     request = RequestFactory().get("/pledges/")
-    html = render_to_string("spreadsheets/_export_buttons.html", {"target": "pledges", "request": request})
+    html = render_to_string("spreadsheets/_export_buttons.html", {"panel": {"target": "pledges"}, "request": request})
     assert reverse("spreadsheets:export", args=["pledges"]) + "?format=csv" in html
     assert "include_do_not_contact" not in html
