@@ -1,0 +1,88 @@
+"""WCAG 2.2 A and AA, checked by axe-core in Chromium on every page each role reaches.
+
+axe-core comes from npm (node_modules, installed by `make setup`) and is injected by the
+test: nothing is fetched from the network. Each role signs in with the demo data and
+walks its pages at desktop (1280 px) and phone (390 px) widths.
+"""
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from crm.models import Contact, Organisation
+from sponsors.models import Pledge
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+RULE_SETS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+RUN_AXE = """async (tags) => {
+    const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+    return result.violations.map(v => ({
+        id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' :: ' + n.failureSummary.split('\\n').slice(0, 2).join(' ')),
+        count: v.nodes.length,
+    }));
+}"""
+
+#: Every page of the app a signed-in person can open, by the roles that reach it.
+EVERYONE = [
+    "/dashboard/", "/dashboard/in-kind/", "/dashboard/partners/", "/dashboard/activity/", "/dashboard/print/",
+    "/organisations/", "{organisation}", "/contacts/", "{contact}", "/followups/", "/followups/?who=all",
+    "/pledges/", "/pledges/board/", "{pledge}", "/in-kind/", "/partners/", "/favours/", "/imports/",
+    "/search/?q=leeds",
+]
+STAFF = ["/organisations/new/", "{organisation_edit}", "/contacts/new/", "{contact_edit}", "/log/",
+         "/imports/upload/", "/privacy/retention/", "{contact_erase}"]
+ORGANISER = ["/followups/new/", "/pledges/new/", "{pledge_edit}", "/in-kind/new/", "/favours/new/"]
+PAGES = {
+    "committee": EVERYONE,
+    "staff": EVERYONE + STAFF,
+    "organiser": EVERYONE + STAFF + ORGANISER,
+}
+
+
+@pytest.fixture
+def demo(db):
+    call_command("seed_demo")
+    organisation = Organisation.objects.filter(pledges__isnull=False).order_by("pk").first()
+    contact = Contact.objects.filter(organisation=organisation).order_by("pk").first()
+    pledge = Pledge.objects.order_by("pk").first()
+    return {
+        "organisation": organisation.get_absolute_url(), "organisation_edit": f"/organisations/{organisation.pk}/edit/",
+        "contact": contact.get_absolute_url(), "contact_edit": f"/contacts/{contact.pk}/edit/",
+        "contact_erase": f"/contacts/{contact.pk}/erase/",
+        "pledge": pledge.get_absolute_url(), "pledge_edit": f"/pledges/{pledge.pk}/edit/",
+    }
+
+
+def violations_on(page, url) -> list[str]:
+    response = page.goto(url)
+    assert response.status == 200, f"{url}: {response.status}"
+    page.wait_for_load_state("networkidle")
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate(RUN_AXE, RULE_SETS)
+    return [f"{v['id']} ({v['impact']}, {v['count']}×): {v['help']}\n      " + "\n      ".join(v["nodes"])
+            for v in found]
+
+
+def sign_in_as(page, live_server, username):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(f"{username}-demo-2026")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_test_id("user-role")).to_have_text(username.title())
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("role", ["organiser", "staff", "committee"])
+def test_every_page_meets_wcag_22_aa(demo, page, live_server, role, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    problems = [f"/accounts/login/: {v}" for v in violations_on(page, f"{live_server.url}/accounts/login/")]
+    sign_in_as(page, live_server, role)
+    for path in PAGES[role]:
+        path = path.format(**demo)
+        problems += [f"{path}: {v}" for v in violations_on(page, f"{live_server.url}{path}")]
+    assert not problems, f"axe-core found {len(problems)} violations for {role} at {width}px:\n" + "\n".join(problems)
