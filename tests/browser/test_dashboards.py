@@ -58,7 +58,7 @@ def test_committee_filters_saves_and_prints_the_pipeline(demo, page, live_server
     page.get_by_role("button", name="Save this view").click()
     page.get_by_label("Name of this view").fill("Private sector sponsors")
     page.get_by_role("button", name="Save view").click()
-    expect(page.get_by_role("alert")).to_contain_text("Saved the view")
+    expect(page.get_by_role("status")).to_contain_text("Saved the view")
     page.get_by_test_id("saved-views-menu").click()
     expect(page.get_by_role("link", name="Private sector sponsors", exact=True)).to_be_visible()
 

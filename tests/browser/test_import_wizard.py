@@ -66,7 +66,7 @@ def test_staff_import_contacts_through_the_wizard(staff, sign_in, live_server, s
     page.get_by_role("button", name="Import 3 rows").click()
 
     # 4. The batch page
-    expect(page.get_by_role("alert").first).to_contain_text("Imported: new=2 updated=1")
+    expect(page.get_by_role("status").first).to_contain_text("Imported: new=2 updated=1")
     expect(page.get_by_test_id("batch-status")).to_have_text("Committed")
     page.screenshot(path=f"{screenshot_dir}/import-4-batch.png", full_page=True)
     assert Contact.objects.count() == 3

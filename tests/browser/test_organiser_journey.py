@@ -32,7 +32,7 @@ def test_log_a_call_then_close_its_follow_up(organiser, sign_in, page, live_serv
 
     # Back on the organisation page, with a confirmation.
     expect(page).to_have_url(f"{live_server.url}/organisations/{acme.pk}/")
-    expect(page.get_by_role("alert").filter(has_text="Logged call")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="Logged call")).to_be_visible()
     followup = FollowUp.objects.get(title="Send the Gold pack")
     assert followup.due_date == tomorrow and followup.assignee == organiser
     assert Interaction.objects.filter(organisation=acme, summary="Talked about the Gold package").exists()
@@ -48,7 +48,7 @@ def test_log_a_call_then_close_its_follow_up(organiser, sign_in, page, live_serv
     row.get_by_text("Done", exact=True).click()
     row.get_by_label("Outcome (optional)").fill("Pack sent by email")
     row.get_by_role("button", name="Mark done").click()
-    expect(page.get_by_role("alert").first).to_be_visible()
+    expect(page.get_by_role("status").first).to_be_visible()
     followup.refresh_from_db()
     assert followup.status == FollowUp.Status.DONE
 

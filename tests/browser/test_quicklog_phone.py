@@ -38,7 +38,7 @@ def test_organiser_logs_a_favour_on_a_phone(organiser, sign_in, page, live_serve
     page.screenshot(path=f"{screenshot_dir}/quicklog-phone-favour.png", full_page=True)
     page.get_by_role("button", name="Save").click()
 
-    expect(page.get_by_role("alert").filter(has_text="Logged favour")).to_contain_text(
+    expect(page.get_by_role("status").filter(has_text="Logged favour")).to_contain_text(
         "Logged favour: Favour: Lent us a room for the meetup and a follow-up due")
     page.screenshot(path=f"{screenshot_dir}/quicklog-phone.png", full_page=True)
 
