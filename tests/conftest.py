@@ -61,3 +61,9 @@ def screenshot_dir():
     path = os.path.join(os.path.dirname(os.path.dirname(__file__)), "test-artifacts", "screenshots")
     os.makedirs(path, exist_ok=True)
     return path
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """The people using this app are in the UK: dates read and type day first."""
+    return {**browser_context_args, "locale": "en-GB", "timezone_id": "Europe/London"}

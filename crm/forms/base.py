@@ -20,6 +20,11 @@ class BootstrapFormMixin:
         super().full_clean()
         for name in self.errors:
             if name in self.fields:
-                attrs = self.fields[name].widget.attrs
+                field = self.fields[name]
+                attrs = field.widget.attrs
                 attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
                 attrs["aria-invalid"] = "true"
+                # The messages under the field (crm/_form_fields.html) are read with it, after its help.
+                auto_id = self[name].auto_id
+                described = [f"{auto_id}_helptext"] if field.help_text else []
+                attrs["aria-describedby"] = " ".join([*described, f"{auto_id}_errors"])

@@ -25,6 +25,9 @@
       if (button.dataset.dueMonths) date.setMonth(date.getMonth() + Number(button.dataset.dueMonths));
       due.value = isoDate(date);
       due.dispatchEvent(new Event("change", {bubbles: true}));
+      // The date is chosen: what to do is the next thing to write.
+      var what = form.querySelector('[name="followup_title"]');
+      if (what) what.focus();
     });
   }
 

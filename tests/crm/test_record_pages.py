@@ -140,3 +140,15 @@ def test_editing_an_organisation_saves_roles_and_tags_together(client, organiser
     org.refresh_from_db()
     assert org.roles == ["supplier", "training_provider"]
     assert list(org.tags.all()) == [tag]
+
+
+def test_form_errors_are_summarised_and_tied_to_their_fields(client, staff):
+    """A screen reader hears each error with its field (aria-describedby) and the summary first."""
+    client.force_login(staff)
+    response = client.post(reverse("crm:contact_create"), {"first_name": "", "email": "not-an-email"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "data-error-summary" in html and 'href="#id_email"' in html
+    assert 'aria-invalid="true"' in html
+    assert 'aria-describedby="id_email_errors"' in html or 'aria-describedby="id_email_helptext id_email_errors"' in html
+    assert 'id="id_email_errors"' in html
