@@ -1,4 +1,5 @@
-"""WCAG 2.2 A and AA, checked by axe-core in Chromium on every page each role reaches.
+"""WCAG 2.2 A and AA, checked by axe-core in Chromium on every page each role reaches,
+and no page or list that scrolls sideways (lists stack their rows on a phone).
 
 axe-core comes from npm (node_modules, installed by `make setup`) and is injected by the
 test: nothing is fetched from the network. Each role signs in with the demo data and
@@ -59,15 +60,26 @@ def demo(db):
     }
 
 
+SIDEWAYS = """() => {
+    const out = [];
+    if (document.documentElement.scrollWidth > window.innerWidth) out.push('the page scrolls sideways');
+    document.querySelectorAll('.table-container').forEach(list => {
+        if (list.scrollWidth > list.clientWidth + 1) out.push('a list scrolls sideways');
+    });
+    return out;
+}"""
+
+
 def violations_on(page, url) -> list[str]:
     response = page.goto(url)
     assert response.status == 200, f"{url}: {response.status}"
     page.wait_for_load_state("networkidle")
+    sideways = page.evaluate(SIDEWAYS)
     # Evaluated, not added as a <script>: the site's CSP rightly blocks inline scripts.
     page.evaluate(AXE_SOURCE)
     found = page.evaluate(RUN_AXE, RULE_SETS)
-    return [f"{v['id']} ({v['impact']}, {v['count']}×): {v['help']}\n      " + "\n      ".join(v["nodes"])
-            for v in found]
+    return sideways + [f"{v['id']} ({v['impact']}, {v['count']}×): {v['help']}\n      " + "\n      ".join(v["nodes"])
+                       for v in found]
 
 
 def sign_in_as(page, live_server, username):

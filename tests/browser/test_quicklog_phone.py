@@ -50,12 +50,12 @@ def test_organiser_logs_a_favour_on_a_phone(organiser, sign_in, page, live_serve
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=f"{screenshot_dir}/quicklog-phone-nav.png")
 
-    # ...and the full navbar still fits one row on a laptop.
+    # ...on a laptop the menu stays behind its toggler, with Log beside it, and nothing overflows;
     page.set_viewport_size({"width": 1280, "height": 700})
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
     expect(page.get_by_role("link", name="Log")).to_be_visible()
     page.screenshot(path=f"{screenshot_dir}/quicklog-laptop-nav.png")
-    # Below 1600px the search field would be a sliver beside the menu: its button (to the
+    # ...from 1400px the full navbar fits one row. Below 1600px the search field would be a sliver beside the menu: its button (to the
     # search page) stands in; from 1600px the field shows at a usable width.
     page.set_viewport_size({"width": 1440, "height": 700})
     expect(page.get_by_role("search").get_by_label("Search")).to_be_hidden()
