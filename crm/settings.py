@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "crm",
     "sponsors",
     "partners",
+    "invoicing",
 ]
 
 MIDDLEWARE = [
