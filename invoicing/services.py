@@ -5,11 +5,13 @@ admin and the raise_invoice command all call these; nothing else writes invoices
 from __future__ import annotations
 
 import datetime
+import functools
+import time
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from invoicing.models import (
@@ -21,6 +23,27 @@ from sponsors.services import move_pledge
 #: Stages an invoice may be raised from: confirmed in writing (or moved to invoiced by hand).
 INVOICEABLE_STAGES = (Stage.CONFIRMED, Stage.INVOICED)
 MAX_MONEY = Decimal("9999999999.99")
+
+
+def retry_when_sqlite_is_locked(fn):
+    """Run a whole write transaction again when SQLite says a table is locked.
+
+    PostgreSQL queues the second writer on the row lock. SQLite's IMMEDIATE transactions
+    wait on the busy timeout for a file database, but a shared-cache database (the test
+    suite's in-memory one) reports "table is locked" at once instead: the transaction has
+    written nothing yet, so it is safe to start it again. Only the outermost call retries.
+    """
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        for attempt in range(60):
+            try:
+                return fn(*args, **kwargs)
+            except OperationalError as error:
+                if connection.vendor != "sqlite" or "locked" not in str(error) or connection.in_atomic_block:
+                    raise
+                time.sleep(min(0.01 * (attempt + 1), 0.1))
+        return fn(*args, **kwargs)
+    return wrapper
 
 
 def network_details() -> NetworkDetails:
@@ -122,6 +145,7 @@ def _clean_po(po: str | None) -> str:
     return po
 
 
+@retry_when_sqlite_is_locked
 @transaction.atomic
 def raise_invoice(pledge: Pledge | int, *, po: str | None = "", user=None, lines=None, vat_rate=None,
                   issue_date: datetime.date | None = None, billing: dict | None = None, notes: str = "") -> Invoice:
@@ -133,7 +157,8 @@ def raise_invoice(pledge: Pledge | int, *, po: str | None = "", user=None, lines
     po_number = _clean_po(po)
     pk = pledge.pk if isinstance(pledge, Pledge) else pledge
     try:
-        pledge = Pledge.objects.select_for_update().select_related("organisation", "event", "tier").get(pk=pk)
+        pledge = (Pledge.objects.select_for_update(of=("self",)).select_related("organisation", "event", "tier")
+                  .get(pk=pk))
     except (Pledge.DoesNotExist, ValueError, TypeError):
         raise ValidationError(f"There is no pledge {pk}.") from None
     existing = Invoice.objects.filter(pledge=pledge).values_list("number", flat=True).first()
@@ -196,6 +221,7 @@ def _settle(invoice: Invoice, paid: Decimal, balance: Decimal, user, note: str) 
         move_pledge(invoice.pledge, Stage.PAID, user=user, note=note)
 
 
+@retry_when_sqlite_is_locked
 @transaction.atomic
 def record_payment(invoice: Invoice, *, amount, date: datetime.date | None = None, method: str = "bank_transfer",
                    reference: str = "", user=None) -> Payment:
@@ -221,6 +247,7 @@ def record_payment(invoice: Invoice, *, amount, date: datetime.date | None = Non
     return payment
 
 
+@retry_when_sqlite_is_locked
 @transaction.atomic
 def issue_credit_note(invoice: Invoice, *, amount, reason: str, user=None,
                       issue_date: datetime.date | None = None) -> CreditNote:
