@@ -47,11 +47,9 @@ def retry_when_sqlite_is_locked(fn):
 
 
 def network_details() -> NetworkDetails:
-    """The single NetworkDetails row, created with defaults the first time it is asked for."""
-    details = NetworkDetails.objects.filter(pk=1).first()
-    if details is None:
-        details, _ = NetworkDetails.objects.get_or_create(pk=1)
-    return details
+    """The single NetworkDetails row, or its defaults (unsaved) until the organiser saves it:
+    reading never writes."""
+    return NetworkDetails.objects.filter(pk=1).first() or NetworkDetails(pk=1)
 
 
 @transaction.atomic

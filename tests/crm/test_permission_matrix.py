@@ -18,6 +18,7 @@ from crm.models import CalendarFeed, Contact, FollowUp, ImportBatch, Organisatio
 from crm.roles import role_app_labels
 from partners.models import Favour
 from sponsors.models import InKindContribution
+from invoicing.services import issue_credit_note, raise_invoice
 from sponsors.services import create_pledge
 from tests.crm import factories
 
@@ -106,6 +107,16 @@ EXPECTED = {
     "partners:favour_list": E(get=READ_ALL),
     "partners:favour_create": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
     "partners:favour_update": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
+    # Invoicing: everyone reads invoices, agreements and the network's details; only organisers write.
+    "invoicing:invoice_list": E(get=READ_ALL),
+    "invoicing:invoice_detail": E(get=READ_ALL),
+    "invoicing:invoice_pdf": E(get=READ_ALL),
+    "invoicing:credit_note_pdf": E(get=READ_ALL),
+    "invoicing:agreement_pdf": E(get=READ_ALL),
+    "invoicing:invoice_create": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
+    "invoicing:payment_create": E(get=(LOGIN, 403, 403, REDIRECT), post=WRITE_ORGANISER),
+    "invoicing:credit_note_create": E(get=(LOGIN, 403, 403, REDIRECT), post=WRITE_ORGANISER),
+    "invoicing:network_details": E(get=READ_ALL, post=WRITE_ORGANISER),
 }
 
 #: Views anonymous users may reach; every other view must send them to sign in.
@@ -119,6 +130,11 @@ STR_VALUES = {
     ("crm:import_map", "token"): "no-such-upload",
     ("crm:import_preview", "token"): "no-such-upload",
     ("crm:import_commit", "token"): "no-such-upload",
+    ("invoicing:invoice_detail", "number"): "INV-0001",
+    ("invoicing:invoice_pdf", "number"): "INV-0001",
+    ("invoicing:payment_create", "number"): "INV-0001",
+    ("invoicing:credit_note_create", "number"): "INV-0001",
+    ("invoicing:credit_note_pdf", "number"): "CN-0001",
 }
 #: Query strings some pages need to show something (a lookup type, the status to confirm).
 QUERY = {
@@ -135,6 +151,8 @@ PK_OBJECT = {
     "sponsors:pledge_": "pledge",
     "sponsors:inkind_": "inkind",
     "partners:favour_": "favour",
+    "invoicing:agreement_": "pledge",
+    "invoicing:invoice_create": "pledge",
 }
 
 #: Words that mark a URL as a write (split on "_", whole words).
@@ -194,6 +212,8 @@ def world(organiser, committee, staff):
     batch = ImportBatch.objects.create(target="contacts", file_name="people.csv", created_by=staff)
     saved_view = SavedView.objects.create(owner=organiser, name="Mine", url_name="crm:dashboard", query_string="")
     feed = CalendarFeed.objects.create(user=organiser, token="matrix-test-feed-token")
+    invoiced = create_pledge(organisation=org, event=ev, amount=Decimal("900"), stage="confirmed", user=organiser)
+    issue_credit_note(raise_invoice(invoiced, po="PO-1"), amount="1", reason="Typo")  # INV-0001, CN-0001
     return {
         "users": {"organiser": organiser, "committee": committee, "staff": staff},
         "organisation": org, "contact": person, "pledge": pledge, "inkind": inkind, "favour": favour,
