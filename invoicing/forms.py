@@ -30,7 +30,7 @@ class RaiseInvoiceForm(BootstrapFormMixin, forms.Form):
 class PaymentForm(BootstrapFormMixin, forms.Form):
     amount = forms.CharField(label="Amount (£)", max_length=20,
                              widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
-    date = forms.DateField(label="Date received", widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label="Date received", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     method = forms.ChoiceField(choices=Payment.Method.choices)
     reference = forms.CharField(max_length=100, required=False, strip=False,
                                 help_text="The bank reference or cheque number.")
