@@ -1,6 +1,7 @@
 """Filters for the invoice list; state lives in the URL so the list and its export agree."""
 import django_filters
 from django import forms
+from django.db.models import Q
 
 from crm.forms.base import BootstrapFormMixin
 from crm.models import Event
@@ -17,9 +18,9 @@ class InvoiceFilter(django_filters.FilterSet):
         method="filter_q", label="Number, PO or organisation",
         widget=forms.TextInput(attrs={"placeholder": "INV-0001, PO or name…", "type": "search"}),
     )
-    status = django_filters.ChoiceFilter(choices=Invoice.Status.choices, method="filter_status",
+    status = django_filters.ChoiceFilter(choices=Invoice.Status.choices, method="filter_status", label="Status",
                                          empty_label="Any status")
-    event = django_filters.ModelChoiceFilter(field_name="pledge__event", queryset=Event.objects.all(),
+    event = django_filters.ModelChoiceFilter(field_name="pledge__event", queryset=Event.objects.all(), label="Event",
                                              empty_label="Any event")
     overdue = django_filters.BooleanFilter(
         method="filter_overdue", label="Overdue",
@@ -36,8 +37,8 @@ class InvoiceFilter(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(
-            django_filters.filters.Q(number__iexact=value) | django_filters.filters.Q(po_number__icontains=value)
-            | django_filters.filters.Q(billing_name__icontains=value)
+            Q(number__iexact=value) | Q(po_number__icontains=value)
+            | Q(billing_name__icontains=value)
         )
 
     def filter_status(self, queryset, name, value):

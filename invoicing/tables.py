@@ -26,7 +26,7 @@ class InvoiceTable(tables.Table):
     number = tables.Column(linkify=lambda record: record.get_absolute_url(), attrs={"td": {"class": "text-nowrap"}})
     organisation = tables.Column(accessor="billing_name", verbose_name="Organisation")
     event = tables.Column(accessor="pledge__event__name", verbose_name="Event")
-    po_number = tables.Column(verbose_name="PO", default="—")
+    po_number = tables.Column(verbose_name="PO", default="—", attrs={"td": {"class": "text-nowrap"}})
     issue_date = tables.DateColumn(format="j M Y", verbose_name="Issued", attrs={"td": {"class": "text-nowrap"}})
     due_date = tables.DateColumn(format="j M Y", verbose_name="Due", attrs={"td": {"class": "text-nowrap"}})
     gross_total = MoneyColumn(verbose_name="Total")
