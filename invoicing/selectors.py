@@ -136,3 +136,15 @@ DEFAULT_AGREEMENT = """This agreement is between {{ network }} (â€œthe Networkâ€
 The Sponsor will sponsor the event at the {{ tier }} level for {{ amount }}. The Network will invoice the Sponsor for this amount; the invoice is payable within {{ payment_terms_days }} days of its date, quoting the Sponsor's purchase-order number where one is given.
 
 In return the Network will provide the benefits listed below. Either party may end this agreement by written notice if the event is cancelled; any amount paid for benefits not delivered will then be refunded."""
+
+
+def subject_access_rows(contact) -> list[dict]:
+    """Invoices that name this person as the billing contact (by email), for a subject access
+    request. Invoices are kept as accounting records, so erasure leaves them as issued."""
+    if not contact.email:
+        return []
+    rows = (Invoice.objects.filter(billing_email__iexact=contact.email).order_by("issue_date", "number")
+            .values("number", "issue_date", "billing_name", "billing_contact", "billing_email", "billing_address",
+                    "po_number", "gross_total"))
+    return [{**row, "issue_date": row["issue_date"].isoformat(), "gross_total": str(row["gross_total"])}
+            for row in rows]

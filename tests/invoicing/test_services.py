@@ -207,3 +207,16 @@ def test_raise_invoice_command_refuses_a_second_invoice(pledge):
     with pytest.raises(CommandError, match="already has invoice INV-0001"):
         call_command("raise_invoice", str(pledge.pk), "--po", "X")
     assert Invoice.objects.count() == 1
+
+
+def test_subject_access_lists_the_invoices_billed_to_the_person(pledge):
+    from crm.registry import subject_access_sections
+    from invoicing.selectors import subject_access_rows
+
+    services.raise_invoice(pledge, po="PO-1")
+    contact = pledge.organisation.contacts.get()
+    rows = subject_access_sections()["invoices"](contact)
+    assert rows == subject_access_rows(contact)
+    assert [(r["number"], r["billing_contact"], r["po_number"]) for r in rows] == [("INV-0001", "Priya Shah", "PO-1")]
+    contact.email = ""
+    assert subject_access_rows(contact) == []
