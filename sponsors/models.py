@@ -235,6 +235,8 @@ class BenefitDelivery(models.Model):
     delivered_on = models.DateField(null=True, blank=True)
     notes = models.CharField(max_length=300, blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["pledge", "delivered", "benefit"]
         verbose_name_plural = "benefit deliveries"

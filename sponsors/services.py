@@ -146,3 +146,25 @@ def save_in_kind(item: InKindContribution, *, user=None) -> InKindContribution:
     item.full_clean()
     item.save()
     return item
+
+
+@transaction.atomic
+def record_benefit_delivery(benefit: BenefitDelivery, *, delivered: bool, delivered_on=None, notes: str = "",
+                            user=None) -> BenefitDelivery:
+    """Tick a promised benefit off the pledge's checklist (or back on), with when and a note.
+
+    Delivered without a date means today; a date in the future is refused; not delivered
+    clears the date.
+    """
+    benefit = BenefitDelivery.objects.select_for_update().get(pk=benefit.pk)
+    today = timezone.localdate()
+    if delivered:
+        delivered_on = delivered_on or today
+        if delivered_on > today:
+            raise ValidationError({"delivered_on": "A benefit cannot have been delivered in the future."})
+    else:
+        delivered_on = None
+    benefit.delivered, benefit.delivered_on, benefit.notes = bool(delivered), delivered_on, (notes or "").strip()
+    benefit.full_clean()
+    benefit.save()
+    return benefit

@@ -10,6 +10,7 @@ urlpatterns = [
     path("pledges/<int:pk>/", views.PledgeDetailView.as_view(), name="pledge_detail"),
     path("pledges/<int:pk>/edit/", views.PledgeUpdateView.as_view(), name="pledge_update"),
     path("pledges/<int:pk>/move/", views.PledgeMoveView.as_view(), name="pledge_move"),
+    path("benefits/<int:pk>/", views.BenefitUpdateView.as_view(), name="benefit_update"),
     path("in-kind/", views.InKindListView.as_view(), name="inkind_list"),
     path("in-kind/new/", views.InKindCreateView.as_view(), name="inkind_create"),
     path("in-kind/<int:pk>/edit/", views.InKindUpdateView.as_view(), name="inkind_update"),

@@ -13,9 +13,9 @@ from django_tables2 import SingleTableMixin
 from crm.models import Organisation
 from sponsors import selectors, services
 from sponsors.filters import InKindFilter, PledgeFilter
-from sponsors.forms import InKindForm, PledgeForm, PledgeMoveForm
+from sponsors.forms import BenefitDeliveryForm, InKindForm, PledgeForm, PledgeMoveForm
 from crm.views.redirects import safe_next
-from sponsors.models import InKindContribution, Pledge
+from sponsors.models import BenefitDelivery, InKindContribution, Pledge
 from sponsors.tables import InKindTable, PledgeTable
 
 
@@ -159,6 +159,34 @@ class PledgeMoveView(PermissionRequiredMixin, View):
         messages.error(request, "The pledge was not moved: " + " ".join(
             e for errors in form.errors.values() for e in errors))
         return self.render_form(form, status=400)
+
+
+class BenefitUpdateView(PermissionRequiredMixin, View):
+    """Tick a benefit off the pledge's checklist (the pledge page's checklist posts here)."""
+
+    permission_required = "sponsors.change_benefitdelivery"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.benefit = get_object_or_404(BenefitDelivery.objects.select_related("pledge"), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, pk):
+        return redirect(self.benefit.pledge)
+
+    def post(self, request, pk):
+        form = BenefitDeliveryForm(request.POST)
+        if form.is_valid():
+            try:
+                benefit = services.record_benefit_delivery(self.benefit, user=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                messages.error(request, f"{self.benefit.benefit}: " + " ".join(error.messages))
+            else:
+                state = f"delivered on {benefit.delivered_on:%d %b %Y}" if benefit.delivered else "not delivered yet"
+                messages.success(request, f"{benefit.benefit}: {state}.")
+        else:
+            messages.error(request, f"{self.benefit.benefit}: " + " ".join(
+                e for errors in form.errors.values() for e in errors))
+        return redirect(self.benefit.pledge)
 
 
 # --- In-kind -----------------------------------------------------------------

@@ -17,7 +17,7 @@ from django.utils import timezone
 from crm.models import CalendarFeed, Contact, FollowUp, ImportBatch, Organisation, SavedView
 from crm.roles import role_app_labels
 from partners.models import Favour
-from sponsors.models import InKindContribution
+from sponsors.models import BenefitDelivery, InKindContribution
 from invoicing.services import issue_credit_note, raise_invoice
 from sponsors.services import create_pledge
 from tests.crm import factories
@@ -98,6 +98,7 @@ EXPECTED = {
     "sponsors:pledge_detail": E(get=READ_ALL),
     "sponsors:pledge_update": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
     "sponsors:pledge_move": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
+    "sponsors:benefit_update": E(get=(LOGIN, 403, 403, REDIRECT), post=WRITE_ORGANISER),
     "sponsors:inkind_list": E(get=READ_ALL),
     "sponsors:inkind_create": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
     "sponsors:inkind_update": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
@@ -150,6 +151,7 @@ PK_OBJECT = {
     "crm:saved_view_": "saved_view",
     "sponsors:pledge_": "pledge",
     "sponsors:inkind_": "inkind",
+    "sponsors:benefit_": "benefit",
     "partners:favour_": "favour",
     "invoicing:agreement_": "pledge",
     "invoicing:invoice_create": "pledge",
@@ -214,10 +216,11 @@ def world(organiser, committee, staff):
     feed = CalendarFeed.objects.create(user=organiser, token="matrix-test-feed-token")
     invoiced = create_pledge(organisation=org, event=ev, amount=Decimal("900"), stage="confirmed", user=organiser)
     issue_credit_note(raise_invoice(invoiced, po="PO-1"), amount="1", reason="Typo")  # INV-0001, CN-0001
+    benefit = BenefitDelivery.objects.create(pledge=invoiced, benefit="Logo on event materials")
     return {
         "users": {"organiser": organiser, "committee": committee, "staff": staff},
         "organisation": org, "contact": person, "pledge": pledge, "inkind": inkind, "favour": favour,
-        "followup": followup, "batch": batch, "saved_view": saved_view, "feed": feed,
+        "followup": followup, "batch": batch, "saved_view": saved_view, "feed": feed, "benefit": benefit,
     }
 
 
