@@ -83,3 +83,9 @@ class BenefitDeliveryForm(BootstrapFormMixin, forms.Form):
     delivered_on = forms.DateField(label="Delivered on", required=False,
                                    widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     notes = forms.CharField(max_length=300, required=False)
+
+
+class TicketAllocationForm(BootstrapFormMixin, forms.Form):
+    allocated = forms.IntegerField(label="Tickets allocated", min_value=0, max_value=100000)
+    claimed = forms.IntegerField(label="Tickets claimed", min_value=0, max_value=100000, initial=0,
+                                 help_text="How many the sponsor has named attendees for.")

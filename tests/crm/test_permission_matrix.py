@@ -99,6 +99,8 @@ EXPECTED = {
     "sponsors:pledge_update": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
     "sponsors:pledge_move": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
     "sponsors:benefit_update": E(get=(LOGIN, 403, 403, REDIRECT), post=WRITE_ORGANISER),
+    "sponsors:pledge_tickets_update": E(get=(LOGIN, 403, 403, REDIRECT), post=WRITE_ORGANISER),
+    "sponsors:event_tickets": E(get=READ_ALL),
     "sponsors:inkind_list": E(get=READ_ALL),
     "sponsors:inkind_create": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
     "sponsors:inkind_update": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
@@ -152,6 +154,7 @@ PK_OBJECT = {
     "sponsors:pledge_": "pledge",
     "sponsors:inkind_": "inkind",
     "sponsors:benefit_": "benefit",
+    "sponsors:event_": "event",
     "partners:favour_": "favour",
     "invoicing:agreement_": "pledge",
     "invoicing:invoice_create": "pledge",
@@ -221,6 +224,7 @@ def world(organiser, committee, staff):
         "users": {"organiser": organiser, "committee": committee, "staff": staff},
         "organisation": org, "contact": person, "pledge": pledge, "inkind": inkind, "favour": favour,
         "followup": followup, "batch": batch, "saved_view": saved_view, "feed": feed, "benefit": benefit,
+        "event": ev,
     }
 
 
