@@ -96,3 +96,41 @@ def test_raise_pay_in_two_parts_and_see_the_pledge_paid(sign_in, live_server, or
     page.set_viewport_size({"width": 390, "height": 844})
     assert no_sideways_scroll(page)
     shot("invoicing_list_390.png")
+
+
+def test_benefits_checklist_and_ticket_counts(sign_in, live_server, organiser, confirmed_pledge, screenshot_dir):
+    page = sign_in(organiser)
+    for width, height in ((1280, 900), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(f"{live_server.url}/pledges/{confirmed_pledge.pk}/")
+        if width == 1280:
+            page.get_by_label("Notes on Exhibition stand").fill("Stand 14, by the entrance")
+            page.get_by_role("button", name="Save Exhibition stand").click()
+            page.wait_for_load_state()
+            assert page.get_by_text("Exhibition stand: delivered on").count() == 0  # not ticked: still due
+            page.locator("#benefit-%d-delivered" % confirmed_pledge.benefits.get(benefit="Exhibition stand").pk).check()
+            page.get_by_role("button", name="Save Exhibition stand").click()
+            page.wait_for_load_state()
+            assert page.get_by_text("Exhibition stand: delivered on").is_visible()
+            tickets = page.get_by_test_id("pledge-tickets")
+            assert tickets.get_by_label("Tickets allocated").input_value() == "4"  # from the Gold tier
+            tickets.get_by_label("Tickets allocated").fill("300")
+            tickets.get_by_role("button", name="Save tickets").click()
+            page.wait_for_load_state()
+            assert page.get_by_text("only 250 are left").is_visible()
+            tickets = page.get_by_test_id("pledge-tickets")
+            tickets.get_by_label("Tickets allocated").fill("4")
+            tickets.get_by_label("Tickets claimed").fill("1")
+            tickets.get_by_role("button", name="Save tickets").click()
+            page.wait_for_load_state()
+            assert page.get_by_text("4 tickets allocated, 1 claimed").is_visible()
+        assert no_sideways_scroll(page)
+        page.screenshot(path=os.path.join(screenshot_dir, f"invoicing_pledge_benefits_{width}.png"), full_page=True)
+        page.get_by_role("link", name="Event capacity").click()
+        page.wait_for_load_state()
+        assert page.get_by_test_id("capacity").inner_text() == "250"
+        assert page.get_by_test_id("allocated").inner_text() == "4"
+        assert page.get_by_test_id("claimed").inner_text() == "1"
+        assert page.get_by_test_id("left-to-sell").inner_text() == "246"
+        assert no_sideways_scroll(page)
+        page.screenshot(path=os.path.join(screenshot_dir, f"invoicing_event_tickets_{width}.png"), full_page=True)
