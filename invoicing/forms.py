@@ -27,6 +27,21 @@ class RaiseInvoiceForm(BootstrapFormMixin, forms.Form):
             del self.fields["vat_rate"]
 
 
+class InvoiceLineForm(BootstrapFormMixin, forms.Form):
+    """One line of a new invoice; blank extra rows are ignored."""
+
+    description = forms.CharField(max_length=300)
+    quantity = forms.DecimalField(min_value=Decimal("0.01"), max_digits=10, decimal_places=2,
+                                  widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}))
+    unit_price = forms.DecimalField(label="Unit price (£, net)", min_value=Decimal("0"), max_digits=12,
+                                    decimal_places=2,
+                                    widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}))
+
+
+InvoiceLineFormSet = forms.formset_factory(InvoiceLineForm, extra=2, min_num=1, validate_min=True, max_num=20,
+                                           validate_max=True)
+
+
 class PaymentForm(BootstrapFormMixin, forms.Form):
     amount = forms.CharField(label="Amount (£)", max_length=20,
                              widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))

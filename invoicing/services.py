@@ -173,7 +173,11 @@ def raise_invoice(pledge: Pledge | int, *, po: str | None = "", user=None, lines
 
     details = network_details()
     lines = list(lines) if lines else default_lines(pledge)
+    if len(lines) > 20:
+        raise ValidationError("An invoice has at most 20 lines.")
     for line in lines:
+        if not (line.description or "").strip():
+            raise ValidationError("Each invoice line needs a description.")
         if line.quantity <= 0 or line.unit_price < 0:
             raise ValidationError("Each invoice line needs a quantity above 0 and a price of £0 or more.")
     if vat_rate is None:

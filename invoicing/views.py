@@ -13,7 +13,7 @@ from django_tables2 import SingleTableMixin
 
 from invoicing import pdf, selectors, services
 from invoicing.filters import InvoiceFilter
-from invoicing.forms import CreditNoteForm, NetworkDetailsForm, PaymentForm, RaiseInvoiceForm
+from invoicing.forms import CreditNoteForm, InvoiceLineFormSet, NetworkDetailsForm, PaymentForm, RaiseInvoiceForm
 from invoicing.models import CreditNote, Invoice
 from invoicing.resources import InvoiceExportResource
 from invoicing.tables import InvoiceTable
@@ -178,12 +178,16 @@ class RaiseInvoiceView(PledgeMixin, View):
     permission_required = "invoicing.add_invoice"
     template_name = "invoicing/raise_invoice.html"
 
-    def render_form(self, form, status=200):
+    def render_form(self, form, lines, status=200):
         details = services.network_details()
-        context = {"pledge": self.pledge, "form": form, "details": details,
-                   "lines": services.default_lines(self.pledge),
+        context = {"pledge": self.pledge, "form": form, "details": details, "lines": lines,
                    "existing": self.pledge.invoices.values_list("number", flat=True).first()}
         return render(self.request, self.template_name, context, status=status)
+
+    def _lines(self, data=None):
+        initial = [{"description": line.description, "quantity": line.quantity, "unit_price": line.unit_price}
+                   for line in services.default_lines(self.pledge)]
+        return InvoiceLineFormSet(data, initial=initial, prefix="lines")
 
     def _form(self, data=None):
         details = services.network_details()
@@ -192,24 +196,29 @@ class RaiseInvoiceView(PledgeMixin, View):
         return RaiseInvoiceForm(data, initial=initial, vat_registered=details.vat_registered)
 
     def get(self, request, pk):
-        return self.render_form(self._form())
+        return self.render_form(self._form(), self._lines())
 
     def post(self, request, pk):
         form = self._form(request.POST)
-        if form.is_valid():
+        # Without the lines' management form (a scripted post) the invoice gets the default lines.
+        posted_lines = "lines-TOTAL_FORMS" in request.POST
+        lines = self._lines(request.POST if posted_lines else None)
+        if form.is_valid() and (not posted_lines or lines.is_valid()):
             data = dict(form.cleaned_data)
             po = data.pop("po_number")
             vat_rate = data.pop("vat_rate", None)
+            chosen = [services.Line(f["description"], f["quantity"], f["unit_price"])
+                      for f in lines.cleaned_data if f] if posted_lines else None
             try:
                 invoice = services.raise_invoice(self.pledge, po=po, user=request.user, vat_rate=vat_rate,
-                                                 billing=data)
+                                                 billing=data, lines=chosen)
             except ValidationError as error:
                 _errors_to_form(form, error)
             else:
                 messages.success(request, f"Raised invoice {invoice.number} for £{invoice.gross_total:,.2f}; "
                                           "the pledge has moved to Invoiced.")
                 return redirect(invoice)
-        return self.render_form(form, status=400)
+        return self.render_form(form, lines, status=400)
 
 
 class NetworkDetailsView(PermissionRequiredMixin, View):

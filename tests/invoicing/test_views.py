@@ -293,3 +293,39 @@ def test_money_owed_panel_on_the_pipeline_dashboard(client, committee, invoices)
     assert figures["overdue"] == Decimal("2500")
     assert [b["amount"] for b in figures["bands"]] == [Decimal("4900"), Decimal("2500"), 0, 0]
     assert [b["count"] for b in figures["bands"]] == [2, 1, 0, 0]
+
+
+def lines_post(*rows, **fields):
+    data = {"lines-TOTAL_FORMS": str(len(rows)), "lines-INITIAL_FORMS": "1", "lines-MIN_NUM_FORMS": "1",
+            "lines-MAX_NUM_FORMS": "20", **fields}
+    for i, (description, quantity, price) in enumerate(rows):
+        data.update({f"lines-{i}-description": description, f"lines-{i}-quantity": quantity,
+                     f"lines-{i}-unit_price": price})
+    return data
+
+
+def test_custom_lines_replace_the_tier_line(client, organiser, pledge):
+    client.force_login(organiser)
+    form = client.get(reverse("invoicing:invoice_create", args=[pledge.pk])).content.decode()
+    assert 'value="Gold sponsorship: Launch 2027 (18 March 2027)"' in form
+    response = client.post(reverse("invoicing:invoice_create", args=[pledge.pk]), lines_post(
+        ("Gold sponsorship", "1", "2000"), ("Extra stand space", "2", "250.50"), ("", "", ""), po_number="PO-7"))
+    assert response.status_code == 302
+    invoice = Invoice.objects.get()
+    assert [(l.description, l.quantity, l.unit_price) for l in invoice.lines.all()] == [
+        ("Gold sponsorship", 1, Decimal("2000")), ("Extra stand space", 2, Decimal("250.50"))]
+    assert invoice.gross_total == Decimal("2501.00")
+
+
+@pytest.mark.parametrize("row, message", [
+    (("Stand", "0", "10"), "greater than or equal to 0.01"),
+    (("Stand", "1", "-5"), "greater than or equal to 0"),
+    (("", "1", "10"), "This field is required"),
+])
+def test_bad_custom_lines_are_refused_and_nothing_is_written(client, organiser, pledge, row, message):
+    client.force_login(organiser)
+    response = client.post(reverse("invoicing:invoice_create", args=[pledge.pk]), lines_post(row))
+    assert response.status_code == 400 and message in response.content.decode()
+    assert not Invoice.objects.exists()
+    pledge.refresh_from_db()
+    assert pledge.stage == Stage.CONFIRMED
