@@ -33,7 +33,7 @@ class InvoiceLineForm(BootstrapFormMixin, forms.Form):
     description = forms.CharField(max_length=300)
     quantity = forms.DecimalField(min_value=Decimal("0.01"), max_digits=10, decimal_places=2,
                                   widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}))
-    unit_price = forms.DecimalField(label="Unit price (£, net)", min_value=Decimal("0"), max_digits=12,
+    unit_price = forms.DecimalField(label="Unit price (£)", min_value=Decimal("0"), max_digits=12,
                                     decimal_places=2,
                                     widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}))
 
