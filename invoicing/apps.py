@@ -6,11 +6,15 @@ class InvoicingConfig(AppConfig):
     verbose_name = "Invoicing"
 
     def ready(self):
-        from crm.registry import Panel, register_panel, register_role_rules, register_subject_access_section
-        from invoicing import panels, selectors
+        from crm.registry import (
+            Panel, register_panel, register_role_rules, register_subject_access_section, register_timeline_source,
+        )
+        from invoicing import panels, selectors, timeline
 
         register_role_rules("invoicing")
         register_subject_access_section("invoices", selectors.subject_access_rows)
+        register_timeline_source("invoices", timeline.invoices)
+        register_timeline_source("payments", timeline.payments)
         register_panel(Panel(slot="pledge", name="invoicing", template="invoicing/panels/pledge.html",
                              context=panels.pledge_panel, permission="invoicing.view_invoice", order=20))
         register_panel(Panel(slot="followups", name="overdue_invoices", template="invoicing/panels/followups.html",

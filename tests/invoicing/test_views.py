@@ -329,3 +329,14 @@ def test_bad_custom_lines_are_refused_and_nothing_is_written(client, organiser, 
     assert not Invoice.objects.exists()
     pledge.refresh_from_db()
     assert pledge.stage == Stage.CONFIRMED
+
+
+def test_the_organisation_timeline_shows_invoices_and_payments(client, committee, pledge):
+    invoice = services.raise_invoice(pledge, po="PO-55")
+    services.record_payment(invoice, amount="500", reference="BACS 9")
+    client.force_login(committee)
+    page = client.get(pledge.organisation.get_absolute_url()).content.decode()
+    assert "Invoice INV-0001 raised" in page and "PO-55" in page
+    assert "£500.00 received on INV-0001" in page and "BACS 9" in page
+    from crm.selectors.timeline import contact_timeline
+    assert not [e for e in contact_timeline(pledge.organisation.contacts.get()) if e.kind == "invoice"]
