@@ -23,4 +23,9 @@ def followups_panel(obj, request):
 
 
 def money_owed_panel(obj, request):
-    return selectors.money_owed()
+    """Money owed for the event the dashboard is filtered to, or for every event."""
+    from crm.models import Event
+
+    raw = request.GET.get("event", "") if request is not None else ""
+    event = Event.objects.filter(pk=int(raw)).first() if raw.isdigit() and len(raw) < 12 else None
+    return {**selectors.money_owed(event=event), "event": event}

@@ -6,6 +6,11 @@ class SponsorsConfig(AppConfig):
     verbose_name = "Sponsorship"
 
     def ready(self):
-        from crm.registry import register_role_rules
+        from crm.registry import Panel, register_panel, register_role_rules
+        from sponsors import selectors
 
         register_role_rules("sponsors")
+        # Ticket figures on the core's event page once it renders its "event" slot.
+        register_panel(Panel(slot="event", name="sponsor_tickets", template="sponsors/panels/event_tickets.html",
+                             context=lambda event, request: selectors.event_tickets(event),
+                             permission="sponsors.view_ticketallocation", order=30))

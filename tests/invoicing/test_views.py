@@ -340,3 +340,15 @@ def test_the_organisation_timeline_shows_invoices_and_payments(client, committee
     assert "£500.00 received on INV-0001" in page and "BACS 9" in page
     from crm.selectors.timeline import contact_timeline
     assert not [e for e in contact_timeline(pledge.organisation.contacts.get()) if e.kind == "invoice"]
+
+
+def test_money_owed_follows_the_dashboards_event_filter(client, committee, invoices, event):
+    from crm.models import Event
+    other = Event.objects.create(name="Other event")
+    client.force_login(committee)
+    page = client.get(reverse("crm:dashboard"), {"event": other.pk}).content.decode()
+    assert "Money owed: Other event" in page and "£0.00 owed on invoices" in page
+    page = client.get(reverse("crm:dashboard"), {"event": event.pk}).content.decode()
+    assert "Money owed: Launch 2027" in page and "£7,400.00 owed on invoices" in page
+    page = client.get(reverse("crm:dashboard"), {"event": "x' OR 1"}).content.decode()
+    assert "Money owed, all events" in page

@@ -127,3 +127,15 @@ def test_the_committee_reads_tickets_but_cannot_allocate(client, committee, even
     assert client.get(reverse("sponsors:event_tickets", args=[event.pk])).status_code == 200
     response = client.post(reverse("sponsors:pledge_tickets_update", args=[pledge.pk]), {"allocated": "1"})
     assert response.status_code == 403 and not TicketAllocation.objects.exists()
+
+
+def test_the_event_slot_panel_shows_the_ticket_figures(rf, organiser, event):
+    """No core page renders the "event" slot yet; the panel is ready for it."""
+    from django.template import Context, Template
+
+    allocate_tickets(pledge_for(event), allocated=12, claimed=5)
+    request = rf.get("/")
+    request.user = organiser
+    html = Template('{% load panels %}{% panels "event" event %}').render(Context({"event": event,
+                                                                                  "request": request}))
+    assert "Capacity 250" in html and "given to sponsors 12 (5 claimed)" in html and "238 left to sell" in html
