@@ -4,6 +4,7 @@ An issued invoice is never edited: its lines and totals are fixed when it is rai
 correction is a credit note. What is still owed (the balance) is always derived from the
 payments and credit notes, never stored, so it cannot drift from them.
 """
+import re
 from decimal import Decimal
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 CENT = Decimal("0.01")
+PREFIX = re.compile(r"[A-Za-z0-9-]{1,10}")
 POSITIVE = [MinValueValidator(CENT)]
 
 
@@ -67,9 +69,8 @@ class NetworkDetails(models.Model):
         if self.vat_registered and not self.vat_number.strip():
             errors["vat_number"] = "A VAT-registered network must show its VAT number on invoices."
         for name in ("invoice_prefix", "credit_note_prefix"):
-            value = getattr(self, name) or ""
-            if any(ord(ch) < 32 for ch in value) or "/" in value or value != value.strip():
-                errors[name] = "Use letters, digits and dashes only (it becomes part of the web address)."
+            if not PREFIX.fullmatch(getattr(self, name) or ""):
+                errors[name] = "Use 1 to 10 letters, digits and dashes (it becomes part of the web address)."
         if self.invoice_prefix and self.invoice_prefix == self.credit_note_prefix:
             errors["credit_note_prefix"] = "Credit notes need a different prefix from invoices."
         if errors:

@@ -60,7 +60,7 @@ def save_network_details(details: NetworkDetails, *, user=None) -> NetworkDetail
     return details
 
 
-def next_number(prefix: str) -> str:
+def next_number(prefix: str, model=None) -> str:
     """The next number for `prefix` (INV-0001, INV-0002 …), no gaps and no repeats.
 
     Must run inside the transaction that saves the numbered document: the counter row stays
@@ -77,7 +77,11 @@ def next_number(prefix: str) -> str:
     seq = NumberSequence.objects.select_for_update().get(prefix=prefix)
     seq.last_number += 1
     seq.save(update_fields=["last_number"])
-    return f"{prefix}{seq.last_number:04d}"
+    number = f"{prefix}{seq.last_number:04d}"
+    if model is not None and model.objects.filter(number=number).exists():
+        # Two prefixes can spell the same number (INV-1 + 0001 and INV- + 10001).
+        raise ValidationError(f"The number {number} is already taken: choose another prefix in the network details.")
+    return number
 
 
 def parse_money(value, field: str, *, label: str = "amount") -> Decimal:
@@ -194,7 +198,7 @@ def raise_invoice(pledge: Pledge | int, *, po: str | None = "", user=None, lines
     billing = {**default_billing(pledge), **(billing or {})}
     issue_date = issue_date or timezone.localdate()
     invoice = Invoice(
-        number=next_number(details.invoice_prefix), pledge=pledge, po_number=po_number,
+        number=next_number(details.invoice_prefix, Invoice), pledge=pledge, po_number=po_number,
         issue_date=issue_date, due_date=issue_date + datetime.timedelta(days=details.payment_terms_days),
         billing_name=pledge.organisation.name, vat_registered=details.vat_registered,
         vat_number=details.vat_number if details.vat_registered else "", vat_rate=vat_rate,
@@ -264,7 +268,7 @@ def issue_credit_note(invoice: Invoice, *, amount, reason: str, user=None,
             f"A credit of £{amount:,.2f} is more than the £{balance:,.2f} left on {invoice.number}."
         )})
     note = CreditNote(
-        number=next_number(network_details().credit_note_prefix), invoice=invoice,
+        number=next_number(network_details().credit_note_prefix, CreditNote), invoice=invoice,
         issue_date=issue_date or timezone.localdate(), amount=amount, reason=reason, created_by=user,
     )
     note.full_clean()

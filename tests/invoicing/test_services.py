@@ -220,3 +220,27 @@ def test_subject_access_lists_the_invoices_billed_to_the_person(pledge):
     assert [(r["number"], r["billing_contact"], r["po_number"]) for r in rows] == [("INV-0001", "Priya Shah", "PO-1")]
     contact.email = ""
     assert subject_access_rows(contact) == []
+
+
+def test_a_prefix_that_spells_an_existing_number_is_refused_not_a_crash(make_pledge):
+    NumberSequence.objects.create(prefix="INV-", last_number=10000)
+    assert services.raise_invoice(make_pledge()).number == "INV-10001"
+    details = services.network_details()
+    details.invoice_prefix = "INV-1"
+    services.save_network_details(details)
+    refused(services.raise_invoice, make_pledge(), match="INV-10001 is already taken")
+    assert not NumberSequence.objects.filter(prefix="INV-1", last_number__gt=0).exists()  # rolled back too
+
+
+@pytest.mark.parametrize("prefix", ["", "INV/", "IN V", "INV?", "ABCDEFGHIJK", "INV\n"])
+def test_bad_prefixes_are_refused(db, prefix):
+    details = services.network_details()
+    details.invoice_prefix = prefix
+    with pytest.raises(ValidationError) as info:
+        services.save_network_details(details)
+    assert "invoice_prefix" in info.value.error_dict
+
+
+def test_control_characters_in_a_payment_reference_are_refused(pledge):
+    invoice = services.raise_invoice(pledge)
+    refused(services.record_payment, invoice, amount="10", reference="BACS\t1", match="control characters")
