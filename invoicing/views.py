@@ -62,7 +62,8 @@ class InvoiceListView(PermissionRequiredMixin, SingleTableMixin, FilterView):
         if not filterset.is_valid():
             return HttpResponseBadRequest("Check the filters: " + "; ".join(
                 f"{k}: {' '.join(v)}" for k, v in filterset.errors.items()), content_type="text/plain; charset=utf-8")
-        dataset = InvoiceExportResource().export(filterset.qs.defer(None).order_by("issue_date", "number"))
+        dataset = InvoiceExportResource().export(
+            selectors.with_balance(filterset.qs.defer(None)).order_by("issue_date", "number"))
         stamp = timezone.localdate().isoformat()
         if fmt == "csv":
             response = HttpResponse("\ufeff" + dataset.csv, content_type="text/csv; charset=utf-8")
