@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Two workers: the suite is CPU-bound and the machines have 2 cores.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: setup run test test-sqlite test-postgres chromium check clean bench loadtest
+.PHONY: setup run test test-sqlite test-postgres chromium pdf-libs check clean bench loadtest
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -23,7 +23,12 @@ node_modules/.installed: package.json package-lock.json
 chromium:
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
-run: setup
+# WeasyPrint (invoice and agreement PDFs) needs Pango and HarfBuzz; the PDFs use the DejaVu fonts.
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+pdf-libs:
+	@dpkg -s $(PDF_PACKAGES) >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(PDF_PACKAGES) >/dev/null; }
+
+run: setup pdf-libs
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --if-empty
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
@@ -35,7 +40,7 @@ check: setup
 	$(VENV)/bin/lint-imports
 
 # The whole suite on SQLite, then again on a throwaway PostgreSQL server.
-test: setup chromium
+test: setup chromium pdf-libs
 	$(MAKE) check
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres

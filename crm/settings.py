@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "privacy",
     "demodata",
     "quicklog",
+    "invoicing",
 ]
 
 MIDDLEWARE = [

@@ -6,8 +6,12 @@ class SponsorsConfig(AppConfig):
     verbose_name = "Sponsorship"
 
     def ready(self):
-        from crm.registry import register_role_rules
-        from sponsors import record_pages
+        from crm.registry import Panel, register_panel, register_role_rules
+        from sponsors import record_pages, selectors
 
         register_role_rules("sponsors")
         record_pages.register()
+        # Ticket figures on the core's event page once it renders its "event" slot.
+        register_panel(Panel(slot="event", name="sponsor_tickets", template="sponsors/panels/event_tickets.html",
+                             context=lambda event, request: selectors.event_tickets(event),
+                             permission="sponsors.view_ticketallocation", order=30))

@@ -74,3 +74,18 @@ class InKindForm(BootstrapFormMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = get_user_model().objects.filter(is_active=True).order_by("username")
+
+
+class BenefitDeliveryForm(BootstrapFormMixin, forms.Form):
+    """One line of a pledge's benefits checklist."""
+
+    delivered = forms.BooleanField(required=False)
+    delivered_on = forms.DateField(label="Delivered on", required=False,
+                                   widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    notes = forms.CharField(max_length=300, required=False)
+
+
+class TicketAllocationForm(BootstrapFormMixin, forms.Form):
+    allocated = forms.IntegerField(label="Tickets allocated", min_value=0, max_value=100000)
+    claimed = forms.IntegerField(label="Tickets claimed", min_value=0, max_value=100000, initial=0,
+                                 help_text="How many the sponsor has named attendees for.")

@@ -235,6 +235,8 @@ class BenefitDelivery(models.Model):
     delivered_on = models.DateField(null=True, blank=True)
     notes = models.CharField(max_length=300, blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["pledge", "delivered", "benefit"]
         verbose_name_plural = "benefit deliveries"
@@ -245,3 +247,29 @@ class BenefitDelivery(models.Model):
     def __str__(self):
         mark = "delivered" if self.delivered else "due"
         return f"{self.benefit} ({mark})"
+
+
+class TicketAllocation(models.Model):
+    """Tickets from the event's capacity given to a sponsor, and how many the sponsor has
+    claimed (named attendees). The sum over an event never exceeds its capacity
+    (sponsors.services.allocate_tickets checks it with the event row locked)."""
+
+    pledge = models.OneToOneField(Pledge, on_delete=models.CASCADE, related_name="tickets")
+    allocated = models.PositiveIntegerField(default=0)
+    claimed = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(claimed__lte=models.F("allocated")),
+                                   name="tickets_claimed_within_allocation"),
+        ]
+
+    def __str__(self):
+        return f"{self.claimed}/{self.allocated} tickets claimed"
+
+    @property
+    def unclaimed(self) -> int:
+        return self.allocated - self.claimed

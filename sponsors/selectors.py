@@ -82,3 +82,18 @@ def in_kind_totals(items) -> list[dict]:
          "value": found.get(status, {}).get("value", Decimal("0"))}
         for status, label in InKindContribution.Status.choices
     ]
+
+
+def event_tickets(event) -> dict:
+    """Capacity, tickets allocated to and claimed by sponsors, what is left to sell, and each
+    sponsor's allocation (two queries)."""
+    from django.db.models import Sum
+
+    from sponsors.models import TicketAllocation
+
+    rows = list(TicketAllocation.objects.filter(pledge__event=event).select_related("pledge__organisation")
+                .order_by("-allocated", "pledge__organisation__name"))
+    allocated = sum(r.allocated for r in rows)
+    claimed = sum(r.claimed for r in rows)
+    return {"capacity": event.capacity, "allocated": allocated, "claimed": claimed,
+            "unclaimed": allocated - claimed, "left_to_sell": max(event.capacity - allocated, 0), "rows": rows}

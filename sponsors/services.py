@@ -1,11 +1,12 @@
 """Writes to pledges and in-kind offers. Every stage move goes through `move_pledge`."""
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from sponsors.models import (
     CLOSED_LOST_STAGES, PLEDGED_STAGES, BenefitDelivery, InKindContribution, Pledge, PledgeStageChange,
-    SponsorshipTier, Stage,
+    SponsorshipTier, Stage, TicketAllocation,
 )
 
 
@@ -146,3 +147,57 @@ def save_in_kind(item: InKindContribution, *, user=None) -> InKindContribution:
     item.full_clean()
     item.save()
     return item
+
+
+@transaction.atomic
+def record_benefit_delivery(benefit: BenefitDelivery, *, delivered: bool, delivered_on=None, notes: str = "",
+                            user=None) -> BenefitDelivery:
+    """Tick a promised benefit off the pledge's checklist (or back on), with when and a note.
+
+    Delivered without a date means today; a date in the future is refused; not delivered
+    clears the date.
+    """
+    benefit = BenefitDelivery.objects.select_for_update().get(pk=benefit.pk)
+    today = timezone.localdate()
+    if delivered:
+        delivered_on = delivered_on or today
+        if delivered_on > today:
+            raise ValidationError({"delivered_on": "A benefit cannot have been delivered in the future."})
+    else:
+        delivered_on = None
+    benefit.delivered, benefit.delivered_on, benefit.notes = bool(delivered), delivered_on, (notes or "").strip()
+    benefit.full_clean()
+    benefit.save()
+    return benefit
+
+
+@transaction.atomic
+def allocate_tickets(pledge: Pledge, *, allocated: int, claimed: int = 0, user=None) -> TicketAllocation:
+    """Give a sponsor tickets out of the event's capacity, and record how many are claimed.
+
+    The event row is locked (SQLite: the IMMEDIATE transaction) so two allocations at once
+    cannot both take the last places.
+    """
+    from crm.models import Event
+
+    if allocated is None or claimed is None or allocated < 0 or claimed < 0:
+        raise ValidationError("Ticket numbers must be whole numbers, 0 or more.")
+    if claimed > allocated:
+        raise ValidationError({"claimed": f"{claimed} claimed is more than the {allocated} allocated."})
+    pledge = Pledge.objects.select_related("organisation").get(pk=pledge.pk)
+    if allocated and pledge.stage in CLOSED_LOST_STAGES:
+        raise ValidationError(f"This pledge was {pledge.get_stage_display().lower()}: it gets no tickets.")
+    event = Event.objects.select_for_update().get(pk=pledge.event_id)
+    others = (TicketAllocation.objects.filter(pledge__event=event).exclude(pledge=pledge)
+              .aggregate(total=Sum("allocated"))["total"] or 0)
+    if allocated and not event.capacity:
+        raise ValidationError({"allocated": f"{event} has no capacity set yet: set it before giving out tickets."})
+    if others + allocated > event.capacity:
+        left = max(event.capacity - others, 0)
+        raise ValidationError({"allocated": (
+            f"Allocating {allocated} tickets would take sponsors to {others + allocated} of {event}'s "
+            f"{event.capacity} places: only {left} {'is' if left == 1 else 'are'} left."
+        )})
+    tickets, _ = TicketAllocation.objects.update_or_create(
+        pledge=pledge, defaults={"allocated": allocated, "claimed": claimed})
+    return tickets

@@ -13,9 +13,9 @@ from django_tables2 import SingleTableMixin
 from crm.models import Organisation
 from sponsors import selectors, services
 from sponsors.filters import InKindFilter, PledgeFilter
-from sponsors.forms import InKindForm, PledgeForm, PledgeMoveForm
+from sponsors.forms import BenefitDeliveryForm, InKindForm, PledgeForm, PledgeMoveForm, TicketAllocationForm
 from crm.views.redirects import safe_next
-from sponsors.models import InKindContribution, Pledge
+from sponsors.models import BenefitDelivery, InKindContribution, Pledge, TicketAllocation
 from sponsors.tables import InKindTable, PledgeTable
 
 
@@ -65,9 +65,14 @@ class PledgeDetailView(PermissionRequiredMixin, DetailView):
         for record, previous in zip(records, records[1:] + [None]):
             changes = record.diff_against(previous).changes if previous else []
             history.append({"record": record, "changes": changes})
+        tickets = TicketAllocation.objects.filter(pledge=pledge).first()
+        ticket_form = TicketAllocationForm(initial={
+            "allocated": tickets.allocated if tickets else (pledge.tier.ticket_allocation if pledge.tier else 0),
+            "claimed": tickets.claimed if tickets else 0,
+        })
         return super().get_context_data(
-            stage_changes=stage_changes, benefits=benefits, history=history,
-            move_form=PledgeMoveForm(initial={"to_stage": pledge.stage}), **kwargs,
+            stage_changes=stage_changes, benefits=benefits, history=history, tickets=tickets,
+            ticket_form=ticket_form, move_form=PledgeMoveForm(initial={"to_stage": pledge.stage}), **kwargs,
         )
 
 
@@ -159,6 +164,74 @@ class PledgeMoveView(PermissionRequiredMixin, View):
         messages.error(request, "The pledge was not moved: " + " ".join(
             e for errors in form.errors.values() for e in errors))
         return self.render_form(form, status=400)
+
+
+class BenefitUpdateView(PermissionRequiredMixin, View):
+    """Tick a benefit off the pledge's checklist (the pledge page's checklist posts here)."""
+
+    permission_required = "sponsors.change_benefitdelivery"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.benefit = get_object_or_404(BenefitDelivery.objects.select_related("pledge"), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, pk):
+        return redirect(self.benefit.pledge)
+
+    def post(self, request, pk):
+        form = BenefitDeliveryForm(request.POST)
+        if form.is_valid():
+            try:
+                benefit = services.record_benefit_delivery(self.benefit, user=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                messages.error(request, f"{self.benefit.benefit}: " + " ".join(error.messages))
+            else:
+                state = f"delivered on {benefit.delivered_on:%d %b %Y}" if benefit.delivered else "not delivered yet"
+                messages.success(request, f"{benefit.benefit}: {state}.")
+        else:
+            messages.error(request, f"{self.benefit.benefit}: " + " ".join(
+                e for errors in form.errors.values() for e in errors))
+        return redirect(self.benefit.pledge)
+
+
+class TicketAllocationView(PermissionRequiredMixin, View):
+    """Set a sponsor's tickets from the pledge page; refused beyond the event's capacity."""
+
+    permission_required = ("sponsors.add_ticketallocation", "sponsors.change_ticketallocation")
+
+    def dispatch(self, request, *args, **kwargs):
+        self.pledge = get_object_or_404(Pledge.objects.select_related("organisation", "event"), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, pk):
+        return redirect(self.pledge)
+
+    def post(self, request, pk):
+        form = TicketAllocationForm(request.POST)
+        if form.is_valid():
+            try:
+                tickets = services.allocate_tickets(self.pledge, user=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                messages.error(request, "Tickets not changed: " + " ".join(error.messages))
+            else:
+                messages.success(request, f"{self.pledge.organisation}: {tickets.allocated} tickets allocated, "
+                                          f"{tickets.claimed} claimed.")
+        else:
+            messages.error(request, "Tickets not changed: " + " ".join(
+                e for errors in form.errors.values() for e in errors))
+        return redirect(self.pledge)
+
+
+class EventTicketsView(PermissionRequiredMixin, View):
+    """An event's capacity, the tickets sponsors were given and claimed, and what is left to sell."""
+
+    permission_required = "sponsors.view_ticketallocation"
+
+    def get(self, request, pk):
+        from crm.models import Event
+
+        event = get_object_or_404(Event, pk=pk)
+        return render(request, "sponsors/event_tickets.html", {"event": event, **selectors.event_tickets(event)})
 
 
 # --- In-kind -----------------------------------------------------------------

@@ -18,6 +18,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from crm.cells import FORMULA_PREFIXES, neutralise, safe_text
 from crm.filters import ContactFilter, FollowUpFilter, InteractionFilter, OrganisationFilter
 from crm.models import Contact, FollowUp, Interaction, Organisation
 from crm.selectors.records import contact_rows, organisation_rows
@@ -31,8 +32,6 @@ from spreadsheets.resources.exports import (
 
 FORMATS = ("csv", "xlsx")
 CHUNK_SIZE = 2000
-#: OWASP: a cell starting with one of these may be run as a formula by a spreadsheet.
-FORMULA_PREFIXES = frozenset(("=", "+", "-", "@", "\t", "\r"))
 TRUE_VALUES = frozenset(("1", "true", "yes", "on"))
 #: Query-string keys of the list page or of the export itself, never filters.
 IGNORED_KEYS = ("page", "sort", "format", "include_do_not_contact")
@@ -123,22 +122,6 @@ def filtered_queryset(target: ExportTarget, data, request=None, include_do_not_c
     if not any(term.lstrip("-") in ("pk", "id") for term in order):
         queryset = queryset.order_by(*queryset.query.order_by, "pk")  # stable between runs
     return queryset
-
-
-def neutralise(value):
-    """Prefix a quote to text a spreadsheet would run as a formula; numbers pass as they are."""
-    if value.__class__ is str and value[:1] in FORMULA_PREFIXES:
-        return "'" + value
-    return value
-
-
-def safe_text(value) -> str:
-    """``text`` then ``neutralise``, fused: the commonest cell of all."""
-    if value is None:
-        return ""
-    if value.__class__ is not str:
-        value = str(value)
-    return "'" + value if value[:1] in FORMULA_PREFIXES else value
 
 
 class RowStream:

@@ -4,11 +4,11 @@ import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from crm.cells import FORMULA_PREFIXES
 from crm.formatting import format_money
 
 PENNY = Decimal("0.01")
 #: Cells starting with these run as formulas in spreadsheet programs.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def money(value) -> Decimal:
@@ -117,7 +117,7 @@ def csv_value(column, value):
 
 def safe_cell(value) -> str:
     text = "" if value is None else str(value)
-    if text.startswith(FORMULA_PREFIXES):
+    if text[:1] in FORMULA_PREFIXES:
         # A plain negative number (a favours balance) stays a number; anything else is prefixed.
         if text[0] == "-" and _is_number(text):
             return text

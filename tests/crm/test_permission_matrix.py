@@ -18,7 +18,8 @@ from crm.models import CalendarFeed, Contact, FollowUp, ImportBatch, Organisatio
 from dashboards.models import SavedView
 from crm.roles import role_app_labels
 from partners.models import Favour
-from sponsors.models import InKindContribution
+from sponsors.models import BenefitDelivery, InKindContribution
+from invoicing.services import issue_credit_note, raise_invoice
 from sponsors.services import create_pledge
 from tests.crm import factories
 
@@ -98,6 +99,9 @@ EXPECTED = {
     "sponsors:pledge_detail": E(get=READ_ALL),
     "sponsors:pledge_update": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
     "sponsors:pledge_move": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
+    "sponsors:benefit_update": E(get=(LOGIN, 403, 403, REDIRECT), post=WRITE_ORGANISER),
+    "sponsors:pledge_tickets_update": E(get=(LOGIN, 403, 403, REDIRECT), post=WRITE_ORGANISER),
+    "sponsors:event_tickets": E(get=READ_ALL),
     "sponsors:inkind_list": E(get=READ_ALL),
     "sponsors:inkind_create": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
     "sponsors:inkind_update": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
@@ -107,6 +111,16 @@ EXPECTED = {
     "partners:favour_list": E(get=READ_ALL),
     "partners:favour_create": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
     "partners:favour_update": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
+    # Invoicing: everyone reads invoices, agreements and the network's details; only organisers write.
+    "invoicing:invoice_list": E(get=READ_ALL),
+    "invoicing:invoice_detail": E(get=READ_ALL),
+    "invoicing:invoice_pdf": E(get=READ_ALL),
+    "invoicing:credit_note_pdf": E(get=READ_ALL),
+    "invoicing:agreement_pdf": E(get=READ_ALL),
+    "invoicing:invoice_create": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
+    "invoicing:payment_create": E(get=(LOGIN, 403, 403, REDIRECT), post=WRITE_ORGANISER),
+    "invoicing:credit_note_create": E(get=(LOGIN, 403, 403, REDIRECT), post=WRITE_ORGANISER),
+    "invoicing:network_details": E(get=READ_ALL, post=WRITE_ORGANISER),
 }
 
 #: Views anonymous users may reach; every other view must send them to sign in.
@@ -120,6 +134,11 @@ STR_VALUES = {
     ("spreadsheets:import_map", "token"): "no-such-upload",
     ("spreadsheets:import_preview", "token"): "no-such-upload",
     ("spreadsheets:import_commit", "token"): "no-such-upload",
+    ("invoicing:invoice_detail", "number"): "INV-0001",
+    ("invoicing:invoice_pdf", "number"): "INV-0001",
+    ("invoicing:payment_create", "number"): "INV-0001",
+    ("invoicing:credit_note_create", "number"): "INV-0001",
+    ("invoicing:credit_note_pdf", "number"): "CN-0001",
 }
 #: Query strings some pages need to show something (a lookup type, the status to confirm).
 QUERY = {
@@ -136,7 +155,11 @@ PK_OBJECT = {
     "dashboards:saved_view_": "saved_view",
     "sponsors:pledge_": "pledge",
     "sponsors:inkind_": "inkind",
+    "sponsors:benefit_": "benefit",
+    "sponsors:event_": "event",
     "partners:favour_": "favour",
+    "invoicing:agreement_": "pledge",
+    "invoicing:invoice_create": "pledge",
 }
 
 #: Words that mark a URL as a write (split on "_", whole words).
@@ -196,10 +219,14 @@ def world(organiser, committee, staff):
     batch = ImportBatch.objects.create(target="contacts", file_name="people.csv", created_by=staff)
     saved_view = SavedView.objects.create(owner=organiser, name="Mine", url_name="dashboards:dashboard", query_string="")
     feed = CalendarFeed.objects.create(user=organiser, token="matrix-test-feed-token")
+    invoiced = create_pledge(organisation=org, event=ev, amount=Decimal("900"), stage="confirmed", user=organiser)
+    issue_credit_note(raise_invoice(invoiced, po="PO-1"), amount="1", reason="Typo")  # INV-0001, CN-0001
+    benefit = BenefitDelivery.objects.create(pledge=invoiced, benefit="Logo on event materials")
     return {
         "users": {"organiser": organiser, "committee": committee, "staff": staff},
         "organisation": org, "contact": person, "pledge": pledge, "inkind": inkind, "favour": favour,
-        "followup": followup, "batch": batch, "saved_view": saved_view, "feed": feed,
+        "followup": followup, "batch": batch, "saved_view": saved_view, "feed": feed, "benefit": benefit,
+        "event": ev,
     }
 
 

@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+
+
+class InvoicingConfig(AppConfig):
+    name = "invoicing"
+    verbose_name = "Invoicing"
+
+    def ready(self):
+        from crm.registry import (
+            Panel, register_panel, register_role_rules, register_subject_access_section, register_timeline_source,
+        )
+        from invoicing import panels, selectors, timeline
+
+        register_role_rules("invoicing")
+        register_subject_access_section("invoices", selectors.subject_access_rows)
+        register_timeline_source("invoices", timeline.invoices)
+        register_timeline_source("payments", timeline.payments)
+        register_panel(Panel(slot="pledge", name="invoicing", template="invoicing/panels/pledge.html",
+                             context=panels.pledge_panel, permission="invoicing.view_invoice", order=20))
+        register_panel(Panel(slot="followups", name="overdue_invoices", template="invoicing/panels/followups.html",
+                             context=panels.followups_panel, permission="invoicing.view_invoice", order=50))
+        register_panel(Panel(slot="dashboard_pipeline", name="money_owed",
+                             template="invoicing/panels/money_owed.html", context=panels.money_owed_panel,
+                             permission="invoicing.view_invoice", order=50))

@@ -1,0 +1,173 @@
+"""Reads the invoice pages, panels and PDFs share, each in a fixed number of queries."""
+from __future__ import annotations
+
+import datetime
+import re
+from decimal import Decimal
+
+from django.db.models import Case, Count, DecimalField, Q, Sum, Value, When
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from invoicing.models import Invoice
+
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+#: Age bands of the money owed, by days since the invoice was issued.
+AGE_BANDS = (("0–30 days", 0, 30), ("31–60 days", 31, 60), ("61–90 days", 61, 90), ("Over 90 days", 91, None))
+
+
+def with_balance(queryset):
+    """The queryset with paid, credited and balance annotated (once)."""
+    return queryset if "balance" in queryset.query.annotations else queryset.with_balance()
+
+
+def attach_balances(invoices) -> None:
+    """Give a page of invoices their paid, credited and balance in one query.
+
+    The list pages over plain rows and adds the figures to the 50 it shows, so a deep page
+    or a large count does not compute sums for rows nobody sees.
+    """
+    missing = [inv for inv in invoices if not hasattr(inv, "balance")]
+    if not missing:
+        return
+    figures = {row["pk"]: row for row in Invoice.objects.with_balance().filter(pk__in=[i.pk for i in missing])
+               .values("pk", "paid", "credited", "balance")}
+    for inv in missing:
+        row = figures[inv.pk]
+        inv.paid, inv.credited, inv.balance = row["paid"], row["credited"], row["balance"]
+
+
+def invoice_list(today: datetime.date | None = None):
+    """Invoices and the names the list shows; figures come from `with_balance` when a filter or
+    sort needs them, else from `attach_balances` for the page shown."""
+    return (Invoice.objects
+            .select_related("pledge__event", "pledge__organisation")
+            .only("number", "issue_date", "due_date", "po_number", "billing_name", "gross_total",
+                  "pledge__id", "pledge__organisation__id", "pledge__organisation__name",
+                  "pledge__event__id", "pledge__event__name"))
+
+
+def filter_status(queryset, status: str, today: datetime.date | None = None):
+    today = today or timezone.localdate()
+    queryset = with_balance(queryset)
+    S = Invoice.Status
+    if status == S.PAID:
+        return queryset.filter(balance__lte=0, paid__gt=0)
+    if status == S.CREDITED:
+        return queryset.filter(balance__lte=0, paid__lte=0)
+    if status == S.OVERDUE:
+        return queryset.filter(balance__gt=0, due_date__lt=today)
+    if status == S.PART_PAID:
+        return queryset.filter(balance__gt=0, paid__gt=0, due_date__gte=today)
+    if status == S.ISSUED:
+        return queryset.filter(balance__gt=0, paid__lte=0, due_date__gte=today)
+    return queryset
+
+
+def invoice_detail(number: str):
+    """One invoice with its figures, lines, payments and credit notes (four queries)."""
+    invoice = (Invoice.objects.with_balance().select_related("pledge__organisation", "pledge__event", "pledge__tier")
+               .prefetch_related("lines", "payments__recorded_by", "credit_notes").filter(number=number).first())
+    if invoice is not None:
+        _with_status(invoice, timezone.localdate())
+    return invoice
+
+
+#: Bootstrap badge classes per status (contrast checked: dark text on light, white on dark).
+STATUS_BADGE = {"issued": "text-bg-secondary", "part_paid": "text-bg-info", "overdue": "text-bg-danger",
+                "paid": "text-bg-success", "credited": "text-bg-light border"}
+
+
+def _with_status(invoice, today):
+    invoice.status = Invoice.Status(invoice.status_for(invoice.balance, invoice.paid, invoice.credited, today))
+    invoice.status_badge = STATUS_BADGE[invoice.status.value]
+    return invoice
+
+
+def pledge_invoices(pledge) -> list[Invoice]:
+    today = timezone.localdate()
+    invoices = list(Invoice.objects.with_balance().filter(pledge=pledge).order_by("issue_date", "number"))
+    for invoice in invoices:
+        _with_status(invoice, today)
+    return invoices
+
+
+def overdue_invoices(user=None, limit: int = 20, today: datetime.date | None = None) -> list[Invoice]:
+    """Overdue invoices on the user's pledges and on pledges nobody owns, oldest due first."""
+    today = today or timezone.localdate()
+    qs = (Invoice.objects.with_balance().filter(balance__gt=0, due_date__lt=today)
+          .select_related("pledge__organisation").order_by("due_date", "number"))
+    if user is not None:
+        qs = qs.filter(Q(pledge__owner=user) | Q(pledge__owner__isnull=True))
+    invoices = list(qs[:limit])
+    for invoice in invoices:
+        invoice.days_overdue = (today - invoice.due_date).days
+    return invoices
+
+
+def money_owed(today: datetime.date | None = None, event=None) -> dict:
+    """What is still owed, by age band, in one aggregate query over every invoice."""
+    today = today or timezone.localdate()
+    qs = Invoice.objects.with_balance().filter(balance__gt=0)
+    if event is not None:
+        qs = qs.filter(pledge__event=event)
+    aggregates = {}
+    for i, (_, low, high) in enumerate(AGE_BANDS):
+        newest = today - datetime.timedelta(days=low)
+        cond = Q(issue_date__lte=newest)
+        if high is not None:
+            cond &= Q(issue_date__gte=today - datetime.timedelta(days=high))
+        aggregates[f"band{i}"] = Sum(Case(When(cond, then="balance"), default=Value(Decimal("0")), output_field=MONEY))
+        aggregates[f"count{i}"] = Count("pk", filter=cond)
+    aggregates["overdue"] = Sum(Case(When(due_date__lt=today, then="balance"), default=Value(Decimal("0")),
+                                     output_field=MONEY))
+    aggregates["total"] = Sum("balance")
+    row = qs.aggregate(**aggregates)
+    bands = [{"label": label, "amount": row[f"band{i}"] or Decimal("0"), "count": row[f"count{i}"]}
+             for i, (label, _, _) in enumerate(AGE_BANDS)]
+    return {"bands": bands, "total": row["total"] or Decimal("0"), "overdue": row["overdue"] or Decimal("0")}
+
+
+PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+
+
+def agreement_context(pledge, details) -> dict:
+    """Everything the agreement PDF shows for a pledge."""
+    from invoicing.services import default_billing
+
+    event = pledge.event
+    values = {
+        "network": details.name, "sponsor": pledge.organisation.name, "event": event.name,
+        "event_date": f"{event.date:%d %B %Y}" if event.date else "a date to be confirmed",
+        "tier": pledge.tier.name if pledge.tier_id else "Sponsor", "amount": f"£{pledge.amount:,.2f}",
+        "payment_terms_days": str(details.payment_terms_days),
+    }
+    text = details.agreement_template or DEFAULT_AGREEMENT
+    body = PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", body) if p.strip()]
+    return {
+        "pledge": pledge, "details": details, "billing": default_billing(pledge),
+        "benefits": pledge.tier.benefit_list() if pledge.tier_id else [],
+        "paragraphs": [mark_safe(escape(p).replace("\n", "<br>")) for p in paragraphs],
+        "today": timezone.localdate(),
+    }
+
+
+DEFAULT_AGREEMENT = """This agreement is between {{ network }} (“the Network”) and {{ sponsor }} (“the Sponsor”) for the sponsorship of {{ event }} on {{ event_date }}.
+
+The Sponsor will sponsor the event at the {{ tier }} level for {{ amount }}. The Network will invoice the Sponsor for this amount; the invoice is payable within {{ payment_terms_days }} days of its date, quoting the Sponsor's purchase-order number where one is given.
+
+In return the Network will provide the benefits listed below. Either party may end this agreement by written notice if the event is cancelled; any amount paid for benefits not delivered will then be refunded."""
+
+
+def subject_access_rows(contact) -> list[dict]:
+    """Invoices that name this person as the billing contact (by email), for a subject access
+    request. Invoices are kept as accounting records, so erasure leaves them as issued."""
+    if not contact.email:
+        return []
+    rows = (Invoice.objects.filter(billing_email__iexact=contact.email).order_by("issue_date", "number")
+            .values("number", "issue_date", "billing_name", "billing_contact", "billing_email", "billing_address",
+                    "po_number", "gross_total"))
+    return [{**row, "issue_date": row["issue_date"].isoformat(), "gross_total": str(row["gross_total"])}
+            for row in rows]
