@@ -24,4 +24,5 @@ urlpatterns = [
     path("", include((app_patterns, "crm"))),
     path("", include("sponsors.urls")),
     path("", include("partners.urls")),
+    path("", include("mail.urls")),
 ]

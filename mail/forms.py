@@ -1,0 +1,88 @@
+from django import forms
+from django.conf import settings
+
+from mail.models import EmailTemplate
+from mail.outbound import MERGE_FIELDS, validate_template_text
+
+ACCEPTED = (".eml", ".msg", ".mbox", ".mbx")
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class UploadForm(forms.Form):
+    """Saved messages dropped (or chosen) on an organisation or contact page."""
+
+    files = forms.FileField(
+        label="Saved email files (.eml, .msg, mbox)",
+        widget=MultipleFileInput(attrs={"accept": ",".join(ACCEPTED), "class": "form-control"}),
+    )
+
+    def clean_files(self):
+        files = self.files.getlist("files")
+        if not files:
+            raise forms.ValidationError("Choose at least one file.")
+        total = sum(f.size for f in files)
+        if total > settings.MAIL_UPLOAD_MAX_BYTES:
+            raise forms.ValidationError(
+                f"These files come to {total / 1048576:.0f} MB; the limit is "
+                f"{settings.MAIL_UPLOAD_MAX_BYTES / 1048576:.0f} MB per upload.")
+        return files
+
+
+class ContactSearchForm(forms.Form):
+    q = forms.CharField(label="Find the contact", required=False,
+                        widget=forms.TextInput(attrs={"class": "form-control", "type": "search"}))
+
+
+class NewContactForm(forms.Form):
+    first_name = forms.CharField(max_length=100, required=False, widget=forms.TextInput(attrs={"class": "form-control"}))
+    last_name = forms.CharField(max_length=100, required=False, widget=forms.TextInput(attrs={"class": "form-control"}))
+    email = forms.EmailField(required=False, widget=forms.EmailInput(attrs={"class": "form-control"}))
+
+
+class EmailTemplateForm(forms.ModelForm):
+    class Meta:
+        model = EmailTemplate
+        fields = ["name", "subject", "body"]
+        widgets = {
+            "name": forms.TextInput(attrs={"class": "form-control"}),
+            "subject": forms.TextInput(attrs={"class": "form-control"}),
+            "body": forms.Textarea(attrs={"class": "form-control", "rows": 12}),
+        }
+        help_texts = {"body": "Merge fields: " + ", ".join("{{ %s }}" % f for f in MERGE_FIELDS)}
+
+    def clean(self):
+        data = super().clean()
+        try:
+            validate_template_text(data.get("subject", ""), data.get("body", ""))
+        except forms.ValidationError as error:
+            self.add_error("body", error)
+        return data
+
+
+class ComposeForm(forms.Form):
+    contact = forms.TypedChoiceField(label="To", coerce=int, widget=forms.Select(attrs={"class": "form-select"}))
+    template = forms.ModelChoiceField(EmailTemplate.objects.all(), required=False, label="Start from a template",
+                                      widget=forms.Select(attrs={"class": "form-select"}))
+    subject = forms.CharField(max_length=300, required=False, widget=forms.TextInput(attrs={"class": "form-control"}))
+    body = forms.CharField(required=False, label="Message",
+                           widget=forms.Textarea(attrs={"class": "form-control", "rows": 10}))
+
+    def __init__(self, *args, contacts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.contacts = {c.pk: c for c in contacts}
+        self.fields["contact"].choices = [(c.pk, f"{c} <{c.email}>") for c in contacts]
+
+    def clean(self):
+        data = super().clean()
+        try:
+            validate_template_text(data.get("subject", ""), data.get("body", ""))
+        except forms.ValidationError as error:
+            self.add_error("body", error)
+        return data
+
+
+class MergeForm(forms.Form):
+    template = forms.ModelChoiceField(EmailTemplate.objects.all(), widget=forms.Select(attrs={"class": "form-select"}))

@@ -1,0 +1,39 @@
+"""Reads the email pages share: the triage list, timeline entries, the mailbox state."""
+from django.db.models import Count, Q
+
+from mail.models import EmailMessage, FiledEmail, MailboxState
+
+
+def triage_queryset():
+    return (EmailMessage.objects.filter(status=EmailMessage.Status.UNMATCHED)
+            .annotate(attachment_count=Count("attachments")).order_by("-sent_at", "-id"))
+
+
+def mailbox_state() -> MailboxState | None:
+    return MailboxState.objects.order_by("pk").first()
+
+
+def timeline_entries(organisation=None, contact=None):
+    """One timeline entry per filed message (per contact filed on), in one query."""
+    from crm.selectors.timeline import Entry
+
+    if contact is not None:
+        where = Q(contact=contact)
+    elif organisation is not None:
+        where = Q(interaction__organisation=organisation)
+    else:
+        return
+    rows = (FiledEmail.objects.filter(where)
+            .values("message_id", "message__subject", "message__sent_at", "message__direction",
+                    "message__from_address", "contact__first_name", "contact__last_name", "contact__email")
+            .annotate(attachments=Count("message__attachments")).order_by())
+    for row in rows:
+        person = " ".join(p for p in (row["contact__first_name"], row["contact__last_name"]) if p) \
+            or row["contact__email"]
+        verb = "sent to" if row["message__direction"] == "outbound" else "from"
+        title = f"Email {verb} {person}: {row['message__subject'] or '(no subject)'}"
+        detail = ""
+        if row["attachments"]:
+            detail = f"{row['attachments']} attachment{'s' if row['attachments'] != 1 else ''}"
+        yield Entry(row["message__sent_at"], "email", "bi-envelope", title, detail, "",
+                    f"/mail/messages/{row['message_id']}/")
