@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Two workers: the suite is CPU-bound and the machines have 2 cores.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: setup run test test-sqlite test-postgres chromium check clean bench loadtest
+.PHONY: setup run test test-sqlite test-postgres chromium dovecot check clean bench loadtest
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -23,9 +23,16 @@ node_modules/.installed: package.json package-lock.json
 chromium:
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
+# Debian's Dovecot: the email tests start a private IMAP server from it (never the system service).
+dovecot:
+	@command -v dovecot >/dev/null || [ -x /usr/sbin/dovecot ] || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq dovecot-imapd >/dev/null; }
+
+# The tasks worker (mail fetching, mail merges) runs beside the server and stops with it.
 run: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --if-empty
+	$(PY) manage.py db_worker --no-reload & WORKER=$$!; \
+	trap 'kill $$WORKER 2>/dev/null; wait $$WORKER 2>/dev/null' EXIT INT TERM; \
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
 check: setup
@@ -33,7 +40,7 @@ check: setup
 	$(PY) manage.py makemigrations --check --dry-run
 
 # The whole suite on SQLite, then again on a throwaway PostgreSQL server.
-test: setup chromium
+test: setup chromium dovecot
 	$(MAKE) check
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres

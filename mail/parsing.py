@@ -232,9 +232,6 @@ def _walk(msg, parsed: ParsedMessage, texts: list, htmls: list, depth=0):
     for part in msg.iter_parts() if msg.is_multipart() else [msg]:
         ctype = part.get_content_type()
         disposition = (part.get_content_disposition() or "").lower()
-        if part.is_multipart():
-            _walk(part, parsed, texts, htmls, depth + 1)
-            continue
         if ctype == "message/rfc822":
             inner = part.get_payload()
             inner = inner[0] if isinstance(inner, list) and inner else inner
@@ -243,6 +240,10 @@ def _walk(msg, parsed: ParsedMessage, texts: list, htmls: list, depth=0):
                 data = inner.as_bytes(policy=policy.default) if hasattr(inner, "as_bytes") else b""
                 name = _header(inner, "Subject") or "forwarded message"
                 parsed.attachments.append(Attachment(safe_filename(f"{name}.eml"), ctype, data))
+            continue
+        if part.is_multipart():
+            if depth < 20:
+                _walk(part, parsed, texts, htmls, depth + 1)
             continue
         filename = part.get_filename()
         if filename is not None or disposition == "attachment" or not ctype.startswith("text/"):

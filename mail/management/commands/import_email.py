@@ -14,7 +14,8 @@ class Command(BaseCommand):
         parser.add_argument("paths", nargs="+")
         parser.add_argument("--user", help="Username recorded as the one who logged the emails.")
 
-    def handle(self, *paths, **options):
+    def handle(self, **options):
+        paths = options["paths"]
         user = None
         if options.get("user"):
             user = get_user_model().objects.filter(username=options["user"]).first()
