@@ -11,16 +11,26 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            if not data:
+                return single(None, initial)
+            return [single(item, initial) for item in data]
+        return [single(data, initial)]
+
+
 class UploadForm(forms.Form):
     """Saved messages dropped (or chosen) on an organisation or contact page."""
 
-    files = forms.FileField(
+    files = MultipleFileField(
         label="Saved email files (.eml, .msg, mbox)",
         widget=MultipleFileInput(attrs={"accept": ",".join(ACCEPTED), "class": "form-control"}),
     )
 
     def clean_files(self):
-        files = self.files.getlist("files")
+        files = self.cleaned_data["files"]
         if not files:
             raise forms.ValidationError("Choose at least one file.")
         total = sum(f.size for f in files)

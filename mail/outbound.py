@@ -145,6 +145,14 @@ def skip_reason(contact: Contact) -> str:
     return ""
 
 
+def skipped_condition():
+    """The database form of skip_reason, to count who a merge would skip."""
+    from django.db.models import Q
+
+    return (Q(do_not_contact=True) | Q(lawful_basis="") | Q(email="")
+            | Q(lawful_basis="consent", consent_date__isnull=True))
+
+
 @transaction.atomic
 def create_merge(*, user, template: EmailTemplate, contacts, description: str = "") -> MailMerge:
     """A merge and its recipient list (who will get it, who is skipped and why)."""

@@ -306,8 +306,7 @@ class MergeCreateView(PermissionRequiredMixin, View):
         qs = contact_filter.qs if contact_filter.is_bound else Contact.objects.none()
         return render(request, "mail/merge_form.html", {
             "filter": contact_filter, "form": MergeForm(), "count": qs.count(),
-            "skipped": sum(1 for c in qs.only("do_not_contact", "lawful_basis", "consent_date", "email")
-                           if outbound.skip_reason(c)) if contact_filter.is_bound else 0,
+            "skipped": qs.filter(outbound.skipped_condition()).count() if contact_filter.is_bound else 0,
             "query": request.GET.urlencode(),
         })
 

@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from crm.models import CalendarFeed, Contact, FollowUp, ImportBatch, Organisation, SavedView
 from crm.roles import role_app_labels
+from django.core.files.base import ContentFile
+from mail.models import EmailAttachment, EmailMessage, EmailTemplate, MailMerge
 from partners.models import Favour
 from sponsors.models import InKindContribution
 from sponsors.services import create_pledge
@@ -106,6 +108,24 @@ EXPECTED = {
     "partners:favour_list": E(get=READ_ALL),
     "partners:favour_create": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
     "partners:favour_update": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
+    # Email: everyone reads; staff import and file messages (they log interactions); templates,
+    # sending and mail merges are the organiser's.
+    "mail:triage": E(get=READ_ALL),
+    "mail:fetch_now": E(get=(LOGIN, 403, 405, 405), post=WRITE_STAFF),
+    "mail:upload": E(get=(LOGIN, 403, 405, 405), post=WRITE_STAFF),
+    "mail:message_detail": E(get=READ_ALL),
+    "mail:message_file": E(get=(LOGIN, 403, 405, 405), post=WRITE_STAFF),
+    "mail:message_create_contact": E(get=(LOGIN, 403, 405, 405), post=WRITE_STAFF),
+    "mail:message_discard": E(get=(LOGIN, 403, 200, 200), post=WRITE_STAFF),
+    "mail:attachment_download": E(get=READ_ALL),
+    "mail:template_list": E(get=READ_ALL),
+    "mail:template_create": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
+    "mail:template_update": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
+    "mail:compose": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
+    "mail:merge_list": E(get=READ_ALL),
+    "mail:merge_create": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
+    "mail:merge_detail": E(get=READ_ALL),
+    "mail:merge_status": E(get=READ_ALL),
 }
 
 #: Views anonymous users may reach; every other view must send them to sign in.
@@ -135,6 +155,10 @@ PK_OBJECT = {
     "sponsors:pledge_": "pledge",
     "sponsors:inkind_": "inkind",
     "partners:favour_": "favour",
+    "mail:message_": "email_message",
+    "mail:attachment_": "email_attachment",
+    "mail:template_": "email_template",
+    "mail:merge_": "mail_merge",
 }
 
 #: Words that mark a URL as a write (split on "_", whole words).
@@ -179,7 +203,7 @@ def fast_passwords(settings):
 
 
 @pytest.fixture
-def world(organiser, committee, staff):
+def world(organiser, committee, staff, settings, tmp_path):
     """One object of each kind the URLs point at (a fresh set for every test)."""
     ev = factories.event()
     org = factories.organisation(name="Acme Digital", owner=organiser)
@@ -194,10 +218,19 @@ def world(organiser, committee, staff):
     batch = ImportBatch.objects.create(target="contacts", file_name="people.csv", created_by=staff)
     saved_view = SavedView.objects.create(owner=organiser, name="Mine", url_name="crm:dashboard", query_string="")
     feed = CalendarFeed.objects.create(user=organiser, token="matrix-test-feed-token")
+    settings.MEDIA_ROOT = tmp_path / "media"
+    email_message = EmailMessage.objects.create(message_id="<matrix@x>", from_address="new@else.example",
+                                                subject="Hello", sent_at=timezone.now())
+    email_attachment = EmailAttachment(message=email_message, filename="a.txt", size=2)
+    email_attachment.file.save("a.txt", ContentFile(b"hi"))
+    email_template = EmailTemplate.objects.create(name="Thanks", subject="Thanks", body="Dear {{ first_name }}")
+    mail_merge = MailMerge.objects.create(template=email_template, created_by=organiser)
     return {
         "users": {"organiser": organiser, "committee": committee, "staff": staff},
         "organisation": org, "contact": person, "pledge": pledge, "inkind": inkind, "favour": favour,
         "followup": followup, "batch": batch, "saved_view": saved_view, "feed": feed,
+        "email_message": email_message, "email_attachment": email_attachment, "email_template": email_template,
+        "mail_merge": mail_merge,
     }
 
 
