@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from mail import parsing
 from mail.models import EmailMessage, MailboxState
-from mail.services import DUPLICATE, ERROR, ImportResult, crm_user_emails, file_parsed
+from mail.services import ERROR, ImportResult, crm_user_emails, file_batch
 
 logger = logging.getLogger("mail")
 
@@ -88,7 +88,7 @@ def fetch_once(url: str, processed_folder: str, *, user=None, batch: int = 200) 
             status, fetched = client.uid("FETCH", b",".join(chunk), "(UID BODY.PEEK[])")
             if status != "OK":
                 raise MailboxUnavailable("The mailbox refused to send the messages.")
-            done = []
+            done, parsed_items = [], []
             for item in fetched:
                 if not isinstance(item, tuple):
                     continue
@@ -96,16 +96,15 @@ def fetch_once(url: str, processed_folder: str, *, user=None, batch: int = 200) 
                 uid = uid_match.group(1) if uid_match else None
                 label = f"IMAP message UID {uid.decode() if uid else '?'}"
                 try:
-                    parsed = parsing.parse_bytes(item[1])
+                    parsed_items.append((uid, label, parsing.parse_bytes(item[1])))
                 except parsing.UnreadableMessage as error:
                     result.unreadable += 1
                     result.add(ERROR, f"{label}: {error} (left in the mailbox)")
-                    continue
-                try:
-                    outcome, _ = file_parsed(parsed, user=user, source=EmailMessage.Source.IMAP,
-                                             user_emails=user_emails)
-                except (ValueError, OSError) as error:
-                    result.add(ERROR, f"{label}: could not be filed ({error}); left in the mailbox.")
+            outcomes = file_batch([p for _, _, p in parsed_items], user=user, source=EmailMessage.Source.IMAP,
+                                  user_emails=user_emails) if parsed_items else []
+            for (uid, label, _), outcome in zip(parsed_items, outcomes):
+                if outcome == ERROR:
+                    result.add(ERROR, f"{label}: could not be filed; left in the mailbox.")
                     continue
                 result.add(outcome)
                 if uid:

@@ -13,8 +13,13 @@ def mailbox_state() -> MailboxState | None:
     return MailboxState.objects.order_by("pk").first()
 
 
+#: The newest emails given to a timeline (each links to the message and its attachments). The
+#: core lists every email interaction itself, so older emails still show, without the link.
+TIMELINE_LIMIT = 100
+
+
 def timeline_entries(organisation=None, contact=None):
-    """One timeline entry per filed message (per contact filed on), in one query."""
+    """Timeline entries for the newest filed messages (per contact filed on), in one query."""
     from crm.selectors.timeline import Entry
 
     if contact is not None:
@@ -26,7 +31,8 @@ def timeline_entries(organisation=None, contact=None):
     rows = (FiledEmail.objects.filter(where)
             .values("message_id", "message__subject", "message__sent_at", "message__direction",
                     "message__from_address", "contact__first_name", "contact__last_name", "contact__email")
-            .annotate(attachments=Count("message__attachments")).order_by())
+            .annotate(attachments=Count("message__attachments"))
+            .order_by("-message__sent_at", "-id")[:TIMELINE_LIMIT])
     for row in rows:
         person = " ".join(p for p in (row["contact__first_name"], row["contact__last_name"]) if p) \
             or row["contact__email"]
