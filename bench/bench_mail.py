@@ -134,12 +134,16 @@ def main():
         saved_source = registry._timeline_sources.pop("mail")
         core = timed(lambda: client.get(url), repeat=args.repeat, warmup=1)
         registry._timeline_sources["mail"] = saved_source
-        page[name] = {"emails": emails, "queries": count, "median_ms": round(timing["median"] * 1000, 1),
+        from mail.selectors import timeline_entries
+
+        source = timed(lambda: list(timeline_entries(organisation=org)), repeat=args.repeat, warmup=1)
+        page[name] = {"mail_source_median_ms": round(source["median"] * 1000, 2)}
+        page[name] |= {"emails": emails, "queries": count, "median_ms": round(timing["median"] * 1000, 1),
                       "p95_ms": round(timing["p95"] * 1000, 1),
                       "without_mail_source_median_ms": round(core["median"] * 1000, 1)}
         print(f"organisation page with {emails} emails: median {timing['median'] * 1000:.0f} ms, "
               f"p95 {timing['p95'] * 1000:.0f} ms, {count} queries; without the email timeline source "
-              f"{core['median'] * 1000:.0f} ms", flush=True)
+              f"{core['median'] * 1000:.0f} ms; the email source alone {source['median'] * 1000:.1f} ms", flush=True)
     results["organisation_page"] = page
     results["totals"] = {"messages": EmailMessage.objects.count()}
     print(machine_line(results["machine"]))
