@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from crm.models import Contact, Interaction
@@ -117,6 +118,20 @@ def _contacts_for(addresses: list[str]) -> list[Contact]:
     return ordered
 
 
+def _thread_contacts(reply_to_ids) -> dict[str, list[Contact]]:
+    """Contacts the messages with these Message-IDs were filed on: a reply from an address we do
+    not know (a personal account, a colleague) joins the thread it answers."""
+    ids = {i for i in reply_to_ids if i}
+    if not ids:
+        return {}
+    found: dict[str, list[Contact]] = {}
+    rows = (Contact.objects.filter(filed_emails__message__message_id__in=ids)
+            .annotate(thread=F("filed_emails__message__message_id")).only("id", "email", "organisation_id"))
+    for contact in rows:
+        found.setdefault(contact.thread, []).append(contact)
+    return found
+
+
 def _save_attachments(message: EmailMessage, attachments: list[parsing.Attachment], saved: list[str]) -> None:
     EmailAttachment.objects.bulk_create(_attachment_rows(message, attachments, saved))
 
@@ -144,6 +159,8 @@ def file_parsed(parsed: parsing.ParsedMessage, *, user=None, source=EmailMessage
         user_emails = crm_user_emails()
     direction, addresses, when, forwarded_by = _plan(parsed, user_emails)
     contacts = _contacts_for(addresses)
+    if not contacts and direction == Direction.INBOUND and parsed.in_reply_to:
+        contacts = _thread_contacts([parsed.in_reply_to]).get(parsed.in_reply_to, [])
     notes = []
     if when is None:
         when = timezone.now()
@@ -197,6 +214,8 @@ def file_batch(parsed_messages, *, user=None, source=EmailMessage.Source.IMPORT,
     addresses = {a for plan in plans for a in plan[1]}
     contacts = {c.email: c for c in Contact.objects.filter(email__in=addresses).only("id", "email", "organisation_id")} \
         if addresses else {}
+    threads = _thread_contacts(p.in_reply_to for p, plan in zip(parsed_messages, plans)
+                               if plan[0] == Direction.INBOUND and not any(a in contacts for a in plan[1]))
     outcomes: list[str] = []
     rows = []  # (parsed, message, contacts)
     seen = set()
@@ -207,6 +226,8 @@ def file_batch(parsed_messages, *, user=None, source=EmailMessage.Source.IMPORT,
             continue
         seen.add(parsed.message_id)
         matched = list({contacts[a].pk: contacts[a] for a in wanted if a in contacts}.values())
+        if not matched and direction == Direction.INBOUND:
+            matched = threads.get(parsed.in_reply_to, [])
         notes = [] if when else ["No readable Date header: dated when it was received."]
         if parsed.problems:
             notes.append("Parser warnings: " + ", ".join(parsed.problems[:3]))

@@ -225,3 +225,18 @@ def test_message_without_message_id_is_still_a_duplicate_the_second_time(acme):
     raw = b"From: sam@acme.example\r\nTo: x@y.example\r\nSubject: no id\r\n\r\nhello\r\n"
     assert file_bytes(raw)[0] == LOGGED
     assert file_bytes(raw)[0] == DUPLICATE
+
+
+def test_a_reply_from_an_unknown_address_joins_the_thread_it_answers(acme, organiser):
+    organiser.email = "olivia@network.example"
+    organiser.save()
+    _, sent = file_bytes(build(sender="olivia@network.example", to="sam@acme.example", message_id="<ours@network>"))
+    reply = build(sender="Sam at home <sam.personal@home.example>", subject="Re: Sponsorship",
+                  message_id="<reply@home>").replace(b"Subject:", b"In-Reply-To: <ours@network>\r\nSubject:", 1)
+    outcome, message = file_bytes(reply)
+    assert outcome == LOGGED and message.direction == "inbound"
+    assert list(Interaction.objects.order_by("id").values_list("contact", "direction")) == \
+        [(acme[1].pk, "outbound"), (acme[1].pk, "inbound")]
+    # The same through the batch path of import_email.
+    result = import_bytes(reply.replace(b"<reply@home>", b"<reply2@home>"), "reply.eml")
+    assert result.logged == 1 and Interaction.objects.count() == 3
