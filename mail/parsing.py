@@ -409,10 +409,16 @@ def parse_message(msg, raw: bytes | None = None) -> ParsedMessage:
         _walk(msg, parsed, texts, htmls)
     except Exception as error:  # a broken MIME tree: keep the headers, say so
         parsed.problems.append(f"Body unreadable ({error.__class__.__name__}).")
-    parsed.text = "\n\n".join(t.strip() for t in texts if t and t.strip())
-    parsed.html_text = html_to_text("\n".join(htmls)) if htmls else ""
+    parsed.text = _no_nul("\n\n".join(t.strip() for t in texts if t and t.strip()))
+    parsed.html_text = _no_nul(html_to_text("\n".join(htmls))) if htmls else ""
+    parsed.headers = _no_nul(parsed.headers)
     parsed.forward = _find_forward(parsed, parsed._inner)  # type: ignore[attr-defined]
     return parsed
+
+
+def _no_nul(text: str) -> str:
+    """PostgreSQL text cannot hold NUL characters; a message carrying them is still kept."""
+    return text.replace("\x00", "") if text else text
 
 
 def _items(msg):
@@ -464,8 +470,8 @@ def read_msg_file(data: bytes) -> ParsedMessage:
             subject=_clean(str(item.subject or ""))[:1000],
             sender=sender[0] if sender else None,
             to=to, cc=cc, date=when if isinstance(when, datetime.datetime) else None,
-            text=body.strip(), html_text=html_to_text(html or "") if html else "",
-            headers=header_text[:20000],
+            text=_no_nul(body.strip()), html_text=_no_nul(html_to_text(html or "")) if html else "",
+            headers=_no_nul(header_text[:20000]),
         )
         for att in getattr(item, "attachments", []) or []:
             payload = getattr(att, "data", None)

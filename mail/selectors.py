@@ -1,5 +1,6 @@
 """Reads the email pages share: the triage list, timeline entries, the mailbox state."""
 from django.db.models import Count, Q
+from django.urls import reverse
 
 from mail.models import EmailMessage, FiledEmail, MailboxState
 
@@ -42,4 +43,4 @@ def timeline_entries(organisation=None, contact=None):
         if row["attachments"]:
             detail = f"{row['attachments']} attachment{'s' if row['attachments'] != 1 else ''}"
         yield Entry(row["message__sent_at"], "email", "bi-envelope", title, detail, "",
-                    f"/mail/messages/{row['message_id']}/")
+                    reverse("mail:message_detail", args=[row["message_id"]]))

@@ -298,8 +298,9 @@ class MergeCreateView(PermissionRequiredMixin, View):
     permission_required = "mail.add_mailmerge"
 
     def _filter(self, request):
-        data = request.GET if request.method == "GET" else request.POST
-        return ContactFilter(data, queryset=contact_rows(), request=request)
+        # The list is always the one in the address (the form posts back to it), so what is
+        # sent is exactly what was counted on the page.
+        return ContactFilter(request.GET, queryset=contact_rows(), request=request)
 
     def get(self, request):
         contact_filter = self._filter(request)

@@ -112,3 +112,29 @@ def test_mail_merge_progress_page(live_server, page, sign_in, organiser, screens
     expect(page.get_by_test_id("merge-problems")).to_contain_text("Marked do not contact.")
     shots(page, screenshot_dir, "merge-progress")
     assert violations(page) == []
+
+
+def test_send_a_templated_email_and_find_it_on_the_timeline(live_server, page, sign_in, organiser, screenshot_dir):
+    from django.core import mail as django_mail
+
+    EmailTemplate.objects.create(name="Thank you", subject="Thank you, {{ organisation }}",
+                                 body="Dear {{ first_name }},\nThank you for your support.\n{{ sender_name }}")
+    org = factories.organisation(name="Acme Digital")
+    sam = factories.contact(org, first_name="Sam", last_name="Sponsor", email="sam@acme.example")
+    page.add_init_script(COLLECT_VIOLATIONS)
+    sign_in(organiser)
+    page.goto(live_server.url + sam.get_absolute_url())
+    page.get_by_role("link", name="Write an email").click()
+    page.get_by_label("Start from a template").select_option(label="Thank you")
+    page.get_by_role("button", name="Use template").click()
+    page.get_by_role("button", name="Preview").click()
+    expect(page.get_by_test_id("preview")).to_contain_text("Thank you, Acme Digital")
+    expect(page.get_by_test_id("preview")).to_contain_text("Dear Sam,")
+    shots(page, screenshot_dir, "compose-preview")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_text("Sent “Thank you, Acme Digital” to sam@acme.example")).to_be_visible()
+    expect(page.get_by_test_id("timeline").get_by_role(
+        "link", name="Email sent to Sam Sponsor: Thank you, Acme Digital")).to_be_visible()
+    assert [m.to for m in django_mail.outbox] == [["sam@acme.example"]]
+    assert violations(page) == []

@@ -240,3 +240,9 @@ def test_a_reply_from_an_unknown_address_joins_the_thread_it_answers(acme, organ
     # The same through the batch path of import_email.
     result = import_bytes(reply.replace(b"<reply@home>", b"<reply2@home>"), "reply.eml")
     assert result.logged == 1 and Interaction.objects.count() == 3
+
+
+def test_nul_characters_in_a_body_are_dropped_not_fatal(acme):
+    raw = (b"From: sam@acme.example\r\nTo: x@y.example\r\nSubject: nul\r\nMessage-ID: <nul@x>\r\n\r\nhel\x00lo\r\n")
+    outcome, message = file_bytes(raw)
+    assert outcome == LOGGED and message.body_text == "hello"

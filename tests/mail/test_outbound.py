@@ -139,7 +139,8 @@ def test_merge_pages_and_progress_json(client, organiser, template):
     client.force_login(organiser)
     page = client.get(reverse("mail:merge_create"), {"q": "Listco"}).content.decode()
     assert "<strong>3</strong> contacts in this list" in page
-    response = client.post(reverse("mail:merge_create") + "?q=Listco", {"q": "Listco", "template": template.pk})
+    factories.contact(factories.organisation(name="Other"), email="not-in-list@else.example")
+    response = client.post(reverse("mail:merge_create") + "?q=Listco", {"template": template.pk})
     merge = MailMerge.objects.get()
     assert response["Location"] == merge.get_absolute_url()
     assert merge.recipients.count() == 3
