@@ -177,6 +177,19 @@ def start_merge(merge: MailMerge):
     return run_mail_merge.enqueue(merge.pk)
 
 
+def resume_merge(*, user, merge: MailMerge):
+    """Queue a stopped merge again (after a crash, a restart or a mail server outage). Who was
+    sent stays sent; a message interrupted mid-send is reported, never repeated."""
+    if not user.has_perm("mail.add_mailmerge"):
+        raise PermissionDenied
+    waiting = merge.recipients.filter(status__in=[MailMergeRecipient.Status.PENDING,
+                                                  MailMergeRecipient.Status.SENDING]).exists()
+    if not waiting:
+        raise ValidationError("Every recipient of this merge has been handled: nothing to resume.")
+    MailMerge.objects.filter(pk=merge.pk).update(status=MailMerge.Status.QUEUED, error="")
+    transaction.on_commit(lambda: start_merge(merge))
+
+
 def run_merge(merge_id: int) -> str:
     """Send the merge's waiting messages, one per contact. Safe to run again after a crash:
     a recipient is claimed (committed) before its message goes out, and a claim found on

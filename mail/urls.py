@@ -20,5 +20,6 @@ urlpatterns = [
     path("mail/merges/", views.MergeListView.as_view(), name="merge_list"),
     path("mail/merges/new/", views.MergeCreateView.as_view(), name="merge_create"),
     path("mail/merges/<int:pk>/", views.MergeDetailView.as_view(), name="merge_detail"),
+    path("mail/merges/<int:pk>/resume/", views.MergeResumeView.as_view(), name="merge_resume"),
     path("mail/merges/<int:pk>/status/", views.MergeStatusView.as_view(), name="merge_status"),
 ]

@@ -341,6 +341,21 @@ class MergeDetailView(PermissionRequiredMixin, DetailView):
         return super().get_context_data(progress=outbound.merge_progress(self.object), problems=recipients, **kwargs)
 
 
+class MergeResumeView(PermissionRequiredMixin, View):
+    permission_required = "mail.add_mailmerge"
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        merge = get_object_or_404(MailMerge, pk=pk)
+        try:
+            outbound.resume_merge(user=request.user, merge=merge)
+        except ValidationError as error:
+            messages.error(request, _errors(error))
+        else:
+            messages.success(request, "The merge is sending again; nobody gets the message twice.")
+        return redirect(merge)
+
+
 class MergeStatusView(PermissionRequiredMixin, View):
     permission_required = "mail.view_mailmerge"
     http_method_names = ["get", "head"]

@@ -126,6 +126,7 @@ EXPECTED = {
     "mail:merge_create": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
     "mail:merge_detail": E(get=READ_ALL),
     "mail:merge_status": E(get=READ_ALL),
+    "mail:merge_resume": E(get=(LOGIN, 403, 403, 405), post=WRITE_ORGANISER),
 }
 
 #: Views anonymous users may reach; every other view must send them to sign in.

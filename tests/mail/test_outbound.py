@@ -151,3 +151,22 @@ def test_merge_pages_and_progress_json(client, organiser, template):
     assert (data["status"], data["sent"], data["percent"]) == ("done", 3, 100)
     assert "merge.js" in client.get(merge.get_absolute_url()).content.decode()
     assert {m.to[0] for m in django_mail.outbox} == {p.email for p in people}
+
+
+def test_resume_queues_a_stopped_merge_for_the_worker(client, organiser, template, django_capture_on_commit_callbacks):
+    from django_tasks_db.models import DBTaskResult
+
+    merge = outbound.create_merge(user=organiser, template=template, contacts=make_list(2))
+    MailMerge.objects.filter(pk=merge.pk).update(status="failed", error="Connection refused")
+    client.force_login(organiser)
+    page = client.get(merge.get_absolute_url()).content.decode()
+    assert "Stopped: Connection refused" in page and "Resume sending" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("mail:merge_resume", args=[merge.pk]))
+    merge.refresh_from_db()
+    assert merge.status == "queued"
+    assert DBTaskResult.objects.filter(task_path="mail.tasks.run_mail_merge", status="READY").count() == 1
+    outbound.run_merge(merge.pk)
+    response = client.post(reverse("mail:merge_resume", args=[merge.pk]), follow=True)
+    assert "nothing to resume" in response.content.decode()
+    assert len(django_mail.outbox) == 2
