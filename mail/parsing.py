@@ -14,7 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from email import policy
-from email.header import decode_header, make_header
+from email.header import decode_header
 
 from django.utils import timezone
 

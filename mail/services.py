@@ -3,7 +3,6 @@ erasure. Web views, commands and tasks all call these functions."""
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -489,7 +488,3 @@ def subject_access_rows(contact: Contact) -> list[dict]:
             "text": m.text, "attachments": [a.filename for a in m.attachments.all()],
         })
     return rows
-
-
-def storage_path(name: str) -> str:
-    return os.path.join(settings.MEDIA_ROOT, name)

@@ -1,6 +1,5 @@
 """Filing received messages: who they are filed on, once, with their text and attachments."""
 import datetime
-import io
 import mailbox
 
 import pytest
@@ -9,7 +8,7 @@ from django.core.management import call_command
 from crm.models import Interaction
 from mail import parsing
 from mail.models import EmailAttachment, EmailMessage, FiledEmail
-from mail.services import DUPLICATE, LOGGED, UNMATCHED, file_parsed, import_bytes, import_paths
+from mail.services import DUPLICATE, LOGGED, UNMATCHED, file_parsed, import_bytes
 from tests.crm import factories
 from tests.mail.conftest import build
 

@@ -87,7 +87,6 @@ def run_worker():
 
 @pytest.mark.django_db(transaction=True)
 def test_mail_merge_sends_one_personal_message_each_skips_and_survives_a_refusal(settings):
-    from django.contrib.auth.models import Group
 
     from tests.conftest import make_user
     from django.contrib.auth import get_user_model

@@ -6,7 +6,7 @@ from django.urls import reverse
 from crm.models import Contact, Interaction
 from crm.selectors.timeline import organisation_timeline
 from mail import parsing
-from mail.models import EmailAttachment, EmailMessage
+from mail.models import EmailAttachment
 from mail.services import file_parsed
 from tests.crm import factories
 from tests.mail.conftest import build

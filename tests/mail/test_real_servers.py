@@ -1,6 +1,5 @@
 """fetch_mail against a real Dovecot mailbox; sending through a real SMTP server; the tasks
 worker (django-tasks-db's db_worker) running the fetch task against the test database."""
-import imaplib
 
 import pytest
 from django.core.management import call_command
