@@ -9,11 +9,11 @@ def _upload_panel(obj, request):
     """The drop zone for saved messages, and a link to write an email (organisers)."""
     from crm.models import Contact
     from mail.forms import UploadForm
-    from mail.selectors import triage_queryset
+    from mail.models import EmailMessage
 
     kind = "contact" if isinstance(obj, Contact) else "organisation"
     return {"form": UploadForm(), "kind": kind, "pk": obj.pk, "next": request.path,
-            "waiting": triage_queryset().order_by().count()}
+            "waiting": EmailMessage.objects.filter(status=EmailMessage.Status.UNMATCHED).count()}
 
 
 def _pledge_panel(obj, request):
