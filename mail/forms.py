@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 
 from mail.models import EmailTemplate
 from mail.outbound import MERGE_FIELDS, validate_template_text
@@ -26,6 +27,8 @@ class UploadForm(forms.Form):
 
     files = MultipleFileField(
         label="Saved email files (.eml, .msg, mbox)",
+        error_messages={"required": "Choose at least one saved email file (.eml, .msg or mbox).",
+                        "empty": "That file is empty."},
         widget=MultipleFileInput(attrs={"accept": ",".join(ACCEPTED), "class": "form-control"}),
     )
 
@@ -36,8 +39,8 @@ class UploadForm(forms.Form):
         total = sum(f.size for f in files)
         if total > settings.MAIL_UPLOAD_MAX_BYTES:
             raise forms.ValidationError(
-                f"These files come to {total / 1048576:.0f} MB; the limit is "
-                f"{settings.MAIL_UPLOAD_MAX_BYTES / 1048576:.0f} MB per upload.")
+                f"These files come to {filesizeformat(total)}; the limit is "
+                f"{filesizeformat(settings.MAIL_UPLOAD_MAX_BYTES)} per upload.")
         return files
 
 

@@ -161,3 +161,22 @@ def test_message_page_shows_the_text_and_attachments(client, committee):
     page = client.get(message.get_absolute_url()).content.decode()
     assert "Hello there" in page and "x()" not in page and "deck.pdf" in page
     assert "Create contact and file" not in page  # the committee reads only
+
+
+def test_an_upload_over_the_limit_is_refused_with_a_message(client, staff, settings):
+    settings.MAIL_UPLOAD_MAX_BYTES = 1000
+    org = factories.organisation()
+    client.force_login(staff)
+    response = client.post(reverse("mail:upload"), {"files": [SimpleUploadedFile("big.eml", build(body="x" * 2000))],
+                                                    "next": org.get_absolute_url()}, follow=True)
+    assert "the limit is 1000\xa0bytes per upload" in response.content.decode()
+    assert not EmailAttachment.objects.exists()
+    from mail.models import EmailMessage
+
+    assert not EmailMessage.objects.exists()
+
+
+def test_an_upload_without_files_says_so(client, staff):
+    client.force_login(staff)
+    response = client.post(reverse("mail:upload"), {"next": "/mail/triage/"}, follow=True)
+    assert "Choose at least one saved email file" in response.content.decode()

@@ -136,3 +136,28 @@ def test_smtp_refusing_the_message_files_nothing(acme, organiser, settings):
         with pytest.raises(ValidationError, match="did not accept"):
             send_to_contact(user=organiser, contact=acme, subject="Hello", body="Hi")
     assert not EmailMessage.objects.exists() and not Interaction.objects.exists()
+
+
+class StopWatching(Exception):
+    pass
+
+
+def test_fetch_mail_watch_keeps_polling(mailbox_server, acme, settings, capsys, monkeypatch):
+    settings.MAIL_IMAP_URL = mailbox_server.url
+    settings.MAIL_FETCH_INTERVAL = 7
+    mailbox_server.append([build(message_id="<w1@x>")])
+    waits = []
+
+    def fake_sleep(seconds):
+        waits.append(seconds)
+        if len(waits) == 1:
+            mailbox_server.append([build(message_id="<w2@x>")])  # arrives between two polls
+            return
+        raise StopWatching
+
+    monkeypatch.setattr("mail.management.commands.fetch_mail.sleep", fake_sleep)
+    with pytest.raises(StopWatching):
+        call_command("fetch_mail", "--watch")
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines == ["logged=1 duplicates=0 unmatched=0 errors=0"] * 2 and waits == [7, 7]
+    assert sorted(mailbox_server.message_ids("Processed")) == ["<w1@x>", "<w2@x>"]

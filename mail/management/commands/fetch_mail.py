@@ -1,6 +1,6 @@
 """python manage.py fetch_mail [--watch] : file new mail from the IMAP mailbox (MAIL_IMAP_URL)."""
 import sys
-import time
+from time import sleep
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -27,7 +27,7 @@ class Command(BaseCommand):
                 if code:
                     sys.exit(code)
                 return
-            time.sleep(settings.MAIL_FETCH_INTERVAL)
+            sleep(settings.MAIL_FETCH_INTERVAL)
 
     def _once(self, url, folder, options) -> int:
         try:
