@@ -53,6 +53,20 @@ class NewContactForm(forms.Form):
     first_name = forms.CharField(max_length=100, required=False, widget=forms.TextInput(attrs={"class": "form-control"}))
     last_name = forms.CharField(max_length=100, required=False, widget=forms.TextInput(attrs={"class": "form-control"}))
     email = forms.EmailField(required=False, widget=forms.EmailInput(attrs={"class": "form-control"}))
+    organisation = forms.TypedChoiceField(required=False, coerce=int, empty_value=None,
+                                          widget=forms.Select(attrs={"class": "form-select"}))
+
+    def __init__(self, *args, organisations=(), **kwargs):
+        """`organisations`: those whose contacts share the sender's email domain (the likely employer)."""
+        super().__init__(*args, **kwargs)
+        self.organisations = {org.pk: org for org in organisations}
+        self.fields["organisation"].choices = [("", "No organisation")] + [(o.pk, o.name) for o in organisations]
+        if organisations and not self.is_bound:
+            self.initial.setdefault("organisation", organisations[0].pk)
+
+    def clean_organisation(self):
+        pk = self.cleaned_data.get("organisation")
+        return self.organisations.get(pk) if pk else None
 
 
 class EmailTemplateForm(forms.ModelForm):

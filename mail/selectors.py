@@ -44,3 +44,19 @@ def timeline_entries(organisation=None, contact=None):
             detail = f"{row['attachments']} attachment{'s' if row['attachments'] != 1 else ''}"
         yield Entry(row["message__sent_at"], "email", "bi-envelope", title, detail, "",
                     reverse("mail:message_detail", args=[row["message_id"]]))
+
+
+#: Addresses at these domains say nothing about where someone works.
+FREEMAIL = {"gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "hotmail.co.uk", "live.com", "yahoo.com",
+            "yahoo.co.uk", "icloud.com", "me.com", "aol.com", "protonmail.com", "proton.me", "btinternet.com"}
+
+
+def organisations_for_address(address: str, limit: int = 10) -> list:
+    """Organisations whose contacts share this address's domain, most contacts first (one query)."""
+    from crm.models import Organisation
+
+    domain = (address or "").rpartition("@")[2].lower()
+    if not domain or domain in FREEMAIL:
+        return []
+    return list(Organisation.objects.filter(contacts__email__iendswith="@" + domain)
+                .annotate(n=Count("contacts")).order_by("-n", "name")[:limit])

@@ -59,7 +59,8 @@ class MessageDetailView(PermissionRequiredMixin, DetailView):
         return super().get_context_data(
             filings=filings, attachments=list(message.attachments.all()), search=search, candidates=candidates,
             searched=bool(search.is_bound and search.is_valid() and search.cleaned_data["q"]),
-            new_contact=NewContactForm(initial={"email": address, "first_name": first, "last_name": last}),
+            new_contact=NewContactForm(initial={"email": address, "first_name": first, "last_name": last},
+                                       organisations=selectors.organisations_for_address(address)),
             **kwargs)
 
 
@@ -106,7 +107,9 @@ class CreateContactView(PermissionRequiredMixin, View):
 
     def post(self, request, pk):
         message = get_object_or_404(EmailMessage, pk=pk)
-        form = NewContactForm(request.POST)
+        address, _ = services._counterpart(message)
+        form = NewContactForm(request.POST, organisations=selectors.organisations_for_address(
+            request.POST.get("email") or address))
         if not form.is_valid():
             messages.error(request, "Check the new contact's details: " + " ".join(
                 e for errors in form.errors.values() for e in errors))

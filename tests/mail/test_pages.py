@@ -180,3 +180,23 @@ def test_an_upload_without_files_says_so(client, staff):
     client.force_login(staff)
     response = client.post(reverse("mail:upload"), {"next": "/mail/triage/"}, follow=True)
     assert "Choose at least one saved email file" in response.content.decode()
+
+
+def test_new_contact_suggests_the_organisation_of_colleagues_at_the_same_domain(client, organiser):
+    newco = factories.organisation(name="Newco")
+    factories.contact(newco, email="boss@newco.example")
+    other = factories.organisation(name="Other")
+    message = waiting()  # from nina@newco.example
+    client.force_login(organiser)
+    page = client.get(message.get_absolute_url()).content.decode()
+    assert f'<option value="{newco.pk}" selected>Newco</option>' in page
+    client.post(reverse("mail:message_create_contact", args=[message.pk]),
+                {"first_name": "Nina", "email": "nina@newco.example", "organisation": newco.pk})
+    assert Contact.objects.get(email="nina@newco.example").organisation == newco
+    assert Interaction.objects.get().organisation == newco
+    # An organisation that was not offered is refused, not attached.
+    message2 = waiting(message_id="<second@x>", sender="zed@newco.example")
+    response = client.post(reverse("mail:message_create_contact", args=[message2.pk]),
+                           {"email": "zed@newco.example", "organisation": other.pk}, follow=True)
+    assert "Check the new contact" in response.content.decode()
+    assert not Contact.objects.filter(email="zed@newco.example").exists()
