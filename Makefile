@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Two workers: the suite is CPU-bound and the machines have 2 cores.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: setup run test test-sqlite test-postgres chromium pdf-libs check clean bench loadtest
+.PHONY: setup run test test-sqlite test-postgres chromium pdf-libs dovecot check clean bench loadtest
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -28,9 +28,16 @@ PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejav
 pdf-libs:
 	@dpkg -s $(PDF_PACKAGES) >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(PDF_PACKAGES) >/dev/null; }
 
+# Debian's Dovecot: the email tests start a private IMAP server from it (never the system service).
+dovecot:
+	@command -v dovecot >/dev/null || [ -x /usr/sbin/dovecot ] || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq dovecot-imapd >/dev/null; }
+
+# The tasks worker (mail fetching, mail merges) runs beside the server and stops with it.
 run: setup pdf-libs
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --if-empty
+	$(PY) manage.py db_worker --no-reload & WORKER=$$!; \
+	trap 'kill $$WORKER 2>/dev/null; wait $$WORKER 2>/dev/null' EXIT INT TERM; \
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
 # Django's checks, no missing migrations, and the layers (import-linter contracts in pyproject.toml).
@@ -40,7 +47,7 @@ check: setup
 	$(VENV)/bin/lint-imports
 
 # The whole suite on SQLite, then again on a throwaway PostgreSQL server.
-test: setup chromium pdf-libs
+test: setup chromium pdf-libs dovecot
 	$(MAKE) check
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     # The layers (README, "Layout"): the core, the domain apps on it, the feature apps above.
     "crm",
     "sponsors",
@@ -58,6 +60,7 @@ INSTALLED_APPS = [
     "demodata",
     "quicklog",
     "invoicing",
+    "mail",
 ]
 
 MIDDLEWARE = [
@@ -230,3 +233,40 @@ CRM_IMPORT_MAX_BYTES = int(os.environ.get("CRM_IMPORT_MAX_BYTES", 20 * 1024 * 10
 DATA_UPLOAD_MAX_MEMORY_SIZE = CRM_IMPORT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+
+# --- Email in the contact history (mail/) and background tasks -----------------------------
+# Tasks (django-tasks): the database backend by default, run by `manage.py db_worker`
+# (`make run` starts one beside the server). TASKS_BACKEND=rq runs the same tasks on RQ and
+# Redis (pip install ".[rq]", REDIS_URL, `manage.py rqworker --job-class django_tasks_rq.Job`);
+# TASKS_BACKEND=immediate runs them inline (no worker; for a quick try-out). See docs/deploy.md.
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database").strip().lower()
+if TASKS_BACKEND == "rq":
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    RQ_QUEUES = {"default": {"URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+elif TASKS_BACKEND == "immediate":
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# Uploaded files (email attachments) live under MEDIA_ROOT and are only ever served through
+# permission-checked views: nothing maps MEDIA_URL to the folder.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+MEDIA_URL = "/media/"
+# Attachments larger than this are recorded (name, size) but not stored.
+MAIL_ATTACHMENT_MAX_BYTES = int(os.environ.get("MAIL_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
+# The mailbox fetch_mail reads: imap[s]://user:password@host:port/FOLDER, and where read mail goes.
+MAIL_IMAP_URL = os.environ.get("MAIL_IMAP_URL", "")
+MAIL_IMAP_PROCESSED_FOLDER = os.environ.get("MAIL_IMAP_PROCESSED_FOLDER", "Processed")
+MAIL_FETCH_INTERVAL = int(os.environ.get("MAIL_FETCH_INTERVAL", 60))  # seconds between polls with --watch
+# Outbound mail over SMTP when EMAIL_HOST is set (otherwise the console backend above).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 25))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", 30))
+if os.environ.get("EMAIL_HOST") and "EMAIL_BACKEND" not in os.environ:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+# Uploads of saved messages on organisation and contact pages (bytes per request).
+MAIL_UPLOAD_MAX_BYTES = int(os.environ.get("MAIL_UPLOAD_MAX_BYTES", 50 * 1024 * 1024))

@@ -28,4 +28,5 @@ urlpatterns = [
     path("", include("privacy.urls")),
     path("", include("quicklog.urls")),
     path("", include("invoicing.urls")),
+    path("", include("mail.urls")),
 ]

@@ -17,6 +17,8 @@ from django.utils import timezone
 from crm.models import CalendarFeed, Contact, FollowUp, ImportBatch, Organisation
 from dashboards.models import SavedView
 from crm.roles import role_app_labels
+from django.core.files.base import ContentFile
+from mail.models import EmailAttachment, EmailMessage, EmailTemplate, MailMerge
 from partners.models import Favour
 from sponsors.models import BenefitDelivery, InKindContribution
 from invoicing.services import issue_credit_note, raise_invoice
@@ -121,6 +123,25 @@ EXPECTED = {
     "invoicing:payment_create": E(get=(LOGIN, 403, 403, REDIRECT), post=WRITE_ORGANISER),
     "invoicing:credit_note_create": E(get=(LOGIN, 403, 403, REDIRECT), post=WRITE_ORGANISER),
     "invoicing:network_details": E(get=READ_ALL, post=WRITE_ORGANISER),
+    # Email: everyone reads; staff import and file messages (they log interactions); templates,
+    # sending and mail merges are the organiser's.
+    "mail:triage": E(get=READ_ALL),
+    "mail:fetch_now": E(get=(LOGIN, 403, 405, 405), post=WRITE_STAFF),
+    "mail:upload": E(get=(LOGIN, 403, 405, 405), post=WRITE_STAFF),
+    "mail:message_detail": E(get=READ_ALL),
+    "mail:message_file": E(get=(LOGIN, 403, 405, 405), post=WRITE_STAFF),
+    "mail:message_create_contact": E(get=(LOGIN, 403, 405, 405), post=WRITE_STAFF),
+    "mail:message_discard": E(get=(LOGIN, 403, 200, 200), post=WRITE_STAFF),
+    "mail:attachment_download": E(get=READ_ALL),
+    "mail:template_list": E(get=READ_ALL),
+    "mail:template_create": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
+    "mail:template_update": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
+    "mail:compose": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
+    "mail:merge_list": E(get=READ_ALL),
+    "mail:merge_create": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
+    "mail:merge_detail": E(get=READ_ALL),
+    "mail:merge_status": E(get=READ_ALL),
+    "mail:merge_resume": E(get=(LOGIN, 403, 403, 405), post=WRITE_ORGANISER),
 }
 
 #: Views anonymous users may reach; every other view must send them to sign in.
@@ -160,6 +181,10 @@ PK_OBJECT = {
     "partners:favour_": "favour",
     "invoicing:agreement_": "pledge",
     "invoicing:invoice_create": "pledge",
+    "mail:message_": "email_message",
+    "mail:attachment_": "email_attachment",
+    "mail:template_": "email_template",
+    "mail:merge_": "mail_merge",
 }
 
 #: Words that mark a URL as a write (split on "_", whole words).
@@ -204,7 +229,7 @@ def fast_passwords(settings):
 
 
 @pytest.fixture
-def world(organiser, committee, staff):
+def world(organiser, committee, staff, settings, tmp_path):
     """One object of each kind the URLs point at (a fresh set for every test)."""
     ev = factories.event()
     org = factories.organisation(name="Acme Digital", owner=organiser)
@@ -222,11 +247,20 @@ def world(organiser, committee, staff):
     invoiced = create_pledge(organisation=org, event=ev, amount=Decimal("900"), stage="confirmed", user=organiser)
     issue_credit_note(raise_invoice(invoiced, po="PO-1"), amount="1", reason="Typo")  # INV-0001, CN-0001
     benefit = BenefitDelivery.objects.create(pledge=invoiced, benefit="Logo on event materials")
+    settings.MEDIA_ROOT = tmp_path / "media"
+    email_message = EmailMessage.objects.create(message_id="<matrix@x>", from_address="new@else.example",
+                                                subject="Hello", sent_at=timezone.now())
+    email_attachment = EmailAttachment(message=email_message, filename="a.txt", size=2)
+    email_attachment.file.save("a.txt", ContentFile(b"hi"))
+    email_template = EmailTemplate.objects.create(name="Thanks", subject="Thanks", body="Dear {{ first_name }}")
+    mail_merge = MailMerge.objects.create(template=email_template, created_by=organiser)
     return {
         "users": {"organiser": organiser, "committee": committee, "staff": staff},
         "organisation": org, "contact": person, "pledge": pledge, "inkind": inkind, "favour": favour,
         "followup": followup, "batch": batch, "saved_view": saved_view, "feed": feed, "benefit": benefit,
         "event": ev,
+        "email_message": email_message, "email_attachment": email_attachment, "email_template": email_template,
+        "mail_merge": mail_merge,
     }
 
 

@@ -1,0 +1,268 @@
+"""Sending from the CRM: templates with merge fields, one message, and mail merges.
+
+Merge fields are replaced by plain text ({{ first_name }}), never evaluated as template code,
+so a template the organiser writes cannot reach anything but the fields listed here.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import smtplib
+from email.utils import make_msgid
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage as DjangoEmail
+from django.db import transaction
+from django.utils import timezone
+
+from crm.models import Contact
+from mail.models import Direction, EmailMessage, EmailTemplate, MailMerge, MailMergeRecipient
+from mail.services import log_email_interaction
+
+logger = logging.getLogger("mail")
+
+MERGE_FIELDS = {
+    "first_name": "The contact's first name",
+    "last_name": "The contact's last name",
+    "organisation": "The organisation's name",
+    "tier": "The pledge's sponsorship tier",
+    "amount": "The pledge's amount, e.g. £2,500",
+    "event": "The pledge's event",
+    "sender_name": "Your name",
+}
+FIELD = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+
+
+def unknown_fields(text: str) -> list[str]:
+    return sorted({name for name in FIELD.findall(text or "") if name not in MERGE_FIELDS})
+
+
+def validate_template_text(subject: str, body: str) -> None:
+    unknown = unknown_fields(subject) + unknown_fields(body)
+    if unknown:
+        raise ValidationError(
+            f"Unknown merge field{'s' if len(unknown) > 1 else ''}: {', '.join(sorted(set(unknown)))}. "
+            f"Use {', '.join('{{ ' + f + ' }}' for f in MERGE_FIELDS)}.")
+
+
+def render(text: str, context: dict) -> str:
+    return FIELD.sub(lambda m: str(context.get(m.group(1), "")), text or "")
+
+
+def _pledge_for(organisation, pledge=None):
+    if pledge is not None or organisation is None:
+        return pledge
+    from sponsors.models import Pledge
+
+    return (Pledge.objects.filter(organisation=organisation).select_related("tier", "event")
+            .order_by("-stage_changed_at", "-id").first())
+
+
+def merge_context(*, contact=None, organisation=None, pledge=None, user=None) -> dict:
+    """The merge fields for one record: a contact, an organisation or a pledge."""
+    if organisation is None and contact is not None:
+        organisation = contact.organisation
+    if organisation is None and pledge is not None:
+        organisation = pledge.organisation
+    pledge = _pledge_for(organisation, pledge)
+    return {
+        "first_name": (contact.first_name if contact else "") or "",
+        "last_name": (contact.last_name if contact else "") or "",
+        "organisation": organisation.name if organisation else "",
+        "tier": str(pledge.tier) if pledge and pledge.tier_id else "",
+        "amount": f"£{pledge.amount:,.0f}" if pledge else "",
+        "event": str(pledge.event) if pledge else "",
+        "sender_name": (user.get_full_name() or user.username) if user else "",
+    }
+
+
+def _from_address(user) -> str:
+    return settings.DEFAULT_FROM_EMAIL if not (user and user.email) else user.email
+
+
+def _domain() -> str:
+    return settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
+
+
+def _deliver(*, user, contact: Contact, subject: str, body: str, message_id: str, in_reply_to: str = "",
+             connection=None) -> None:
+    headers = {"Message-ID": message_id}
+    if in_reply_to:
+        headers["In-Reply-To"] = in_reply_to
+        headers["References"] = in_reply_to
+    DjangoEmail(subject=subject, body=body, from_email=_from_address(user), to=[contact.email],
+                headers=headers, connection=connection).send(fail_silently=False)
+
+
+def _record(*, user, contact, subject, body, message_id, in_reply_to="") -> EmailMessage:
+    message = EmailMessage.objects.create(
+        message_id=message_id, from_name=(user.get_full_name() if user else "")[:300],
+        from_address=_from_address(user).lower(), to_addresses=[contact.email], subject=subject[:1000],
+        sent_at=timezone.now(), body_text=body, direction=Direction.OUTBOUND, status=EmailMessage.Status.FILED,
+        source=EmailMessage.Source.SENT, in_reply_to=in_reply_to, imported_by=user,
+    )
+    log_email_interaction(message=message, contact=contact, user=user)
+    return message
+
+
+def send_to_contact(*, user, contact: Contact, subject: str, body: str, in_reply_to: str = "") -> EmailMessage:
+    """Send one message over SMTP and file it as outbound with its Message-ID, or neither."""
+    if not user.has_perm("mail.add_emailtemplate"):
+        raise PermissionDenied
+    if not contact.email:
+        raise ValidationError(f"{contact} has no email address.")
+    if contact.do_not_contact:
+        raise ValidationError(f"{contact} is marked do not contact.")
+    subject, body = subject.strip(), body.strip()
+    if not subject or not body:
+        raise ValidationError("Write a subject and a message.")
+    validate_template_text(subject, body)
+    message_id = make_msgid(domain=_domain())
+    with transaction.atomic():
+        message = _record(user=user, contact=contact, subject=subject, body=body, message_id=message_id,
+                          in_reply_to=in_reply_to)
+        try:
+            _deliver(user=user, contact=contact, subject=subject, body=body, message_id=message_id,
+                     in_reply_to=in_reply_to)
+        except (smtplib.SMTPException, OSError) as error:
+            raise ValidationError(f"The mail server did not accept the message: {error}") from error
+    return message
+
+
+# --- mail merges -----------------------------------------------------------------------------
+
+def skip_reason(contact: Contact) -> str:
+    """Why a contact gets no merge message, or "" when they may be written to."""
+    if contact.do_not_contact:
+        return "Marked do not contact."
+    if not contact.lawful_basis:
+        return "No lawful basis recorded."
+    if contact.lawful_basis == "consent" and not contact.consent_date:
+        return "Lawful basis is consent, but no consent date is recorded."
+    if not contact.email:
+        return "No email address."
+    return ""
+
+
+def skipped_condition():
+    """The database form of skip_reason, to count who a merge would skip."""
+    from django.db.models import Q
+
+    return (Q(do_not_contact=True) | Q(lawful_basis="") | Q(email="")
+            | Q(lawful_basis="consent", consent_date__isnull=True))
+
+
+@transaction.atomic
+def create_merge(*, user, template: EmailTemplate, contacts, description: str = "") -> MailMerge:
+    """A merge and its recipient list (who will get it, who is skipped and why)."""
+    if not user.has_perm("mail.add_mailmerge"):
+        raise PermissionDenied
+    contacts = list(contacts)
+    if not contacts:
+        raise ValidationError("The list is empty: nobody to write to.")
+    merge = MailMerge.objects.create(template=template, description=description[:300], created_by=user)
+    MailMergeRecipient.objects.bulk_create([
+        MailMergeRecipient(
+            merge=merge, contact=c, email=c.email, reason=skip_reason(c),
+            status=MailMergeRecipient.Status.SKIPPED if skip_reason(c) else MailMergeRecipient.Status.PENDING,
+        ) for c in contacts
+    ])
+    return merge
+
+
+def start_merge(merge: MailMerge):
+    from mail.tasks import run_mail_merge
+
+    return run_mail_merge.enqueue(merge.pk)
+
+
+def resume_merge(*, user, merge: MailMerge):
+    """Queue a stopped merge again (after a crash, a restart or a mail server outage). Who was
+    sent stays sent; a message interrupted mid-send is reported, never repeated."""
+    if not user.has_perm("mail.add_mailmerge"):
+        raise PermissionDenied
+    waiting = merge.recipients.filter(status__in=[MailMergeRecipient.Status.PENDING,
+                                                  MailMergeRecipient.Status.SENDING]).exists()
+    if not waiting:
+        raise ValidationError("Every recipient of this merge has been handled: nothing to resume.")
+    MailMerge.objects.filter(pk=merge.pk).update(status=MailMerge.Status.QUEUED, error="")
+    transaction.on_commit(lambda: start_merge(merge))
+
+
+def run_merge(merge_id: int) -> str:
+    """Send the merge's waiting messages, one per contact. Safe to run again after a crash:
+    a recipient is claimed (committed) before its message goes out, and a claim found on
+    restart is reported rather than sent again, so nobody gets the same message twice."""
+    merge = MailMerge.objects.select_related("template", "created_by").get(pk=merge_id)
+    user = merge.created_by
+    MailMergeRecipient.objects.filter(merge=merge, status=MailMergeRecipient.Status.SENDING).update(
+        status=MailMergeRecipient.Status.FAILED,
+        reason="Interrupted while sending: not sent again, to be sure it is not sent twice. Check the mailbox.")
+    MailMerge.objects.filter(pk=merge.pk).update(status=MailMerge.Status.RUNNING, error="")
+    from django.core.mail import get_connection
+
+    connection = get_connection(fail_silently=False)
+    try:
+        pending = MailMergeRecipient.objects.filter(merge=merge, status=MailMergeRecipient.Status.PENDING)
+        for recipient_id in list(pending.values_list("pk", flat=True)):
+            _send_one(merge, recipient_id, user, connection)
+    except Exception as error:  # the server went away: stop, keep what was sent
+        logger.exception("Mail merge %s stopped", merge.pk)
+        MailMerge.objects.filter(pk=merge.pk).update(status=MailMerge.Status.FAILED, error=str(error)[:2000],
+                                                     finished_at=timezone.now())
+        return f"stopped: {error}"
+    finally:
+        try:
+            connection.close()
+        except Exception:
+            pass
+    MailMerge.objects.filter(pk=merge.pk).update(status=MailMerge.Status.DONE, finished_at=timezone.now())
+    counts = merge_progress(merge)
+    return f"sent={counts['sent']} skipped={counts['skipped']} failed={counts['failed']}"
+
+
+def _send_one(merge, recipient_id, user, connection) -> None:
+    with transaction.atomic():
+        claimed = MailMergeRecipient.objects.filter(pk=recipient_id, status=MailMergeRecipient.Status.PENDING) \
+            .update(status=MailMergeRecipient.Status.SENDING)
+    if not claimed:
+        return  # another worker has it
+    recipient = MailMergeRecipient.objects.select_related("contact", "contact__organisation").get(pk=recipient_id)
+    contact = recipient.contact
+    reason = skip_reason(contact)  # the contact may have changed since the merge was created
+    if reason:
+        MailMergeRecipient.objects.filter(pk=recipient_id).update(status=MailMergeRecipient.Status.SKIPPED,
+                                                                  reason=reason)
+        return
+    context = merge_context(contact=contact, user=user)
+    subject, body = render(merge.template.subject, context), render(merge.template.body, context)
+    message_id = make_msgid(domain=_domain())
+    try:
+        _deliver(user=user, contact=contact, subject=subject, body=body, message_id=message_id,
+                 connection=connection)
+    except smtplib.SMTPRecipientsRefused as error:
+        detail = "; ".join(f"{code} {msg.decode(errors='replace') if isinstance(msg, bytes) else msg}"
+                           for code, msg in error.recipients.values())
+        MailMergeRecipient.objects.filter(pk=recipient_id).update(
+            status=MailMergeRecipient.Status.FAILED, reason=f"The mail server refused the address: {detail}"[:300])
+        return
+    with transaction.atomic():
+        message = _record(user=user, contact=contact, subject=subject, body=body, message_id=message_id)
+        MailMergeRecipient.objects.filter(pk=recipient_id).update(status=MailMergeRecipient.Status.SENT,
+                                                                  message=message, reason="")
+
+
+def merge_progress(merge: MailMerge) -> dict:
+    from django.db.models import Count
+
+    counts = dict(MailMergeRecipient.objects.filter(merge=merge).values_list("status")
+                  .annotate(n=Count("pk")).values_list("status", "n"))
+    total = sum(counts.values())
+    done = total - counts.get("pending", 0) - counts.get("sending", 0)
+    status = MailMerge.objects.filter(pk=merge.pk).values_list("status", flat=True).first()
+    return {
+        "status": status, "total": total, "done": done, "sent": counts.get("sent", 0),
+        "skipped": counts.get("skipped", 0), "failed": counts.get("failed", 0),
+        "percent": round(100 * done / total) if total else 100,
+    }
