@@ -26,3 +26,29 @@ def organisation_key(name: str) -> str:
 def email_key(email: str) -> str:
     """Emails compare trimmed and case-insensitively."""
     return (email or "").strip().lower()
+
+
+#: Honorifics a name may start with, as they are written on the contact (any case, with or
+#: without a full stop, and the spelled-out forms, are read as these).
+HONORIFICS = {
+    "dr": "Dr", "doctor": "Dr", "prof": "Prof", "professor": "Prof", "mr": "Mr", "mrs": "Mrs", "ms": "Ms",
+    "miss": "Miss", "mx": "Mx", "cllr": "Cllr", "councillor": "Cllr", "sir": "Sir", "dame": "Dame",
+    "rev": "Rev", "revd": "Rev", "reverend": "Rev", "lord": "Lord", "lady": "Lady",
+}
+
+
+def honorific(word: str) -> str | None:
+    """"Dr." → "Dr", "COUNCILLOR" → "Cllr"; None when the word is not an honorific."""
+    return HONORIFICS.get((word or "").strip().rstrip(".").lower())
+
+
+def split_salutation(name: str) -> tuple[str, str]:
+    """("Cllr Dr", "Jane Smith") from "Cllr Dr Jane Smith": the honorifics before a name.
+
+    A lone word is left alone ("Lady" may be all a spreadsheet knows of her name).
+    """
+    words = " ".join((name or "").split()).split(" ")
+    found = []
+    while len(words) > 1 and honorific(words[0]):
+        found.append(honorific(words.pop(0)))
+    return " ".join(found), " ".join(words)

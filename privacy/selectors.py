@@ -12,11 +12,11 @@ from crm.models import Contact, FollowUp, ImportBatch, Interaction
 from partners.models import Favour
 
 CONTACT_FIELDS = [
-    "id", "first_name", "last_name", "email", "phone", "job_title", "lawful_basis", "consent_date",
+    "id", "salutation", "first_name", "last_name", "email", "phone", "job_title", "lawful_basis", "consent_date",
     "do_not_contact", "source", "notes", "created_at", "updated_at",
 ]
 HISTORY_FIELDS = [
-    "first_name", "last_name", "email", "phone", "job_title", "organisation_id", "owner_id", "lawful_basis",
+    "salutation", "first_name", "last_name", "email", "phone", "job_title", "organisation_id", "owner_id", "lawful_basis",
     "consent_date", "do_not_contact", "source", "notes",
 ]
 HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}

@@ -7,12 +7,12 @@ from partners.models import Favour
 
 ERASED = "[erased]"
 ERASED_REASON = "erased on request"
-PERSONAL_FIELDS = ("first_name", "last_name", "email", "phone", "job_title", "notes", "consent_date")
+PERSONAL_FIELDS = ("salutation", "first_name", "last_name", "email", "phone", "job_title", "notes", "consent_date")
 
 
 def erased_values(contact_id: int) -> dict:
     return {
-        "first_name": "Erased", "last_name": f"person #{contact_id}", "email": "", "phone": "", "job_title": "",
+        "salutation": "", "first_name": "Erased", "last_name": f"person #{contact_id}", "email": "", "phone": "", "job_title": "",
         "notes": "", "consent_date": None,
     }
 

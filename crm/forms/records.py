@@ -25,7 +25,7 @@ class OrganisationForm(BootstrapFormMixin, forms.ModelForm):
 class ContactForm(BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = Contact
-        fields = ["first_name", "last_name", "email", "phone", "job_title", "organisation", "owner", "tags",
+        fields = ["first_name", "last_name", "salutation", "email", "phone", "job_title", "organisation", "owner", "tags",
                   "lawful_basis", "consent_date", "do_not_contact", "notes"]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3}), "consent_date": forms.DateInput(attrs={"type": "date"})}
 

@@ -22,6 +22,7 @@ class LawfulBasis(models.TextChoices):
 class Contact(models.Model):
     """A person, usually at an organisation. The email, when given, identifies them."""
 
+    salutation = models.CharField(max_length=30, blank=True, help_text="Dr, Prof, Cllr, Ms…")
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
     email = models.EmailField(blank=True, help_text="Stored lower-case; unique when present.")

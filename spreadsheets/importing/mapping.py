@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from crm.normalise import split_salutation
+
 TARGETS = ("contacts", "organisations", "pledges", "interactions")
 IGNORE = ""
 
@@ -27,7 +29,9 @@ _FIELDS: dict[str, list[Field]] = {
             "first name", "given name", "firstname", "forename", "forenames", "first", "christian name")),
         Field("last_name", "Last name", aliases=(
             "last name", "family name", "surname", "lastname", "last")),
-        Field("full_name", "Full name (split into first and last)", aliases=(
+        Field("salutation", "Salutation (Dr, Cllr, Ms…)", aliases=(
+            "salutation", "honorific", "prefix", "name prefix", "courtesy title", "form of address")),
+        Field("full_name", "Full name (split into salutation, first and last)", aliases=(
             "full name", "name", "contact name", "display name", "contact", "person", "fullname")),
         Field("email", "Email", aliases=(
             "email", "e-mail", "email address", "e-mail address", "e-mail 1 - value", "email 1 - value",
@@ -119,13 +123,32 @@ def is_known_header(text: str) -> bool:
     return normalise_header(text) in _KNOWN
 
 
-def auto_map(target: str, headers: list[str]) -> dict[str, str]:
-    """Header → field name, or "" to ignore. Each field is used by the first header that means it."""
+#: Share of a "Title" column's values that must be honorifics for it to mean the salutation.
+HONORIFIC_SHARE = 0.6
+
+
+def title_meaning(values) -> str:
+    """A "Title" column is a job title in Salesforce and HubSpot exports and an honorific
+    (Mr, Dr, Cllr) in Outlook's: decided from what the column holds."""
+    filled = [v for v in values if (v or "").strip()]
+    if not filled:
+        return IGNORE
+    honorifics = sum(1 for v in filled if split_salutation(f"{v} x")[0])
+    return "salutation" if honorifics >= HONORIFIC_SHARE * len(filled) else "job_title"
+
+
+def auto_map(target: str, headers: list[str], rows: list[list[str]] | None = None) -> dict[str, str]:
+    """Header → field name, or "" to ignore. Each field is used by the first header that means it.
+
+    With the file's rows, a contacts column headed "Title" maps by its values (title_meaning).
+    """
     target_fields(target)  # unknown target → ValueError
     index = _ALIAS_INDEX[target]
     mapping, used = {}, set()
-    for header in headers:
+    for position, header in enumerate(headers):
         name = index.get(normalise_header(header), IGNORE)
+        if target == "contacts" and normalise_header(header) == "title" and rows is not None:
+            name = title_meaning(row[position] if position < len(row) else "" for row in rows[:500])
         if name and name in used:
             name = IGNORE
         if name:
@@ -134,11 +157,12 @@ def auto_map(target: str, headers: list[str]) -> dict[str, str]:
     return mapping
 
 
-def parse_map_options(options: list[str], headers: list[str], target: str) -> dict[str, str]:
+def parse_map_options(options: list[str], headers: list[str], target: str,
+                      rows: list[list[str]] | None = None) -> dict[str, str]:
     """CLI --map "Header=field" overrides on top of auto_map; unknown names are an error."""
     from .reading import ImportRejected
 
-    mapping = auto_map(target, headers)
+    mapping = auto_map(target, headers, rows)
     valid = set(field_names(target))
     by_norm = {normalise_header(h): h for h in headers}
     for option in options or []:

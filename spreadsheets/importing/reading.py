@@ -1,7 +1,8 @@
 """Turn an uploaded file (bytes) into a table of strings, or refuse it with a clear reason.
 
 Everything a spreadsheet or another tool may hand us is handled here: the
-encoding (UTF-8 with or without BOM, Windows-1252), the delimiter, preamble
+encoding (UTF-8 with or without BOM, UTF-16 as Excel's "Unicode Text" saves it,
+Windows-1252), the delimiter, preamble
 lines above the header row, and XLSX workbooks. Nothing here touches the database.
 """
 from __future__ import annotations
@@ -101,7 +102,30 @@ def read_table(data: bytes, filename: str) -> Table:
 
 # --- decoding -------------------------------------------------------------------------------
 
+def _utf16(data: bytes) -> str | None:
+    """Excel's "Unicode Text" (and some Windows tools) save UTF-16 with a byte-order mark; without
+    one, ASCII-heavy UTF-16 shows as a zero byte beside nearly every other byte."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    head = data[:4000]
+    if len(head) >= 4:
+        even, odd = head[0::2], head[1::2]
+        if odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
+            return "utf-16-le"
+        if even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
+            return "utf-16-be"
+    return None
+
+
 def _decode(data: bytes) -> tuple[str, str]:
+    utf16 = _utf16(data)
+    if utf16:
+        try:
+            text = data.decode(utf16)
+        except UnicodeDecodeError:
+            raise ImportRejected("The file says it is UTF-16 (Excel's Unicode Text) but cannot be read as that.") \
+                from None
+        return text.lstrip("\ufeff"), utf16
     if b"\x00" in data[:65536]:
         raise ImportRejected("This looks like a binary file, not a CSV text file.")
     if data.startswith(b"\xef\xbb\xbf"):

@@ -6,6 +6,7 @@ from django.db import connection
 from django.utils import timezone
 
 from crm.models import Contact, Organisation
+from crm.normalise import honorific, split_salutation
 from crm.models.contacts import LawfulBasis
 
 from .base import (ImportResource, apply_updates, bulk_create, ensure_tags, fetch_values, jsonable, record_history,
@@ -15,7 +16,7 @@ from .widgets import ChoiceWidget, EmailWidget, FlexibleDateWidget, ListWidget, 
 
 # import field → model attname for the plain columns
 COLUMNS = {
-    "first_name": "first_name", "last_name": "last_name", "email": "email", "phone": "phone",
+    "salutation": "salutation", "first_name": "first_name", "last_name": "last_name", "email": "email", "phone": "phone",
     "job_title": "job_title", "organisation": "organisation_id", "notes": "notes",
     "lawful_basis": "lawful_basis", "consent_date": "consent_date", "do_not_contact": "do_not_contact",
 }
@@ -23,19 +24,23 @@ BLANK = {"organisation": None, "consent_date": None, "do_not_contact": False}
 NOT_BLANKABLE = {"email", "first_name", "last_name", "lawful_basis"}
 
 
-def split_full_name(text: str) -> tuple[str, str]:
-    """“Ada Lovelace” → (Ada, Lovelace); “Lovelace, Ada” → (Ada, Lovelace); “Cher” → (Cher, "")."""
+def split_full_name(text: str) -> tuple[str, str, str]:
+    """(salutation, first, last): “Dr Priya Shah” → (Dr, Priya, Shah); “Lovelace, Ada” → ("", Ada,
+    Lovelace); “Shah, Dr Priya” → (Dr, Priya, Shah); “Cher” → ("", Cher, "")."""
     text = " ".join(text.split())
     if "," in text:
         last, _, first = text.partition(",")
-        return first.strip(), last.strip()
+        salutation, first = split_salutation(first.strip())
+        return salutation, first, last.strip()
+    salutation, text = split_salutation(text)
     first, _, last = text.rpartition(" ")
-    return (first, last) if first else (last, "")
+    return (salutation, first, last) if first else (salutation, last, "")
 
 
 class ContactResource(ImportResource):
     target = "contacts"
 
+    salutation = fields.Field(attribute="salutation", column_name="salutation", widget=TextWidget(30))
     first_name = fields.Field(attribute="first_name", column_name="first_name", widget=TextWidget(100))
     last_name = fields.Field(attribute="last_name", column_name="last_name", widget=TextWidget(100))
     full_name = fields.Field(attribute=None, column_name="full_name", widget=TextWidget(201))
@@ -53,7 +58,7 @@ class ContactResource(ImportResource):
 
     class Meta:
         model = Contact
-        fields = ("first_name", "last_name", "full_name", "email", "phone", "job_title", "organisation", "tags",
+        fields = ("salutation", "first_name", "last_name", "full_name", "email", "phone", "job_title", "organisation", "tags",
                   "notes", "lawful_basis", "consent_date", "do_not_contact")
         import_id_fields = ("email",)
 
@@ -94,8 +99,18 @@ class ContactResource(ImportResource):
     def complete(self, values):
         full = values.pop("full_name", None)
         if full and not values.get("first_name") and not values.get("last_name"):
-            first, last = split_full_name(full)
+            salutation, first, last = split_full_name(full)
             values["first_name"], values["last_name"] = first[:100], last[:100]
+            if salutation and not values.get("salutation"):
+                values["salutation"] = salutation
+        elif values.get("first_name"):
+            # "Dr Priya" in a first-name column: the honorific is the salutation, not her name.
+            salutation, first = split_salutation(values["first_name"])
+            if salutation:
+                values["first_name"] = first
+                values["salutation"] = values.get("salutation") or salutation
+        if values.get("salutation"):
+            values["salutation"] = " ".join(honorific(w) or w for w in values["salutation"].split())
         if not values.get("email") and not values.get("first_name") and not values.get("last_name"):
             return [("email", "Give the contact a name or an email.")]
         return []
@@ -177,6 +192,7 @@ class ContactResource(ImportResource):
             get = r.values.get
             org = get("organisation")  # an OrganisationRef: (key, name, pk)
             append({
+                "salutation": get("salutation") or "",
                 "first_name": get("first_name") or "", "last_name": get("last_name") or "",
                 "email": get("email") or "", "phone": get("phone") or "", "job_title": get("job_title") or "",
                 "organisation_id": None if org is None else (org[2] or org_ids[org[0]]),

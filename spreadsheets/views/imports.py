@@ -178,7 +178,7 @@ class ImportMapView(WizardMixin, View):
     template_name = "spreadsheets/imports/map.html"
 
     def initial_mapping(self, meta, table):
-        mapping = dict(importing.auto_map(meta["target"], table.headers))
+        mapping = dict(importing.auto_map(meta["target"], table.headers, table.rows))
         if meta.get("mapping"):
             mapping.update({h: f for h, f in meta["mapping"].items() if h in mapping})
         elif meta.get("saved_mapping"):
@@ -251,7 +251,7 @@ class PlanMixin(WizardMixin):
     def plan(self, meta, table):
         mapping = meta.get("mapping")
         if mapping is None:
-            mapping = importing.auto_map(meta["target"], table.headers)
+            mapping = importing.auto_map(meta["target"], table.headers, table.rows)
         return importing.plan_import(
             meta["target"], table, mapping, mode=meta.get("mode", "create_update"),
             overwrite_blank=bool(meta.get("overwrite_blank")),

@@ -246,3 +246,32 @@ def test_commit_query_count_does_not_grow_with_rows(django_assert_max_num_querie
     with django_assert_max_num_queries(40):
         commit_import(plan, user=None)
     assert Contact.objects.count() == 300
+
+
+def test_full_names_give_their_honorifics_to_the_salutation():
+    plan, batch = run("Name,Email\nDr Priya Shah,priya@x.org\nCllr John Smith,john@x.org\n"
+                      "\"Khan, Prof. Amir\",amir@x.org\nLady,lady@x.org\nMs ann lee,ann@x.org\n")
+    assert plan.counts["new"] == 5, plan.errors
+    people = {c.email: (c.salutation, c.first_name, c.last_name) for c in Contact.objects.all()}
+    assert people["priya@x.org"] == ("Dr", "Priya", "Shah")
+    assert people["john@x.org"] == ("Cllr", "John", "Smith")
+    assert people["amir@x.org"] == ("Prof", "Amir", "Khan")
+    assert people["lady@x.org"] == ("", "Lady", "")  # a lone word is a name, not a title
+    assert people["ann@x.org"] == ("Ms", "ann", "lee")
+
+
+def test_an_honorific_in_the_first_name_column_moves_to_the_salutation_and_reimport_is_unchanged():
+    text = "First name,Last name,Email\nDr. Priya,Shah,priya@x.org\n"
+    run(text)
+    assert Contact.objects.values_list("salutation", "first_name").get() == ("Dr", "Priya")
+    again, _ = run(text)
+    assert again.counts["unchanged"] == 1
+
+
+def test_an_outlook_title_column_fills_the_salutation():
+    text = "Title,First Name,Last Name,E-mail Address,Job Title\nDr,Priya,Shah,p@x.org,Head of Digital\n"
+    table = read_table(text.encode(), "outlook.csv")
+    plan = plan_import("contacts", table, auto_map("contacts", table.headers, table.rows))
+    commit_import(plan, user=None, file_name="outlook.csv")
+    assert Contact.objects.values_list("salutation", "first_name", "job_title").get() == (
+        "Dr", "Priya", "Head of Digital")

@@ -147,3 +147,29 @@ def test_auto_map_other_targets():
         "Company": "name", "City": "city", "Website": "website"}
     assert auto_map("pledges", ["Sponsor", "Event", "Amount (GBP)", "Stage"]) == {
         "Sponsor": "organisation", "Event": "event", "Amount (GBP)": "amount", "Stage": "stage"}
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_excel_unicode_text_utf16_tab_separated_is_read(encoding):
+    """Excel's "Save as Unicode Text": UTF-16 (with a byte-order mark), tab-separated."""
+    text = "Email\tFirst name\tOrganisation\nzoë@example.org\tZoë\tCafé & Co\nbo@example.org\tBo\tŁódź Digital\n"
+    table = read_table(text.encode(encoding), "contacts.txt")
+    assert table.delimiter == "\t" and table.encoding.startswith("utf-16")
+    assert table.headers == ["Email", "First name", "Organisation"]
+    assert table.rows == [["zoë@example.org", "Zoë", "Café & Co"], ["bo@example.org", "Bo", "Łódź Digital"]]
+
+
+def test_a_truly_binary_file_is_still_refused():
+    with pytest.raises(ImportRejected, match="binary"):
+        read_table(bytes(range(256)) * 40, "data.csv")
+
+
+def test_title_column_read_as_honorific_or_job_title_from_its_values():
+    outlook = read_table(b"Title,First Name,Last Name,E-mail Address\nDr,Priya,Shah,p@x.org\nMrs,Ann,Lee,a@x.org\n"
+                         b"Cllr.,John,Smith,j@x.org\n,Bo,Li,b@x.org\n", "outlook.csv")
+    assert auto_map("contacts", outlook.headers, outlook.rows)["Title"] == "salutation"
+    hubspot = read_table(b"Email,First Name,Title\np@x.org,Priya,Head of Digital\na@x.org,Ann,Procurement Lead\n",
+                         "hubspot.csv")
+    assert auto_map("contacts", hubspot.headers, hubspot.rows)["Title"] == "job_title"
+    # Without the values (an unknown file), a Title column is not guessed at.
+    assert auto_map("contacts", hubspot.headers)["Title"] == ""

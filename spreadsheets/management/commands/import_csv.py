@@ -37,7 +37,7 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {path}: {exc.strerror}.") from None
         try:
             table = read_table(data, path.name)
-            mapping = parse_map_options(options["map"], table.headers, options["target"])
+            mapping = parse_map_options(options["map"], table.headers, options["target"], table.rows)
             plan = plan_import(options["target"], table, mapping, mode=options["mode"],
                                overwrite_blank=options["overwrite_blank"])
         except ImportRejected as exc:
