@@ -1,14 +1,37 @@
 """Reads for the global search and the search-as-you-type lookups.
 
 Every word of the query must match (so "jane leeds" finds Jane at Leeds Digital),
-case-insensitively; each group is capped so a one-letter query stays cheap.
+case-insensitively, anywhere in a name, email or interaction text; each group is capped
+so a one-letter query stays cheap. Words of three letters or more are looked up in the
+full-text index (crm migration 0010): SQLite's FTS5 trigram tables, or PostgreSQL's
+pg_trgm indexes, which serve the same icontains lookups; shorter words scan.
 """
+from django.db import connection
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 
-from crm.models import Contact, Organisation
+from crm.models import Contact, Interaction, Organisation
 
 SEARCH_LIMIT = 25
 LOOKUP_LIMIT = 10
+#: The trigram index finds words of at least this many characters.
+INDEXED_LENGTH = 3
+
+
+def _indexed(term: str) -> bool:
+    return connection.vendor == "sqlite" and len(term) >= INDEXED_LENGTH
+
+
+def _matching_ids(table: str, term: str) -> RawSQL:
+    """Ids of `table`'s rows whose indexed text contains `term` (SQLite FTS5, trigram)."""
+    phrase = '"' + term.replace('"', '""') + '"'
+    return RawSQL(f"SELECT rowid FROM {table}_search WHERE {table}_search MATCH %s", [phrase])
+
+
+def _organisation_has(term: str) -> Q:
+    if _indexed(term):
+        return Q(pk__in=_matching_ids("crm_organisation", term))
+    return Q(name__icontains=term)
 
 
 def terms_of(query) -> list[str]:
@@ -19,7 +42,7 @@ def organisations_matching(terms):
     """Organisations whose name contains every term."""
     condition = Q()
     for term in terms:
-        condition &= Q(name__icontains=term)
+        condition &= _organisation_has(term)
     return Organisation.objects.filter(condition).order_by("name", "id")
 
 
@@ -31,22 +54,38 @@ def contacts_matching(terms):
     """
     condition = Q()
     for term in terms:
-        condition &= (
-            Q(first_name__icontains=term) | Q(last_name__icontains=term) | Q(email__icontains=term)
-            | Q(organisation__in=Organisation.objects.filter(name__icontains=term).values("pk"))
-        )
+        if _indexed(term):
+            person = Q(pk__in=_matching_ids("crm_contact", term))
+        else:
+            person = Q(first_name__icontains=term) | Q(last_name__icontains=term) | Q(email__icontains=term)
+        condition &= person | Q(organisation__in=Organisation.objects.filter(_organisation_has(term)).values("pk"))
     return (
         Contact.objects.filter(condition).select_related("organisation")
         .order_by("last_name", "first_name", "id")
     )
 
 
-def search(query, *, limit=SEARCH_LIMIT, include_contacts=True) -> dict:
+def interactions_matching(terms):
+    """Interactions whose summary or outcome contains every term, newest first."""
+    condition = Q()
+    for term in terms:
+        if _indexed(term):
+            condition &= Q(pk__in=_matching_ids("crm_interaction", term))
+        else:
+            condition &= Q(summary__icontains=term) | Q(outcome__icontains=term)
+    return (
+        Interaction.objects.filter(condition).select_related("organisation", "contact")
+        .order_by("-occurred_at", "-id")
+    )
+
+
+def search(query, *, limit=SEARCH_LIMIT, include_contacts=True, include_interactions=False) -> dict:
     """The grouped results for the search page: a fixed handful of queries whatever the match count."""
     terms = terms_of(query)
     result = {
         "query": " ".join(terms), "terms": terms,
-        "organisations": [], "organisations_count": 0, "contacts": [], "contacts_count": 0, "limit": limit,
+        "organisations": [], "organisations_count": 0, "contacts": [], "contacts_count": 0,
+        "interactions": [], "interactions_count": 0, "limit": limit,
     }
     if not terms:
         return result
@@ -57,6 +96,10 @@ def search(query, *, limit=SEARCH_LIMIT, include_contacts=True) -> dict:
         contacts = contacts_matching(terms)
         result["contacts"] = list(contacts[:limit])
         result["contacts_count"] = contacts.count()
+    if include_interactions:
+        interactions = interactions_matching(terms)
+        result["interactions"] = list(interactions[:limit])
+        result["interactions_count"] = interactions.count()
     return result
 
 

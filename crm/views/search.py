@@ -12,7 +12,7 @@ LOOKUP_PERMISSIONS = {"organisation": "crm.view_organisation", "contact": "crm.v
 
 
 class SearchView(PermissionRequiredMixin, TemplateView):
-    """Organisations and contacts matching every word of ?q=, grouped and capped."""
+    """Organisations, contacts and interactions matching every word of ?q=, grouped and capped."""
 
     permission_required = "crm.view_organisation"
     template_name = "crm/search.html"
@@ -20,7 +20,9 @@ class SearchView(PermissionRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         query = self.request.GET.get("q", "")
-        context["results"] = search(query, include_contacts=self.request.user.has_perm("crm.view_contact"))
+        user = self.request.user
+        context["results"] = search(query, include_contacts=user.has_perm("crm.view_contact"),
+                                    include_interactions=user.has_perm("crm.view_interaction"))
         return context
 
 

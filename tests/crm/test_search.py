@@ -84,3 +84,53 @@ def test_query_count_does_not_grow_with_matches(client, organiser, django_assert
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = client.get(URL, {"q": "widget"})
     assert response.context["results"]["contacts_count"] == 60
+
+
+def test_the_index_follows_every_write(db):
+    """Created, renamed and deleted records are found (or not) at once: the database keeps the index."""
+    acme = Organisation.objects.create(name="Acme Widgets")
+    assert [o.name for o in search("widgets")["organisations"]] == ["Acme Widgets"]
+    acme.name = "Acme Gadgets"
+    acme.save()
+    assert search("widgets")["organisations"] == []
+    assert [o.name for o in search("gadget")["organisations"]] == ["Acme Gadgets"]
+    person = Contact.objects.create(first_name="Priya", last_name="Shah", email="priya@acme.test", organisation=acme)
+    Contact.objects.filter(pk=person.pk).update(last_name="Sharma")  # a bulk UPDATE, no save() signals
+    assert [c.last_name for c in search("sharma")["contacts"]] == ["Sharma"]
+    assert search("shah")["contacts"] == []
+    person.delete()
+    assert search("sharma")["contacts"] == []
+
+
+def test_an_import_is_searchable_at_once(db):
+    from spreadsheets.importing import auto_map, commit_import, plan_import, read_table
+
+    table = read_table(b"Name,Email,Organisation\nZanele Mokoena,zanele@kestrel.test,Kestrel Analytics\n", "p.csv")
+    commit_import(plan_import("contacts", table, auto_map("contacts", table.headers)), user=None, file_name="p.csv")
+    assert [c.email for c in search("mokoena")["contacts"]] == ["zanele@kestrel.test"]
+    assert [o.name for o in search("kestrel")["organisations"]] == ["Kestrel Analytics"]
+
+
+def test_interaction_text_is_searched_and_shown_to_those_who_may_read_it(client, organiser, records):
+    from django.utils import timezone
+
+    from crm.models import Interaction
+
+    leeds, _ = records
+    Interaction.objects.create(organisation=leeds, kind="call", occurred_at=timezone.now(),
+                               summary="Discussed the lanyards order", outcome="They will print 250")
+    Interaction.objects.create(organisation=leeds, kind="call", occurred_at=timezone.now(), summary="Catering")
+    result = search("lanyards 250", include_interactions=True)
+    assert [i.summary for i in result["interactions"]] == ["Discussed the lanyards order"]
+    assert search("lanyards")["interactions"] == []  # only when asked for
+    client.force_login(organiser)
+    text = client.get(URL, {"q": "lanyard"}).content.decode()
+    assert "Discussed the lanyards order" in text and "Catering" not in text
+
+
+@pytest.mark.parametrize("query", ['"quoted"', "o'brien", "a*b", "NEAR(x y)", "-", "ab"])
+def test_odd_queries_are_just_text(client, organiser, records, query):
+    Organisation.objects.create(name='The "quoted" O\'Brien a*b NEAR(x y) co')
+    client.force_login(organiser)
+    assert client.get(URL, {"q": query}).status_code == 200
+    assert search(query)["organisations_count"] >= (0 if query in ("-", "ab") else 1)
