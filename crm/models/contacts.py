@@ -22,7 +22,10 @@ class LawfulBasis(models.TextChoices):
 class Contact(models.Model):
     """A person, usually at an organisation. The email, when given, identifies them."""
 
-    salutation = models.CharField(max_length=30, blank=True, help_text="Dr, Prof, Cllr, Ms…")
+    # db_default: rows written as raw columns (synthetic data, restores of older backups) get "".
+    salutation = models.CharField(
+        max_length=30, blank=True, default="", db_default="", help_text="Dr, Prof, Cllr, Ms…",
+    )
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
     email = models.EmailField(blank=True, help_text="Stored lower-case; unique when present.")
