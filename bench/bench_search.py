@@ -35,12 +35,14 @@ def main(argv=None):
 
     from django.db import connection
     from django.test import Client
+    from django.test.utils import setup_test_environment
     from django.test.utils import CaptureQueriesContext
 
     from bench.bench_pages import bench_users, ensure_data
     from crm.selectors.search import search
 
     counts, _ = ensure_data(args.scale, args.seed)
+    setup_test_environment()  # allows the "testserver" host; DEBUG stays off
     client = Client()
     client.force_login(bench_users()["organiser"])
     results = {}

@@ -65,18 +65,36 @@ def contacts_matching(terms):
     )
 
 
+def _match_all(terms) -> str:
+    """An FTS5 query matching rows that contain every term (each a quoted phrase: no operators)."""
+    return " AND ".join('"' + term.replace('"', '""') + '"' for term in terms)
+
+
 def interactions_matching(terms):
-    """Interactions whose summary or outcome contains every term, newest first."""
-    condition = Q()
+    """Interactions whose summary or outcome contains every term, most recently logged first.
+
+    Logged order (the primary key) rather than occurred_at: the index hands matches over in
+    that order, so the first 25 of 25,000 matches cost no sort.
+    """
+    indexed = [term for term in terms if _indexed(term)]
+    queryset = Interaction.objects.all()
+    if indexed:
+        queryset = queryset.filter(pk__in=RawSQL(
+            "SELECT rowid FROM crm_interaction_search WHERE crm_interaction_search MATCH %s", [_match_all(indexed)]))
     for term in terms:
-        if _indexed(term):
-            condition &= Q(pk__in=_matching_ids("crm_interaction", term))
-        else:
-            condition &= Q(summary__icontains=term) | Q(outcome__icontains=term)
-    return (
-        Interaction.objects.filter(condition).select_related("organisation", "contact")
-        .order_by("-occurred_at", "-id")
-    )
+        if term not in indexed:
+            queryset = queryset.filter(Q(summary__icontains=term) | Q(outcome__icontains=term))
+    return queryset.select_related("organisation", "contact").order_by("-id")
+
+
+def count_interactions(terms, queryset) -> int:
+    """Counted in the index itself when every term is in it (a third of the time of a join)."""
+    if terms and all(_indexed(term) for term in terms):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM crm_interaction_search WHERE crm_interaction_search MATCH %s",
+                           [_match_all(terms)])
+            return cursor.fetchone()[0]
+    return queryset.count()
 
 
 def search(query, *, limit=SEARCH_LIMIT, include_contacts=True, include_interactions=False) -> dict:
@@ -99,7 +117,7 @@ def search(query, *, limit=SEARCH_LIMIT, include_contacts=True, include_interact
     if include_interactions:
         interactions = interactions_matching(terms)
         result["interactions"] = list(interactions[:limit])
-        result["interactions_count"] = interactions.count()
+        result["interactions_count"] = count_interactions(terms, interactions)
     return result
 
 
