@@ -11,6 +11,7 @@ replaces the earlier entry, so a reloaded app does not show its panel twice.
 """
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
@@ -78,17 +79,34 @@ def render_panels(slot: str, obj, request) -> list[RenderedPanel]:
 
 # --- timeline sources ----------------------------------------------------------------------
 
-#: name → callable(organisation=None, contact=None) yielding crm.selectors.timeline.Entry,
-#: one query per source whatever the number of entries.
-_timeline_sources: dict[str, Callable[..., Iterable]] = {}
+#: name → callable(organisation=None, contact=None[, limit=None]) yielding
+#: crm.selectors.timeline.Entry, one query per source whatever the number of entries. A
+#: source that accepts `limit` gives only its newest `limit` entries (the page shows the
+#: newest hundred); one that does not is cut after it has given them all.
+_timeline_sources: dict[str, tuple[Callable[..., Iterable], bool]] = {}
 
 
 def register_timeline_source(name: str, source: Callable[..., Iterable]) -> None:
-    _timeline_sources[name] = source
+    takes_limit = "limit" in inspect.signature(source).parameters
+    _timeline_sources[name] = (source, takes_limit)
 
 
-def timeline_sources() -> list[Callable[..., Iterable]]:
+def timeline_sources() -> list[tuple[Callable[..., Iterable], bool]]:
+    """(source, whether it takes limit=) pairs."""
     return list(_timeline_sources.values())
+
+
+#: name → callable(interaction ids) returning {id: (url, note)} for the core's interaction
+#: entries another app knows more about (an email's message and attachments), one query.
+_interaction_links: dict[str, Callable[[list[int]], dict]] = {}
+
+
+def register_interaction_links(name: str, provider: Callable[[list[int]], dict]) -> None:
+    _interaction_links[name] = provider
+
+
+def interaction_links() -> list[Callable[[list[int]], dict]]:
+    return list(_interaction_links.values())
 
 
 # --- the organisation list's figures, columns and filters -----------------------------------

@@ -1,7 +1,7 @@
 """What the email app adds to the core through crm.registry (called from MailConfig.ready)."""
 from crm.registry import (
     Panel, register_erasure_hook, register_panel, register_role_rules, register_subject_access_section,
-    register_timeline_source,
+    register_interaction_links,
 )
 
 
@@ -26,7 +26,7 @@ def register():
     # Staff import and file email as they log interactions; templates, sending and merges
     # are the organiser's.
     register_role_rules("mail", staff_editable={"emailmessage", "emailattachment", "filedemail", "mailboxstate"})
-    register_timeline_source("mail", selectors.timeline_entries)
+    register_interaction_links("mail", selectors.interaction_links)
     for slot in ("organisation", "contact"):
         register_panel(Panel(slot=slot, name="mail_upload", template="mail/_upload_panel.html",
                              context=_upload_panel, permission="mail.add_emailmessage", order=50))

@@ -1,5 +1,5 @@
 """Reads the email pages share: the triage list, timeline entries, the mailbox state."""
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.urls import reverse
 
 from mail.models import EmailMessage, FiledEmail, MailboxState
@@ -14,36 +14,20 @@ def mailbox_state() -> MailboxState | None:
     return MailboxState.objects.order_by("pk").first()
 
 
-#: The newest emails given to a timeline (each links to the message and its attachments). The
-#: core lists every email interaction itself, so older emails still show, without the link.
-TIMELINE_LIMIT = 100
+def interaction_links(interaction_ids) -> dict:
+    """The message behind each email interaction on a timeline, with its attachment count (one query).
 
-
-def timeline_entries(organisation=None, contact=None):
-    """Timeline entries for the newest filed messages (per contact filed on), in one query."""
-    from crm.selectors.timeline import Entry
-
-    if contact is not None:
-        where = Q(contact=contact)
-    elif organisation is not None:
-        where = Q(interaction__organisation=organisation)
-    else:
-        return
-    rows = (FiledEmail.objects.filter(where)
-            .values("message_id", "message__subject", "message__sent_at", "message__direction",
-                    "message__from_address", "contact__first_name", "contact__last_name", "contact__email")
-            .annotate(attachments=Count("message__attachments"))
-            .order_by("-message__sent_at", "-id")[:TIMELINE_LIMIT])
+    The core lists the email interactions itself (crm.registry.register_interaction_links):
+    this turns each into a link to its message, so an email shows once, with its attachments.
+    """
+    rows = (FiledEmail.objects.filter(interaction_id__in=interaction_ids)
+            .values("interaction_id", "message_id").annotate(attachments=Count("message__attachments")))
+    links = {}
     for row in rows:
-        person = " ".join(p for p in (row["contact__first_name"], row["contact__last_name"]) if p) \
-            or row["contact__email"]
-        verb = "sent to" if row["message__direction"] == "outbound" else "from"
-        title = f"Email {verb} {person}: {row['message__subject'] or '(no subject)'}"
-        detail = ""
-        if row["attachments"]:
-            detail = f"{row['attachments']} attachment{'s' if row['attachments'] != 1 else ''}"
-        yield Entry(row["message__sent_at"], "email", "bi-envelope", title, detail, "",
-                    reverse("mail:message_detail", args=[row["message_id"]]))
+        count = row["attachments"]
+        note = f"{count} attachment{'s' if count != 1 else ''}" if count else ""
+        links[row["interaction_id"]] = (reverse("mail:message_detail", args=[row["message_id"]]), note)
+    return links
 
 
 #: Addresses at these domains say nothing about where someone works.

@@ -67,11 +67,11 @@ def _stage_filter(org_path: str):
 
 # --- the timeline: stage changes and in-kind status changes ----------------------------------
 
-def _stage_changes(organisation=None, contact=None):
+def _stage_changes(organisation=None, contact=None, limit=None):
     if organisation is None:
         return
     changes = (PledgeStageChange.objects.filter(pledge__organisation=organisation)
-               .select_related("pledge", "pledge__event", "changed_by"))
+               .select_related("pledge", "pledge__event", "changed_by").order_by("-changed_at", "-id")[:limit])
     for change in changes:
         pledge = change.pledge
         if change.from_stage:

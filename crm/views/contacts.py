@@ -12,7 +12,7 @@ from crm.forms import ContactForm
 from crm.models import Contact
 from crm.selectors.history import record_history
 from crm.selectors.records import contact_page, contact_rows
-from crm.selectors.timeline import contact_timeline
+from crm.selectors.timeline import contact_timeline, timeline_limit
 from crm.tables import ContactTable
 
 
@@ -37,8 +37,9 @@ class ContactDetailView(PermissionRequiredMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         contact = self.object
+        timeline = contact_timeline(contact, limit=timeline_limit(self.request))
         return super().get_context_data(
-            **contact_page(contact), timeline=contact_timeline(contact), history=record_history(contact), **kwargs,
+            **contact_page(contact), timeline=timeline, history=record_history(contact), **kwargs,
         )
 
 

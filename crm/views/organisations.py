@@ -13,7 +13,7 @@ from crm.forms import OrganisationForm
 from crm.models import Organisation
 from crm.selectors.history import record_history
 from crm.selectors.records import organisation_page, organisation_rows
-from crm.selectors.timeline import organisation_timeline
+from crm.selectors.timeline import organisation_timeline, timeline_limit
 from crm.tables import OrganisationTable
 
 
@@ -38,8 +38,9 @@ class OrganisationDetailView(PermissionRequiredMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         organisation = self.object
+        timeline = organisation_timeline(organisation, limit=timeline_limit(self.request))
         return super().get_context_data(
-            **organisation_page(organisation), timeline=organisation_timeline(organisation),
+            **organisation_page(organisation), timeline=timeline,
             history=record_history(organisation), **kwargs,
         )
 

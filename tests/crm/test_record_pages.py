@@ -152,3 +152,22 @@ def test_form_errors_are_summarised_and_tied_to_their_fields(client, staff):
     assert 'aria-invalid="true"' in html
     assert 'aria-describedby="id_email_errors"' in html or 'aria-describedby="id_email_helptext id_email_errors"' in html
     assert 'id="id_email_errors"' in html
+
+
+def test_the_timeline_shows_the_newest_hundred_and_links_to_the_rest(client, committee, django_assert_max_num_queries):
+    from crm.selectors.timeline import TIMELINE_LIMIT
+
+    org = Organisation.objects.create(name="Busy Ltd", is_sponsor=True)
+    now = timezone.now()
+    Interaction.objects.bulk_create([
+        Interaction(organisation=org, kind="call", occurred_at=now - datetime.timedelta(hours=i), summary=f"Call {i}")
+        for i in range(TIMELINE_LIMIT + 20)
+    ])
+    client.force_login(committee)
+    url = reverse("crm:organisation_detail", args=[org.pk])
+    with django_assert_max_num_queries(30):
+        page = client.get(url).content.decode()
+    assert "Call 0<" in page and f"Call {TIMELINE_LIMIT - 1}<" in page and f"Call {TIMELINE_LIMIT}<" not in page
+    assert 'data-testid="timeline-all"' in page
+    everything = client.get(url, {"timeline": "all"}).content.decode()
+    assert f"Call {TIMELINE_LIMIT + 19}<" in everything and 'data-testid="timeline-all"' not in everything
