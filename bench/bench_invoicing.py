@@ -25,7 +25,7 @@ PAGES = [
     ("invoice_list", "/invoices/"),
     ("invoice_list_overdue", "/invoices/?status=overdue"),
     ("invoice_list_part_paid", "/invoices/?status=part_paid&page=2"),
-    ("invoice_list_by_balance", "/invoices/?sort=-balance"),
+    ("invoice_list_by_total", "/invoices/?sort=-gross_total"),
     ("invoice_list_deep_page", "/invoices/?page={deep}"),
 ]
 
