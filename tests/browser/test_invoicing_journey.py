@@ -134,3 +134,25 @@ def test_benefits_checklist_and_ticket_counts(sign_in, live_server, organiser, c
         assert page.get_by_test_id("left-to-sell").inner_text() == "246"
         assert no_sideways_scroll(page)
         page.screenshot(path=os.path.join(screenshot_dir, f"invoicing_event_tickets_{width}.png"), full_page=True)
+
+
+def test_money_owed_and_overdue_invoices_panels(sign_in, live_server, organiser, confirmed_pledge, screenshot_dir):
+    from invoicing import services
+
+    invoice = services.raise_invoice(confirmed_pledge, po="PO-OLD-1",
+                                     issue_date=datetime.date.today() - datetime.timedelta(days=45))
+    services.record_payment(invoice, amount="500")
+    page = sign_in(organiser)
+    for width, height in ((1280, 900), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(f"{live_server.url}/dashboard/")
+        owed = page.get_by_test_id("money-owed")
+        assert "£2,000.00 owed on invoices" in owed.inner_text()
+        assert owed.get_by_test_id("owed-band").nth(1).inner_text().startswith("£2,000.00")  # 31–60 days
+        assert no_sideways_scroll(page)
+        owed.screenshot(path=os.path.join(screenshot_dir, f"invoicing_money_owed_{width}.png"))
+        page.goto(f"{live_server.url}/followups/")
+        overdue = page.get_by_test_id("overdue-invoices")
+        assert "INV-0001" in overdue.inner_text() and "15 days overdue" in overdue.inner_text()
+        assert no_sideways_scroll(page)
+        overdue.screenshot(path=os.path.join(screenshot_dir, f"invoicing_overdue_followups_{width}.png"))

@@ -16,6 +16,10 @@ from sponsors.models import Stage
 pytestmark = pytest.mark.django_db
 
 
+def body(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
 def pdf_text(response) -> str:
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -249,20 +253,20 @@ def test_csv_export_follows_the_filters_and_defuses_formulas(client, staff, invo
     client.force_login(staff)
     response = client.get(reverse("invoicing:invoice_list"), {"format": "csv"})
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(body(response).decode("utf-8-sig"))))
     assert [r["Number"] for r in rows] == ["INV-0004", "INV-0001", "INV-0002", "INV-0003"]  # by issue date
     evil = rows[0]
     assert evil["Organisation"].startswith("'=HYPERLINK") and evil["PO number"] == "'+PO-EVIL"
     assert evil["Status"] == "Overdue" and evil["Owed"] == "2500.00"
     response = client.get(reverse("invoicing:invoice_list"), {"format": "csv", "status": "paid"})
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(body(response).decode("utf-8-sig"))))
     assert [(r["Number"], r["Paid"], r["Owed"]) for r in rows] == [("INV-0003", "2500.00", "0.00")]
 
 
 def test_xlsx_export_has_no_formulas(client, committee, invoices):
     client.force_login(committee)
     response = client.get(reverse("invoicing:invoice_list"), {"format": "xlsx", "overdue": "true"})
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = load_workbook(io.BytesIO(body(response))).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "Number" and len(rows) == 2
     assert all(not (isinstance(v, str) and v.startswith("=")) for row in rows for v in row)
@@ -352,3 +356,17 @@ def test_money_owed_follows_the_dashboards_event_filter(client, committee, invoi
     assert "Money owed: Launch 2027" in page and "£7,400.00 owed on invoices" in page
     page = client.get(reverse("dashboards:dashboard"), {"event": "x' OR 1"}).content.decode()
     assert "Money owed, all events" in page
+
+
+def test_the_streamed_export_matches_the_resource_cell_for_cell(invoices):
+    """The fast path reads values_list; django-import-export's export() reads instances: same cells."""
+    from invoicing import selectors
+    from invoicing.resources import InvoiceExportResource
+
+    qs = selectors.with_balance(selectors.invoice_list().defer(None)).order_by("issue_date", "number")
+    resource = InvoiceExportResource()
+    dataset = resource.export(qs)
+    fast = list(resource.stream_rows(qs))
+    assert fast[0] == list(dataset.headers)
+    assert fast[1:] == [list(row) for row in dataset]
+    assert len(fast) == 5
