@@ -13,6 +13,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from crm.models import Contact, Organisation
+from invoicing.services import raise_invoice, record_payment
 from sponsors.models import Pledge
 
 pytestmark = pytest.mark.browser
@@ -34,11 +35,13 @@ EVERYONE = [
     "/dashboard/", "/dashboard/in-kind/", "/dashboard/partners/", "/dashboard/activity/", "/dashboard/print/",
     "/organisations/", "{organisation}", "/contacts/", "{contact}", "/followups/", "/followups/?who=all",
     "/pledges/", "/pledges/board/", "{pledge}", "/in-kind/", "/partners/", "/favours/", "/imports/",
-    "/search/?q=leeds",
+    "/search/?q=leeds", "/invoices/", "{invoice}", "/invoices/settings/", "{event_tickets}",
+    "/mail/triage/", "/mail/templates/", "/mail/merges/",
 ]
 STAFF = ["/organisations/new/", "{organisation_edit}", "/contacts/new/", "{contact_edit}", "/log/",
          "/imports/upload/", "/privacy/retention/", "{contact_erase}"]
-ORGANISER = ["/followups/new/", "/pledges/new/", "{pledge_edit}", "/in-kind/new/", "/favours/new/"]
+ORGANISER = ["/followups/new/", "/pledges/new/", "{pledge_edit}", "/in-kind/new/", "/favours/new/",
+             "{raise_invoice}", "/mail/templates/new/", "/mail/merges/new/", "{compose}"]
 PAGES = {
     "committee": EVERYONE,
     "staff": EVERYONE + STAFF,
@@ -52,11 +55,17 @@ def demo(db):
     organisation = Organisation.objects.filter(pledges__isnull=False).order_by("pk").first()
     contact = Contact.objects.filter(organisation=organisation).order_by("pk").first()
     pledge = Pledge.objects.order_by("pk").first()
+    # An invoice with a part payment, and a confirmed pledge still to invoice, from the demo's pledges.
+    confirmed = list(Pledge.objects.filter(stage="confirmed").order_by("pk")[:2])
+    invoice = raise_invoice(confirmed[0], po="PO-4471")
+    record_payment(invoice, amount=invoice.total / 2, reference="BACS 1")
     return {
         "organisation": organisation.get_absolute_url(), "organisation_edit": f"/organisations/{organisation.pk}/edit/",
         "contact": contact.get_absolute_url(), "contact_edit": f"/contacts/{contact.pk}/edit/",
         "contact_erase": f"/contacts/{contact.pk}/erase/",
         "pledge": pledge.get_absolute_url(), "pledge_edit": f"/pledges/{pledge.pk}/edit/",
+        "invoice": f"/invoices/{invoice.number}/", "raise_invoice": f"/pledges/{confirmed[1].pk}/invoice/new/",
+        "event_tickets": f"/events/{pledge.event_id}/tickets/", "compose": f"/mail/compose/?contact={contact.pk}",
     }
 
 
