@@ -58,7 +58,7 @@ def demo(db):
     # An invoice with a part payment, and a confirmed pledge still to invoice, from the demo's pledges.
     confirmed = list(Pledge.objects.filter(stage="confirmed").order_by("pk")[:2])
     invoice = raise_invoice(confirmed[0], po="PO-4471")
-    record_payment(invoice, amount=invoice.total / 2, reference="BACS 1")
+    record_payment(invoice, amount=(invoice.gross_total / 2).quantize(invoice.gross_total), reference="BACS 1")
     return {
         "organisation": organisation.get_absolute_url(), "organisation_edit": f"/organisations/{organisation.pk}/edit/",
         "contact": contact.get_absolute_url(), "contact_edit": f"/contacts/{contact.pk}/edit/",
