@@ -27,4 +27,5 @@ urlpatterns = [
     path("", include("spreadsheets.urls")),
     path("", include("privacy.urls")),
     path("", include("quicklog.urls")),
+    path("", include("api.urls")),
 ]

@@ -1,0 +1,16 @@
+"""The REST API, personal tokens, webhooks and two-factor sign-in."""
+from django.apps import AppConfig
+
+
+class ApiConfig(AppConfig):
+    name = "api"
+    verbose_name = "API and webhooks"
+
+    def ready(self):
+        from crm.registry import register_role_rules
+
+        from api import signals
+
+        # Tokens are each user's own; webhooks are the organiser's (default rules).
+        register_role_rules("api", personal={"apitoken"})
+        signals.connect()
