@@ -9,7 +9,7 @@ class ApiConfig(AppConfig):
     def ready(self):
         from crm.registry import register_role_rules
 
-        from api import signals
+        from api import schema, signals  # noqa: F401 (schema registers its extension)
 
         # Tokens are each user's own; webhooks are the organiser's (default rules).
         register_role_rules("api", personal={"apitoken"})
