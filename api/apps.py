@@ -14,3 +14,9 @@ class ApiConfig(AppConfig):
         # Tokens are each user's own; webhooks are the organiser's (default rules).
         register_role_rules("api", personal={"apitoken"})
         signals.connect()
+
+        from django.contrib.auth.signals import user_logged_in
+
+        from api.middleware import remember_state
+
+        user_logged_in.connect(remember_state, dispatch_uid="api.two_factor.remember_state")

@@ -21,3 +21,10 @@ class WebhookForm(BootstrapFormMixin, forms.ModelForm):
         model = Webhook
         fields = ["name", "url", "events", "active"]
         help_texts = {"url": "A public http:// or https:// address; each delivery is a signed JSON POST."}
+
+
+class CodeForm(BootstrapFormMixin, forms.Form):
+    code = forms.CharField(
+        label="Code", max_length=20, help_text="The 6-digit code from your authenticator app, or a recovery code.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )

@@ -228,3 +228,113 @@ def attempt_delivery(delivery_id: int) -> WebhookDelivery | None:
             delay = backoff_seconds(delivery.attempt)
             transaction.on_commit(lambda: _enqueue(following, delay=delay))
     return delivery
+
+
+# --- two-factor sign-in (django-otp) ---------------------------------------------------------
+
+RECOVERY_CODE_COUNT = 10
+TWO_FACTOR_SESSION_KEY = "api_two_factor"
+
+
+def two_factor_required(user) -> bool:
+    """settings.OTP_REQUIRED_FOR_ROLES names the roles (groups) that must use a second factor."""
+    roles = set(getattr(settings, "OTP_REQUIRED_FOR_ROLES", []) or [])
+    return bool(roles) and user.groups.filter(name__in=roles).exists()
+
+
+def two_factor_state(user) -> str:
+    """"verify" (has a confirmed device), "enrol" (must set one up) or "off"."""
+    from django_otp import user_has_device
+
+    if user_has_device(user, confirmed=True):
+        return "verify"
+    return "enrol" if two_factor_required(user) else "off"
+
+
+@transaction.atomic
+def start_totp(user):
+    """An unconfirmed authenticator-app device for the enrolment page (one at a time)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    return device
+
+
+def _new_recovery_codes(user) -> list[str]:
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+    device, _ = StaticDevice.objects.get_or_create(user=user, name="Recovery codes", defaults={"confirmed": True})
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return codes
+
+
+@transaction.atomic
+def confirm_totp(request, device, code: str) -> list[str]:
+    """Confirm the app with a first code; returns one-time recovery codes (shown once).
+    The session counts as verified from now on."""
+    import django_otp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    code = (code or "").strip().replace(" ", "")
+    if not device.verify_token(code):
+        raise ValidationError({"code": "That code did not match; check the app's clock and try the newest code."})
+    TOTPDevice.objects.filter(user=device.user, confirmed=True).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save()
+    codes = _new_recovery_codes(device.user)
+    django_otp.login(request, device)
+    request.session[TWO_FACTOR_SESSION_KEY] = "verify"
+    return codes
+
+
+@transaction.atomic
+def regenerate_recovery_codes(user) -> list[str]:
+    """New recovery codes; the old ones stop working."""
+    return _new_recovery_codes(user)
+
+
+@transaction.atomic
+def disable_two_factor(request) -> None:
+    """Remove the user's devices, unless their role must use a second factor."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = request.user
+    if two_factor_required(user):
+        raise ValidationError("Your role must use two-factor sign-in; it cannot be turned off.")
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    request.session[TWO_FACTOR_SESSION_KEY] = "off"
+
+
+class LockedOut(Exception):
+    """Too many wrong passwords or codes: django-axes' lock-out applies."""
+
+
+def verify_second_factor(request, code: str):
+    """Check a code from the app or a recovery code; a wrong one counts as a failed sign-in
+    for django-axes, so the same lock-out covers both factors."""
+    import django_otp
+    from axes.handlers.proxy import AxesProxyHandler
+    from django.contrib.auth.signals import user_login_failed
+    from django_otp import devices_for_user
+
+    user = request.user
+    credentials = {"username": user.get_username()}
+    if AxesProxyHandler.is_locked(request, credentials):
+        raise LockedOut
+    code = (code or "").strip().replace(" ", "")
+    if code:
+        for device in devices_for_user(user, confirmed=True, for_verify=True):
+            with transaction.atomic():
+                if device.verify_token(code):
+                    django_otp.login(request, device)
+                    return device
+    user_login_failed.send(sender=__name__, credentials=credentials, request=request)
+    if AxesProxyHandler.is_locked(request, credentials):
+        raise LockedOut
+    raise ValidationError({"code": "That code is not right. Use the newest code from your app, or a recovery code."})

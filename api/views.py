@@ -12,7 +12,7 @@ from django_tables2 import RequestConfig
 from django_tables2.views import SingleTableView
 
 from api import selectors, services
-from api.forms import TokenForm, WebhookForm
+from api.forms import CodeForm, TokenForm, WebhookForm
 from api.models import ApiToken, Webhook
 from api.tables import DeliveryTable, WebhookTable
 
@@ -141,3 +141,119 @@ class WebhookTestView(PermissionRequiredMixin, View):
         services.send_test(webhook, user=request.user)
         messages.success(request, "A test delivery is queued; its outcome appears in the log below.")
         return redirect(reverse("api:webhook_detail", args=[webhook.pk]))
+
+
+# --- two-factor sign-in ----------------------------------------------------------------------
+
+def qr_data_uri(text: str) -> str:
+    """The QR code as an inline SVG data URI, drawn here (the secret never leaves the server)."""
+    import base64
+
+    import qrcode
+    import qrcode.image.svg
+
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    return "data:image/svg+xml;base64," + base64.b64encode(image.to_string()).decode()
+
+
+def _safe_next(request, default="crm:home"):
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return reverse(default)
+
+
+class TwoFactorSetupView(View):
+    """Enrol an authenticator app (QR code), get recovery codes, or turn two-factor off."""
+
+    template_name = "api/otp_setup.html"
+
+    def context(self, request, **extra):
+        from base64 import b32encode
+
+        from django_otp import user_has_device
+        from django_otp.plugins.otp_static.models import StaticToken
+
+        enrolled = user_has_device(request.user, confirmed=True)
+        context = {"enrolled": enrolled, "required": services.two_factor_required(request.user),
+                   "next": request.POST.get("next") or request.GET.get("next", ""), **extra}
+        if enrolled:
+            context["codes_left"] = StaticToken.objects.filter(device__user=request.user).count()
+        else:
+            device = services.start_totp(request.user)
+            context.update(qr=qr_data_uri(device.config_url), secret=b32encode(device.bin_key).decode(),
+                           form=extra.get("form") or CodeForm())
+        return context
+
+    def get(self, request):
+        from django.shortcuts import render
+
+        return render(request, self.template_name, self.context(request))
+
+    def post(self, request):
+        from django.shortcuts import render
+
+        action = request.POST.get("action", "confirm")
+        if action == "recovery":
+            codes = services.regenerate_recovery_codes(request.user)
+            messages.success(request, "New recovery codes; the old ones no longer work.")
+            return render(request, self.template_name, self.context(request, recovery_codes=codes))
+        if action == "disable":
+            try:
+                services.disable_two_factor(request)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, "Two-factor sign-in is off.")
+            return redirect("api:otp_setup")
+        form = CodeForm(request.POST)
+        if form.is_valid():
+            device = services.start_totp(request.user)
+            try:
+                codes = services.confirm_totp(request, device, form.cleaned_data["code"])
+            except ValidationError as error:
+                form.add_error("code", error.message_dict["code"])
+            else:
+                messages.success(request, "Two-factor sign-in is on.")
+                return render(request, self.template_name, self.context(request, recovery_codes=codes))
+        return render(request, self.template_name, self.context(request, form=form), status=200)
+
+
+class TwoFactorVerifyView(View):
+    """The second step of signing in: a code from the app or a recovery code."""
+
+    template_name = "api/otp_verify.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        from django_otp import user_has_device
+
+        if request.user.is_verified() or not user_has_device(request.user, confirmed=True):
+            return redirect(_safe_next(request))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request):
+        from django.shortcuts import render
+
+        return render(request, self.template_name, {"form": CodeForm(), "next": request.GET.get("next", "")})
+
+    def post(self, request):
+        from django.contrib.auth import logout
+        from django.shortcuts import render
+
+        from crm.views.auth import locked_out
+
+        form = CodeForm(request.POST)
+        if form.is_valid():
+            username = request.user.get_username()
+            try:
+                services.verify_second_factor(request, form.cleaned_data["code"])
+            except services.LockedOut:
+                logout(request)
+                return locked_out(request, credentials={"username": username})
+            except ValidationError as error:
+                form.add_error("code", error.message_dict["code"])
+            else:
+                return redirect(_safe_next(request))
+        return render(request, self.template_name, {"form": form, "next": request.POST.get("next", "")})

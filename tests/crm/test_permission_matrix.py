@@ -142,6 +142,9 @@ EXPECTED = {
     "api:docs": E(get=READ_ALL),
     "api:token_list": E(get=READ_ALL, post=(LOGIN, OK, OK, OK)),
     "api:token_revoke": E(get=POST_ONLY, post=(LOGIN, 404, 404, OK)),
+    # Two-factor sign-in is each user's own; the verify step sends users without a device on.
+    "api:otp_setup": E(get=READ_ALL, post=(LOGIN, OK, OK, OK)),
+    "api:otp_verify": E(get=(LOGIN, REDIRECT, REDIRECT, REDIRECT), post=(LOGIN, REDIRECT, REDIRECT, REDIRECT)),
     "api:webhook_list": E(get=(LOGIN, 403, 403, 200)),
     "api:webhook_create": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
     "api:webhook_detail": E(get=(LOGIN, 403, 403, 200)),
