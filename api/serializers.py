@@ -96,7 +96,7 @@ class ContactSerializer(StrictSerializer):
 
 
 class InteractionSerializer(StrictSerializer):
-    logged_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    logged_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Interaction
@@ -115,7 +115,7 @@ class InteractionSerializer(StrictSerializer):
 
 class FollowUpSerializer(StrictSerializer):
     assignee = _user_field()
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     overdue = serializers.BooleanField(source="is_overdue", read_only=True)
 
     class Meta:
@@ -150,7 +150,8 @@ class TierSerializer(serializers.ModelSerializer):
 
 
 class StageChangeSerializer(serializers.ModelSerializer):
-    changed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    changed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    from_stage = serializers.CharField(read_only=True, help_text="Empty for the stage the pledge was created in.")
 
     class Meta:
         model = PledgeStageChange
@@ -238,7 +239,7 @@ class InKindSerializer(StrictSerializer):
 
 
 class FavourSerializer(StrictSerializer):
-    logged_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    logged_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Favour
