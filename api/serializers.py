@@ -1,6 +1,7 @@
 """JSON shapes of the API's resources. Writes call the same services as the web pages."""
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 from rest_framework import serializers
 
 from crm.models import Contact, Event, FollowUp, Interaction, Organisation, Role, Tag
@@ -110,6 +111,8 @@ class InteractionSerializer(StrictSerializer):
         return attrs
 
     def create(self, validated_data):
+        validated_data.setdefault("occurred_at", timezone.now())
+        validated_data.setdefault("kind", Interaction.Kind.CALL)
         return log_interaction(user=self.user, **validated_data)
 
 

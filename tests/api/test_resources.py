@@ -80,6 +80,8 @@ def test_interactions_are_logged_through_the_service(api_staff, staff):
     interaction = Interaction.objects.get()
     assert interaction.organisation == org  # the service fills the contact's organisation
     assert interaction.logged_by == staff and response.json()["logged_by"] == "stf"
+    response = api_staff.post("/api/interactions/", {"organisation": org.pk, "summary": "Quick note"}, format="json")
+    assert response.status_code == 201 and response.json()["kind"] == "call"  # defaults: a call, now
     response = api_staff.post("/api/interactions/", {"kind": "call", "summary": "Lost"}, format="json")
     assert response.status_code == 400 and "organisation" in response.json()
 
