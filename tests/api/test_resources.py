@@ -120,7 +120,8 @@ def test_pledge_stage_change_by_patch_is_recorded_like_the_board(api_organiser, 
     assert pledge.stage == "verbal" and pledge.notes == "Said yes" and pledge.pledged_at is not None
     change = PledgeStageChange.objects.filter(pledge=pledge).order_by("-id").first()
     assert (change.from_stage, change.to_stage, change.changed_by) == ("approached", "verbal", organiser)
-    assert pledge.history.first().stage == "verbal"
+    latest = pledge.history.first()
+    assert latest.stage == "verbal" and latest.history_user == organiser  # the token's user, as on the board
     assert [c["to_stage"] for c in response.json()["stage_changes"]] == ["verbal", "approached"]  # newest first
 
 
