@@ -41,6 +41,10 @@ def main(argv=None):
 
     if args.db_url:
         os.environ["DATABASE_URL"] = args.db_url
+    if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        from bench.run_all import pg_fresh_database
+
+        os.environ["DATABASE_URL"] = pg_fresh_database(os.environ["DATABASE_URL"], "crm_bench_api")
     setup_django(args.db or f"/tmp/crm-bench-api-{args.scale}.sqlite3")
     from django.db import connection
     from django.test import Client
