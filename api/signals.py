@@ -22,11 +22,12 @@ def _later(event, serializer_class, instance):
 
 
 def stage_changed(sender, instance, created, raw=False, **kwargs):
-    """A pledge moved (its first stage, on creation, is not a change)."""
+    """A pledge moved (its first stage, on creation, is not a change; a pledge created as
+    paid is still news for pledge.paid)."""
     from api.serializers import PledgeSerializer
     from sponsors.models import Stage
 
-    if raw or not created or not instance.from_stage:
+    if raw or not created or not (instance.from_stage or instance.to_stage == Stage.PAID):
         return
 
     def data():
@@ -42,7 +43,8 @@ def stage_changed(sender, instance, created, raw=False, **kwargs):
     def fire():
         from api import services
 
-        services.dispatch_event(Event.PLEDGE_STAGE_CHANGED, data)
+        if instance.from_stage:
+            services.dispatch_event(Event.PLEDGE_STAGE_CHANGED, data)
         if instance.to_stage == Stage.PAID:
             services.dispatch_event(Event.PLEDGE_PAID, data)
 

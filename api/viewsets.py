@@ -1,5 +1,6 @@
 """The REST API's resources. Thin: querysets with their joins, filters, and the services
 the serializers call. Every list costs the same few queries whatever the page size."""
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
@@ -94,10 +95,8 @@ class PledgeViewSet(ReadCreateUpdate):
         data = move.validated_data
         try:
             move_pledge(pledge, data["stage"], user=request.user, reason=data["reason"], note=data["note"])
-        except Exception as error:
-            from django.core.exceptions import ValidationError
-
-            if isinstance(error, ValidationError) and hasattr(error, "error_dict") and "lost_reason" in error.error_dict:
+        except ValidationError as error:  # the service names the pledge's field; this action calls it reason
+            if hasattr(error, "error_dict") and "lost_reason" in error.error_dict:
                 raise ValidationError({"reason": error.error_dict["lost_reason"]}) from error
             raise
         return Response(self.get_serializer(self.get_queryset().get(pk=pledge.pk)).data)

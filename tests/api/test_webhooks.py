@@ -126,6 +126,10 @@ def test_a_pledge_paid_is_delivered_signed_by_the_database_worker(receiver, orga
     assert all(d.duration_ms is not None and d.attempted_at for d in deliveries)
     assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
 
+    create_pledge(organisation=factories.organisation(), event=factories.event(), amount=Decimal("10"),
+                  stage="paid", user=organiser)  # created as paid: pledge.paid, but no stage change
+    assert list(WebhookDelivery.objects.filter(status="pending").values_list("event", flat=True)) == ["pledge.paid"]
+
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("path, error", [("/fail", "HTTP 500"), ("/hang", "Timed out")])
