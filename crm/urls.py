@@ -29,4 +29,5 @@ urlpatterns = [
     path("", include("quicklog.urls")),
     path("", include("invoicing.urls")),
     path("", include("mail.urls")),
+    path("", include("api.urls")),
 ]

@@ -15,7 +15,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from crm.models import CalendarFeed, Contact, FollowUp, ImportBatch, Organisation
+from api.models import Webhook
+from api.services import create_token
+from crm.models import Interaction
 from dashboards.models import SavedView
+from sponsors.models import SponsorshipTier
 from crm.roles import role_app_labels
 from django.core.files.base import ContentFile
 from mail.models import EmailAttachment, EmailMessage, EmailTemplate, MailMerge
@@ -40,6 +44,11 @@ READ_ALL = (LOGIN, 200, 200, 200)
 WRITE_STAFF = (LOGIN, 403, OK, OK)  # organisations, contacts, interactions, imports
 WRITE_ORGANISER = (LOGIN, 403, 403, OK)  # pledges, in-kind, favours, follow-ups
 POST_ONLY = (LOGIN, 405, 405, 405)
+# The REST API answers anonymous requests 401 JSON (no sign-in page for programs).
+API_READ = (401, 200, 200, 200)
+API_WRITE_STAFF = (401, 403, OK, OK)
+API_WRITE_ORGANISER = (401, 403, 403, OK)
+API_READ_ONLY = (401, 403, 403, 405)  # events and tiers: the organiser edits them in the admin
 
 #: URL name → expected GET (and, for write views, POST) outcome per role.
 EXPECTED = {
@@ -142,10 +151,47 @@ EXPECTED = {
     "mail:merge_detail": E(get=READ_ALL),
     "mail:merge_status": E(get=READ_ALL),
     "mail:merge_resume": E(get=(LOGIN, 403, 403, 405), post=WRITE_ORGANISER),
+    # REST API (tests/api/test_permissions.py also tries PUT, PATCH and DELETE per role).
+    "api:api-root": E(get=API_READ),
+    "api:schema": E(get=API_READ),
+    "api:organisation-list": E(get=API_READ, post=API_WRITE_STAFF),
+    "api:organisation-detail": E(get=API_READ),
+    "api:contact-list": E(get=API_READ, post=API_WRITE_STAFF),
+    "api:contact-detail": E(get=API_READ),
+    "api:interaction-list": E(get=API_READ, post=API_WRITE_STAFF),
+    "api:interaction-detail": E(get=API_READ),
+    "api:followup-list": E(get=API_READ, post=API_WRITE_ORGANISER),
+    "api:followup-detail": E(get=API_READ),
+    "api:event-list": E(get=API_READ, post=API_READ_ONLY),
+    "api:event-detail": E(get=API_READ),
+    "api:tier-list": E(get=API_READ, post=API_READ_ONLY),
+    "api:tier-detail": E(get=API_READ),
+    "api:pledge-list": E(get=API_READ, post=API_WRITE_ORGANISER),
+    "api:pledge-detail": E(get=API_READ),
+    "api:pledge-move": E(get=(401, 405, 405, 405), post=API_WRITE_ORGANISER),
+    "api:inkind-list": E(get=API_READ, post=API_WRITE_ORGANISER),
+    "api:inkind-detail": E(get=API_READ),
+    "api:favour-list": E(get=API_READ, post=API_WRITE_ORGANISER),
+    "api:favour-detail": E(get=API_READ),
+    # API docs for every role; tokens are each user's own (another's gives 404); webhooks are the organiser's.
+    "api:docs": E(get=READ_ALL),
+    "api:token_list": E(get=READ_ALL, post=(LOGIN, OK, OK, OK)),
+    "api:token_revoke": E(get=POST_ONLY, post=(LOGIN, 404, 404, OK)),
+    # Two-factor sign-in is each user's own; the verify step sends users without a device on.
+    "api:otp_setup": E(get=READ_ALL, post=(LOGIN, OK, OK, OK)),
+    "api:otp_verify": E(get=(LOGIN, REDIRECT, REDIRECT, REDIRECT), post=(LOGIN, REDIRECT, REDIRECT, REDIRECT)),
+    "api:webhook_list": E(get=(LOGIN, 403, 403, 200)),
+    "api:webhook_create": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
+    "api:webhook_detail": E(get=(LOGIN, 403, 403, 200)),
+    "api:webhook_update": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
+    "api:webhook_delete": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
+    "api:webhook_test": E(get=(LOGIN, 403, 403, 405), post=WRITE_ORGANISER),
 }
 
 #: Views anonymous users may reach; every other view must send them to sign in.
 ANONYMOUS_ALLOWED = {"login", "logout", "crm:calendar_feed"}
+#: REST API routes: anonymous requests get 401 JSON instead of the sign-in page.
+API_401 = {name for name, e in EXPECTED.items() if e["get"]["anonymous"] == 401}
 
 #: Values for string converters, per URL name and keyword.
 STR_VALUES = {
@@ -185,6 +231,17 @@ PK_OBJECT = {
     "mail:attachment_": "email_attachment",
     "mail:template_": "email_template",
     "mail:merge_": "mail_merge",
+    "api:organisation-": "organisation",
+    "api:contact-": "contact",
+    "api:interaction-": "interaction",
+    "api:followup-": "followup",
+    "api:event-": "event",
+    "api:tier-": "tier",
+    "api:pledge-": "pledge",
+    "api:inkind-": "inkind",
+    "api:favour-": "favour",
+    "api:token_": "token",
+    "api:webhook_": "webhook",
 }
 
 #: Words that mark a URL as a write (split on "_", whole words).
@@ -254,6 +311,11 @@ def world(organiser, committee, staff, settings, tmp_path):
     email_attachment.file.save("a.txt", ContentFile(b"hi"))
     email_template = EmailTemplate.objects.create(name="Thanks", subject="Thanks", body="Dear {{ first_name }}")
     mail_merge = MailMerge.objects.create(template=email_template, created_by=organiser)
+    interaction = Interaction.objects.create(organisation=org, contact=person, summary="Call", logged_by=staff)
+    tier = SponsorshipTier.objects.create(event=ev, name="Gold", price=Decimal("5000"))
+    token, _ = create_token(user=organiser, name="matrix")
+    webhook = Webhook.objects.create(name="Hook", url="https://hooks.example.org/crm", events=["pledge.paid"],
+                                     secret="s")
     return {
         "users": {"organiser": organiser, "committee": committee, "staff": staff},
         "organisation": org, "contact": person, "pledge": pledge, "inkind": inkind, "favour": favour,
@@ -261,6 +323,7 @@ def world(organiser, committee, staff, settings, tmp_path):
         "event": ev,
         "email_message": email_message, "email_attachment": email_attachment, "email_template": email_template,
         "mail_merge": mail_merge,
+        "interaction": interaction, "tier": tier, "token": token, "webhook": webhook,
     }
 
 
@@ -355,7 +418,17 @@ def test_post(name, world):
     assert not wrong, "\n".join(wrong)
 
 
-@pytest.mark.parametrize("name", [n for n in URL_NAMES if n not in ANONYMOUS_ALLOWED])
+@pytest.mark.parametrize("name", sorted(API_401))
+def test_anonymous_api_requests_get_401_json(name, world):
+    url = concrete_url(route_of(name), name, world)
+    for method in ("get", "post", "put", "patch", "delete"):
+        response = getattr(Client(), method)(url)
+        assert response.status_code == 401, f"{method.upper()} {url} as anonymous: {response.status_code}"
+        if name != "api:schema":  # the schema view answers in its own (OpenAPI) media type
+            assert response["Content-Type"] == "application/json" and response.json()["detail"]
+
+
+@pytest.mark.parametrize("name", [n for n in URL_NAMES if n not in ANONYMOUS_ALLOWED | API_401])
 def test_anonymous_users_are_sent_to_sign_in(name, world):
     url = concrete_url(route_of(name), name, world)
     for method in ("get", "post"):

@@ -1,0 +1,22 @@
+"""The REST API, personal tokens, webhooks and two-factor sign-in."""
+from django.apps import AppConfig
+
+
+class ApiConfig(AppConfig):
+    name = "api"
+    verbose_name = "API and webhooks"
+
+    def ready(self):
+        from crm.registry import register_role_rules
+
+        from api import schema, signals  # noqa: F401 (schema registers its extension)
+
+        # Tokens are each user's own; webhooks are the organiser's (default rules).
+        register_role_rules("api", personal={"apitoken"})
+        signals.connect()
+
+        from django.contrib.auth.signals import user_logged_in
+
+        from api.middleware import remember_state
+
+        user_logged_in.connect(remember_state, dispatch_uid="api.two_factor.remember_state")

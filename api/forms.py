@@ -1,0 +1,30 @@
+"""Forms of the token and webhook pages."""
+from django import forms
+
+from api.models import Event, Webhook
+from crm.forms.base import BootstrapFormMixin
+
+
+class TokenForm(BootstrapFormMixin, forms.Form):
+    name = forms.CharField(max_length=100, help_text="What will use it, e.g. “ticketing sync”.")
+    expires_at = forms.DateTimeField(
+        label="Expires", required=False, help_text="Optional. Leave empty for a token that lasts until revoked.",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+
+
+class WebhookForm(BootstrapFormMixin, forms.ModelForm):
+    events = forms.MultipleChoiceField(choices=Event.choices, widget=forms.CheckboxSelectMultiple,
+                                       help_text="What the target is told about.")
+
+    class Meta:
+        model = Webhook
+        fields = ["name", "url", "events", "active"]
+        help_texts = {"url": "A public http:// or https:// address; each delivery is a signed JSON POST."}
+
+
+class CodeForm(BootstrapFormMixin, forms.Form):
+    code = forms.CharField(
+        label="Code", max_length=20, help_text="The 6-digit code from your authenticator app, or a recovery code.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
