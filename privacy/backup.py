@@ -11,9 +11,14 @@ back byte for byte. The checksum of a table is taken over the canonical JSON of
 its rows in primary-key order, the same encoding for the file and for the
 database, so a restore can prove it put back exactly what was backed up.
 
+Uploaded files (MEDIA_ROOT: email attachments) travel with the rows: each file's
+bytes, size and SHA-256 are in the backup, so a restored attachment row finds its file.
+
 Restore runs in one transaction: check the file against its own manifest, empty
 every table, insert the rows, then recount and re-checksum every table and check
-foreign keys; any mismatch raises and rolls the whole restore back.
+foreign keys; any mismatch raises and rolls the whole restore back. The files are
+written to a staging folder first and take MEDIA_ROOT's place only once the rows
+have committed, so a failed restore leaves both as they were.
 """
 from __future__ import annotations
 
@@ -24,12 +29,14 @@ import gzip
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 import uuid
 import zlib
 
 import django
 from django.apps import apps
+from django.conf import settings
 from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.utils import timezone
@@ -115,6 +122,56 @@ def table_state(models=None) -> dict:
     return state
 
 
+# --- uploaded files ---------------------------------------------------------------------------
+
+def _media_root() -> str:
+    return os.path.abspath(str(settings.MEDIA_ROOT))
+
+
+def read_media() -> dict:
+    """{relative path: bytes} of every file under MEDIA_ROOT."""
+    root, files = _media_root(), {}
+    for folder, _, names in os.walk(root):
+        for name in sorted(names):
+            path = os.path.join(folder, name)
+            with open(path, "rb") as handle:
+                files[os.path.relpath(path, root)] = handle.read()
+    return files
+
+
+def _files_manifest(files: dict) -> dict:
+    return {path: {"size": len(content), "sha256": hashlib.sha256(content).hexdigest()}
+            for path, content in sorted(files.items())}
+
+
+def _stage_media(files: dict) -> str:
+    """Write the backup's files into a new folder beside MEDIA_ROOT; returns its path."""
+    root = _media_root()
+    parent = os.path.dirname(root)
+    os.makedirs(parent, exist_ok=True)
+    staging = tempfile.mkdtemp(prefix=".media-restore-", dir=parent)
+    for relative, content in files.items():
+        target = os.path.abspath(os.path.join(staging, relative))
+        if not target.startswith(staging + os.sep):
+            shutil.rmtree(staging, ignore_errors=True)
+            raise BackupError(f"The backup names a file outside the media folder ({relative}); nothing was restored.")
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "wb") as handle:
+            handle.write(content)
+    return staging
+
+
+def _swap_media(staging: str) -> None:
+    root = _media_root()
+    old = None
+    if os.path.exists(root):
+        old = f"{root}.replaced-{os.getpid()}"
+        os.replace(root, old)
+    os.replace(staging, root)
+    if old:
+        shutil.rmtree(old, ignore_errors=True)
+
+
 # --- backup -----------------------------------------------------------------------------------
 
 def _applied_migrations() -> list[str]:
@@ -140,12 +197,15 @@ def build_backup() -> dict:
                 "rows": len(rows), "sha256": _checksum(rows),
             }
         migrations = _applied_migrations()
+        files = read_media()
     manifest = {
         "created_at": timezone.now().isoformat(), "django_version": django.get_version(),
         "database_engine": connection.settings_dict["ENGINE"], "vendor": connection.vendor,
         "total_rows": sum(t["rows"] for t in tables.values()), "tables": tables, "migrations": migrations,
+        "files": _files_manifest(files),
     }
-    return {"format": FORMAT, "version": VERSION, "manifest": manifest, "data": data}
+    encoded = {path: base64.b64encode(content).decode("ascii") for path, content in files.items()}
+    return {"format": FORMAT, "version": VERSION, "manifest": manifest, "data": data, "files": encoded}
 
 
 def write_backup(path: str) -> dict:
@@ -199,6 +259,19 @@ def load_backup(path: str) -> dict:
                               f"the file has {len(rows) if isinstance(rows, list) else 'none'}.")
         if _checksum(rows) != info.get("sha256"):
             raise BackupError(f"{path} is damaged: the rows of {label} do not match their checksum.")
+    if "files" in manifest:  # backups made before files travelled with the rows have none
+        encoded = document.get("files")
+        if not isinstance(encoded, dict) or set(encoded) != set(manifest["files"]):
+            raise BackupError(f"{path} is damaged: its files do not match their manifest.")
+        files = {}
+        for name, text in encoded.items():
+            try:
+                files[name] = base64.b64decode(text, validate=True)
+            except (ValueError, TypeError):
+                raise BackupError(f"{path} is damaged: the file {name} cannot be read.") from None
+        if _files_manifest(files) != manifest["files"]:
+            raise BackupError(f"{path} is damaged: a file does not match its size or checksum.")
+        document["files"] = files
     return document
 
 
@@ -259,8 +332,29 @@ def _insert(model, rows):
 
 
 def restore_document(document: dict) -> dict:
-    """Replace every table's rows with the backup's, verified, in one transaction; returns the new state."""
+    """Replace every table's rows with the backup's, verified, in one transaction; returns the new state.
+
+    The backup's files replace MEDIA_ROOT once the rows have committed (a backup from before
+    files were kept leaves MEDIA_ROOT alone).
+    """
     models = check_compatible(document)
+    files = document.get("files")
+    if isinstance(files, dict):  # as build_backup made them (base64) or load_backup read them (bytes)
+        files = {name: base64.b64decode(content) if isinstance(content, str) else content
+                 for name, content in files.items()}
+    staging = _stage_media(files) if isinstance(files, dict) else None
+    try:
+        state = _restore_rows(document, models)
+    except BaseException:
+        if staging:
+            shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if staging:
+        transaction.on_commit(lambda: _swap_media(staging))
+    return state
+
+
+def _restore_rows(document: dict, models: list) -> dict:
     tables = document["manifest"]["tables"]
     with transaction.atomic():
         names = [m._meta.db_table for m in models]

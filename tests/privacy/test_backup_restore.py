@@ -1,5 +1,6 @@
 """manage.py backup / restore: the whole database round-trips, verified by per-table counts and checksums;
 a damaged file or a failed verification changes nothing."""
+import base64
 import gzip
 import json
 
@@ -12,6 +13,12 @@ from crm.models import Contact, ImportBatch, Organisation
 from sponsors.models import Pledge
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media_in_tmp(settings, tmp_path):
+    """Restores stage files beside MEDIA_ROOT: keep them out of the project folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def _import_people():
@@ -170,3 +177,45 @@ def test_backup_from_another_schema_refused(small, tmp_path):
     _rewrite(path, extra_column)
     with pytest.raises(CommandError, match="columns for crm.tag differ"):
         run("restore", str(path), "--yes")
+
+
+def test_uploaded_files_travel_with_the_rows(small, tmp_path, settings, django_capture_on_commit_callbacks):
+    """Email attachments live in MEDIA_ROOT: a restore puts back exactly the files of the backup."""
+    media = tmp_path / "media"
+    settings.MEDIA_ROOT = media
+    (media / "mail" / "2026").mkdir(parents=True)
+    (media / "mail" / "2026" / "deck.pdf").write_bytes(b"%PDF-1.7 sponsorship pack")
+    (media / "notes.txt").write_bytes("Zoë's notes".encode())
+    path = tmp_path / "b.json.gz"
+    run("backup", "-o", str(path))
+    manifest = json.loads(gzip.decompress(path.read_bytes()))["manifest"]
+    assert manifest["files"]["mail/2026/deck.pdf"]["size"] == len(b"%PDF-1.7 sponsorship pack")
+
+    (media / "notes.txt").write_bytes(b"changed")
+    (media / "mail" / "2026" / "deck.pdf").unlink()
+    (media / "stray.bin").write_bytes(b"added after the backup")
+    with django_capture_on_commit_callbacks(execute=True):
+        run("restore", str(path), "--yes")
+    assert (media / "mail" / "2026" / "deck.pdf").read_bytes() == b"%PDF-1.7 sponsorship pack"
+    assert (media / "notes.txt").read_text() == "Zoë's notes"
+    assert not (media / "stray.bin").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith((".media-restore-", "media.replaced"))]
+
+
+def test_a_damaged_file_in_the_backup_is_refused_and_nothing_changes(small, tmp_path, settings):
+    media = tmp_path / "media"
+    settings.MEDIA_ROOT = media
+    media.mkdir()
+    (media / "a.txt").write_bytes(b"original")
+    path = tmp_path / "b.json.gz"
+    run("backup", "-o", str(path))
+
+    def tamper(doc):
+        doc["files"]["a.txt"] = base64.b64encode(b"tampered").decode()
+
+    _rewrite(path, tamper)
+    (media / "a.txt").write_bytes(b"current")
+    before = backup.table_state()
+    with pytest.raises(CommandError, match="does not match its size or checksum"):
+        run("restore", str(path), "--yes")
+    assert (media / "a.txt").read_bytes() == b"current" and backup.table_state() == before
