@@ -172,7 +172,8 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         raise urllib.error.HTTPError(req.full_url, code, f"Redirect to {newurl} not followed", headers, fp)
 
 
-_opener = urllib.request.build_opener(_NoRedirects)
+#: Direct connections only (no proxy from the environment): the address checked is the one called.
+_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirects)
 
 
 def _post(webhook: Webhook, delivery: WebhookDelivery) -> int:
