@@ -137,6 +137,32 @@ class FollowUpSerializer(StrictSerializer):
         return update_followup(instance, user=self.user)
 
 
+class StrictInputSerializer(serializers.Serializer):
+    """An action's input; unknown fields refused as on the resources."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)
+
+
+class FollowUpCompleteSerializer(StrictInputSerializer):
+    """Mark done; an outcome is also logged as a call or note, as on My follow-ups."""
+
+    outcome = serializers.CharField(required=False, allow_blank=True, default="")
+    kind = serializers.ChoiceField(choices=[("call", "Call"), ("note", "Note")], required=False, default="call")
+
+
+class FollowUpSnoozeSerializer(StrictInputSerializer):
+    until = serializers.DateField()
+
+
+class FollowUpReassignSerializer(StrictInputSerializer):
+    assignee = serializers.SlugRelatedField(slug_field="username", queryset=get_user_model().objects.all())
+
+
 class EventSerializer(serializers.ModelSerializer):
     class Meta:
         model = Event
@@ -199,19 +225,12 @@ class PledgeSerializer(StrictSerializer):
         return pledge
 
 
-class PledgeMoveSerializer(serializers.Serializer):
+class PledgeMoveSerializer(StrictInputSerializer):
     """The board's move: a stage, a reason for declined or withdrawn, an optional note."""
 
     stage = serializers.ChoiceField(choices=Stage.choices)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     note = serializers.CharField(required=False, allow_blank=True, default="")
-
-    def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
-        return super().to_internal_value(data)
 
 
 class InKindSerializer(StrictSerializer):

@@ -2,13 +2,13 @@
 import datetime
 import hashlib
 import hmac
+import http.client
 import ipaddress
 import json
 import secrets
 import socket
+import ssl
 import time
-import urllib.error
-import urllib.request
 import uuid
 from urllib.parse import urlsplit
 
@@ -60,16 +60,18 @@ def _blocked(address: str) -> bool:
             or ip.is_unspecified or not ip.is_global)
 
 
-def check_target(url: str) -> None:
+def check_target(url: str) -> list[str]:
     """Refuse anything but http(s) to a public address, so a webhook cannot reach inside
-    the server's network. Every address the host resolves to is checked."""
+    the server's network. Every address the host resolves to is checked; they are returned
+    so the delivery connects to an address that was checked (not a second DNS answer).
+    With WEBHOOKS_ALLOW_PRIVATE_TARGETS nothing is resolved and [] is returned."""
     parts = urlsplit(url or "")
     if parts.scheme not in ("http", "https"):
         raise ValidationError({"url": "Use an http:// or https:// address."})
     if not parts.hostname:
         raise ValidationError({"url": "Give the address a host name."})
     if settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS:
-        return
+        return []
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
         addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)}
@@ -78,6 +80,7 @@ def check_target(url: str) -> None:
     if not addresses or any(_blocked(a) for a in addresses):
         raise ValidationError({"url": "This address is on a private, loopback or link-local network; "
                                       "webhooks may only call public addresses."})
+    return sorted(addresses)
 
 
 # --- webhooks --------------------------------------------------------------------------------
@@ -165,27 +168,64 @@ def backoff_seconds(attempt: int) -> int:
     return 30 * 4 ** (attempt - 1)
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect could lead to a private address: it counts as a failed delivery."""
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to a given (checked) address while speaking to the URL's host name."""
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        raise urllib.error.HTTPError(req.full_url, code, f"Redirect to {newurl} not followed", headers, fp)
+    def __init__(self, host, port, *, address, **kwargs):
+        super().__init__(host, port, **kwargs)
+        self._address = address
+
+    def connect(self):
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
 
 
-_opener = urllib.request.build_opener(_NoRedirects)
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """The same over TLS: the certificate is still checked against the host name."""
+
+    def __init__(self, host, port, *, address, **kwargs):
+        super().__init__(host, port, context=ssl.create_default_context(), **kwargs)
+        self._address = address
+
+    def connect(self):
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
-def _post(webhook: Webhook, delivery: WebhookDelivery) -> int:
+class DeliveryFailed(Exception):
+    def __init__(self, message, code=None):
+        super().__init__(message)
+        self.code = code
+
+
+def _post(webhook: Webhook, delivery: WebhookDelivery, address: str | None) -> int:
+    """POST the signed body; redirects are not followed (one could lead inside the network),
+    and no proxy from the environment is used: the address checked is the one called."""
     body = json.dumps(delivery.payload, separators=(",", ":")).encode()
-    request = urllib.request.Request(webhook.url, data=body, method="POST", headers={
-        "Content-Type": "application/json",
-        "User-Agent": "sponsorship-crm-webhooks/1",
-        "X-CRM-Event": delivery.event,
-        "X-CRM-Delivery": str(delivery.event_id),
-        "X-CRM-Signature": sign(webhook.secret, int(time.time()), body),
-    })
-    with _opener.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
-        return response.status
+    parts = urlsplit(webhook.url)
+    https = parts.scheme == "https"
+    port = parts.port or (443 if https else 80)
+    connection_class = _PinnedHTTPSConnection if https else _PinnedHTTPConnection
+    connection = connection_class(parts.hostname, port, address=address or parts.hostname,
+                                  timeout=settings.WEBHOOK_TIMEOUT_SECONDS)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    try:
+        connection.request("POST", path, body=body, headers={
+            "Content-Type": "application/json",
+            "User-Agent": "sponsorship-crm-webhooks/1",
+            "X-CRM-Event": delivery.event,
+            "X-CRM-Delivery": str(delivery.event_id),
+            "X-CRM-Signature": sign(webhook.secret, int(time.time()), body),
+        })
+        response = connection.getresponse()
+        response.read(64 * 1024)
+    finally:
+        connection.close()
+    if 300 <= response.status < 400:
+        raise DeliveryFailed(f"HTTP {response.status}: redirect to {response.getheader('Location', '?')} not followed",
+                             response.status)
+    if not 200 <= response.status < 300:
+        raise DeliveryFailed(f"HTTP {response.status}: {response.reason}", response.status)
+    return response.status
 
 
 def attempt_delivery(delivery_id: int) -> WebhookDelivery | None:
@@ -199,15 +239,16 @@ def attempt_delivery(delivery_id: int) -> WebhookDelivery | None:
     try:
         if not webhook.active:
             raise ValueError("The webhook is switched off.")
-        check_target(webhook.url)
-        code = _post(webhook, delivery)
+        addresses = check_target(webhook.url)
+        code = _post(webhook, delivery, addresses[0] if addresses else None)
     except ValidationError as exc:
         error = " ".join(exc.messages)
-    except urllib.error.HTTPError as exc:
-        code, error = exc.code, f"HTTP {exc.code}: {exc.reason}"
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        error = "Timed out" if isinstance(reason, TimeoutError) or "timed out" in str(reason) else str(reason)
+    except DeliveryFailed as exc:
+        code, error = exc.code, str(exc)
+    except TimeoutError:
+        error = "Timed out"
+    except (OSError, ValueError, http.client.HTTPException) as exc:
+        error = str(exc) or exc.__class__.__name__
     delivery.duration_ms = int((time.monotonic() - started) * 1000)
     delivery.attempted_at = timezone.now()
     delivery.response_code = code

@@ -17,6 +17,17 @@ from api.models import ApiToken, Webhook
 from api.tables import DeliveryTable, WebhookTable
 
 
+def add_service_errors(form, error: ValidationError) -> None:
+    """Show a service's errors on the form's fields, marked invalid as the form's own are."""
+    for field, errors in error.message_dict.items():
+        name = field if field in form.fields else None
+        form.add_error(name, errors)
+        if name:
+            attrs = form.fields[name].widget.attrs
+            attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
+            attrs["aria-invalid"] = "true"
+
+
 # Swagger UI sets style="" attributes as it draws: this page alone may use them.
 @method_decorator(csp_replace({"style-src-attr": [UNSAFE_INLINE], "style-src-elem": [SELF, UNSAFE_INLINE]}),
                   name="dispatch")
@@ -41,8 +52,7 @@ class TokenListView(PermissionRequiredMixin, FormView):
         try:
             token, key = services.create_token(user=self.request.user, **form.cleaned_data)
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, f"Created the token “{token.name}”. Copy it now: it is not shown again.")
         return self.render_to_response(self.get_context_data(form=TokenForm(), new_key=key, new_token=token))
@@ -78,8 +88,7 @@ class WebhookFormMixin(PermissionRequiredMixin):
         try:
             self.object = services.save_webhook(form.save(commit=False), user=self.request.user)
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, f"Saved the webhook “{self.object.name}”.")
         return redirect(self.object)

@@ -11,6 +11,7 @@ from api import filters, serializers
 from crm.models import Contact, Event, FollowUp, Interaction, Organisation
 from partners.models import Favour
 from sponsors.models import InKindContribution, Pledge, PledgeStageChange, SponsorshipTier
+from crm.services.followups import complete_followup, reassign_followup, snooze_followup
 from sponsors.services import move_pledge
 
 
@@ -50,11 +51,39 @@ class InteractionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
 
 
 class FollowUpViewSet(ReadCreateUpdate):
+    """Follow-ups, with the My follow-ups page's actions: complete, snooze, reassign."""
+
     queryset = FollowUp.objects.select_related("assignee", "created_by")
     serializer_class = serializers.FollowUpSerializer
     filterset_class = filters.ApiFollowUpFilter
     ordering_fields = ["due_date", "created_at", "updated_at", "id"]
     ordering = ["due_date", "id"]
+    action_permissions = {name: ["%(app_label)s.change_%(model_name)s"] for name in ("complete", "snooze", "reassign")}
+
+    def _act(self, request, input_class, service):
+        followup = self.get_object()
+        given = input_class(data=request.data)
+        given.is_valid(raise_exception=True)
+        service(followup, user=request.user, **given.validated_data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=followup.pk)).data)
+
+    @extend_schema(request=serializers.FollowUpCompleteSerializer, responses=serializers.FollowUpSerializer)
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        """Mark it done; an outcome is logged as a call or note on its organisation or contact."""
+        return self._act(request, serializers.FollowUpCompleteSerializer, complete_followup)
+
+    @extend_schema(request=serializers.FollowUpSnoozeSerializer, responses=serializers.FollowUpSerializer)
+    @action(detail=True, methods=["post"])
+    def snooze(self, request, pk=None):
+        """Move its due date (today or later)."""
+        return self._act(request, serializers.FollowUpSnoozeSerializer, snooze_followup)
+
+    @extend_schema(request=serializers.FollowUpReassignSerializer, responses=serializers.FollowUpSerializer)
+    @action(detail=True, methods=["post"])
+    def reassign(self, request, pk=None):
+        """Give it to another active user who can see follow-ups."""
+        return self._act(request, serializers.FollowUpReassignSerializer, reassign_followup)
 
 
 class EventViewSet(viewsets.ReadOnlyModelViewSet, ApiViewSet):

@@ -209,3 +209,29 @@ def test_anonymous_requests_get_401_json(client, db):
 def test_the_web_session_works_too_with_csrf(client, staff):
     client.force_login(staff)
     assert client.get("/api/contacts/").status_code == 200
+
+
+def test_followup_actions_go_through_the_services(api_organiser, api_staff, organiser, staff):
+    org = factories.organisation()
+    followup = FollowUp.objects.create(organisation=org, title="Chase Acme", assignee=organiser,
+                                       due_date=timezone.localdate())
+    url = f"/api/followups/{followup.pk}"
+    assert api_staff.post(f"{url}/snooze/", {"until": "2099-01-01"}, format="json").status_code == 403
+    response = api_organiser.post(f"{url}/snooze/", {"until": "2001-01-01"}, format="json")
+    assert response.status_code == 400 and "until" in response.json()
+    later = (timezone.localdate() + datetime.timedelta(days=7)).isoformat()
+    response = api_organiser.post(f"{url}/snooze/", {"until": later}, format="json")
+    assert response.status_code == 200 and response.json()["due_date"] == later
+    response = api_organiser.post(f"{url}/reassign/", {"assignee": "nobody"}, format="json")
+    assert response.status_code == 400 and "assignee" in response.json()
+    response = api_organiser.post(f"{url}/reassign/", {"assignee": "stf"}, format="json")
+    assert response.status_code == 200 and response.json()["assignee"] == "stf"
+    response = api_organiser.post(f"{url}/complete/", {"outcome": "Agreed to Gold", "kind": "note",
+                                                       "colour": "red"}, format="json")
+    assert response.status_code == 400 and response.json() == {"colour": ["Unknown field."]}
+    response = api_organiser.post(f"{url}/complete/", {"outcome": "Agreed to Gold", "kind": "note"}, format="json")
+    assert response.status_code == 200 and response.json()["status"] == "done"
+    note = Interaction.objects.get(organisation=org)
+    assert (note.kind, note.outcome, note.logged_by) == ("note", "Agreed to Gold", organiser)
+    response = api_organiser.post(f"{url}/complete/", {}, format="json")
+    assert response.status_code == 400 and "already closed" in str(response.json())

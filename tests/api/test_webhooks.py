@@ -256,3 +256,30 @@ def test_the_documented_check_refuses_tampered_bodies_and_old_timestamps():
     assert verify("s3cret", sign("s3cret", now, body), body)
     assert not verify("s3cret", sign("s3cret", now, body), body + b" ")
     assert not verify("s3cret", sign("s3cret", now - 3600, body), body)
+
+
+def test_the_delivery_connects_to_the_address_that_was_checked(db, settings, monkeypatch):
+    """No second DNS answer (a rebinding to 127.0.0.1) is used: the connection goes to the checked address."""
+    import socket
+
+    from api import services
+
+    settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = False
+    settings.WEBHOOK_MAX_ATTEMPTS = 1
+    answers = iter([["93.184.216.34"], ["93.184.216.35"], ["127.0.0.1"]])
+    monkeypatch.setattr(socket, "getaddrinfo", lambda host, port, **kw: [
+        (socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port)) for address in next(answers)])
+    connected = []
+
+    def fake_connect(address, timeout=None, *args):
+        connected.append(address)
+        raise ConnectionRefusedError("refused")
+
+    monkeypatch.setattr(socket, "create_connection", fake_connect)
+    webhook = save_webhook(Webhook(name="Wall", url="https://hooks.example.org/crm", events=["contact.created"]))
+    delivery = WebhookDelivery.objects.create(webhook=webhook, event="contact.created",
+                                              event_id="5f0c0000-0000-0000-0000-000000000000", payload={})
+    services.attempt_delivery(delivery.pk)
+    assert connected == [("93.184.216.35", 443)]
+    delivery.refresh_from_db()
+    assert delivery.status == "gave_up" and "refused" in delivery.error
