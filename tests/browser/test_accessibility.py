@@ -36,12 +36,13 @@ EVERYONE = [
     "/organisations/", "{organisation}", "/contacts/", "{contact}", "/followups/", "/followups/?who=all",
     "/pledges/", "/pledges/board/", "{pledge}", "/in-kind/", "/partners/", "/favours/", "/imports/",
     "/search/?q=leeds", "/invoices/", "{invoice}", "/invoices/settings/", "{event_tickets}",
-    "/mail/triage/", "/mail/templates/", "/mail/merges/",
+    "/mail/triage/", "/mail/templates/", "/mail/merges/", "/api/tokens/", "/account/two-factor/",
 ]
 STAFF = ["/organisations/new/", "{organisation_edit}", "/contacts/new/", "{contact_edit}", "/log/",
          "/imports/upload/", "/privacy/retention/", "{contact_erase}"]
 ORGANISER = ["/followups/new/", "/pledges/new/", "{pledge_edit}", "/in-kind/new/", "/favours/new/",
-             "{raise_invoice}", "/mail/templates/new/", "/mail/merges/new/", "{compose}"]
+             "{raise_invoice}", "/mail/templates/new/", "/mail/merges/new/", "{compose}", "/webhooks/",
+             "/webhooks/new/"]
 PAGES = {
     "committee": EVERYONE,
     "staff": EVERYONE + STAFF,

@@ -68,7 +68,7 @@ def test_raise_pay_in_two_parts_and_see_the_pledge_paid(sign_in, live_server, or
     form.get_by_label("Amount (£)").fill("1600")
     form.get_by_role("button", name="Record payment").click()
     page.wait_for_load_state()
-    assert page.get_by_text("£1,600.00 is more than the £1,500.00 still owed").is_visible()
+    assert page.locator("#id_amount_errors").get_by_text("£1,600.00 is more than the £1,500.00 still owed").is_visible()
 
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{live_server.url}/invoices/INV-0001/")

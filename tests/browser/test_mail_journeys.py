@@ -56,7 +56,7 @@ def test_drop_an_eml_on_an_organisation_page_and_see_it_on_the_timeline(live_ser
         page.dispatch_event("[data-mail-drop]", "drop", {"dataTransfer": transfer})
     expect(page.get_by_text("Filed 1, 0 waiting in Email to file")).to_be_visible()
     timeline = page.get_by_test_id("timeline")
-    link = timeline.get_by_role("link", name="Email from Sam Sponsor: Gold package confirmed")
+    link = timeline.get_by_role("link", name="Email: Gold package confirmed (with Sam Sponsor)")
     expect(link).to_be_visible()
     expect(timeline.get_by_text("1 attachment")).to_be_visible()
     shots(page, screenshot_dir, "organisation-drop")
@@ -135,6 +135,6 @@ def test_send_a_templated_email_and_find_it_on_the_timeline(live_server, page, s
     page.get_by_role("button", name="Send").click()
     expect(page.get_by_text("Sent “Thank you, Acme Digital” to sam@acme.example")).to_be_visible()
     expect(page.get_by_test_id("timeline").get_by_role(
-        "link", name="Email sent to Sam Sponsor: Thank you, Acme Digital")).to_be_visible()
+        "link", name="Email: Thank you, Acme Digital")).to_be_visible()
     assert [m.to for m in django_mail.outbox] == [["sam@acme.example"]]
     assert violations(page) == []

@@ -35,6 +35,7 @@ def test_demo_user_sees_its_roles_navigation(demo, page, live_server, screenshot
     expect(nav.get_by_role("link", name="Admin")).to_have_count(0)
     page.screenshot(path=f"{screenshot_dir}/roles-{username}.png", full_page=True)
 
+    page.get_by_test_id("account-menu").click()  # signing out is in the account menu
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
 
