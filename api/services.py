@@ -370,8 +370,10 @@ def verify_second_factor(request, code: str):
         raise LockedOut
     code = (code or "").strip().replace(" ", "")
     if code:
-        for device in devices_for_user(user, confirmed=True, for_verify=True):
-            with transaction.atomic():
+        # for_verify locks the devices (select_for_update): the loop runs inside the transaction,
+        # as PostgreSQL requires, so two requests cannot use one recovery code twice.
+        with transaction.atomic():
+            for device in devices_for_user(user, confirmed=True, for_verify=True):
                 if device.verify_token(code):
                     django_otp.login(request, device)
                     return device
