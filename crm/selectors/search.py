@@ -35,7 +35,9 @@ def _organisation_has(term: str) -> Q:
 
 
 def terms_of(query) -> list[str]:
-    return (query or "").split()
+    """The words of a query; control characters (a NUL breaks both databases' text matching) are spaces."""
+    text = "".join(ch if ch >= " " else " " for ch in (query or ""))
+    return text.split()
 
 
 def organisations_matching(terms):

@@ -134,3 +134,12 @@ def test_odd_queries_are_just_text(client, organiser, records, query):
     client.force_login(organiser)
     assert client.get(URL, {"q": query}).status_code == 200
     assert search(query)["organisations_count"] >= (0 if query in ("-", "ab") else 1)
+
+
+@pytest.mark.parametrize("query", ["leeds\x00", "\x00", "lee\x07ds"])
+def test_control_characters_in_a_query_are_spaces_not_a_server_error(client, organiser, records, query):
+    client.force_login(organiser)
+    assert client.get(URL, {"q": query}).status_code == 200
+    assert client.get(reverse("crm:lookup"), {"q": query, "type": "contact"}).status_code == 200
+    if query == "leeds\x00":
+        assert [o.name for o in search(query)["organisations"]] == ["Leeds Digital"]
