@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from api import viewsets, views
+from crm.registry import api_resources
 
 app_name = "api"
 
@@ -19,6 +20,9 @@ router.register("tiers", viewsets.TierViewSet, basename="tier")
 router.register("pledges", viewsets.PledgeViewSet, basename="pledge")
 router.register("in-kind", viewsets.InKindViewSet, basename="inkind")
 router.register("favours", viewsets.FavourViewSet, basename="favour")
+# Resources of the apps beside this one (invoices, payments, emails), registered in their ready().
+for resource in api_resources():
+    router.register(resource.prefix, resource.viewset, basename=resource.basename)
 
 
 def _token_or_session(patterns):

@@ -202,3 +202,93 @@ def register_subject_access_section(name: str, section: Callable[[Any], list[dic
 
 def subject_access_sections() -> dict[str, Callable[[Any], list[dict]]]:
     return dict(_subject_access_sections)
+
+
+# --- documents a record offers -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Document:
+    """A file an app renders from a record (a pledge's agreement PDF).
+
+    Apps that send or show files (the email composer attaches them) list what a record
+    offers here, so neither app imports the other. `render(obj)` returns
+    (filename, content bytes, mimetype); `available(obj)` hides a document a record cannot
+    have yet (no agreement for a declined pledge); `permission` is needed to fetch it.
+    """
+
+    model: str  # model label, e.g. "sponsors.pledge"
+    name: str  # unique per model, e.g. "agreement"
+    label: str  # what a person sees, e.g. "Sponsorship agreement (PDF)"
+    render: Callable[[Any], tuple[str, bytes, str]]
+    permission: str | None = None
+    available: Callable[[Any], bool] = lambda obj: True
+
+
+_documents: dict[str, dict[str, Document]] = {}
+
+
+def register_document(document: Document) -> None:
+    _documents.setdefault(document.model.lower(), {})[document.name] = document
+
+
+def documents_for(model_label: str) -> list[Document]:
+    return list(_documents.get(model_label.lower(), {}).values())
+
+
+def document(model_label: str, name: str) -> Document | None:
+    return _documents.get(model_label.lower(), {}).get(name)
+
+
+# --- synthetic data steps ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DataStep:
+    """Synthetic data an app adds after the core and domain data exist (generate_data).
+
+    `run(scale=, seed=, log=)` creates the app's rows for the scale ("small", "medium",
+    "large") from the rows already there, deterministically for a seed; `log(str)` reports
+    progress. `clear()` deletes them before the core's rows are cleared (--clear).
+    """
+
+    name: str
+    run: Callable[..., None]
+    clear: Callable[[], None] = lambda: None
+    order: int = 100
+
+
+_data_steps: dict[str, DataStep] = {}
+
+
+def register_data_step(step: DataStep) -> None:
+    _data_steps[step.name] = step
+
+
+def data_steps() -> list[DataStep]:
+    return sorted(_data_steps.values(), key=lambda s: (s.order, s.name))
+
+
+# --- API resources -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ApiResource:
+    """A REST resource an app serves under /api/<prefix>/ (its DRF viewset).
+
+    The API app routes every registered resource; the viewset relies on the project's
+    REST_FRAMEWORK defaults (authentication, role permissions, pagination, filtering,
+    throttling), so the app that owns the models need not import the API app.
+    """
+
+    prefix: str
+    viewset: type
+    basename: str
+
+
+_api_resources: dict[str, ApiResource] = {}
+
+
+def register_api_resource(resource: ApiResource) -> None:
+    _api_resources[resource.prefix] = resource
+
+
+def api_resources() -> list[ApiResource]:
+    return list(_api_resources.values())
