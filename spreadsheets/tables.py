@@ -3,10 +3,11 @@ import django_tables2 as tables
 from django.utils.html import format_html
 
 from crm.models import ImportBatch
+from crm.tables.columns import DateTimeColumn
 
 
 class ImportBatchTable(tables.Table):
-    created_at = tables.DateTimeColumn(verbose_name="When", format="j M Y H:i", linkify=True)
+    created_at = DateTimeColumn(verbose_name="When", format="j M Y H:i", linkify=True)
     created_by = tables.Column(verbose_name="Who", accessor="created_by__username", default="—")
     file_name = tables.Column(verbose_name="File")
     target = tables.Column(verbose_name="Target")

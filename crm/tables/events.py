@@ -1,12 +1,12 @@
 import django_tables2 as tables
 
 from crm.models import Event
-from crm.tables.columns import MoneyColumn
+from crm.tables.columns import DateColumn, MoneyColumn
 
 
 class EventTable(tables.Table):
     name = tables.Column(linkify=True)
-    date = tables.DateColumn(format="d M Y", default="no date yet")
+    date = DateColumn(format="d M Y", default="no date yet")
     venue = tables.Column(default="—")
     capacity = tables.Column(verbose_name="Capacity")
     sponsorship_target = MoneyColumn(verbose_name="Sponsorship target")
