@@ -3,7 +3,7 @@ import calendar
 import datetime
 
 from django.conf import settings
-from django.db.models import DateTimeField, F, Max, OuterRef, Subquery
+from django.db.models import DateTimeField, Exists, F, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
@@ -206,6 +206,18 @@ def with_last_activity(queryset=None):
 
 
 def stale_contacts(months: int, now=None):
-    """Contacts with no edit, interaction, follow-up or favour within the period, stalest first."""
-    return (with_last_activity(Contact.objects.select_related("organisation"))
-            .filter(last_activity__lt=retention_cutoff(months, now)).order_by("last_activity", "id"))
+    """Contacts with no edit, interaction, follow-up or favour within the period, stalest first.
+
+    Found by what they lack (no recent row of each kind: an index probe per contact) rather than
+    by comparing every contact's computed last activity, which at 100,000 contacts took seconds;
+    the last activity is then worked out for the stale ones only.
+    """
+    cutoff = retention_cutoff(months, now)
+
+    def recent(model, field):
+        return Exists(model.objects.filter(contact=OuterRef("pk"), **{f"{field}__gte": cutoff}))
+
+    stale = (Contact.objects.select_related("organisation").filter(updated_at__lt=cutoff)
+             .exclude(recent(Interaction, "occurred_at")).exclude(recent(FollowUp, "updated_at"))
+             .exclude(recent(Favour, "updated_at")))
+    return with_last_activity(stale).order_by("last_activity", "id")
