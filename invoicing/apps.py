@@ -7,10 +7,10 @@ class InvoicingConfig(AppConfig):
 
     def ready(self):
         from crm.registry import (
-            Document, Panel, register_document, register_panel, register_role_rules, register_subject_access_section,
+            DataStep, Document, Panel, register_data_step, register_document, register_panel, register_role_rules, register_subject_access_section,
             register_timeline_source,
         )
-        from invoicing import documents, panels, selectors, timeline
+        from invoicing import documents, panels, selectors, synthetic, timeline
 
         register_role_rules("invoicing")
         register_subject_access_section("invoices", selectors.subject_access_rows)
@@ -28,3 +28,4 @@ class InvoicingConfig(AppConfig):
                                    available=documents.agreement_available))
         register_document(Document(model="invoicing.invoice", name="invoice", label="Invoice (PDF)",
                                    render=documents.render_invoice, permission="invoicing.view_invoice"))
+        register_data_step(DataStep(name="invoices", run=synthetic.run, clear=synthetic.clear, order=50))
