@@ -5,7 +5,7 @@ from django.db import migrations
 SUBJECT = "Sponsorship agreement: {{ event }}"
 BODY = """Dear {{ first_name }},
 
-Thank you for sponsoring {{ event }}. Attached is the sponsorship agreement between {{ organisation }} and the network for the {{ tier }} sponsorship of {{ amount }}.
+Thank you for sponsoring {{ event }}. Attached is the sponsorship agreement between {{ organisation }} and the network for your sponsorship of {{ amount }}.
 
 Please check the details, sign it and send a copy back to me. If your organisation needs a purchase-order number on the invoice, let me know it and I will quote it.
 
