@@ -23,6 +23,7 @@ from django.utils import timezone
 from crm.models import Contact, Event, FollowUp, Interaction, LawfulBasis, Organisation, Tag
 from crm.models.organisations import Sector
 from crm.normalise import email_key, organisation_key
+from crm.registry import data_steps
 from crm.roles import ORGANISER, ROLES, sync_roles
 from partners.models import Favour, PartnerProfile
 from sponsors.models import PLEDGED_STAGES, InKindContribution, Pledge, PledgeStageChange, SponsorshipTier, Stage
@@ -210,6 +211,8 @@ def clear_domain_data(using=DEFAULT_DB_ALIAS) -> None:
     Foreign keys are deferred on SQLite and PostgreSQL, so order does not matter inside the transaction.
     """
     with transaction.atomic(using=using):
+        for step in data_steps():  # the apps above first: their rows point at these
+            step.clear()
         for model in domain_models():
             model._base_manager.using(using).all()._raw_delete(using)
 
@@ -229,6 +232,7 @@ class Generator:
 
     def __init__(self, scale="small", seed=0, now=None, using=DEFAULT_DB_ALIAS, log=None):
         self.rng = random.Random(seed)
+        self.scale, self.seed = scale, seed
         self.sizes = sizes_for(scale)
         self.now = (now or timezone.now()).astimezone(datetime.timezone.utc).replace(
             minute=0, second=0, microsecond=0)
@@ -311,6 +315,9 @@ class Generator:
                 t0 = time.perf_counter()
                 step()
                 self.log(f"  {step.__name__:<14} {time.perf_counter() - t0:6.1f} s")
+            for data_step in data_steps():  # what the apps above add (invoices), from the rows made here
+                counts = data_step.run(scale=self.scale, seed=self.seed, log=self.log)
+                self.counts.update(counts if isinstance(counts, dict) else {})
         self.elapsed = time.perf_counter() - started
         return self.counts
 

@@ -7,9 +7,10 @@ class InvoicingConfig(AppConfig):
 
     def ready(self):
         from crm.registry import (
-            Panel, register_panel, register_role_rules, register_subject_access_section, register_timeline_source,
+            DataStep, Document, Panel, register_data_step, register_document, register_panel, register_role_rules, register_subject_access_section,
+            register_timeline_source,
         )
-        from invoicing import panels, selectors, timeline
+        from invoicing import documents, panels, selectors, synthetic, timeline
 
         register_role_rules("invoicing")
         register_subject_access_section("invoices", selectors.subject_access_rows)
@@ -22,3 +23,9 @@ class InvoicingConfig(AppConfig):
         register_panel(Panel(slot="dashboard_pipeline", name="money_owed",
                              template="invoicing/panels/money_owed.html", context=panels.money_owed_panel,
                              permission="invoicing.view_invoice", order=50))
+        register_document(Document(model="sponsors.pledge", name="agreement", label="Sponsorship agreement (PDF)",
+                                   render=documents.render_agreement, permission="sponsors.view_pledge",
+                                   available=documents.agreement_available))
+        register_document(Document(model="invoicing.invoice", name="invoice", label="Invoice (PDF)",
+                                   render=documents.render_invoice, permission="invoicing.view_invoice"))
+        register_data_step(DataStep(name="invoices", run=synthetic.run, clear=synthetic.clear, order=50))

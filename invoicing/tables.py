@@ -3,6 +3,7 @@ import django_tables2 as tables
 from django.utils import timezone
 from django.utils.html import format_html
 
+from crm.tables.columns import DateColumn
 from invoicing.models import Invoice
 from invoicing.selectors import STATUS_BADGE, attach_balances
 
@@ -27,8 +28,8 @@ class InvoiceTable(tables.Table):
     organisation = tables.Column(accessor="billing_name", verbose_name="Organisation")
     event = tables.Column(accessor="pledge__event__name", verbose_name="Event")
     po_number = tables.Column(verbose_name="PO", default="—", attrs={"td": {"class": "text-nowrap"}})
-    issue_date = tables.DateColumn(format="j M Y", verbose_name="Issued", attrs={"td": {"class": "text-nowrap"}})
-    due_date = tables.DateColumn(format="j M Y", verbose_name="Due", attrs={"td": {"class": "text-nowrap"}})
+    issue_date = DateColumn(format="j M Y", verbose_name="Issued", attrs={"td": {"class": "text-nowrap"}})
+    due_date = DateColumn(format="j M Y", verbose_name="Due", attrs={"td": {"class": "text-nowrap"}})
     gross_total = MoneyColumn(verbose_name="Total")
     # Not sortable: ordering 50,000 invoices by a derived sum took seconds on PostgreSQL; the
     # status and overdue filters give the same cut.

@@ -9,12 +9,11 @@ import tempfile
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.text import slugify
 from django.views import View
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from invoicing import pdf, selectors, services
+from invoicing import documents, pdf, selectors, services
 from invoicing.filters import InvoiceFilter
 from invoicing.forms import CreditNoteForm, InvoiceLineFormSet, NetworkDetailsForm, PaymentForm, RaiseInvoiceForm
 from invoicing.models import CreditNote, Invoice
@@ -202,9 +201,8 @@ class AgreementPDFView(PledgeMixin, View):
     permission_required = "sponsors.view_pledge"
 
     def get(self, request, pk):
-        context = selectors.agreement_context(self.pledge, services.network_details())
-        name = slugify(self.pledge.organisation.name)[:40] or "sponsor"
-        return pdf_response(pdf.render_pdf("invoicing/pdf/agreement.html", context), f"agreement-{name}-{pk}.pdf")
+        filename, content, _ = documents.render_agreement(self.pledge)
+        return pdf_response(content, filename)
 
 
 class RaiseInvoiceView(PledgeMixin, View):

@@ -16,8 +16,34 @@ def _upload_panel(obj, request):
             "waiting": EmailMessage.objects.filter(status=EmailMessage.Status.UNMATCHED).count()}
 
 
+#: The template each document is sent with (seeded by migration 0002, editable like any other),
+#: and the button that sends it. Other documents get a generic button and no template.
+DOCUMENT_TEMPLATES = {"agreement": ("Sponsorship agreement", "Send the agreement by email")}
+
+
 def _pledge_panel(obj, request):
-    return {"pk": obj.pk}
+    """"Write about this pledge", and a button per document the pledge offers (its agreement)
+    when one of its organisation's contacts has an email address (two queries)."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    from crm.models import Contact
+    from mail.models import EmailTemplate
+    from mail.outbound import documents_offered
+
+    sends = []
+    offered = documents_offered(obj, request.user)
+    if offered and Contact.objects.filter(organisation_id=obj.organisation_id).exclude(email="").exists():
+        names = {name for name, _ in DOCUMENT_TEMPLATES.values()}
+        templates = dict(EmailTemplate.objects.filter(name__in=names).values_list("name", "pk"))
+        for doc in offered:
+            template_name, text = DOCUMENT_TEMPLATES.get(doc.name, ("", f"Send by email: {doc.label}"))
+            query = {"pledge": obj.pk, "document": doc.name}
+            if template_name in templates:
+                query["template"] = templates[template_name]
+            sends.append({"text": text, "url": reverse("mail:compose") + "?" + urlencode(query), "name": doc.name})
+    return {"pk": obj.pk, "sends": sends}
 
 
 def register():

@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from crm.models import Contact
 from mail.models import Direction, EmailMessage, EmailTemplate, MailMerge, MailMergeRecipient
-from mail.services import log_email_interaction
+from mail.parsing import Attachment, safe_filename
+from mail.services import delete_files, log_email_interaction, save_attachments
 
 logger = logging.getLogger("mail")
 
@@ -85,29 +86,58 @@ def _domain() -> str:
     return settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
 
 
+def clean_attachments(attachments) -> list[Attachment]:
+    """(filename, bytes, mimetype) triples as stored attachments: safe names, non-empty, within
+    the size limit a received attachment has, so what is sent is also what is kept."""
+    cleaned = []
+    limit = settings.MAIL_ATTACHMENT_MAX_BYTES
+    for filename, content, mimetype in attachments or ():
+        name = safe_filename(filename)
+        if not content:
+            raise ValidationError(f"The attachment {name} is empty: nothing to send.")
+        if len(content) > limit:
+            raise ValidationError(f"The attachment {name} is {len(content) / 1048576:.1f} MB; "
+                                  f"the limit is {limit / 1048576:.0f} MB.")
+        cleaned.append(Attachment(filename=name, content_type=mimetype or "application/octet-stream",
+                                  data=bytes(content)))
+    return cleaned
+
+
 def _deliver(*, user, contact: Contact, subject: str, body: str, message_id: str, in_reply_to: str = "",
-             connection=None) -> None:
+             connection=None, attachments=()) -> None:
     headers = {"Message-ID": message_id}
     if in_reply_to:
         headers["In-Reply-To"] = in_reply_to
         headers["References"] = in_reply_to
-    DjangoEmail(subject=subject, body=body, from_email=_from_address(user), to=[contact.email],
-                headers=headers, connection=connection).send(fail_silently=False)
+    email = DjangoEmail(subject=subject, body=body, from_email=_from_address(user), to=[contact.email],
+                        headers=headers, connection=connection)
+    for item in attachments:
+        email.attach(item.filename, item.data, item.content_type)
+    email.send(fail_silently=False)
 
 
-def _record(*, user, contact, subject, body, message_id, in_reply_to="") -> EmailMessage:
+def _record(*, user, contact, subject, body, message_id, in_reply_to="", attachments=(), saved=None) -> EmailMessage:
+    """The sent message as an outbound one, its attachments stored as received ones are (their
+    stored file names are appended to `saved`, for the caller to delete if the send fails)."""
     message = EmailMessage.objects.create(
         message_id=message_id, from_name=(user.get_full_name() if user else "")[:300],
         from_address=_from_address(user).lower(), to_addresses=[contact.email], subject=subject[:1000],
         sent_at=timezone.now(), body_text=body, direction=Direction.OUTBOUND, status=EmailMessage.Status.FILED,
         source=EmailMessage.Source.SENT, in_reply_to=in_reply_to, imported_by=user,
     )
+    if attachments:
+        save_attachments(message, list(attachments), saved if saved is not None else [])
     log_email_interaction(message=message, contact=contact, user=user)
     return message
 
 
-def send_to_contact(*, user, contact: Contact, subject: str, body: str, in_reply_to: str = "") -> EmailMessage:
-    """Send one message over SMTP and file it as outbound with its Message-ID, or neither."""
+def send_to_contact(*, user, contact: Contact, subject: str, body: str, in_reply_to: str = "",
+                    attachments=()) -> EmailMessage:
+    """Send one message over SMTP and file it as outbound with its Message-ID, or neither.
+
+    `attachments` are (filename, bytes, mimetype) triples; they go out with the message and are
+    kept with it like a received message's, so the contact's history shows and serves them.
+    """
     if not user.has_perm("mail.add_emailtemplate"):
         raise PermissionDenied
     if not contact.email:
@@ -118,15 +148,21 @@ def send_to_contact(*, user, contact: Contact, subject: str, body: str, in_reply
     if not subject or not body:
         raise ValidationError("Write a subject and a message.")
     validate_template_text(subject, body)
+    files = clean_attachments(attachments)
     message_id = make_msgid(domain=_domain())
-    with transaction.atomic():
-        message = _record(user=user, contact=contact, subject=subject, body=body, message_id=message_id,
-                          in_reply_to=in_reply_to)
-        try:
-            _deliver(user=user, contact=contact, subject=subject, body=body, message_id=message_id,
-                     in_reply_to=in_reply_to)
-        except (smtplib.SMTPException, OSError) as error:
-            raise ValidationError(f"The mail server did not accept the message: {error}") from error
+    saved: list[str] = []
+    try:
+        with transaction.atomic():
+            message = _record(user=user, contact=contact, subject=subject, body=body, message_id=message_id,
+                              in_reply_to=in_reply_to, attachments=files, saved=saved)
+            try:
+                _deliver(user=user, contact=contact, subject=subject, body=body, message_id=message_id,
+                         in_reply_to=in_reply_to, attachments=files)
+            except (smtplib.SMTPException, OSError) as error:
+                raise ValidationError(f"The mail server did not accept the message: {error}") from error
+    except BaseException:
+        delete_files(saved)  # the rows rolled back; their files go too
+        raise
     return message
 
 
@@ -266,3 +302,56 @@ def merge_progress(merge: MailMerge) -> dict:
         "skipped": counts.get("skipped", 0), "failed": counts.get("failed", 0),
         "percent": round(100 * done / total) if total else 100,
     }
+
+
+# --- documents a record offers (an agreement PDF), attached through crm.registry -----------------
+
+def documents_offered(obj, user) -> list:
+    """The documents `obj` offers this user: registered for its model, available, permitted."""
+    from crm.registry import documents_for
+
+    if obj is None:
+        return []
+    return [d for d in documents_for(obj._meta.label_lower)
+            if d.available(obj) and (not d.permission or user.has_perm(d.permission))]
+
+
+def chosen_documents(obj, names, user) -> list:
+    """The documents named, each checked: a name the record does not offer (forged, or a
+    declined pledge's agreement) is refused with a clear message rather than ignored."""
+    from crm.registry import document
+
+    offered = {d.name: d for d in documents_offered(obj, user)}
+    chosen, problems = [], []
+    for name in dict.fromkeys(names):  # once each, in order
+        if name in offered:
+            chosen.append(offered[name])
+            continue
+        known = document(obj._meta.label_lower, name) if obj is not None and len(name) <= 100 else None
+        if known is None:
+            problems.append(f"There is no document “{name[:40]}” to attach here.")
+        elif not known.available(obj):
+            problems.append(f"{known.label} cannot be sent: {_why_unavailable(obj)}")
+        else:
+            problems.append(f"You may not send {known.label}.")
+    if problems:
+        raise ValidationError(problems)
+    return chosen
+
+
+def _why_unavailable(obj) -> str:
+    stage = getattr(obj, "get_stage_display", None)
+    what = obj._meta.verbose_name
+    return f"the {what} is {stage().lower()}." if stage else f"this {what} does not have one."
+
+
+def render_documents(obj, documents) -> list[tuple[str, bytes, str]]:
+    """(filename, bytes, mimetype) for each document; a renderer's failure is a clear refusal."""
+    files = []
+    for doc in documents:
+        try:
+            files.append(doc.render(obj))
+        except Exception as error:  # a broken template or renderer must not lose the message
+            logger.exception("Could not render %s for %s", doc.name, obj)
+            raise ValidationError(f"Could not produce {doc.label}: {error}") from error
+    return files

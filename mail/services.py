@@ -131,11 +131,11 @@ def _thread_contacts(reply_to_ids) -> dict[str, list[Contact]]:
     return found
 
 
-def _save_attachments(message: EmailMessage, attachments: list[parsing.Attachment], saved: list[str]) -> None:
+def save_attachments(message: EmailMessage, attachments: list[parsing.Attachment], saved: list[str]) -> None:
     EmailAttachment.objects.bulk_create(_attachment_rows(message, attachments, saved))
 
 
-def _delete_files(names: list[str]) -> None:
+def delete_files(names: list[str]) -> None:
     from django.core.files.storage import default_storage
 
     for name in names:
@@ -173,16 +173,16 @@ def file_parsed(parsed: parsing.ParsedMessage, *, user=None, source=EmailMessage
                                    direction=direction, when=when, forwarded_by=forwarded_by, notes=notes,
                                    source=source, user=user)
             message.save()
-            _save_attachments(message, parsed.attachments, saved)
+            save_attachments(message, parsed.attachments, saved)
             for contact in contacts:
                 log_email_interaction(message=message, contact=contact, user=user)
     except IntegrityError:
-        _delete_files(saved)
+        delete_files(saved)
         if EmailMessage.objects.filter(message_id=parsed.message_id).exists():
             return DUPLICATE, None  # the same message arrived through another door meanwhile
         raise
     except BaseException:
-        _delete_files(saved)
+        delete_files(saved)
         raise
     return (LOGGED if contacts else UNMATCHED), message
 
@@ -260,7 +260,7 @@ def file_batch(parsed_messages, *, user=None, source=EmailMessage.Source.IMPORT,
                 filing.interaction_id = filing.interaction.pk
             FiledEmail.objects.bulk_create(filings)
     except (IntegrityError, ValidationError, ValueError, OSError):
-        _delete_files(saved)
+        delete_files(saved)
         if len(rows) == 1:
             raise
         # One message spoiled the batch (or arrived meanwhile): file them one by one.
@@ -451,7 +451,7 @@ def discard_message(message: EmailMessage, *, user) -> EmailMessage:
     message.status = EmailMessage.Status.DISCARDED
     message.body_text = message.html_text = ""
     message.save(update_fields=["status", "body_text", "html_text"])
-    transaction.on_commit(lambda: _delete_files(files))
+    transaction.on_commit(lambda: delete_files(files))
     return message
 
 
@@ -471,7 +471,7 @@ def erase_contact_emails(contact: Contact, user=None) -> int:
     files = list(EmailAttachment.objects.filter(message__in=doomed).exclude(file="").values_list("file", flat=True))
     count = doomed.distinct().count()
     EmailMessage.objects.filter(pk__in=list(doomed.values_list("pk", flat=True))).delete()
-    transaction.on_commit(lambda: _delete_files(files))
+    transaction.on_commit(lambda: delete_files(files))
     return count
 
 

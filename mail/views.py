@@ -225,8 +225,8 @@ def _compose_target(request):
 
     if pk("pledge"):
         pledge = get_object_or_404(Pledge.objects.select_related("organisation", "event", "tier"), pk=pk("pledge"))
-        contacts = Contact.objects.filter(organisation=pledge.organisation)
-        return list(contacts.exclude(email="")), pledge.organisation, pledge, f"pledge {pledge.pk}"
+        contacts = Contact.objects.filter(organisation=pledge.organisation).exclude(email="").order_by("id")
+        return list(contacts), pledge.organisation, pledge, f"pledge {pledge.pk}"
     if pk("organisation"):
         org = get_object_or_404(Organisation, pk=pk("organisation"))
         return list(org.contacts.exclude(email="")), org, None, str(org)
@@ -237,7 +237,8 @@ def _compose_target(request):
 
 
 class ComposeView(PermissionRequiredMixin, View):
-    """Write (or start from a template), preview against the record, send."""
+    """Write (or start from a template), preview against the record, send — with the documents
+    the record offers attached (?document=agreement on a pledge), which the organiser may untick."""
 
     permission_required = "mail.add_emailtemplate"
 
@@ -250,39 +251,66 @@ class ComposeView(PermissionRequiredMixin, View):
                 if request.GET["template"].isdigit() else None
         if template:
             initial = {"template": template, "subject": template.subject, "body": template.body}
+        if contacts:
+            initial["contact"] = contacts[0].pk  # a pledge's: its organisation's first contact with an address
         form = ComposeForm(initial=initial, contacts=contacts)
-        return self._render(request, form, contacts, organisation, pledge, label, preview=None)
+        attached, problems = request.GET.getlist("document"), []
+        try:
+            outbound.chosen_documents(pledge, attached, request.user)
+        except ValidationError as error:
+            problems = error.messages
+            offered = {d.name for d in outbound.documents_offered(pledge, request.user)}
+            attached = [name for name in attached if name in offered]
+        return self._render(request, form, contacts, organisation, pledge, label, preview=None, attached=attached,
+                            problems=problems)
 
     def post(self, request):
         contacts, organisation, pledge, label = _compose_target(request)
         form = ComposeForm(request.POST, contacts=contacts)
+        attached = request.POST.getlist("document")
+        documents = []
+        if form.is_valid():
+            try:
+                documents = outbound.chosen_documents(pledge, attached, request.user)
+            except ValidationError as error:
+                form.add_error(None, _errors(error))
         if not form.is_valid():
-            return self._render(request, form, contacts, organisation, pledge, label, preview=None)
+            return self._render(request, form, contacts, organisation, pledge, label, preview=None,
+                                attached=attached, status=400)
         contact = form.contacts[form.cleaned_data["contact"]]
         context = outbound.merge_context(contact=contact, organisation=organisation, pledge=pledge,
                                          user=request.user)
         subject = outbound.render(form.cleaned_data["subject"], context)
         body = outbound.render(form.cleaned_data["body"], context)
-        if "send" not in request.POST:
-            return self._render(request, form, contacts, organisation, pledge, label,
-                                preview={"to": contact, "subject": subject, "body": body})
+        preview = {"to": contact, "subject": subject, "body": body, "files": []}
         try:
-            outbound.send_to_contact(user=request.user, contact=contact, subject=subject, body=body)
+            files = outbound.render_documents(pledge, documents)
+            preview["files"] = [{"name": name, "size": len(content)} for name, content, _ in files]
+            if "send" not in request.POST:
+                return self._render(request, form, contacts, organisation, pledge, label, preview=preview,
+                                    attached=attached)
+            outbound.send_to_contact(user=request.user, contact=contact, subject=subject, body=body,
+                                     attachments=files)
         except ValidationError as error:
             form.add_error(None, _errors(error))
-            return self._render(request, form, contacts, organisation, pledge, label,
-                                preview={"to": contact, "subject": subject, "body": body})
-        messages.success(request, f"Sent “{subject}” to {contact.email}; it is on the timeline.")
+            return self._render(request, form, contacts, organisation, pledge, label, preview=preview,
+                                attached=attached, status=400)
+        sent_with = f" with {', '.join(f['name'] for f in preview['files'])}" if files else ""
+        messages.success(request, f"Sent “{subject}” to {contact.email}{sent_with}; it is on the timeline.")
         if pledge is not None:
             return redirect(pledge)
         return redirect(organisation if request.GET.get("organisation") and organisation else contact)
 
-    def _render(self, request, form, contacts, organisation, pledge, label, preview):
+    def _render(self, request, form, contacts, organisation, pledge, label, preview, attached=(), problems=(),
+                status=200):
+        chosen = set(attached)
+        documents = [{"name": d.name, "label": d.label, "checked": d.name in chosen}
+                     for d in outbound.documents_offered(pledge, request.user)]
         return render(request, "mail/compose.html", {
             "form": form, "contacts": contacts, "organisation": organisation, "pledge": pledge, "label": label,
-            "preview": preview, "merge_fields": outbound.MERGE_FIELDS,
+            "preview": preview, "merge_fields": outbound.MERGE_FIELDS, "documents": documents, "problems": problems,
             "target_query": request.GET.urlencode() if request.method == "GET" else request.META.get("QUERY_STRING", ""),
-        })
+        }, status=status)
 
 
 class MergeListView(PermissionRequiredMixin, ListView):

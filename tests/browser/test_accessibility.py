@@ -41,8 +41,8 @@ EVERYONE = [
 STAFF = ["/organisations/new/", "{organisation_edit}", "/contacts/new/", "{contact_edit}", "/log/",
          "/imports/upload/", "/privacy/retention/", "{contact_erase}"]
 ORGANISER = ["/followups/new/", "/pledges/new/", "{pledge_edit}", "/in-kind/new/", "/favours/new/",
-             "{raise_invoice}", "/mail/templates/new/", "/mail/merges/new/", "{compose}", "/webhooks/",
-             "/webhooks/new/", "/events/new/", "{event_edit}"]
+             "{raise_invoice}", "/mail/templates/new/", "/mail/merges/new/", "{compose}", "{compose_agreement}",
+             "/webhooks/", "/webhooks/new/", "/events/new/", "{event_edit}"]
 PAGES = {
     "committee": EVERYONE,
     "staff": EVERYONE + STAFF,
@@ -68,6 +68,7 @@ def demo(db):
         "invoice": f"/invoices/{invoice.number}/", "raise_invoice": f"/pledges/{confirmed[1].pk}/invoice/new/",
         "event_tickets": f"/events/{pledge.event_id}/tickets/",
         "event": f"/events/{pledge.event_id}/", "event_edit": f"/events/{pledge.event_id}/edit/", "compose": f"/mail/compose/?contact={contact.pk}",
+        "compose_agreement": f"/mail/compose/?pledge={confirmed[1].pk}&document=agreement",
     }
 
 

@@ -40,9 +40,9 @@ def test_template_form_refuses_unknown_fields(client, organiser):
     client.force_login(organiser)
     response = client.post(reverse("mail:template_create"), {"name": "X", "subject": "Hi", "body": "{{ password }}"})
     assert response.status_code == 200 and "Unknown merge field" in response.content.decode()
-    assert not EmailTemplate.objects.exists()
+    assert not EmailTemplate.objects.filter(name="X").exists()
     client.post(reverse("mail:template_create"), {"name": "X", "subject": "Hi", "body": "Dear {{ first_name }}"})
-    assert EmailTemplate.objects.get().body == "Dear {{ first_name }}"
+    assert EmailTemplate.objects.get(name="X").body == "Dear {{ first_name }}"
 
 
 def test_compose_previews_against_the_record_then_sends_and_files(client, organiser, template):
