@@ -369,16 +369,21 @@ def fetch_values(queryset, attnames, chunk_size=5000):
     On SQLite the rows come straight from the cursor: the driver already turns
     dates and booleans into Python values, and Django's per-value converters (which
     cost more than the query itself at 100,000 rows) are replaced by making naive
-    datetimes aware, exactly as the ORM's converter does.
+    datetimes aware, exactly as the ORM's converter does. On PostgreSQL they come
+    in binary from one client-side query instead of a server-side cursor of text.
     """
     qs = queryset.values_list(*attnames)
     meta = queryset.model._meta
     fields = [meta.get_field(a) for a in attnames]
-    raw_ok = connection.vendor == "sqlite" and all(
+    raw_ok = connection.vendor in ("sqlite", "postgresql") and all(
         f.get_internal_type() in _PLAIN | {"DateField", "DateTimeField"} and not hasattr(f, "from_db_value")
         and f.attname == a for f, a in zip(fields, attnames))
     if not raw_ok:
         yield from qs.iterator(chunk_size=chunk_size)
+        return
+    if bulk.enabled():  # PostgreSQL: binary results, read in C (spreadsheets/importing/bulk.py)
+        sql, params = qs.query.get_compiler(using=qs.db).as_sql()
+        yield from bulk.fetch_rows(sql, params, chunk_size)
         return
     from django.conf import settings
 
