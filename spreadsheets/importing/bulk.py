@@ -32,11 +32,13 @@ def copy_rows(cursor, table: str, columns: list[str], rows) -> int:
     `cursor` is Django's cursor (its database errors become Django's, e.g. IntegrityError);
     the COPY itself goes through psycopg's cursor underneath it.
     """
-    sql = f"COPY {_quote(table)} ({', '.join(_quote(c) for c in columns)}) FROM STDIN"
+    sql = f"COPY {_quote(table)} ({', '.join(_quote(c) for c in columns)}) FROM STDIN (FORMAT BINARY)"
     raw = getattr(cursor, "cursor", cursor)  # Django's CursorWrapper (or the debug one) → psycopg's cursor
     count = 0
     start = time.monotonic()
+    types = _column_types(cursor, table, columns)
     with connection.wrap_database_errors, raw.copy(sql) as copy:
+        copy.set_types(types)  # binary rows are built in C: a third of the time of text ones
         write = copy.write_row
         for row in rows:
             write(row)
@@ -44,6 +46,20 @@ def copy_rows(cursor, table: str, columns: list[str], rows) -> int:
     if connection.queries_logged:  # shown by the debug toolbar and counted by CaptureQueriesContext like any query
         connection.queries_log.append({"sql": f"{sql} -- {count} rows", "time": f"{time.monotonic() - start:.3f}"})
     return count
+
+
+_TYPES: dict[tuple, list[int]] = {}
+
+
+def _column_types(cursor, table: str, columns: list[str]) -> list[int]:
+    """The type oids of the columns, as a binary COPY needs them; asked once per table and database."""
+    key = (connection.settings_dict["NAME"], table, tuple(columns))
+    if key not in _TYPES:
+        cursor.execute("SELECT attname, atttypid FROM pg_attribute WHERE attrelid = %s::regclass "
+                       "AND attnum > 0 AND NOT attisdropped", [_quote(table)])
+        oids = dict(cursor.fetchall())
+        _TYPES[key] = [oids[c] for c in columns]
+    return _TYPES[key]
 
 
 def reserve_ids(cursor, table: str, pk_column: str, count: int) -> list[int]:
