@@ -237,7 +237,8 @@ def side_by_side(args):
                      "ratio": round(ratio, 2), "meets_target": ratio <= 1.5,
                      "sqlite_samples": [s[figure] for s in samples["sqlite"]],
                      "postgresql_samples": [s[figure] for s in samples["postgresql"]]})
-        print(f"{figure:<24} {lite:>9.2f} {pg:>13.2f} {ratio:>9.2f}x {'≤1.5x':>7} {'ok' if ratio <= 1.5 else 'MISSED'}")
+        verdict = "ok" if ratio <= 1.5 else "MISSED"
+        print(f"{figure:<24} {lite:>9.2f} {pg:>13.2f} {ratio:>9.2f}x {'≤1.5x':>7} {verdict}")
     from bench.common import machine_description
 
     result = {"rows": args.rows, "organisations": args.orgs, "runs": args.runs, "databases": engines,

@@ -17,8 +17,8 @@ from spreadsheets.resources.base import MULTI_ROWS
 
 pytestmark = pytest.mark.django_db
 
-AWKWARD = ["tab\there", "new\nline", "back\\slash", "\\N", "NULL", "", "“quotes” 'and' \"more\"", "Zoë Ñandú 日本",
-           "comma, semicolon;", "trailing space ", "\\.", "carriage\rreturn"]
+AWKWARD = ["tab\there", "new\nline", "back\\slash", "\\N", "NULL", "", "“quotes” 'and' \"more\"",
+           "Zoë Ñandú 日本", "comma, semicolon;", "trailing space ", "\\.", "carriage\rreturn"]
 
 
 def csv_text(rows, headers):
@@ -77,7 +77,8 @@ def test_created_ids_follow_the_file_and_never_reuse_a_deleted_id():
     assert [Contact.objects.get(pk=pk).email for pk in ids] == [f"p{i}@example.org" for i in range(30)]
     orgs = batch.created_records["crm.organisation"]
     assert sorted(Organisation.objects.values_list("pk", flat=True)) == sorted(orgs)
-    assert {c.organisation.name for c in Contact.objects.select_related("organisation")} == {f"Org {i}" for i in range(4)}
+    names = {c.organisation.name for c in Contact.objects.select_related("organisation")}
+    assert names == {f"Org {i}" for i in range(4)}
     # the database's own numbering carries on after the import's
     later = Contact.objects.create(first_name="Later", email="later@example.org")
     assert later.pk > max(ids)
