@@ -16,6 +16,8 @@ from django.db import connection
 from django.utils import timezone
 from import_export import resources
 
+from spreadsheets.importing import bulk
+
 BATCH = 1000
 HISTORY_BATCH = 5000
 MULTI_ROWS = 200  # rows per INSERT statement (within the database's parameter limit)
@@ -108,6 +110,12 @@ def apply_updates(model, updates, now):
         groups.setdefault(columns, []).append(params)
     with connection.cursor() as cursor:
         for columns, rows in groups.items():
+            if bulk.enabled():  # rows are (values…, [stamp,] pk): COPY them as (pk, values…)
+                width = len(columns)
+                bulk.update_rows(cursor, table, model._meta.pk.column, [fields[c].column for c in columns],
+                                 ([row[-1], *row[:width]] for row in rows),
+                                 also={"updated_at": stamp} if has_updated_at else None)
+                continue
             sets = [f"{quote(fields[c].column)} = %s" for c in columns]
             if has_updated_at:
                 sets.append(f"{quote('updated_at')} = %s")
@@ -121,7 +129,9 @@ def bulk_create(model, objs):
 
     On SQLite the rows go through multi-row INSERTs (insert_values) and the ids are
     the ones that follow the current maximum: the write transaction is IMMEDIATE, so
-    nobody else can insert meanwhile. Elsewhere, Django's bulk_create (RETURNING ids).
+    nobody else can insert meanwhile. On PostgreSQL the ids are reserved from the
+    table's sequence first, then the rows go in by COPY (spreadsheets/importing/bulk.py).
+    Elsewhere, Django's bulk_create (RETURNING ids).
     """
     for start in range(0, len(objs), BATCH):
         insert_rows(model, objs[start:start + BATCH])
@@ -133,7 +143,7 @@ def insert_rows(model, objs):
         return
     meta = model._meta
     is_dict = isinstance(objs[0], dict)
-    if connection.vendor != "sqlite":
+    if connection.vendor not in ("sqlite", "postgresql"):
         instances = [model(**o) for o in objs] if is_dict else objs
         model._default_manager.bulk_create(instances)
         if is_dict:  # the caller records history from the same dicts: give them every saved value
@@ -175,27 +185,40 @@ def insert_rows(model, objs):
                     if f.auto_now or getattr(obj, f.attname) is None:
                         setattr(obj, f.attname, now)
         rows = _param_rows(objs, fields, operator.attrgetter)
-    quote = connection.ops.quote_name
     with connection.cursor() as cursor:
-        # AUTOINCREMENT: the next id follows the larger of the highest id and the sequence
-        # (which remembers deleted rows).
-        cursor.execute(f"SELECT COALESCE(MAX({quote(meta.pk.column)}), 0) FROM {quote(meta.db_table)}")
-        highest = cursor.fetchone()[0]
-        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [meta.db_table])
-        found = cursor.fetchone()
-        first = max(highest, found[0] if found else 0) + 1
-        insert_values(cursor, meta.db_table, [f.column for f in fields], rows)
-        cursor.execute(f"SELECT MIN({quote(meta.pk.column)}), COUNT(*) FROM {quote(meta.db_table)} "
-                       f"WHERE {quote(meta.pk.column)} >= %s", [first])
-        if tuple(cursor.fetchone()) != (first, len(rows)):
-            raise RuntimeError(f"Could not determine the ids of the rows inserted into {meta.db_table}.")
-    for offset, obj in enumerate(objs):
-        if is_dict:
-            obj[meta.pk.attname] = first + offset
+        if bulk.enabled():
+            first = None
+            ids = bulk.reserve_ids(cursor, meta.db_table, meta.pk.column, len(rows))
+            insert_values(cursor, meta.db_table, [meta.pk.column] + [f.column for f in fields],
+                          [[pk, *row] for pk, row in zip(ids, rows)])
         else:
-            setattr(obj, meta.pk.attname, first + offset)
+            first, ids = _insert_sqlite(cursor, meta, fields, rows), None
+    for offset, obj in enumerate(objs):
+        pk = first + offset if ids is None else ids[offset]
+        if is_dict:
+            obj[meta.pk.attname] = pk
+        else:
+            setattr(obj, meta.pk.attname, pk)
             obj._state.adding = False
             obj._state.db = "default"
+
+
+def _insert_sqlite(cursor, meta, fields, rows) -> int:
+    """Insert rows; the id of the first (the others follow it)."""
+    quote = connection.ops.quote_name
+    # AUTOINCREMENT: the next id follows the larger of the highest id and the sequence
+    # (which remembers deleted rows).
+    cursor.execute(f"SELECT COALESCE(MAX({quote(meta.pk.column)}), 0) FROM {quote(meta.db_table)}")
+    highest = cursor.fetchone()[0]
+    cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [meta.db_table])
+    found = cursor.fetchone()
+    first = max(highest, found[0] if found else 0) + 1
+    insert_values(cursor, meta.db_table, [f.column for f in fields], rows)
+    cursor.execute(f"SELECT MIN({quote(meta.pk.column)}), COUNT(*) FROM {quote(meta.db_table)} "
+                   f"WHERE {quote(meta.pk.column)} >= %s", [first])
+    if tuple(cursor.fetchone()) != (first, len(rows)):
+        raise RuntimeError(f"Could not determine the ids of the rows inserted into {meta.db_table}.")
+    return first
 
 
 def _max_params() -> int:
@@ -218,6 +241,9 @@ def insert_values(cursor, table, columns, rows):
     so AUTOINCREMENT ids follow it as before.
     """
     if not rows:
+        return
+    if bulk.enabled():  # one COPY stream, no statement to parse (spreadsheets/importing/bulk.py)
+        bulk.copy_rows(cursor, table, columns, rows)
         return
     quote = connection.ops.quote_name
     width = len(columns)
@@ -343,16 +369,21 @@ def fetch_values(queryset, attnames, chunk_size=5000):
     On SQLite the rows come straight from the cursor: the driver already turns
     dates and booleans into Python values, and Django's per-value converters (which
     cost more than the query itself at 100,000 rows) are replaced by making naive
-    datetimes aware, exactly as the ORM's converter does.
+    datetimes aware, exactly as the ORM's converter does. On PostgreSQL they come
+    in binary from one client-side query instead of a server-side cursor of text.
     """
     qs = queryset.values_list(*attnames)
     meta = queryset.model._meta
     fields = [meta.get_field(a) for a in attnames]
-    raw_ok = connection.vendor == "sqlite" and all(
+    raw_ok = connection.vendor in ("sqlite", "postgresql") and all(
         f.get_internal_type() in _PLAIN | {"DateField", "DateTimeField"} and not hasattr(f, "from_db_value")
         and f.attname == a for f, a in zip(fields, attnames))
     if not raw_ok:
         yield from qs.iterator(chunk_size=chunk_size)
+        return
+    if bulk.enabled():  # PostgreSQL: binary results, read in C (spreadsheets/importing/bulk.py)
+        sql, params = qs.query.get_compiler(using=qs.db).as_sql()
+        yield from bulk.fetch_rows(sql, params, chunk_size)
         return
     from django.conf import settings
 
