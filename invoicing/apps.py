@@ -22,3 +22,6 @@ class InvoicingConfig(AppConfig):
         register_panel(Panel(slot="dashboard_pipeline", name="money_owed",
                              template="invoicing/panels/money_owed.html", context=panels.money_owed_panel,
                              permission="invoicing.view_invoice", order=50))
+        from invoicing import api as rest_api  # /api/invoices/, credit-notes/, payments/ (the API app routes them)
+
+        rest_api.register()
