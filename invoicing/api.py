@@ -42,7 +42,7 @@ def _username():
 # Reading --------------------------------------------------------------------------------------
 
 class InvoiceLineSerializer(serializers.ModelSerializer):
-    amount = serializers.DecimalField(max_digits=22, decimal_places=4, read_only=True)
+    amount = serializers.DecimalField(max_digits=22, decimal_places=2, read_only=True)
 
     class Meta:
         model = InvoiceLine

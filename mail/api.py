@@ -8,6 +8,7 @@ pages, django-filter + ordering, throttling).
 """
 import django_filters
 from django.db.models import Exists, OuterRef, Prefetch, Q
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
 
@@ -33,6 +34,8 @@ class EmailSerializer(serializers.ModelSerializer):
     text = serializers.CharField(read_only=True, help_text="The plain-text part, or the text of the HTML part.")
     attachments = AttachmentSerializer(many=True, read_only=True)
     imported_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    to_addresses = serializers.ListField(child=serializers.CharField(), read_only=True)
+    cc_addresses = serializers.ListField(child=serializers.CharField(), read_only=True)
 
     class Meta:
         model = EmailMessage
@@ -55,13 +58,17 @@ class EmailSerializer(serializers.ModelSerializer):
         return [filing.interaction_id for filing in message.filings.all()]
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class _RecordFilter(django_filters.ModelChoiceFilter):
+    """A record chosen by id, filtered by a method (the schema cannot guess its type)."""
+
+
 class ApiEmailFilter(TriageFilter):
     """The triage page's search (`q`: subject or sender) and who, which way, when."""
 
-    contact = django_filters.ModelChoiceFilter(queryset=Contact.objects.all(), method="filter_contact",
-                                               label="Filed on this contact")
-    organisation = django_filters.ModelChoiceFilter(queryset=Organisation.objects.all(), method="filter_organisation",
-                                                    label="Filed on a contact of this organisation")
+    contact = _RecordFilter(queryset=Contact.objects.all(), method="filter_contact", label="Filed on this contact")
+    organisation = _RecordFilter(queryset=Organisation.objects.all(), method="filter_organisation",
+                                 label="Filed on a contact of this organisation")
     sent_after = django_filters.DateFilter(field_name="sent_at", lookup_expr="date__gte")
     sent_before = django_filters.DateFilter(field_name="sent_at", lookup_expr="date__lte")
     updated_since = django_filters.IsoDateTimeFilter(
