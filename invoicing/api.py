@@ -10,7 +10,7 @@ Invoiced; a payment or credit note that settles it moves the pledge to Paid (sta
 the "pledge paid" webhook). Issued invoices are never edited: no PUT, PATCH or DELETE.
 """
 import django_filters
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
@@ -52,8 +52,8 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
 class InvoiceSerializer(serializers.ModelSerializer):
     """An issued invoice with what is paid, credited and still owed (derived, never stored)."""
 
-    organisation = serializers.IntegerField(source="organisation_id", read_only=True)
-    event = serializers.IntegerField(source="event_id", read_only=True)
+    organisation = serializers.IntegerField(source="pledge.organisation_id", read_only=True)
+    event = serializers.IntegerField(source="pledge.event_id", read_only=True)
     lines = InvoiceLineSerializer(many=True, read_only=True)
     paid = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
     credited = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
@@ -77,7 +77,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
 
 class PaymentSerializer(serializers.ModelSerializer):
     invoice_number = serializers.CharField(source="invoice.number", read_only=True)
-    organisation = serializers.IntegerField(source="organisation_id", read_only=True)
+    organisation = serializers.IntegerField(source="invoice.pledge.organisation_id", read_only=True)
     recorded_by = _username()
 
     class Meta:
@@ -89,7 +89,7 @@ class PaymentSerializer(serializers.ModelSerializer):
 
 class CreditNoteSerializer(serializers.ModelSerializer):
     invoice_number = serializers.CharField(source="invoice.number", read_only=True)
-    organisation = serializers.IntegerField(source="organisation_id", read_only=True)
+    organisation = serializers.IntegerField(source="invoice.pledge.organisation_id", read_only=True)
     created_by = _username()
 
     class Meta:
@@ -234,9 +234,10 @@ class _ReadCreate(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
 
 class InvoiceViewSet(_ReadCreate):
-    queryset = (Invoice.objects.with_balance()
-                .annotate(organisation_id=F("pledge__organisation_id"), event_id=F("pledge__event_id"))
-                .select_related("created_by").prefetch_related("lines"))
+    # The pledge's ids come by prefetch, not a join: a join let SQLite's planner scan every
+    # pledge to find a page of invoices (57 ms at the large data, against 5 ms).
+    queryset = (Invoice.objects.with_balance().select_related("created_by").prefetch_related(
+        Prefetch("pledge", Pledge.objects.only("id", "organisation_id", "event_id")), "lines"))
     serializer_class = InvoiceSerializer
     create_serializer_class = InvoiceCreateSerializer
     filterset_class = ApiInvoiceFilter
@@ -249,9 +250,14 @@ class InvoiceViewSet(_ReadCreate):
         return super().create(request, *args, **kwargs)
 
 
+#: The invoice's number and organisation by prefetch (one query a page), not a join the planner
+#: might start from.
+_INVOICE = Prefetch("invoice", Invoice.objects.select_related("pledge").only(
+    "id", "number", "pledge__id", "pledge__organisation_id"))
+
+
 class PaymentViewSet(_ReadCreate):
-    queryset = (Payment.objects.select_related("invoice", "recorded_by")
-                .annotate(organisation_id=F("invoice__pledge__organisation_id")))
+    queryset = Payment.objects.select_related("recorded_by").prefetch_related(_INVOICE)
     serializer_class = PaymentSerializer
     create_serializer_class = PaymentCreateSerializer
     filterset_class = ApiPaymentFilter
@@ -265,8 +271,7 @@ class PaymentViewSet(_ReadCreate):
 
 
 class CreditNoteViewSet(_ReadCreate):
-    queryset = (CreditNote.objects.select_related("invoice", "created_by")
-                .annotate(organisation_id=F("invoice__pledge__organisation_id")))
+    queryset = CreditNote.objects.select_related("created_by").prefetch_related(_INVOICE)
     serializer_class = CreditNoteSerializer
     create_serializer_class = CreditNoteCreateSerializer
     filterset_class = ApiCreditNoteFilter
