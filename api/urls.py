@@ -47,4 +47,6 @@ urlpatterns = [
     path("webhooks/<int:pk>/edit/", views.WebhookUpdateView.as_view(), name="webhook_update"),
     path("webhooks/<int:pk>/delete/", views.WebhookDeleteView.as_view(), name="webhook_delete"),
     path("webhooks/<int:pk>/test/", views.WebhookTestView.as_view(), name="webhook_test"),
+    # Last: every other URL under /api/ (a bogus id, a typo) answers a JSON 404.
+    path("api/<path:rest>", views.not_found, name="not_found"),
 ]

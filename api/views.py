@@ -2,11 +2,14 @@
 from csp.constants import SELF, UNSAFE_INLINE
 from csp.decorators import csp_replace
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
+from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse, reverse_lazy
+from django.urls import Resolver404, resolve, reverse, reverse_lazy
 from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import DeleteView, DetailView, FormView, TemplateView, View
 from django_tables2 import RequestConfig
 from django_tables2.views import SingleTableView
@@ -266,3 +269,24 @@ class TwoFactorVerifyView(View):
             else:
                 return redirect(_safe_next(request))
         return render(request, self.template_name, {"form": form, "next": request.POST.get("next", "")})
+
+
+@csrf_exempt  # writes nothing; a program's POST to a wrong URL should read 404, not a CSRF page
+@login_not_required  # as the API's own routes: no sign-in page for programs
+def not_found(request, rest=""):
+    """Any URL under /api/ that no route matches (`/api/contacts/abc/`, `/api/nothing/`): a JSON
+    404 as the API's own answers are, not the site's HTML page. A known route asked for
+    without its trailing slash is still redirected there, as Django's APPEND_SLASH does."""
+    path = request.path_info
+    if not path.endswith("/"):
+        try:
+            match = resolve(path + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.url_name != "not_found":
+            if request.method in ("GET", "HEAD"):
+                query = request.META.get("QUERY_STRING", "")
+                return HttpResponsePermanentRedirect(request.path + "/" + (f"?{query}" if query else ""))
+            return JsonResponse({"detail": f"Not found. Did you mean {request.path}/ (with a trailing slash)?"},
+                                status=404)
+    return JsonResponse({"detail": "Not found."}, status=404)

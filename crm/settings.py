@@ -305,7 +305,7 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sponsorship CRM API",
     "DESCRIPTION": "Organisations, contacts, interactions, follow-ups, events, tiers, pledges, "
-                   "in-kind contributions and favours. See docs/api.md.",
+                   "in-kind contributions, favours, invoices, credit notes, payments and emails. See docs/api.md.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -7,8 +7,8 @@ class InvoicingConfig(AppConfig):
 
     def ready(self):
         from crm.registry import (
-            DataStep, Document, Panel, register_data_step, register_document, register_panel, register_role_rules, register_subject_access_section,
-            register_timeline_source,
+            DataStep, Document, Panel, register_data_step, register_document, register_panel, register_role_rules,
+            register_subject_access_section, register_timeline_source,
         )
         from invoicing import documents, panels, selectors, synthetic, timeline
 
@@ -29,3 +29,7 @@ class InvoicingConfig(AppConfig):
         register_document(Document(model="invoicing.invoice", name="invoice", label="Invoice (PDF)",
                                    render=documents.render_invoice, permission="invoicing.view_invoice"))
         register_data_step(DataStep(name="invoices", run=synthetic.run, clear=synthetic.clear, order=50))
+
+        from invoicing import api as rest_api  # /api/invoices/, credit-notes/, payments/ (the API app routes them)
+
+        rest_api.register()

@@ -10,3 +10,6 @@ class MailConfig(AppConfig):
         from mail import hooks
 
         hooks.register()
+        from mail import api as rest_api  # /api/emails/ (the API app routes it)
+
+        rest_api.register()

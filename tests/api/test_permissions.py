@@ -1,7 +1,8 @@
 """Every API route, every method, every role (with bearer tokens): the web's permissions.
 
 Reads are open to every role; organisations, contacts and interactions are written by staff
-and organisers; the rest by organisers only; events and tiers are read-only here. A refused
+and organisers; the rest by organisers only; events, tiers and emails are read-only here, and
+invoices, credit notes and payments are created, never edited. A refused
 request changes no row.
 """
 import pytest
@@ -22,6 +23,12 @@ RESOURCES = {
     "pledges": ({"organiser"}, {"post", "put", "patch"}, "pledge"),
     "in-kind": ({"organiser"}, {"post", "put", "patch"}, "inkind"),
     "favours": ({"organiser"}, {"post", "put", "patch"}, "favour"),
+    # Registered by invoicing and mail: money is created by the organiser, never edited;
+    # emails are read-only (staff may add mail on the web, so they get 405, not 403).
+    "invoices": ({"organiser"}, {"post"}, "invoice"),
+    "credit-notes": ({"organiser"}, {"post"}, "credit_note"),
+    "payments": ({"organiser"}, {"post"}, "payment"),
+    "emails": ({"staff", "organiser"}, set(), "email_message"),
 }
 
 
@@ -84,3 +91,12 @@ def test_a_user_without_a_role_reads_nothing(world, django_user_model):
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
     for resource in RESOURCES:
         assert client.get(f"/api/{resource}/").status_code == 403, resource
+
+
+def test_a_committee_token_cannot_create_a_payment_even_with_valid_data(world):
+    invoice, committee = world["invoice"], clients(world)["committee"]
+    before = domain_counts()
+    response = committee.post("/api/payments/", {"invoice": invoice.pk, "amount": "50.00"},
+                                                format="json")
+    assert response.status_code == 403 and response.json()["detail"]
+    assert domain_counts() == before

@@ -18,6 +18,21 @@ def test_the_schema_describes_every_resource_and_the_bearer_scheme(api_committee
     assert {"updated_since", "page", "page_size", "ordering", "q"} <= params
 
 
+def test_the_schema_lists_the_resources_invoicing_and_mail_register(api_committee):
+    paths = api_committee.get("/api/schema/?format=json").json()["paths"]
+    assert set(paths["/api/invoices/"]) == set(paths["/api/payments/"]) == set(paths["/api/credit-notes/"]) \
+        == {"get", "post"}
+    assert set(paths["/api/invoices/{id}/"]) == {"get"}  # issued invoices are never edited
+    assert set(paths["/api/emails/"]) == set(paths["/api/emails/{id}/"]) == {"get"}
+    invoice_params = {p["name"] for p in paths["/api/invoices/"]["get"]["parameters"]}
+    assert {"updated_since", "status", "organisation", "overdue", "ordering", "page_size"} <= invoice_params
+    email_params = {p["name"]: p for p in paths["/api/emails/"]["get"]["parameters"]}
+    assert {"contact", "organisation", "direction", "sent_after", "updated_since"} <= set(email_params)
+    assert email_params["contact"]["schema"]["type"] == "integer"
+    body = paths["/api/payments/"]["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    assert body.endswith("/PaymentCreateRequest")
+
+
 def test_the_schema_needs_a_signed_in_user_or_a_token(client):
     assert client.get("/api/schema/").status_code == 401
 

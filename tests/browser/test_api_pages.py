@@ -62,6 +62,24 @@ def test_the_docs_page_draws_the_schema_from_local_files(page, live_server, sign
     assert outside == [] and violations(page) == []
 
 
+def test_the_docs_list_the_resources_invoicing_and_mail_register(page, live_server, sign_in, committee,
+                                                                  screenshot_dir):
+    page.add_init_script(COLLECT_VIOLATIONS)
+    sign_in(committee)
+    page.goto(f"{live_server.url}/api/docs/")
+    for path in ("/api/invoices/", "/api/credit-notes/", "/api/payments/", "/api/emails/{id}/"):
+        expect(page.get_by_text(path, exact=True).first).to_be_visible(timeout=15000)
+    payments = page.locator("#operations-payments-payments_create")
+    payments.get_by_role("button").first.click()  # open "POST /api/payments/" and its request body
+    expect(payments).to_contain_text("paying the balance in full moves the pledge to Paid", timeout=10000)
+    expect(payments).to_contain_text('"invoice"')
+    payments.scroll_into_view_if_needed()
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        payments.screenshot(path=f"{screenshot_dir}/api-docs-payments-{width}.png")
+    assert violations(page) == []
+
+
 def test_the_organiser_sets_up_a_webhook_and_sends_a_test(page, live_server, sign_in, organiser, settings,
                                                           screenshot_dir):
     page.add_init_script(COLLECT_VIOLATIONS)

@@ -25,7 +25,7 @@ from django.core.files.base import ContentFile
 from mail.models import EmailAttachment, EmailMessage, EmailTemplate, MailMerge
 from partners.models import Favour
 from sponsors.models import BenefitDelivery, InKindContribution
-from invoicing.services import issue_credit_note, raise_invoice
+from invoicing.services import issue_credit_note, raise_invoice, record_payment
 from sponsors.services import create_pledge
 from tests.crm import factories
 
@@ -181,6 +181,18 @@ EXPECTED = {
     "api:inkind-detail": E(get=API_READ),
     "api:favour-list": E(get=API_READ, post=API_WRITE_ORGANISER),
     "api:favour-detail": E(get=API_READ),
+    # Invoicing's and mail's resources (registered from their apps): money is the organiser's;
+    # issued invoices, payments and credit notes are never edited; emails are read-only.
+    "api:invoice-list": E(get=API_READ, post=API_WRITE_ORGANISER),
+    "api:invoice-detail": E(get=API_READ),
+    "api:creditnote-list": E(get=API_READ, post=API_WRITE_ORGANISER),
+    "api:creditnote-detail": E(get=API_READ),
+    "api:payment-list": E(get=API_READ, post=API_WRITE_ORGANISER),
+    "api:payment-detail": E(get=API_READ),
+    "api:email-list": E(get=API_READ, post=(401, 403, 405, 405)),  # staff may add mail, not here
+    "api:email-detail": E(get=API_READ),
+    # Any other URL under /api/ (a bogus id, a typo): JSON 404 for everyone.
+    "api:not_found": E(get=(404, 404, 404, 404), post=(404, 404, 404, 404)),
     # API docs for every role; tokens are each user's own (another's gives 404); webhooks are the organiser's.
     "api:docs": E(get=READ_ALL),
     "api:token_list": E(get=READ_ALL, post=(LOGIN, OK, OK, OK)),
@@ -197,7 +209,7 @@ EXPECTED = {
 }
 
 #: Views anonymous users may reach; every other view must send them to sign in.
-ANONYMOUS_ALLOWED = {"login", "logout", "crm:calendar_feed"}
+ANONYMOUS_ALLOWED = {"login", "logout", "crm:calendar_feed", "api:not_found"}  # the last: JSON 404
 #: REST API routes: anonymous requests get 401 JSON instead of the sign-in page.
 API_401 = {name for name, e in EXPECTED.items() if e["get"]["anonymous"] == 401}
 
@@ -214,6 +226,7 @@ STR_VALUES = {
     ("invoicing:payment_create", "number"): "INV-0001",
     ("invoicing:credit_note_create", "number"): "INV-0001",
     ("invoicing:credit_note_pdf", "number"): "CN-0001",
+    ("api:not_found", "rest"): "contacts/abc/",
 }
 #: Query strings some pages need to show something (a lookup type, the status to confirm).
 QUERY = {
@@ -249,6 +262,10 @@ PK_OBJECT = {
     "api:pledge-": "pledge",
     "api:inkind-": "inkind",
     "api:favour-": "favour",
+    "api:invoice-": "invoice",
+    "api:creditnote-": "credit_note",
+    "api:payment-": "payment",
+    "api:email-": "email_message",
     "api:token_": "token",
     "api:webhook_": "webhook",
 }
@@ -311,7 +328,9 @@ def world(organiser, committee, staff, settings, tmp_path):
     saved_view = SavedView.objects.create(owner=organiser, name="Mine", url_name="dashboards:dashboard", query_string="")
     feed = CalendarFeed.objects.create(user=organiser, token="matrix-test-feed-token")
     invoiced = create_pledge(organisation=org, event=ev, amount=Decimal("900"), stage="confirmed", user=organiser)
-    issue_credit_note(raise_invoice(invoiced, po="PO-1"), amount="1", reason="Typo")  # INV-0001, CN-0001
+    invoice = raise_invoice(invoiced, po="PO-1")  # INV-0001
+    credit_note = issue_credit_note(invoice, amount="1", reason="Typo")  # CN-0001
+    payment = record_payment(invoice, amount="100")
     benefit = BenefitDelivery.objects.create(pledge=invoiced, benefit="Logo on event materials")
     settings.MEDIA_ROOT = tmp_path / "media"
     email_message = EmailMessage.objects.create(message_id="<matrix@x>", from_address="new@else.example",
@@ -331,7 +350,7 @@ def world(organiser, committee, staff, settings, tmp_path):
         "followup": followup, "batch": batch, "saved_view": saved_view, "feed": feed, "benefit": benefit,
         "event": ev,
         "email_message": email_message, "email_attachment": email_attachment, "email_template": email_template,
-        "mail_merge": mail_merge,
+        "mail_merge": mail_merge, "invoice": invoice, "credit_note": credit_note, "payment": payment,
         "interaction": interaction, "tier": tier, "token": token, "webhook": webhook,
     }
 
