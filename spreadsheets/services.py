@@ -91,6 +91,8 @@ def live_progress(job: SpreadsheetJob) -> dict:
     return {
         "status": job.status, "status_label": job.get_status_display(), "step": step,
         "done": done, "total": total, "percent": percent, "finished": finished,
+        # Nothing measurable yet (waiting for the worker, or a step that reports only at its end).
+        "indeterminate": not finished and done == 0,
     }
 
 
@@ -124,7 +126,6 @@ def start_import_job(*, user, upload: Path, meta: dict, skip_errors: bool) -> Sp
         job = SpreadsheetJob.objects.create(
             kind=SpreadsheetJob.Kind.IMPORT, target=meta["target"], params=params, created_by=user,
             file_name=str(meta.get("file_name") or "import")[:255], rows_total=int(meta.get("row_count") or 0),
-            step="Waiting for the worker",
         )
         relative = f"{JOB_FOLDER}/{job.pk}-{secrets.token_hex(8)}.upload"
         target = _file(relative)
@@ -147,7 +148,7 @@ def start_export_job(*, user, target: str, file_format: str, filters: QueryDict 
         job = SpreadsheetJob.objects.create(
             kind=SpreadsheetJob.Kind.EXPORT, target=target, file_format=file_format, created_by=user,
             params={"filters": filters, "include_do_not_contact": bool(include_do_not_contact)},
-            rows_total=total, step="Waiting for the worker",
+            rows_total=total,
         )
         transaction.on_commit(lambda: _enqueue(job))
     return job
@@ -229,10 +230,12 @@ def _run_import(job: SpreadsheetJob) -> str:
         raise importing.ImportRejected(
             f"{plan.counts['errors']} row(s) now have errors (the records changed since the preview). "
             "Upload the file again to see them.")
-    _update(job, step="Writing", rows_done=0, rows_total=plan.writes)
+    step = f"Writing {plan.writes} rows, all or nothing"
+    _update(job, step=step, rows_done=0, rows_total=plan.writes)
+    record_progress(job.pk, 0, plan.writes, step)
 
     def writing(done, of):
-        record_progress(job.pk, done, of, "Writing")
+        record_progress(job.pk, done, of, step)
 
     batch = importing.commit_import(plan, user=job.created_by, file_name=job.file_name,
                                     mapping=params.get("mapping"), progress=writing)

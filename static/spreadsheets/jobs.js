@@ -5,7 +5,9 @@
   if (!box || box.getAttribute("data-finished") === "true") { return; }
   var bar = box.querySelector("progress");
   function show(data) {
-    if (data.total > 0 || data.finished) {
+    if (data.indeterminate) {
+      bar.removeAttribute("value");  // an indeterminate bar: nothing measurable yet
+    } else {
       bar.value = data.percent;
       bar.textContent = data.percent + "%";
     }

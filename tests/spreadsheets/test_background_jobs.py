@@ -75,7 +75,7 @@ def test_a_long_import_returns_at_once_and_the_worker_commits_it(client, staff):
     assert "new=12 updated=0 unchanged=0 skipped=0 errors=0" in page and batch.get_absolute_url() in page
     assert client.get(reverse("spreadsheets:job_progress", args=[job.pk])).json() == {
         "status": "done", "status_label": "Done", "step": "Done", "done": 12, "total": 12, "percent": 100,
-        "finished": True, "reload": True}
+        "finished": True, "indeterminate": False, "reload": True}
     # Undo still works on the batch the job made.
     client.post(reverse("spreadsheets:import_undo", args=[batch.pk]))
     assert not Contact.objects.exists()
