@@ -307,6 +307,26 @@ def export_file(job: SpreadsheetJob) -> Path | None:
     return path if path.is_file() else None
 
 
+def delete_export_files() -> int:
+    """Delete every stored export file (the job rows stay, marked as having none)."""
+    removed = 0
+    stored = SpreadsheetJob.objects.filter(kind=SpreadsheetJob.Kind.EXPORT).exclude(file_path="")
+    for pk, relative in stored.values_list("pk", "file_path"):
+        try:
+            _file(relative).unlink()
+            removed += 1
+        except FileNotFoundError:
+            pass
+        SpreadsheetJob.objects.filter(pk=pk).update(file_path="", file_size=0)
+    return removed
+
+
+def forget_exports_on_erasure(contact, user) -> None:
+    """Erasure hook: the erased person may be in any stored export file, so once the erasure has
+    committed every stored export goes (anyone who needs one exports the list again)."""
+    transaction.on_commit(delete_export_files)
+
+
 def clean_old_job_files(max_age_days: float | None = None) -> int:
     """Delete export files (and never-started uploads) older than SPREADSHEET_JOB_FILES_DAYS; the
     job rows stay, marked as having no file. Returns how many files went."""

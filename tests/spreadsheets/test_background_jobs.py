@@ -247,3 +247,22 @@ def test_old_export_files_are_cleaned_up(client, organiser, listed, settings, dj
     assert not path.exists()
     assert client.get(reverse("spreadsheets:job_download", args=[job.pk])).status_code == 404
     assert "The file has been deleted" in client.get(job.get_absolute_url()).content.decode()
+
+
+def test_erasing_a_person_deletes_the_stored_export_files(client, organiser, listed, settings,
+                                                          django_capture_on_commit_callbacks):
+    from crm.registry import erasure_hooks
+
+    settings.TASKS = IMMEDIATE
+    client.force_login(organiser)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(reverse("spreadsheets:export", args=["contacts"]))
+    job = SpreadsheetJob.objects.get()
+    path = services._file(job.file_path)
+    assert path.is_file()
+    assert services.forget_exports_on_erasure in erasure_hooks()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.forget_exports_on_erasure(listed[1][0], organiser)  # as the erasure calls it
+    assert not path.exists()
+    job.refresh_from_db()
+    assert job.file_path == "" and client.get(reverse("spreadsheets:job_download", args=[job.pk])).status_code == 404
