@@ -334,3 +334,5 @@ SPREADSHEET_BACKGROUND_ROWS = int(os.environ.get("SPREADSHEET_BACKGROUND_ROWS", 
 #: Export files (in MEDIA_ROOT/spreadsheets/jobs, served only through a permission-checked view)
 #: are deleted after this many days, when a new job starts or by `manage.py clean_spreadsheet_jobs`.
 SPREADSHEET_JOB_FILES_DAYS = float(os.environ.get("SPREADSHEET_JOB_FILES_DAYS", "3"))
+#: A running job with no progress for this long is shown as probably stopped (worker restarted).
+SPREADSHEET_JOB_STALL_MINUTES = float(os.environ.get("SPREADSHEET_JOB_STALL_MINUTES", "30"))

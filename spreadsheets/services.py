@@ -77,12 +77,17 @@ def record_progress(job_id: int, done: int, total: int, step: str) -> None:
 def live_progress(job: SpreadsheetJob) -> dict:
     """The job's status for the progress bar: the row, overlaid with the side file while it runs."""
     done, total, step = job.rows_done, job.rows_total, job.step
+    stalled = False
     if job.status == SpreadsheetJob.Status.RUNNING:
+        last = job.started_at.timestamp() if job.started_at else time.time()
         try:
-            live = json.loads(_progress_file(job.pk).read_text())
+            path = _progress_file(job.pk)
+            live = json.loads(path.read_text())
             done, total, step = int(live["done"]), int(live["total"]), str(live["step"])
+            last = max(last, path.stat().st_mtime)
         except (OSError, ValueError, KeyError, TypeError):
             pass
+        stalled = time.time() - last > settings.SPREADSHEET_JOB_STALL_MINUTES * 60
     finished = job.status in (SpreadsheetJob.Status.DONE, SpreadsheetJob.Status.FAILED)
     if job.status == SpreadsheetJob.Status.DONE:
         percent = 100
@@ -93,6 +98,8 @@ def live_progress(job: SpreadsheetJob) -> dict:
         "done": done, "total": total, "percent": percent, "finished": finished,
         # Nothing measurable yet (waiting for the worker, or a step that reports only at its end).
         "indeterminate": not finished and done == 0,
+        # No news for a long while: the worker was probably stopped (an import then wrote nothing).
+        "stalled": stalled,
     }
 
 

@@ -75,7 +75,7 @@ def test_a_long_import_returns_at_once_and_the_worker_commits_it(client, staff):
     assert "new=12 updated=0 unchanged=0 skipped=0 errors=0" in page and batch.get_absolute_url() in page
     assert client.get(reverse("spreadsheets:job_progress", args=[job.pk])).json() == {
         "status": "done", "status_label": "Done", "step": "Done", "done": 12, "total": 12, "percent": 100,
-        "finished": True, "indeterminate": False, "reload": True}
+        "finished": True, "indeterminate": False, "stalled": False, "reload": True}
     # Undo still works on the batch the job made.
     client.post(reverse("spreadsheets:import_undo", args=[batch.pk]))
     assert not Contact.objects.exists()
@@ -266,3 +266,13 @@ def test_erasing_a_person_deletes_the_stored_export_files(client, organiser, lis
     assert not path.exists()
     job.refresh_from_db()
     assert job.file_path == "" and client.get(reverse("spreadsheets:job_download", args=[job.pk])).status_code == 404
+
+
+def test_a_job_whose_worker_stopped_says_so(client, staff):
+    job = SpreadsheetJob.objects.create(kind="import", target="contacts", created_by=staff, status="running",
+                                        started_at=timezone.now() - datetime.timedelta(hours=2), rows_total=4000)
+    client.force_login(staff)
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "the worker was probably stopped" in page and "nothing of it was written" in page
+    SpreadsheetJob.objects.filter(pk=job.pk).update(started_at=timezone.now())
+    assert client.get(reverse("spreadsheets:job_progress", args=[job.pk])).json()["stalled"] is False
