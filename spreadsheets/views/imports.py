@@ -314,6 +314,7 @@ def render_preview(request, token, meta, plan, form, status=200):
         "show_at_most": SHOW_AT_MOST,
         "mode_label": dict(MODE_CHOICES).get(meta.get("mode"), meta.get("mode")),
         "target_label": dict(ImportBatch.Target.choices).get(meta["target"], meta["target"]),
+        "background": (meta.get("row_count") or 0) > services.background_rows(),
     }, status=status)
 
 

@@ -40,7 +40,8 @@ def run_worker():
 def start_import(client, data, *, expect_job=True):
     token = token_of(upload(client, data=data, name="people.csv"))
     mapping_post(client, token)
-    client.get(reverse("spreadsheets:import_preview", args=[token]))
+    preview = client.get(reverse("spreadsheets:import_preview", args=[token])).content.decode()
+    assert ("the import runs in the background" in preview) == expect_job
     response = client.post(reverse("spreadsheets:import_commit", args=[token]))
     assert response.status_code == 302
     return token, response
@@ -83,7 +84,7 @@ def test_a_long_import_returns_at_once_and_the_worker_commits_it(client, staff):
 
 def test_a_short_import_keeps_the_synchronous_path(client, staff):
     client.force_login(staff)
-    _, response = start_import(client, people_csv(5))
+    _, response = start_import(client, people_csv(5), expect_job=False)
     assert response["Location"] == ImportBatch.objects.get().get_absolute_url()
     assert Contact.objects.count() == 5 and not SpreadsheetJob.objects.exists()
 
