@@ -15,3 +15,8 @@ class CrmConfig(AppConfig):
             "crm", staff_editable=CORE_STAFF_EDITABLE, personal=CORE_PERSONAL,
         )
         post_migrate.connect(sync_roles_after_migrate, sender=self)
+        # Every app's tables get the core's date columns for model date fields (column library).
+        import crm.tables.columns  # noqa: F401
+        from crm.tables import speedups
+
+        speedups.install()

@@ -6,12 +6,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from crm.routes import followups, records, search
+from crm.routes import events, followups, records, search
 from crm.views import pages
 
 core_patterns = [
     path("", pages.home, name="home"),
     *records.urlpatterns,
+    *events.urlpatterns,
     *followups.urlpatterns,
     *search.urlpatterns,
 ]

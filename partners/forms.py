@@ -1,11 +1,14 @@
 from django import forms
 
-from crm.forms.base import BootstrapFormMixin
+from crm.forms.base import BootstrapFormMixin, LookupChoicesMixin
 from crm.models import Contact
 from partners.models import Favour
 
 
-class FavourForm(BootstrapFormMixin, forms.ModelForm):
+class FavourForm(LookupChoicesMixin, BootstrapFormMixin, forms.ModelForm):
+    lookup_fields = {"organisation": "organisation", "contact": "contact"}
+    narrowed_fields = {"in_kind": "organisation"}
+
     class Meta:
         model = Favour
         fields = ["organisation", "direction", "description", "estimated_value", "status", "occurred_on",
@@ -21,6 +24,7 @@ class FavourForm(BootstrapFormMixin, forms.ModelForm):
         # The in-kind gift a favour produced belongs to sponsors; reach it through the relation
         # rather than importing that app (partners and sponsors stay independent).
         self.fields["in_kind"].queryset = self.fields["in_kind"].queryset.select_related("organisation")
+        self.setup_lookups()
 
     def clean(self):
         data = super().clean()

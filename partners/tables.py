@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from partners.models import Favour
-from crm.tables.columns import MoneyColumn, money
+from crm.tables.columns import DateColumn, MoneyColumn, money
 
 
 class FavourTable(tables.Table):
@@ -13,7 +13,7 @@ class FavourTable(tables.Table):
     description = tables.Column()
     estimated_value = MoneyColumn(verbose_name="Value")
     status = tables.Column()
-    occurred_on = tables.DateColumn(format="j M Y", verbose_name="When", default="—")
+    occurred_on = DateColumn(format="j M Y", verbose_name="When", default="—")
     event = tables.Column(accessor="event__name", verbose_name="Event", default="—")
     edit = tables.Column(accessor="pk", verbose_name="", orderable=False)
 

@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from crm.models import Contact
+from crm.tables.columns import DateColumn
 
 
 class RetentionTable(tables.Table):
@@ -11,7 +12,7 @@ class RetentionTable(tables.Table):
                          linkify=lambda record: record.get_absolute_url())
     organisation = tables.Column(accessor="organisation__name", order_by="organisation__name", default="—",
                                  verbose_name="Organisation")
-    last_activity = tables.DateColumn(format="d M Y", verbose_name="Last activity")
+    last_activity = DateColumn(format="d M Y", verbose_name="Last activity")
     lawful_basis = tables.Column(verbose_name="Lawful basis")
     actions = tables.Column(empty_values=(), orderable=False, verbose_name="Actions",
                             attrs={"td": {"class": "text-nowrap"}})

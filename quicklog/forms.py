@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
-from crm.forms.base import BootstrapFormMixin
+from crm.forms.base import BootstrapFormMixin, LookupChoicesMixin
 from crm.models import Contact, Interaction, Organisation
 from crm.selectors.search import contact_label
 from partners.models import Favour
@@ -29,7 +29,10 @@ class UserChoiceField(forms.ModelChoiceField):
         return obj.get_full_name() or obj.username
 
 
-class QuickLogForm(BootstrapFormMixin, forms.Form):
+class QuickLogForm(LookupChoicesMixin, BootstrapFormMixin, forms.Form):
+    lookup_fields = {"organisation": "organisation", "contact": "contact"}
+    always_search = True
+
     kind = forms.ChoiceField(choices=KIND_CHOICES, initial=Interaction.Kind.CALL)
     organisation = forms.ModelChoiceField(
         Organisation.objects.order_by("name"), required=False, empty_label="— None —",
@@ -92,29 +95,8 @@ class QuickLogForm(BootstrapFormMixin, forms.Form):
             self.fields["kind"].choices = Interaction.Kind.choices
         self.fields["occurred_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
         self.fields["kind"].widget.attrs["autofocus"] = True
-        for name, kind in (("organisation", "organisation"), ("contact", "contact")):
-            self.fields[name].widget.attrs.update({
-                "data-autocomplete": kind, "data-lookup-url": f"{reverse('crm:lookup')}?type={kind}",
-            })
         self.fields["contact"].widget.attrs["data-fills"] = "id_organisation"
-        for name in ("organisation", "contact"):
-            self._limit_rendered_choices(name)
-
-    #: Above this many records a picker renders only the chosen option: search-as-you-type
-    #: offers the rest, and a page listing 100,000 contacts would take seconds to send.
-    RENDER_ALL_UP_TO = 300
-
-    def _limit_rendered_choices(self, name):
-        field = self.fields[name]
-        if field.queryset.count() <= self.RENDER_ALL_UP_TO:
-            return
-        chosen = self.data.get(name) if self.is_bound else self.initial.get(name, field.initial)
-        chosen = getattr(chosen, "pk", chosen)
-        options = [("", field.empty_label)]
-        if chosen not in (None, "") and str(chosen).isdigit():
-            options += [(obj.pk, field.label_from_instance(obj)) for obj in field.queryset.filter(pk=chosen)]
-        field.widget.choices = options
-        field.widget.attrs["data-lookup-only"] = "true"
+        self.setup_lookups()
 
     # Layout: (legend or None, [(field name, column classes)]); the template loops over it.
     LAYOUT = [

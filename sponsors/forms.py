@@ -2,12 +2,14 @@
 from django import forms
 from django.contrib.auth import get_user_model
 
-from crm.forms.base import BootstrapFormMixin
+from crm.forms.base import BootstrapFormMixin, LookupChoicesMixin
 from sponsors.models import CLOSED_LOST_STAGES, InKindContribution, Pledge, SponsorshipTier, Stage
 
 
-class PledgeForm(BootstrapFormMixin, forms.ModelForm):
+class PledgeForm(LookupChoicesMixin, BootstrapFormMixin, forms.ModelForm):
     """Create or edit a pledge. The stage is chosen on create only; later it changes by a move."""
+
+    lookup_fields = {"organisation": "organisation"}
 
     class Meta:
         model = Pledge
@@ -30,6 +32,7 @@ class PledgeForm(BootstrapFormMixin, forms.ModelForm):
         self.fields["stage"].choices = [c for c in Stage.choices if c[0] not in CLOSED_LOST_STAGES]
         if self.instance.pk:
             del self.fields["stage"]
+        self.setup_lookups()
 
     def clean(self):
         data = super().clean()
@@ -64,7 +67,9 @@ class PledgeMoveForm(BootstrapFormMixin, forms.Form):
         return data
 
 
-class InKindForm(BootstrapFormMixin, forms.ModelForm):
+class InKindForm(LookupChoicesMixin, BootstrapFormMixin, forms.ModelForm):
+    lookup_fields = {"organisation": "organisation"}
+
     class Meta:
         model = InKindContribution
         fields = ["organisation", "event", "category", "description", "quantity", "estimated_value",
@@ -74,6 +79,7 @@ class InKindForm(BootstrapFormMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = get_user_model().objects.filter(is_active=True).order_by("username")
+        self.setup_lookups()
 
 
 class BenefitDeliveryForm(BootstrapFormMixin, forms.Form):

@@ -97,3 +97,22 @@ def event_tickets(event) -> dict:
     claimed = sum(r.claimed for r in rows)
     return {"capacity": event.capacity, "allocated": allocated, "claimed": claimed,
             "unclaimed": allocated - claimed, "left_to_sell": max(event.capacity - allocated, 0), "rows": rows}
+
+
+def event_sponsorship(event) -> dict:
+    """Pledged and paid against the event's target, and the pledges per stage (one query)."""
+    from django.db.models import Count, Sum
+
+    from sponsors.models import PLEDGED_STAGES, Pledge, Stage
+
+    found = {row["stage"]: row for row in Pledge.objects.filter(event=event).values("stage")
+             .annotate(count=Count("id"), value=Sum("amount")).order_by()}
+    pledged = sum((found[s]["value"] or Decimal("0") for s in PLEDGED_STAGES if s in found), Decimal("0"))
+    paid = (found.get(Stage.PAID) or {}).get("value") or Decimal("0")
+    target = event.sponsorship_target
+    return {
+        "target": target, "pledged": pledged, "paid": paid,
+        "percent": min(int(pledged * 100 / target), 100) if target else None,
+        "stages": [{"stage": s, "label": label, "count": found[s]["count"], "value": found[s]["value"]}
+                   for s, label in Stage.choices if s in found],
+    }

@@ -5,7 +5,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import format_html
 
-from crm.tables.columns import MoneyColumn, money
+from crm.tables.columns import DateColumn, MoneyColumn, money
 from sponsors.models import InKindContribution, Pledge
 
 
@@ -20,7 +20,7 @@ class PledgeTable(tables.Table):
     days = tables.Column(accessor="stage_changed_at", verbose_name="Days in stage",
                          order_by=("-stage_changed_at",), attrs={"td": {"class": "text-end"}})
     owner = tables.Column(accessor="owner__username", verbose_name="Owner", default="—")
-    expected_date = tables.DateColumn(format="j M Y", verbose_name="Expected", default="—")
+    expected_date = DateColumn(format="j M Y", verbose_name="Expected", default="—")
 
     class Meta:
         model = Pledge

@@ -3,11 +3,12 @@ import django_tables2 as tables
 from django.utils.html import format_html
 
 from crm.models import ImportBatch
+from crm.tables.columns import DateTimeColumn
 from spreadsheets.models import SpreadsheetJob
 
 
 class ImportBatchTable(tables.Table):
-    created_at = tables.DateTimeColumn(verbose_name="When", format="j M Y H:i", linkify=True)
+    created_at = DateTimeColumn(verbose_name="When", format="j M Y H:i", linkify=True)
     created_by = tables.Column(verbose_name="Who", accessor="created_by__username", default="—")
     file_name = tables.Column(verbose_name="File")
     target = tables.Column(verbose_name="Target")
@@ -35,7 +36,7 @@ class ImportBatchTable(tables.Table):
 class JobTable(tables.Table):
     """The user's background imports and exports (spreadsheets.models.SpreadsheetJob)."""
 
-    created_at = tables.DateTimeColumn(verbose_name="Started", format="j M Y H:i", linkify=True)
+    created_at = DateTimeColumn(verbose_name="Started", format="j M Y H:i", linkify=True)
     kind = tables.Column(verbose_name="Job")
     target = tables.Column(verbose_name="Of")
     file_name = tables.Column(verbose_name="File", default="—")

@@ -7,7 +7,7 @@ from django.utils import timezone
 from crm.models import Contact, FollowUp, Interaction, Organisation
 from crm.services.followups import COMPLETION_KINDS, assignable_users
 
-from .base import BootstrapFormMixin
+from .base import BootstrapFormMixin, LookupChoicesMixin
 
 
 class DateInput(forms.DateInput):
@@ -22,11 +22,14 @@ class UserChoiceField(forms.ModelChoiceField):
         return user.get_full_name() or user.username
 
 
-class FollowUpForm(BootstrapFormMixin, forms.ModelForm):
+class FollowUpForm(LookupChoicesMixin, BootstrapFormMixin, forms.ModelForm):
     """Create or edit a follow-up; the organisation is filled in from the contact or pledge when left blank."""
 
     assignee = UserChoiceField(queryset=FollowUp._meta.get_field("assignee").related_model.objects.none(),
                                required=False, label="Assigned to")
+
+    lookup_fields = {"organisation": "organisation", "contact": "contact"}
+    narrowed_fields = {"pledge": "organisation", "favour": "organisation"}
 
     class Meta:
         model = FollowUp
@@ -41,6 +44,7 @@ class FollowUpForm(BootstrapFormMixin, forms.ModelForm):
             "last_name", "first_name")
         self.fields["pledge"].queryset = self.fields["pledge"].queryset.select_related("organisation", "event")
         self.fields["favour"].queryset = self.fields["favour"].queryset.select_related("organisation")
+        self.setup_lookups()
 
     def clean(self):
         cleaned = super().clean()

@@ -1,6 +1,6 @@
 from django import forms
 
-from crm.forms.base import BootstrapFormMixin
+from crm.forms.base import BootstrapFormMixin, LookupChoicesMixin
 from crm.models import Contact, Organisation, Role
 
 
@@ -22,7 +22,9 @@ class OrganisationForm(BootstrapFormMixin, forms.ModelForm):
         self.fields["name"].widget.attrs["autofocus"] = True
 
 
-class ContactForm(BootstrapFormMixin, forms.ModelForm):
+class ContactForm(LookupChoicesMixin, BootstrapFormMixin, forms.ModelForm):
+    lookup_fields = {"organisation": "organisation"}
+
     class Meta:
         model = Contact
         fields = ["first_name", "last_name", "salutation", "email", "phone", "job_title", "organisation", "owner", "tags",
@@ -33,6 +35,7 @@ class ContactForm(BootstrapFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["first_name"].widget.attrs["autofocus"] = True
         self.fields["organisation"].queryset = Organisation.objects.only("id", "name")
+        self.setup_lookups()
 
     def clean_email(self):
         email = (self.cleaned_data.get("email") or "").strip().lower()

@@ -4,13 +4,14 @@ from django.utils.html import format_html
 
 from crm.models import Contact, Organisation
 from crm.registry import list_extensions
+from crm.tables.columns import DateColumn
 
 
 def money(value) -> str:
     return f"£{value:,.0f}" if value else "—"
 
 
-class DueDateColumn(tables.DateColumn):
+class DueDateColumn(DateColumn):
     """A follow-up due date, flagged when it has passed."""
 
     def render(self, value):
@@ -32,7 +33,7 @@ class OrganisationTable(tables.Table):
     roles = tables.Column(accessor="role_labels", orderable=False, verbose_name="Roles")
     city = tables.Column(verbose_name="City")
     owner = tables.Column(accessor="owner__username", order_by="owner__username", verbose_name="Owner")
-    last_contacted = tables.DateColumn(format="d M Y", verbose_name="Last contact", default="never")
+    last_contacted = DateColumn(format="d M Y", verbose_name="Last contact", default="never")
     next_followup = DueDateColumn(verbose_name="Next follow-up", default="—")
 
     class Meta:
@@ -57,7 +58,7 @@ class ContactTable(tables.Table):
     email = tables.EmailColumn()
     organisation = tables.Column(linkify=True, order_by="organisation__name")
     job_title = tables.Column(verbose_name="Job title")
-    last_contacted = tables.DateColumn(format="d M Y", verbose_name="Last contact", default="never")
+    last_contacted = DateColumn(format="d M Y", verbose_name="Last contact", default="never")
     next_followup = DueDateColumn(verbose_name="Next follow-up", default="—")
 
     class Meta:

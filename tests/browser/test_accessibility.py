@@ -38,7 +38,7 @@ EVERYONE = [
     "/dashboard/", "/dashboard/in-kind/", "/dashboard/partners/", "/dashboard/activity/", "/dashboard/print/",
     "/organisations/", "{organisation}", "/contacts/", "{contact}", "/followups/", "/followups/?who=all",
     "/pledges/", "/pledges/board/", "{pledge}", "/in-kind/", "/partners/", "/favours/", "/imports/",
-    "/search/?q=leeds", "/invoices/", "{invoice}", "/invoices/settings/", "{event_tickets}",
+    "/search/?q=leeds", "/invoices/", "{invoice}", "/invoices/settings/", "/events/", "{event}", "{event_tickets}",
     "/mail/triage/", "/mail/templates/", "/mail/merges/", "/api/tokens/", "/account/two-factor/",
     "/jobs/", "{job_done}", "{job_running}",
 ]
@@ -46,7 +46,7 @@ STAFF = ["/organisations/new/", "{organisation_edit}", "/contacts/new/", "{conta
          "/imports/upload/", "/privacy/retention/", "{contact_erase}"]
 ORGANISER = ["/followups/new/", "/pledges/new/", "{pledge_edit}", "/in-kind/new/", "/favours/new/",
              "{raise_invoice}", "/mail/templates/new/", "/mail/merges/new/", "{compose}", "/webhooks/",
-             "/webhooks/new/"]
+             "/webhooks/new/", "/events/new/", "{event_edit}"]
 PAGES = {
     "committee": EVERYONE,
     "staff": EVERYONE + STAFF,
@@ -81,7 +81,8 @@ def demo(db):
         "contact_erase": f"/contacts/{contact.pk}/erase/",
         "pledge": pledge.get_absolute_url(), "pledge_edit": f"/pledges/{pledge.pk}/edit/",
         "invoice": f"/invoices/{invoice.number}/", "raise_invoice": f"/pledges/{confirmed[1].pk}/invoice/new/",
-        "event_tickets": f"/events/{pledge.event_id}/tickets/", "compose": f"/mail/compose/?contact={contact.pk}",
+        "event_tickets": f"/events/{pledge.event_id}/tickets/",
+        "event": f"/events/{pledge.event_id}/", "event_edit": f"/events/{pledge.event_id}/edit/", "compose": f"/mail/compose/?contact={contact.pk}",
         "jobs": jobs,
     }
 

@@ -49,7 +49,7 @@ POST_ONLY = (LOGIN, 405, 405, 405)
 API_READ = (401, 200, 200, 200)
 API_WRITE_STAFF = (401, 403, OK, OK)
 API_WRITE_ORGANISER = (401, 403, 403, OK)
-API_READ_ONLY = (401, 403, 403, 405)  # events and tiers: the organiser edits them in the admin
+API_READ_ONLY = (401, 403, 403, 405)  # events and tiers: the organiser edits them on the web
 
 #: URL name → expected GET (and, for write views, POST) outcome per role.
 EXPECTED = {
@@ -68,6 +68,11 @@ EXPECTED = {
     "crm:contact_detail": E(get=READ_ALL),
     "crm:contact_update": E(get=(LOGIN, 403, 200, 200), post=WRITE_STAFF),
     "crm:contact_delete": E(get=(LOGIN, 403, 200, 200), post=WRITE_STAFF),
+    # Events: everyone reads, the organiser creates and edits them.
+    "crm:event_list": E(get=READ_ALL),
+    "crm:event_create": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
+    "crm:event_detail": E(get=READ_ALL),
+    "crm:event_update": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
     # Follow-ups: everyone reads, only organisers change; the calendar feed is personal.
     "crm:followup_list": E(get=READ_ALL),
     "crm:followup_create": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
@@ -227,6 +232,7 @@ PK_OBJECT = {
     "crm:contact_": "contact",
     "privacy:contact_": "contact",
     "crm:followup_": "followup",
+    "crm:event_": "event",
     "spreadsheets:import_": "batch",
     "spreadsheets:job_": "job",
     "dashboards:saved_view_": "saved_view",
