@@ -326,3 +326,13 @@ WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "5"))
 #: Roles that must enrol a second factor before using the site (off by default).
 OTP_REQUIRED_FOR_ROLES = env_list("OTP_REQUIRED_FOR_ROLES", "")
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Sponsorship CRM")
+
+# --- Background imports and exports (spreadsheets/) ------------------------------------------
+#: An import's commit or an export of more rows than this runs as a background task with a
+#: progress page (spreadsheets.services); smaller files keep the synchronous path.
+SPREADSHEET_BACKGROUND_ROWS = int(os.environ.get("SPREADSHEET_BACKGROUND_ROWS", "2000"))
+#: Export files (in MEDIA_ROOT/spreadsheets/jobs, served only through a permission-checked view)
+#: are deleted after this many days, when a new job starts or by `manage.py clean_spreadsheet_jobs`.
+SPREADSHEET_JOB_FILES_DAYS = float(os.environ.get("SPREADSHEET_JOB_FILES_DAYS", "3"))
+#: A running job with no progress for this long is shown as probably stopped (worker restarted).
+SPREADSHEET_JOB_STALL_MINUTES = float(os.environ.get("SPREADSHEET_JOB_STALL_MINUTES", "30"))

@@ -1,7 +1,8 @@
-"""Imports (the wizard: upload → map → preview → commit; history and undo) and exports of every list."""
+"""Imports (the wizard: upload → map → preview → commit; history and undo), exports of every list,
+and the background jobs that run long imports and exports."""
 from django.urls import path
 
-from spreadsheets.views import exports, imports
+from spreadsheets.views import exports, imports, jobs
 
 app_name = "spreadsheets"
 urlpatterns = [
@@ -13,4 +14,8 @@ urlpatterns = [
     path("imports/<int:pk>/", imports.ImportDetailView.as_view(), name="import_detail"),
     path("imports/<int:pk>/undo/", imports.ImportUndoView.as_view(), name="import_undo"),
     path("exports/<str:target>/", exports.export, name="export"),
+    path("jobs/", jobs.JobListView.as_view(), name="job_list"),
+    path("jobs/<int:pk>/", jobs.JobDetailView.as_view(), name="job_detail"),
+    path("jobs/<int:pk>/progress/", jobs.JobProgressView.as_view(), name="job_progress"),
+    path("jobs/<int:pk>/download/", jobs.JobDownloadView.as_view(), name="job_download"),
 ]

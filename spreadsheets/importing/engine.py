@@ -8,6 +8,7 @@ batches the writes inside one transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -188,8 +189,12 @@ def _reason(exc, header):
 
 
 @gc_paused
-def commit_import(plan: Plan, *, user=None, file_name: str = "", mapping=None) -> ImportBatch:
-    """Write every valid row of the plan, or nothing; record an ImportBatch that can undo it."""
+def commit_import(plan: Plan, *, user=None, file_name: str = "", mapping=None,
+                  progress: Callable[[int, int], None] | None = None) -> ImportBatch:
+    """Write every valid row of the plan, or nothing; record an ImportBatch that can undo it.
+
+    ``progress(rows done, total)`` (a background job's bar) is called as the writes go.
+    """
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:  # index-heavy bulk inserts thrash the default 2 MB page cache
             cursor.execute("PRAGMA cache_size = -131072")
@@ -203,7 +208,11 @@ def commit_import(plan: Plan, *, user=None, file_name: str = "", mapping=None) -
             unchanged_count=plan.counts["unchanged"], skipped_count=plan.counts["skipped"],
             error_count=plan.counts["errors"], errors=plan.errors[:5000],
         )
+        if progress:
+            progress(0, plan.writes)
         created, changed = plan.resource.write(plan, batch, batch.created_by)
+        if progress:
+            progress(plan.writes, plan.writes)
         # created_at marks the end of the writes: a created record updated after it was edited by someone.
         ImportBatch.objects.filter(pk=batch.pk).update(
             created_records=created, changed_records=changed, created_at=timezone.now())

@@ -1,14 +1,17 @@
 """Download any list as CSV or XLSX with the list's current filters."""
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import redirect
 
-from spreadsheets import exports
+from spreadsheets import exports, services
 
 
 @login_required
 def export(request, target):
-    """CSV streams (flat memory at any size); XLSX is built in a temporary file first."""
+    """CSV streams (flat memory at any size); XLSX is built in a temporary file first. Above
+    SPREADSHEET_BACKGROUND_ROWS rows the file is made by a background job instead."""
     try:
         spec = exports.get_target(target)
     except exports.UnknownTarget as error:
@@ -29,6 +32,14 @@ def export(request, target):
         )
     except exports.InvalidFilter as error:
         return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
+    total = queryset.count()
+    if total > services.background_rows():
+        job = services.start_export_job(user=request.user, target=spec.name, file_format=fmt, filters=data,
+                                        include_do_not_contact=exports.wants_do_not_contact(request.GET),
+                                        total=total)
+        messages.info(request, f"{total} rows: the file is being made in the background. "
+                               "You can leave this page and come back to it from Recent jobs.")
+        return redirect(job)
     stream = exports.RowStream(spec, queryset)
     filename = exports.export_filename(spec, fmt)
     if fmt == "xlsx":

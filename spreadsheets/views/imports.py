@@ -13,12 +13,13 @@ from django.views.generic import DetailView
 from django_tables2 import SingleTableView
 
 from crm.models import ImportBatch, ImportMapping
-from spreadsheets import importing, uploads
+from spreadsheets import importing, services, uploads
 from spreadsheets.forms import IGNORE_LABEL, MODE_CHOICES, ColumnMappingForm, ImportConfirmForm, ImportUploadForm
 from spreadsheets.tables import ImportBatchTable
 
 SHOW_AT_MOST = 200
 SAMPLES = 3
+JOBS_KEY = "import_upload_jobs"  # token → background job, for a repeated POST of the confirm button
 
 
 # ---------------------------------------------------------------- history
@@ -126,6 +127,10 @@ class WizardMixin(PermissionRequiredMixin):
         return meta, table
 
     def gone(self, token):
+        job_id = self.request.session.get(JOBS_KEY, {}).get(token)
+        if job_id:
+            messages.info(self.request, "This file is already being imported in the background.")
+            return redirect("spreadsheets:job_detail", pk=job_id)
         batch_id = uploads.done_batch_id(self.request.session, token)
         if batch_id:
             messages.info(self.request, "This file has already been imported.")
@@ -279,6 +284,8 @@ class ImportPreviewView(PlanMixin, View):
         if back:
             return back
         form = ImportConfirmForm(error_count=plan.counts.get("errors", 0))
+        # What the person saw, so a background commit can check the confirmation without re-planning.
+        uploads.update_upload(request.session, token, previewed_errors=plan.counts.get("errors", 0))
         return render_preview(request, token, meta, plan, form)
 
 
@@ -307,6 +314,7 @@ def render_preview(request, token, meta, plan, form, status=200):
         "show_at_most": SHOW_AT_MOST,
         "mode_label": dict(MODE_CHOICES).get(meta.get("mode"), meta.get("mode")),
         "target_label": dict(ImportBatch.Target.choices).get(meta["target"], meta["target"]),
+        "background": (meta.get("row_count") or 0) > services.background_rows(),
     }, status=status)
 
 
@@ -317,6 +325,9 @@ class ImportCommitView(PlanMixin, View):
         return redirect("spreadsheets:import_preview", token=token)
 
     def post(self, request, token):
+        meta = uploads.get_upload(request.session, token)
+        if meta is not None and (meta.get("row_count") or 0) > services.background_rows():
+            return self.start_in_background(request, token, meta)
         meta, table = self.load(token)
         if meta is None:
             return table
@@ -343,4 +354,30 @@ class ImportCommitView(PlanMixin, View):
                                   f"unchanged={batch.unchanged_count} skipped={batch.skipped_count} "
                                   f"errors={batch.error_count}.")
         return redirect(batch)
+
+    def start_in_background(self, request, token, meta):
+        """A long file: check the confirmation against the preview shown, queue the commit, return."""
+        if meta.get("mapping") is None or "previewed_errors" not in meta:
+            return redirect("spreadsheets:import_preview", token=token)
+        form = ImportConfirmForm(request.POST, error_count=meta["previewed_errors"])
+        if not form.is_valid():
+            for error in form.non_field_errors():
+                messages.error(request, error)
+            return redirect("spreadsheets:import_preview", token=token)
+        claimed = uploads.claim_upload(token)
+        if claimed is None:
+            return self.gone(token)
+        try:
+            job = services.start_import_job(user=request.user, upload=claimed, meta=meta,
+                                            skip_errors=form.cleaned_data.get("skip_errors", False))
+        except Exception:
+            uploads.release_upload(token)
+            raise
+        uploads.finish_upload(request.session, token)
+        jobs = dict(request.session.get(JOBS_KEY, {}))
+        jobs[token] = job.pk
+        request.session[JOBS_KEY] = dict(list(jobs.items())[-uploads.DONE_KEEP:])
+        messages.info(request, f"The import of {job.file_name} runs in the background: you can leave this page "
+                               "and come back to it from Recent jobs.")
+        return redirect(job)
 

@@ -27,6 +27,7 @@ from partners.models import Favour
 from sponsors.models import BenefitDelivery, InKindContribution
 from invoicing.services import issue_credit_note, raise_invoice, record_payment
 from sponsors.services import create_pledge
+from spreadsheets.models import SpreadsheetJob
 from tests.crm import factories
 
 ROLES = ("anonymous", "committee", "staff", "organiser")
@@ -99,6 +100,11 @@ EXPECTED = {
     "privacy:retention_report": E(get=(LOGIN, 403, 200, 200)),
     # Exports follow the view permission of what they export.
     "spreadsheets:export": E(get=READ_ALL),
+    # Background jobs are personal: the matrix's job belongs to staff, so others get 404.
+    "spreadsheets:job_list": E(get=READ_ALL),
+    "spreadsheets:job_detail": E(get=(LOGIN, 404, 200, 404)),
+    "spreadsheets:job_progress": E(get=(LOGIN, 404, 200, 404)),
+    "spreadsheets:job_download": E(get=(LOGIN, 404, 200, 404)),
     # Dashboards: everyone reads; saved views are personal (another user's gives 404).
     "dashboards:dashboard": E(get=READ_ALL),
     "dashboards:dashboard_inkind": E(get=READ_ALL),
@@ -241,6 +247,7 @@ PK_OBJECT = {
     "crm:followup_": "followup",
     "crm:event_": "event",
     "spreadsheets:import_": "batch",
+    "spreadsheets:job_": "job",
     "dashboards:saved_view_": "saved_view",
     "sponsors:pledge_": "pledge",
     "sponsors:inkind_": "inkind",
@@ -344,6 +351,12 @@ def world(organiser, committee, staff, settings, tmp_path):
     token, _ = create_token(user=organiser, name="matrix")
     webhook = Webhook.objects.create(name="Hook", url="https://hooks.example.org/crm", events=["pledge.paid"],
                                      secret="s")
+    job_file = settings.MEDIA_ROOT / "spreadsheets" / "jobs" / "1-matrix.csv"
+    job_file.parent.mkdir(parents=True, exist_ok=True)
+    job_file.write_bytes(b"Name\r\nAcme Digital\r\n")
+    job = SpreadsheetJob.objects.create(kind="export", target="contacts", file_format="csv", status="done",
+                                        created_by=staff, file_name="contacts.csv", summary="1 row exported",
+                                        file_path="spreadsheets/jobs/1-matrix.csv")
     return {
         "users": {"organiser": organiser, "committee": committee, "staff": staff},
         "organisation": org, "contact": person, "pledge": pledge, "inkind": inkind, "favour": favour,
@@ -351,7 +364,7 @@ def world(organiser, committee, staff, settings, tmp_path):
         "event": ev,
         "email_message": email_message, "email_attachment": email_attachment, "email_template": email_template,
         "mail_merge": mail_merge, "invoice": invoice, "credit_note": credit_note, "payment": payment,
-        "interaction": interaction, "tier": tier, "token": token, "webhook": webhook,
+        "interaction": interaction, "tier": tier, "token": token, "webhook": webhook, "job": job,
     }
 
 
