@@ -1,10 +1,12 @@
 """Errors the services raise, answered as JSON naming the fields (never a 500)."""
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import OperationalError
 from django.db.models import ProtectedError, RestrictedError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 
 def validation_detail(error: DjangoValidationError):
@@ -25,4 +27,10 @@ def exception_handler(exc, context):
             {"detail": "Other records (pledges or in-kind offers) still point at this one; remove those first."},
             status=status.HTTP_409_CONFLICT,
         )
+    elif isinstance(exc, OperationalError) and "locked" in str(exc):
+        # SQLite refuses a second writer while another's transaction is open (at once, for an
+        # in-memory or shared-cache database); nothing was written, and the request can be retried.
+        set_rollback()
+        return Response({"detail": "Another change to the same records is being saved; try again in a moment."},
+                        status=status.HTTP_409_CONFLICT, headers={"Retry-After": "1"})
     return drf_exception_handler(exc, context)
