@@ -199,3 +199,16 @@ def calendar_followups(user):
     """Open follow-ups for a user's private calendar: only those assigned to them, whatever the role,
     so a leaked feed URL exposes one person's list and nobody else's."""
     return followups_with_related(FollowUp.objects.open()).filter(assignee=user).order_by("due_date", "id")
+
+
+def attach_links(followups) -> None:
+    """Give each follow-up its row's URLs (`links`), each reversed once for the whole list:
+    My follow-ups shows up to a hundred rows of six links each."""
+    from crm.links import detail_url
+
+    urls = {name: detail_url(f"crm:followup_{name}") for name in ("update", "complete", "snooze", "reassign")}
+    organisation_url, contact_url = detail_url("crm:organisation_detail"), detail_url("crm:contact_detail")
+    for followup in followups:
+        followup.links = {name: url(followup.pk) for name, url in urls.items()}
+        followup.links["organisation"] = organisation_url(followup.organisation_id) if followup.organisation_id else ""
+        followup.links["contact"] = contact_url(followup.contact_id) if followup.contact_id else ""
