@@ -134,6 +134,7 @@ def _field(column_name, attribute=None):
 
 class ContactExportResource(ExportResource):
     id = _field("ID", "id")
+    salutation = _field("Salutation", "salutation")
     first_name = _field("First name", "first_name")
     last_name = _field("Last name", "last_name")
     email = _field("Email", "email")
@@ -162,7 +163,7 @@ class ContactExportResource(ExportResource):
     class Meta:
         model = Contact
         fields = export_order = (
-            "id", "first_name", "last_name", "email", "phone", "job_title", "organisation", "owner", "tags",
+            "id", "salutation", "first_name", "last_name", "email", "phone", "job_title", "organisation", "owner", "tags",
             "lawful_basis", "consent_date", "do_not_contact", "source", "notes", "created_at",
         )
 

@@ -84,13 +84,19 @@ def world(db, organiser, staff):
 
 def test_contacts_filtered_by_organisation_city_and_formatted(client_in, world):
     rows = csv_rows(client_in.get(url("contacts", city="Leeds")))
-    assert rows[0][:4] == ["ID", "First name", "Last name", "Email"]
+    assert rows[0][:5] == ["ID", "Salutation", "First name", "Last name", "Email"]
     assert column(rows, "Email") == ["ann@acme.test", "bob@acme.test"]
     ann = rows[1]
     assert ann[rows[0].index("Organisation")] == "Acme Ltd"
     assert ann[rows[0].index("Owner")] == "org"
     assert ann[rows[0].index("Tags")] == "Launch; nhs"
     assert ann[rows[0].index("Do not contact")] == "No"
+
+
+def test_contacts_export_their_salutation(client_in, world):
+    Contact.objects.filter(email="ann@acme.test").update(salutation="Dr")
+    rows = csv_rows(client_in.get(url("contacts", city="Leeds")))
+    assert column(rows, "Salutation") == ["Dr", ""]
 
 
 def test_contacts_filtered_by_owner(client_in, world, staff):
