@@ -16,6 +16,7 @@ from django.utils import timezone
 from crm.models import ImportBatch
 
 from .mapping import TARGETS, target_fields
+from .progress import reporting_progress
 from .reading import ImportRejected, Table, gc_paused
 
 MODES = ("create_update", "create", "update")
@@ -210,9 +211,11 @@ def commit_import(plan: Plan, *, user=None, file_name: str = "", mapping=None,
         )
         if progress:
             progress(0, plan.writes)
-        created, changed = plan.resource.write(plan, batch, batch.created_by)
-        if progress:
+            with reporting_progress(plan.resource._meta.model, progress, plan.writes):
+                created, changed = plan.resource.write(plan, batch, batch.created_by)
             progress(plan.writes, plan.writes)
+        else:
+            created, changed = plan.resource.write(plan, batch, batch.created_by)
         # created_at marks the end of the writes: a created record updated after it was edited by someone.
         ImportBatch.objects.filter(pk=batch.pk).update(
             created_records=created, changed_records=changed, created_at=timezone.now())

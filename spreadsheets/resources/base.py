@@ -17,9 +17,11 @@ from django.utils import timezone
 from import_export import resources
 
 from spreadsheets.importing import bulk
+from spreadsheets.importing.progress import report as _report
 
 BATCH = 1000
 HISTORY_BATCH = 5000
+
 MULTI_ROWS = 200  # rows per INSERT statement (within the database's parameter limit)
 
 
@@ -115,6 +117,7 @@ def apply_updates(model, updates, now):
                 bulk.update_rows(cursor, table, model._meta.pk.column, [fields[c].column for c in columns],
                                  ([row[-1], *row[:width]] for row in rows),
                                  also={"updated_at": stamp} if has_updated_at else None)
+                _report(model, len(rows))
                 continue
             sets = [f"{quote(fields[c].column)} = %s" for c in columns]
             if has_updated_at:
@@ -122,6 +125,7 @@ def apply_updates(model, updates, now):
             sql = f"UPDATE {quote(table)} SET {', '.join(sets)} WHERE {quote(model._meta.pk.column)} = %s"
             for start in range(0, len(rows), BATCH):
                 cursor.executemany(sql, rows[start:start + BATCH])
+                _report(model, len(rows[start:start + BATCH]))
 
 
 def bulk_create(model, objs):
@@ -135,6 +139,7 @@ def bulk_create(model, objs):
     """
     for start in range(0, len(objs), BATCH):
         insert_rows(model, objs[start:start + BATCH])
+        _report(model, len(objs[start:start + BATCH]))
 
 
 def insert_rows(model, objs):

@@ -215,6 +215,25 @@ def test_commit_import_reports_its_progress(db, staff):
     assert Contact.objects.count() == 30
 
 
+def test_the_bar_moves_batch_by_batch_while_an_import_writes(db, staff, monkeypatch):
+    from spreadsheets.resources import base
+
+    monkeypatch.setattr(base, "BATCH", 10)
+    table = read_table(people_csv(25), "people.csv")
+    mapping = {"First Name": "first_name", "Last Name": "last_name", "E-mail Address": "email", "Company": "organisation"}
+    calls = []
+    commit_import(plan_import("contacts", table, mapping), user=staff, progress=lambda *call: calls.append(call))
+    assert calls == [(0, 25), (10, 25), (20, 25), (25, 25), (25, 25)]  # the organisations made on the way not counted
+
+    # Re-importing with changes: the updates report too.
+    changed = read_table(people_csv(25).replace(b",Company 1", b",Company 9"), "people.csv")
+    calls.clear()
+    plan = plan_import("contacts", changed, mapping)
+    commit_import(plan, user=staff, progress=lambda *call: calls.append(call))
+    assert plan.counts["updated"] == 8
+    assert calls == [(0, 8), (8, 8), (8, 8)]
+
+
 def test_recent_jobs_lists_only_mine_in_constant_queries(client, staff, organiser, django_assert_max_num_queries):
     def make(n, user):
         SpreadsheetJob.objects.bulk_create(
