@@ -316,15 +316,20 @@ def export_file(job: SpreadsheetJob) -> Path | None:
 
 def delete_export_files() -> int:
     """Delete every stored export file (the job rows stay, marked as having none)."""
-    removed = 0
-    stored = SpreadsheetJob.objects.filter(kind=SpreadsheetJob.Kind.EXPORT).exclude(file_path="")
-    for pk, relative in stored.values_list("pk", "file_path"):
+    return _remove_job_files(SpreadsheetJob.objects.filter(kind=SpreadsheetJob.Kind.EXPORT))
+
+
+def _remove_job_files(jobs) -> int:
+    """Delete the stored files of these jobs and mark the rows as having none (one update)."""
+    removed, cleared = 0, []
+    for pk, relative in jobs.exclude(file_path="").values_list("pk", "file_path"):
         try:
             _file(relative).unlink()
             removed += 1
         except FileNotFoundError:
             pass
-        SpreadsheetJob.objects.filter(pk=pk).update(file_path="", file_size=0)
+        cleared.append(pk)
+    SpreadsheetJob.objects.filter(pk__in=cleared).update(file_path="", file_size=0)
     return removed
 
 
@@ -339,15 +344,7 @@ def clean_old_job_files(max_age_days: float | None = None) -> int:
     job rows stay, marked as having no file. Returns how many files went."""
     days = settings.SPREADSHEET_JOB_FILES_DAYS if max_age_days is None else max_age_days
     cutoff = timezone.now() - datetime.timedelta(days=days)
-    removed = 0
-    old = SpreadsheetJob.objects.filter(created_at__lt=cutoff).exclude(file_path="")
-    for pk, relative in old.values_list("pk", "file_path"):
-        try:
-            _file(relative).unlink()
-            removed += 1
-        except FileNotFoundError:
-            pass
-        SpreadsheetJob.objects.filter(pk=pk).update(file_path="", file_size=0)
+    removed = _remove_job_files(SpreadsheetJob.objects.filter(created_at__lt=cutoff))
     known = set(SpreadsheetJob.objects.exclude(file_path="").values_list("file_path", flat=True))
     folder = job_dir()
     limit = time.time() - days * 86400
