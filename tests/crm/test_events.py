@@ -87,3 +87,23 @@ def test_bad_event_input_is_refused_field_by_field(client, organiser):
     errors = response.context["form"].errors
     assert set(errors) >= {"name", "date", "capacity", "sponsorship_target"}
     assert Event.objects.count() == 1
+
+
+def test_event_page_queries_do_not_grow_with_pledges(client, organiser, django_assert_max_num_queries):
+    event = factories.event(name="Launch", capacity=250)
+
+    def add_pledges(n):
+        for _ in range(n):
+            pledge = create_pledge(organisation=factories.organisation(), event=event, amount=Decimal("100"),
+                                   stage="paid", user=organiser)
+            TicketAllocation.objects.create(pledge=pledge, allocated=2, claimed=1)
+
+    add_pledges(1)
+    client.force_login(organiser)
+    url = reverse("crm:event_detail", args=[event.pk])
+    with django_assert_max_num_queries(12) as few:
+        client.get(url)
+    add_pledges(10)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(url).content.decode()
+    assert "given to sponsors 22 (11 claimed)" in page
