@@ -1,9 +1,14 @@
 """Browser journeys: Playwright drives Debian's Chromium against the live server."""
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
+
+# CI runs two workers on two cores, with PostgreSQL beside them: a page can take longer than
+# Playwright's 5 s default to arrive there, which is slowness of the machine, not of the app.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ Tab presses are made until the wanted control has focus, as a person would, so a
 that adds stops along the way shows up as a higher count.
 """
 import datetime
+import re
 
 import pytest
 from django.utils import timezone
@@ -66,12 +67,15 @@ def test_log_a_call_with_a_follow_up_without_a_mouse(organiser, sign_in, page, l
     assert keys.focus_ring()
     keys.press("Enter")
     expect(page).to_have_url(f"{live_server.url}/organisations/{acme.pk}/")
+    page.wait_for_load_state()  # keys pressed while the page still arrives would go astray
 
     # The organisation page: past the navigation again, to "Log a call or favour".
     keys.press("Tab")
     keys.press("Enter")
     keys.tab_to('a[href^="/log/"]')
     keys.press("Enter")
+    expect(page).to_have_url(re.compile(r"/log/\?"))
+    page.wait_for_load_state()
     expect(page.get_by_label("Organisation")).to_have_value("Acme Digital")
 
     # The quick log opens on the kind (a call), with the organisation filled in.
