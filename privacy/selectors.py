@@ -182,17 +182,21 @@ def retention_cutoff(months: int, now=None) -> datetime.datetime:
 
 
 def _latest(model, field: str):
+    """The contact's latest `field`: one probe of the (contact, field) index, or of the contact's few rows."""
     return Subquery(
-        model.objects.filter(contact=OuterRef("pk")).order_by().values("contact")
-        .annotate(latest=Max(field)).values("latest")[:1],
+        model.objects.filter(contact=OuterRef("pk")).order_by(f"-{field}").values(field)[:1],
         output_field=DateTimeField(),
     )
 
 
 def with_last_activity(queryset=None):
-    """Annotate last_activity: the latest of edit, interaction, follow-up and favour (one query)."""
+    """Annotate last_activity: the latest of edit, interaction, follow-up and favour (one query).
+
+    The three latest dates are aliases, so each subquery appears once in the SQL (inside
+    Greatest) rather than once selected and again inside Greatest.
+    """
     queryset = Contact.objects.all() if queryset is None else queryset
-    return queryset.annotate(
+    return queryset.alias(
         last_interaction=_latest(Interaction, "occurred_at"),
         last_followup=_latest(FollowUp, "updated_at"),
         last_favour=_latest(Favour, "updated_at"),

@@ -56,7 +56,9 @@ class FollowUpListView(PermissionRequiredMixin, TemplateView):
             completed_count=completed_count,
             today=today,
             can_change=can_change,
-            assignable=list(services.assignable_users()) if can_change else [],
+            assignable=[
+                (person.pk, person.get_full_name() or person.username) for person in services.assignable_users()
+            ] if can_change else [],
             complete_kinds=CompleteFollowUpForm.base_fields["kind"].choices,
             feed=feed,
             feed_url=feed_url,

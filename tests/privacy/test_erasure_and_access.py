@@ -344,3 +344,31 @@ def test_contact_history_links_to_import_batch(client, organiser):
     client.force_login(organiser)
     html = client.get(reverse("crm:contact_detail", args=[grace.pk])).content.decode()
     assert f'<a href="{reverse("spreadsheets:import_detail", args=[batch.pk])}">import #{batch.pk}</a>' in html
+
+
+def on_page(client, **params):
+    response = client.get(reverse("privacy:retention_report"), params)
+    assert response.status_code == 200
+    return response, {row.record.pk for row in response.context["table"].page.object_list}
+
+
+def test_retention_pages_count_and_order_with_one_pass(client, organiser):
+    """55 stale people over two pages of 50: the total, the stalest first, and a page past the end
+    shows the last page; the page's query carries the total, so no separate count runs."""
+    people = [stale(30 + i) for i in range(55)]  # people[-1] is the stalest
+    client.force_login(organiser)
+    client.get(reverse("privacy:retention_report"))  # warm caches (permissions, session)
+    with CaptureQueriesContext(connection) as queries:
+        response, first = on_page(client, months=24)
+    assert not [q for q in queries if "COUNT(*) AS" in q["sql"] and "crm_contact" in q["sql"]]
+    assert "55 contacts" in response.content.decode()
+    assert len(first) == 50
+    assert response.context["table"].page.object_list[0].record.pk == people[-1].pk
+    _, second = on_page(client, months=24, page=2)
+    assert second == {p.pk for p in people[:5]}
+    _, past_the_end = on_page(client, months=24, page=99)
+    assert past_the_end == second
+    _, not_a_number = on_page(client, months=24, page="x")
+    assert not_a_number == first
+    _, by_name = on_page(client, months=24, sort="name", page=2)
+    assert len(by_name) == 5
