@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 import django_filters
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q
+from django.db.models import Count, Q, prefetch_related_objects
 from django.utils import timezone
 
 from crm.models import FollowUp
@@ -20,6 +20,16 @@ GROUPS = (("overdue", "Overdue"), ("today", "Today"), ("week", "This week"), ("l
 
 def followups_with_related(queryset=None):
     return (queryset if queryset is not None else FollowUp.objects.all()).select_related(*RELATED)
+
+
+def load_related(followups) -> None:
+    """Fetch the related rows of already-fetched follow-ups: one query per relation for the whole page.
+
+    The follow-up page's five lists fetch their rows bare and share this: with the seven joins
+    in each list's query PostgreSQL spent ~13 ms planning every one, and joined every matching
+    follow-up before keeping the first twenty.
+    """
+    prefetch_related_objects(list(followups), *RELATED)
 
 
 def can_see_everyones(user) -> bool:
@@ -134,7 +144,8 @@ def _group_ranges(today):
 
 def open_followup_groups(queryset, today=None, *, limit=20, expand="") -> list[FollowUpGroup]:
     """The groups of "My follow-ups", each showing its first `limit` items (all for `expand`,
-    up to ten times as many) with the true count: five queries whatever the number of follow-ups."""
+    up to ten times as many) with the true count: five queries whatever the number of follow-ups.
+    The items come bare: `load_related` fetches their organisations, contacts… for the whole page."""
     today = today or timezone.localdate()
     open_items = queryset.filter(status=FollowUp.Status.OPEN)
     ranges = _group_ranges(today)
@@ -142,7 +153,7 @@ def open_followup_groups(queryset, today=None, *, limit=20, expand="") -> list[F
     groups = []
     for key, label in GROUPS:
         cap = limit * 10 if key == expand else limit
-        items = list(followups_with_related(open_items.filter(ranges[key])).order_by("due_date", "id")[:cap])
+        items = list(open_items.filter(ranges[key]).order_by("due_date", "id")[:cap])
         for item in items:
             item.relative_due = relative_due(item.due_date, today)
         groups.append(FollowUpGroup(key, label, items, total=totals[key]))
@@ -163,14 +174,10 @@ def relative_due(due_date: datetime.date, today: datetime.date | None = None) ->
 
 
 def recently_completed(queryset, today: datetime.date | None = None, days: int = 7):
-    """Follow-ups marked done in the last `days` days, newest first."""
+    """Follow-ups marked done in the last `days` days, newest first (related rows not loaded)."""
     today = today or timezone.localdate()
     since = timezone.make_aware(datetime.datetime.combine(today - datetime.timedelta(days=days), datetime.time.min))
-    return (
-        followups_with_related(queryset)
-        .filter(status=FollowUp.Status.DONE, completed_at__gte=since)
-        .order_by("-completed_at")
-    )
+    return queryset.filter(status=FollowUp.Status.DONE, completed_at__gte=since).order_by("-completed_at", "-id")
 
 
 def recently_completed_page(queryset, today: datetime.date | None = None, *, limit: int = 20):

@@ -42,7 +42,9 @@ class FollowUpListView(PermissionRequiredMixin, TemplateView):
         scoped = filterset.qs  # the who/assignee filter, before the status split
         groups = selectors.open_followup_groups(scoped, today, expand=request.GET.get("show", ""))
         completed, completed_count = selectors.recently_completed_page(scoped, today)
-        selectors.attach_links([item for group in groups for item in group.items])
+        shown = [item for group in groups for item in group.items]
+        selectors.load_related(shown + completed)
+        selectors.attach_links(shown)
         can_change = request.user.has_perm("crm.change_followup")
         feed = CalendarFeed.objects.filter(user=request.user).first()
         feed_url = request.build_absolute_uri(reverse("crm:calendar_feed", args=[feed.token])) if feed else ""
