@@ -201,6 +201,9 @@ class AgreementPDFView(PledgeMixin, View):
     permission_required = "sponsors.view_pledge"
 
     def get(self, request, pk):
+        if not documents.agreement_available(self.pledge):
+            messages.info(request, f"There is no agreement for a {self.pledge.get_stage_display().lower()} pledge.")
+            return redirect(self.pledge.get_absolute_url())
         filename, content, _ = documents.render_agreement(self.pledge)
         return pdf_response(content, filename)
 

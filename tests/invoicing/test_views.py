@@ -370,3 +370,14 @@ def test_the_streamed_export_matches_the_resource_cell_for_cell(invoices):
     assert fast[0] == list(dataset.headers)
     assert fast[1:] == [list(row) for row in dataset]
     assert len(fast) == 5
+
+
+def test_a_declined_pledge_offers_no_agreement(client, organiser, pledge):
+    pledge.stage = Stage.DECLINED
+    pledge.save()
+    client.force_login(organiser)
+    page = client.get(pledge.get_absolute_url()).content.decode()
+    assert reverse("invoicing:agreement_pdf", args=[pledge.pk]) not in page
+    response = client.get(reverse("invoicing:agreement_pdf", args=[pledge.pk]), follow=True)
+    assert response.redirect_chain[-1][0] == pledge.get_absolute_url()
+    assert "There is no agreement for a declined pledge." in response.content.decode()
