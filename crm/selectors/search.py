@@ -16,6 +16,10 @@ SEARCH_LIMIT = 25
 LOOKUP_LIMIT = 10
 #: The trigram index finds words of at least this many characters.
 INDEXED_LENGTH = 3
+#: Counts stop here ("more than 1,000"): an exact count of a two-letter word read every row.
+COUNT_CAP = 1000
+#: Up to this many matching organisations are handed to the contact search as a list of ids.
+ORGANISATION_IDS_LIMIT = 1000
 
 
 def _indexed(term: str) -> bool:
@@ -48,19 +52,32 @@ def organisations_matching(terms):
     return Organisation.objects.filter(condition).order_by("name", "id")
 
 
-def contacts_matching(terms):
-    """Contacts where each term is in their name, email or their organisation's name.
+def _works_at_matching(term: str) -> Q:
+    """Contacts of the organisations whose name contains `term`.
 
-    The organisation test is a subquery (organisations whose name matches, found once)
-    rather than a join tested on every contact row.
+    On PostgreSQL the organisations are looked up first (their trigram index) and handed over
+    as a list of ids: `organisation_id = ANY(…)` joins the name and email trigram indexes in one
+    bitmap, where a subquery inside the OR made the planner read every contact (55 ms for a
+    one-word count, 400 ms for two words at 100,000 contacts). SQLite matches ids in FTS5 and
+    keeps the subquery.
     """
+    organisations = Organisation.objects.filter(_organisation_has(term)).values("pk")
+    if connection.vendor == "postgresql" and len(term) >= INDEXED_LENGTH:
+        ids = list(organisations.values_list("pk", flat=True)[:ORGANISATION_IDS_LIMIT + 1])
+        if len(ids) <= ORGANISATION_IDS_LIMIT:
+            return Q(organisation_id__in=ids)
+    return Q(organisation__in=organisations)
+
+
+def contacts_matching(terms):
+    """Contacts where each term is in their name, email or their organisation's name."""
     condition = Q()
     for term in terms:
         if _indexed(term):
             person = Q(pk__in=_matching_ids("crm_contact", term))
         else:
             person = Q(first_name__icontains=term) | Q(last_name__icontains=term) | Q(email__icontains=term)
-        condition &= person | Q(organisation__in=Organisation.objects.filter(_organisation_has(term)).values("pk"))
+        condition &= person | _works_at_matching(term)
     return (
         Contact.objects.filter(condition).select_related("organisation")
         .order_by("last_name", "first_name", "id")
@@ -89,34 +106,46 @@ def interactions_matching(terms):
     return queryset.select_related("organisation", "contact").order_by("-id")
 
 
+def capped_count(queryset) -> int:
+    """How many rows match, counting no further than COUNT_CAP + 1 (the database stops there)."""
+    return queryset.order_by()[:COUNT_CAP + 1].count()
+
+
 def count_interactions(terms, queryset) -> int:
     """Counted in the index itself when every term is in it (a third of the time of a join)."""
     if terms and all(_indexed(term) for term in terms):
         with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM crm_interaction_search WHERE crm_interaction_search MATCH %s",
-                           [_match_all(terms)])
+            cursor.execute("SELECT count(*) FROM (SELECT 1 FROM crm_interaction_search "
+                           "WHERE crm_interaction_search MATCH %s LIMIT %s)", [_match_all(terms), COUNT_CAP + 1])
             return cursor.fetchone()[0]
-    return queryset.count()
+    return capped_count(queryset)
 
 
 def search(query, *, limit=SEARCH_LIMIT, include_contacts=True, include_interactions=False) -> dict:
-    """The grouped results for the search page: a fixed handful of queries whatever the match count."""
+    """The grouped results for the search page: a fixed handful of queries whatever the match count.
+
+    A count of COUNT_CAP + 1 means "more than COUNT_CAP" (the page says so).
+    """
     terms = terms_of(query)
     result = {
         "query": " ".join(terms), "terms": terms,
         "organisations": [], "organisations_count": 0, "contacts": [], "contacts_count": 0,
-        "interactions": [], "interactions_count": 0, "limit": limit,
+        "interactions": [], "interactions_count": 0, "limit": limit, "count_cap": COUNT_CAP,
     }
     if not terms:
         return result
     organisations = organisations_matching(terms)
     result["organisations"] = list(organisations[:limit])
-    result["organisations_count"] = organisations.count()
+    result["organisations_count"] = capped_count(organisations)
     if include_contacts:
         contacts = contacts_matching(terms)
         result["contacts"] = list(contacts[:limit])
-        result["contacts_count"] = contacts.count()
-    if include_interactions:
+        result["contacts_count"] = capped_count(contacts)
+    if include_interactions and not any(len(term) >= INDEXED_LENGTH for term in terms):
+        # Text is searched by its index, which needs a word of three letters or more: a search
+        # for "jo" alone would read all 500,000 notes (a third of a second) to find nothing.
+        result["interactions_need_a_longer_word"] = True
+    elif include_interactions:
         interactions = interactions_matching(terms)
         result["interactions"] = list(interactions[:limit])
         result["interactions_count"] = count_interactions(terms, interactions)

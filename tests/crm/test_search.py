@@ -78,7 +78,7 @@ def test_query_count_does_not_grow_with_matches(client, organiser, django_assert
     client.force_login(organiser)
     make_matches(10)
     client.get(URL, {"q": "widget"})  # warm the session and permission caches the same way
-    with django_assert_max_num_queries(12) as small:
+    with django_assert_max_num_queries(13) as small:  # PostgreSQL looks up matching organisations first
         assert client.get(URL, {"q": "widget"}).status_code == 200
     make_matches(50, start=10)
     with django_assert_max_num_queries(len(small.captured_queries)):
@@ -143,3 +143,43 @@ def test_control_characters_in_a_query_are_spaces_not_a_server_error(client, org
     assert client.get(reverse("crm:lookup"), {"q": query, "type": "contact"}).status_code == 200
     if query == "leeds\x00":
         assert [o.name for o in search(query)["organisations"]] == ["Leeds Digital"]
+
+
+def test_counts_stop_past_the_cap_and_say_so(client, organiser, db, monkeypatch):
+    from crm.selectors import search as selectors
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 40)
+    make_matches(41)
+    result = search("widget")
+    assert result["contacts_count"] == 41 and result["organisations_count"] == 41
+    client.force_login(organiser)
+    text = client.get(URL, {"q": "widget"}).content.decode()
+    assert "Showing the first 25 of more than 40" in text
+    assert "more than 40 organisations, more than 40 contacts" in text
+
+
+def test_a_short_word_alone_does_not_read_every_note(client, organiser, records):
+    from django.utils import timezone
+
+    from crm.models import Interaction
+
+    leeds, _ = records
+    Interaction.objects.create(organisation=leeds, kind="call", occurred_at=timezone.now(), summary="Jo said yes")
+    result = search("jo", include_interactions=True)
+    assert result["interactions"] == [] and result["interactions_need_a_longer_word"]
+    assert search("jo said", include_interactions=True)["interactions_count"] == 1  # a longer word beside it
+    client.force_login(organiser)
+    text = client.get(URL, {"q": "ja"}).content.decode()  # Jane matches; notes were not searched
+    assert "Jane" in text and "searched for words of three letters or more" in text
+
+
+def test_a_contact_is_found_by_its_organisations_name_among_many_organisations(db, monkeypatch):
+    """Past the id list's limit the organisations are matched by a subquery: same answer."""
+    from crm.selectors import search as selectors
+
+    leeds = Organisation.objects.create(name="Leeds Digital")
+    Contact.objects.create(first_name="Ann", last_name="Bell", organisation=leeds)
+    Contact.objects.create(first_name="Leeds", last_name="Person")
+    for limit in (1000, 0):
+        monkeypatch.setattr(selectors, "ORGANISATION_IDS_LIMIT", limit)
+        assert {c.last_name for c in selectors.contacts_matching(["leeds"])} == {"Bell", "Person"}
