@@ -118,6 +118,7 @@ SQLITE_OPTIONS = {
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
+        conn_health_checks=True,  # a kept connection (CONN_MAX_AGE > 0) is tested before reuse: survives a DB restart
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
