@@ -196,3 +196,35 @@ def test_api_step_passes_the_pages_database_and_keeps_its_json(monkeypatch, tmp_
 
 def test_bench_api_offers_reuse_db():
     assert run_all.script_supports(run_all.ROOT / "bench" / "bench_api.py", "--reuse-db")
+
+
+def test_own_database_steps_get_bench_databases_on_postgres(monkeypatch, tmp_path):
+    seen, fresh, kept = [], [], []
+    monkeypatch.setattr(run_all, "run_child", lambda args, env=None, label="": (
+        seen.append(([str(a) for a in args[1:]], (env or {}).get("DATABASE_URL"))) or (1, 0.0, 0.0)))
+    monkeypatch.setattr(run_all, "pg_fresh_database", lambda base, name: fresh.append(name) or f"pg://{name}")
+    monkeypatch.setattr(run_all, "pg_ensure_database", lambda base, name: kept.append(name) or f"pg://{name}")
+    monkeypatch.setattr(run_all, "RESULTS_DIR", tmp_path)
+    size = run_all.sizes(False)
+    for step in ("invoicing", "mail", "spreadsheets"):
+        result = getattr(run_all, f"run_{step}")(size, tmp_path, "postgres", "postgres://h/crm")
+        assert result == {"failed": f"bench_{step}.py exited with 1"}
+    assert fresh == ["bench_mail", "bench_spreadsheets"] and kept == ["bench_invoicing"]  # invoices are reused
+    assert seen == [(["--invoices", "50000", "--repeat", "15"], "pg://bench_invoicing"),
+                    (["--messages", "10000", "--fetch", "1000", "--page-emails", "5000", "--repeat", "15"],
+                     "pg://bench_mail"),
+                    (["--rows", "20000", "--jobs", "1000"], "pg://bench_spreadsheets")]
+    seen.clear()
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///db.sqlite3")
+    run_all.run_invoicing(run_all.sizes(True), tmp_path, "sqlite", "sqlite:///db.sqlite3")
+    assert seen == [(["--invoices", "1000", "--repeat", "3", "--db", "/tmp/crm-bench-invoicing-1000.sqlite3"],
+                     "sqlite:///db.sqlite3")]  # a quick run keeps away from the 50,000-invoice file
+
+
+def test_notes_say_where_each_step_was_measured():
+    notes = run_all.step_notes(STEP_SAMPLE, "postgres")
+    assert ("Measured on bench_pages' data (bench_pages_<scale> database), not data of their own: search and "
+            "the API lists.") in notes
+    assert any("without the PostgreSQL server's" in n for n in notes)
+    assert any(n.startswith("Spreadsheets: a database of its own") for n in notes)
+    assert run_all.step_notes({"search": {"failed": "x"}}, "sqlite") == []
