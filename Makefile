@@ -65,13 +65,14 @@ clean:
 
 # Benchmarks and the load test: DB=sqlite (default) or DB=postgres (a throwaway server via
 # scripts/with-postgres.sh). BENCH_QUICK=1 make bench is a small smoke run; extra flags go in
-# BENCH_ARGS / LOADTEST_ARGS (e.g. LOADTEST_ARGS="--users 50 --duration 60").
+# BENCH_ARGS / LOADTEST_ARGS (e.g. BENCH_ARGS="--only search,api", LOADTEST_ARGS="--users 50 --duration 60").
+# The invoicing benchmark renders PDFs (WeasyPrint: pdf-libs) and the email one fetches from a private Dovecot.
 DB ?= sqlite
 BENCH_ARGS ?=
 LOADTEST_ARGS ?=
 WITH_DB = $(if $(filter postgres,$(DB)),scripts/with-postgres.sh,)
 
-bench: setup
+bench: setup pdf-libs dovecot
 	$(WITH_DB) $(PY) bench/run_all.py $(BENCH_ARGS)
 
 loadtest: setup

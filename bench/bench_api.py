@@ -1,12 +1,14 @@
 """Server time and query count of the REST API's lists at a given data scale.
 
     .venv/bin/python bench/bench_api.py [--scale large] [--repeat 15] [--db PATH | --db-url postgres://...]
+                                        [--reuse-db]
 
 Builds (or reuses) /tmp/crm-bench-api-<scale>.sqlite3 with `generate_data`, creates an API token
 for the organiser and requests each list through django.test.Client with
 `Authorization: Bearer <token>`: 2 warm-ups, `--repeat` timed runs (median, p95), one run under
 CaptureQueriesContext; each list is also counted at page_size=10 to show the queries do not grow
-with the page. Target: GET /api/contacts/?page_size=100 under 80 ms median at large.
+with the page. On PostgreSQL it works in a fresh crm_bench_api database on the URL's server unless
+--reuse-db says to use the URL's database as it is (bench/run_all.py passes bench_pages' database). Target: GET /api/contacts/?page_size=100 under 80 ms median at large.
 Writes bench/results/api.json (api-postgres.json on PostgreSQL).
 """
 import argparse
@@ -43,11 +45,13 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--db", help="SQLite file to use (default /tmp/crm-bench-api-<scale>.sqlite3)")
     parser.add_argument("--db-url", help="a database URL (e.g. postgres://...) used instead of DATABASE_URL")
+    parser.add_argument("--reuse-db", action="store_true",
+                        help="PostgreSQL: use the URL's database (e.g. bench_pages' data) instead of a fresh one")
     args = parser.parse_args(argv)
 
     if args.db_url:
         os.environ["DATABASE_URL"] = args.db_url
-    if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+    if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")) and not args.reuse_db:
         from bench.run_all import pg_fresh_database
 
         os.environ["DATABASE_URL"] = pg_fresh_database(os.environ["DATABASE_URL"], "crm_bench_api")

@@ -59,7 +59,7 @@ def main():
     Contact.objects.bulk_create(
         [Contact(first_name=f"First{n}", last_name=f"Last{n}", email=f"person{n}@example.com",
                  organisation=orgs[n % 500]) for n in range(args.rows)], batch_size=2000)
-    results = {"machine": machine_description(), "rows": args.rows}
+    results = {"machine": machine_description(), "rows": args.rows, "jobs": args.jobs}
     export_url = reverse("spreadsheets:export", args=["contacts"]) + "?format=csv"
 
     def sync_export():
