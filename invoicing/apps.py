@@ -26,6 +26,9 @@ class InvoicingConfig(AppConfig):
         register_document(Document(model="sponsors.pledge", name="agreement", label="Sponsorship agreement (PDF)",
                                    render=documents.render_agreement, permission="sponsors.view_pledge",
                                    available=documents.agreement_available))
+        register_document(Document(model="sponsors.pledge", name="invoice", label="Invoice (PDF)",
+                                   render=documents.render_pledge_invoice, permission="invoicing.view_invoice",
+                                   available=documents.pledge_has_invoice))
         register_document(Document(model="invoicing.invoice", name="invoice", label="Invoice (PDF)",
                                    render=documents.render_invoice, permission="invoicing.view_invoice"))
         register_data_step(DataStep(name="invoices", run=synthetic.run, clear=synthetic.clear, order=50))

@@ -32,3 +32,13 @@ def render_invoice(invoice) -> tuple[str, bytes, str]:
     full = selectors.invoice_detail(invoice.number)
     context = {"invoice": full, "details": services.network_details(), "document": "Invoice"}
     return f"{full.number}.pdf", pdf.render_pdf("invoicing/pdf/invoice.html", context), PDF
+
+
+def pledge_has_invoice(pledge) -> bool:
+    return pledge.invoices.exists()
+
+
+def render_pledge_invoice(pledge) -> tuple[str, bytes, str]:
+    """A pledge's invoice, offered on the pledge so its email panel can send it with a template
+    (a pledge is invoiced once; should there be more, the latest)."""
+    return render_invoice(pledge.invoices.order_by("-issue_date", "-id").first())

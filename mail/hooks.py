@@ -18,12 +18,15 @@ def _upload_panel(obj, request):
 
 #: The template each document is sent with (seeded by migration 0002, editable like any other),
 #: and the button that sends it. Other documents get a generic button and no template.
-DOCUMENT_TEMPLATES = {"agreement": ("Sponsorship agreement", "Send the agreement by email")}
+DOCUMENT_TEMPLATES = {
+    "agreement": ("Sponsorship agreement", "Send the agreement by email"),
+    "invoice": ("Sponsorship invoice", "Send the invoice by email"),
+}
 
 
 def _pledge_panel(obj, request):
-    """"Write about this pledge", and a button per document the pledge offers (its agreement)
-    when one of its organisation's contacts has an email address (two queries)."""
+    """"Write about this pledge", and a button per document the pledge offers (its agreement, its
+    invoice) when one of its organisation's contacts has an email address (a fixed few queries)."""
     from urllib.parse import urlencode
 
     from django.urls import reverse

@@ -212,4 +212,30 @@ def test_the_pledge_panel_reads_in_a_fixed_number_of_queries(rf, organiser, pled
     organiser.has_perm("sponsors.view_pledge")  # permissions cached, as on a page
     with CaptureQueriesContext(connection) as queries:
         panel = _pledge_panel(pledge, request)
-    assert len(queries) == 2 and [s["name"] for s in panel["sends"]] == ["agreement"]
+    assert len(queries) == 3 and [s["name"] for s in panel["sends"]] == ["agreement"]  # not invoiced yet
+
+
+def test_send_the_invoice_from_the_pledge_page_through_real_smtp(client, organiser, pledge, settings):
+    """Once invoiced, the pledge offers its invoice too, with the seeded "Sponsorship invoice" template."""
+    from invoicing.services import raise_invoice
+
+    invoice = raise_invoice(pledge, po="PO-4471", user=organiser)
+    client.force_login(organiser)
+    page = client.get(pledge.get_absolute_url()).content.decode()
+    found = re.search(r'href="([^"]*document=invoice[^"]*)"[^>]*>.*?Send the invoice by email', page, re.S)
+    link = unescape(found.group(1))
+    template = EmailTemplate.objects.get(name="Sponsorship invoice")  # seeded by mail 0003, editable
+    assert f"template={template.pk}" in link
+    compose = client.get(link).content.decode()
+    assert 'name="document" value="invoice" id="id_document_invoice" checked' in compose
+    priya = pledge.organisation.contacts.get(first_name="Priya")
+    data = {"contact": priya.pk, "subject": template.subject, "body": template.body, "document": "invoice"}
+    with smtp_server() as (inbox, port):
+        smtp(settings, port)
+        response = client.post(link, {**data, "send": "1"})
+    assert response.status_code == 302
+    [received] = inbox.messages
+    assert received["Subject"] == "Invoice for your sponsorship of Launch 2027"
+    assert "Leeds City Council's sponsorship of Launch 2027 (£2,500)" in received.get_body().get_content()
+    [attachment] = list(received.iter_attachments())
+    assert attachment.get_filename() == f"{invoice.number}.pdf" and attachment.get_content().startswith(b"%PDF")
