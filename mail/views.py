@@ -226,7 +226,7 @@ def _compose_target(request):
     if pk("pledge"):
         pledge = get_object_or_404(Pledge.objects.select_related("organisation", "event", "tier"), pk=pk("pledge"))
         contacts = Contact.objects.filter(organisation=pledge.organisation).exclude(email="").order_by("id")
-        return list(contacts), pledge.organisation, pledge, f"pledge {pledge.pk}"
+        return list(contacts), pledge.organisation, pledge, f"{pledge.organisation}’s pledge to {pledge.event}"
     if pk("organisation"):
         org = get_object_or_404(Organisation, pk=pk("organisation"))
         return list(org.contacts.exclude(email="")), org, None, str(org)

@@ -228,6 +228,7 @@ def test_send_the_invoice_from_the_pledge_page_through_real_smtp(client, organis
     assert f"template={template.pk}" in link
     compose = client.get(link).content.decode()
     assert 'name="document" value="invoice" id="id_document_invoice" checked' in compose
+    assert "about Leeds City Council’s pledge to Launch 2027" in compose
     priya = pledge.organisation.contacts.get(first_name="Priya")
     data = {"contact": priya.pk, "subject": template.subject, "body": template.body, "document": "invoice"}
     with smtp_server() as (inbox, port):
