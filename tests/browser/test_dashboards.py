@@ -67,3 +67,22 @@ def test_committee_filters_saves_and_prints_the_pipeline(demo, page, live_server
     expect(page.get_by_test_id("print-filters")).to_contain_text("Sector: Private")
     page.emulate_media(media="print")
     page.screenshot(path=f"{screenshot_dir}/dashboard-print.png", full_page=True)
+
+
+def test_every_chart_has_a_text_alternative_reachable_by_keyboard(demo, page, live_server):
+    """Each chart is an image with a label, and its numbers open from the keyboard as a table."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    sign_in_as_committee(page, live_server)
+    for _, path in BOARDS:
+        page.goto(f"{live_server.url}{path}")
+        sections = page.locator("section:has(.dashboard-chart)")
+        expect(sections.first).to_be_attached()
+        for i in range(sections.count()):
+            section = sections.nth(i)
+            chart = section.locator(".dashboard-chart")
+            assert chart.get_attribute("role") == "img" and chart.get_attribute("aria-label"), path
+            section.locator("summary", has_text="Show the numbers").focus()
+            assert page.evaluate("document.activeElement.textContent").strip() == "Show the numbers"
+            page.keyboard.press("Enter")
+            expect(section.locator("details table")).to_be_visible()
+            assert section.locator("details table tbody tr").count() > 0, path
