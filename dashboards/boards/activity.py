@@ -54,7 +54,9 @@ def weekly(criteria: Criteria, start, end) -> tuple[list, dict, dict, dict]:
     one query; each reads just its week's index range (no other date condition may sit
     beside it, or SQLite picks that range and scans the whole period every week).
     Labelling every row with its week in SQL (a CASE over the boundaries) cost 200 ms
-    at 125,000 interactions in twelve weeks.
+    at 125,000 interactions in twelve weeks. COUNT(*), not COUNT(id): the (occurred_at,
+    kind, logged_by) index then answers each week alone on PostgreSQL (an index-only scan),
+    where counting ids fetched every row from the table (160 ms against 50 ms).
     """
     weeks = []
     week = week_start(start)
@@ -69,7 +71,7 @@ def weekly(criteria: Criteria, start, end) -> tuple[list, dict, dict, dict]:
         upper = min(local_midnight(wk + datetime.timedelta(weeks=1)), stop)
         parts.append(
             base.filter(occurred_at__gte=lower, occurred_at__lt=upper)
-            .values("kind", "logged_by").annotate(week_number=Value(i), n=Count("id"))
+            .values("kind", "logged_by").annotate(week_number=Value(i), n=Count("*"))
         )
     rows = []
     for chunk in range(0, len(parts), WEEKS_PER_QUERY):

@@ -8,7 +8,10 @@ from collections import defaultdict
 from decimal import Decimal
 
 import pandas as pd
-from django.db.models import Case, Count, DecimalField, F, IntegerField, Max, Min, Q, Sum, Value, When
+from django.db.models import (
+    BooleanField, Case, Count, DecimalField, F, IntegerField, Max, Min, Q, Sum, Value, When, Window,
+)
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from dashboards import charts
@@ -130,8 +133,8 @@ def wins_and_losses(criteria: Criteria, now=None, limit: int | None = None) -> t
     with how many of each there are.
 
     In the date range when one is set, else in the last 60 days. At scale there are
-    thousands, so the page asks for the latest `limit` of each (two small queries walking
-    the changed_at index, plus one count); the CSV asks for all (limit None).
+    thousands, so the page asks for the latest `limit` of each and how many there are (one
+    query); the CSV asks for all (limit None).
     """
     now = now or timezone.now()
     changes = PledgeStageChange.objects.filter(
@@ -147,23 +150,32 @@ def wins_and_losses(criteria: Criteria, now=None, limit: int | None = None) -> t
         for change in _change_rows(changes):
             (wins if change["to_stage"] in WIN_STAGES else losses).append(change)
         return wins, losses, len(wins), len(losses)
-    counts = changes.order_by().aggregate(wins=Count("id", filter=Q(to_stage__in=WIN_STAGES)),
-                                          losses=Count("id", filter=Q(to_stage__in=CLOSED_LOST_STAGES)))
-    # Always both queries, so the page costs the same number of queries whatever the data.
-    wins = _change_rows(changes.filter(to_stage__in=WIN_STAGES), limit)
-    losses = _change_rows(changes.filter(to_stage__in=CLOSED_LOST_STAGES), limit)
-    return wins, losses, counts["wins"], counts["losses"]
+    # One pass over the period's changes: each row numbered within its kind (win or loss),
+    # latest first, and counted; only the first `limit` of each come back. Two "latest 50"
+    # queries and a count each walked the period's changes again (50 ms on PostgreSQL).
+    win = Case(When(to_stage__in=WIN_STAGES, then=Value(True)), default=Value(False), output_field=BooleanField())
+    ranked = changes.annotate(
+        is_win=win,
+        rank=Window(RowNumber(), partition_by=[win], order_by=[F("changed_at").desc(), F("id").desc()]),
+        of=Window(Count("id"), partition_by=[win]),
+    ).filter(rank__lte=limit)
+    wins, losses, counts = [], [], {True: 0, False: 0}
+    for change in _change_rows(ranked, extra=("is_win", "of")):
+        counts[change["is_win"]] = change["of"]
+        (wins if change["is_win"] else losses).append(change)
+    return wins, losses, counts[True], counts[False]
 
 
-def _change_rows(changes, limit=None) -> list[dict]:
+def _change_rows(changes, limit=None, extra=()) -> list[dict]:
     """Stage changes as plain dicts, latest first (no model instances: cheaper by far)."""
+    keys = ("changed_at", "to_stage", "note", "pledge_id", "organisation_id", "organisation", "amount",
+            "lost_reason") + tuple(extra)
     changes = changes.order_by("-changed_at", "-id").values_list(
         "changed_at", "to_stage", "note", "pledge_id", "pledge__organisation_id", "pledge__organisation__name",
-        "pledge__amount", "pledge__lost_reason",
+        "pledge__amount", "pledge__lost_reason", *extra,
     )
     if limit is not None:
         changes = changes[:limit]
-    keys = ("changed_at", "to_stage", "note", "pledge_id", "organisation_id", "organisation", "amount", "lost_reason")
     return [dict(zip(keys, row)) for row in changes]
 
 
