@@ -123,8 +123,10 @@ class Pledge(models.Model):
             # The board's cards: the largest pledges of each stage, read in index order.
             models.Index(fields=["stage", "-amount", "id"], name="pledge_stage_amount_idx"),
             # The pipeline dashboard reads these indexes alone: stage and tier totals, top
-            # open pledges, and pledged against paid month by month.
-            models.Index(fields=["event", "stage", "tier", "amount"], name="pledge_event_stage_cover_idx"),
+            # open pledges, and pledged against paid month by month. The id is in the first so
+            # that PostgreSQL, whose indexes do not carry it as SQLite's do, can rank the top
+            # open pledges without visiting the table.
+            models.Index(fields=["event", "stage", "tier", "amount", "id"], name="pledge_event_stage_id_idx"),
             models.Index(fields=["event", "pledged_at", "paid_at", "amount"], name="pledge_event_milestones_idx"),
         ]
 

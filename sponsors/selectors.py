@@ -50,7 +50,8 @@ def pledge_board(pledges, cards_per_column: int = CARDS_PER_COLUMN) -> list[Boar
     columns = [BoardColumn(key, label, stages) for key, label, stages in board_columns_spec()]
     columns_of = {stage.value: col for col in columns for stage in col.stages}
     cent = Decimal("0.01")
-    for row in pledges.order_by().values("stage").annotate(count=Count("id"), total=Sum("amount")):
+    # COUNT(*): the (stage, amount, id) index answers it alone on PostgreSQL too.
+    for row in pledges.order_by().values("stage").annotate(count=Count("*"), total=Sum("amount")):
         column = columns_of[row["stage"]]
         total = (row["total"] or Decimal("0")).quantize(cent)
         column.count += row["count"]
