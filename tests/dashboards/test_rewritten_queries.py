@@ -60,3 +60,27 @@ def test_the_page_says_how_many_wins_there_are_beyond_those_shown(client, commit
     assert len(board.tables["wins"].rows) == 2
     assert board.tables["wins"].total == len(expected_changes(event, WINS, since))
     assert board.tables["losses"].total == len(expected_changes(event, LOSSES, since))
+
+
+def test_table_rows_built_in_python_are_escaped_and_linked():
+    """The rows the template used to build cell by cell: same markup, every value escaped."""
+    from decimal import Decimal
+
+    from dashboards.boards.base import Column, Table
+
+    table = Table("t", "T", [Column("organisation", "Organisation"), Column("amount", "Amount", "money"),
+                             Column("status", "Status")], [
+        {"organisation": '<script>alert("x")</script> & Co', "amount": Decimal("1234"), "status": "Not covered",
+         "_url": '/organisations/1/?a=1&b="2"', "_danger": True},
+        {"organisation": "No link here", "amount": None, "status": "Covered"},
+    ], link_column="organisation")
+    html = str(table.body_html())
+    first, second = html.split("\n")
+    assert first.startswith('<tr class="table-danger">')
+    assert ('<a href="/organisations/1/?a=1&amp;b=&quot;2&quot;">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;'
+            ' &amp; Co</a>') in first
+    assert '<td class="text-end text-nowrap">£1,234</td>' in first
+    assert '<td class=" text-danger fw-semibold">Not covered</td>' in first
+    assert "<script>" not in html
+    assert second == ('<tr><td class="">No link here</td><td class="text-end text-nowrap">—</td>'
+                      '<td class="">Covered</td></tr>')
