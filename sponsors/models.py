@@ -165,7 +165,10 @@ class PledgeStageChange(models.Model):
         ordering = ["-changed_at", "-id"]
         indexes = [
             models.Index(fields=["pledge", "changed_at"]),
-            models.Index(fields=["changed_at"]),
+            # Recent wins and losses, latest first: walked backwards, in the order the page asks
+            # for (changed_at, then id) so PostgreSQL stops after the first few; SQLite's index on
+            # changed_at alone carried the id already.
+            models.Index(fields=["changed_at", "id"], name="stage_change_latest_idx"),
             models.Index(fields=["to_stage", "changed_at"]),  # recent wins and losses
         ]
 

@@ -8,6 +8,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 import pandas as pd
+from django.db import connection
 from django.db.models import (
     BooleanField, Case, Count, DecimalField, F, IntegerField, Max, Min, Q, Sum, Value, When, Window,
 )
@@ -134,8 +135,9 @@ def wins_and_losses(criteria: Criteria, now=None, limit: int | None = None) -> t
     with how many of each there are.
 
     In the date range when one is set, else in the last 60 days. At scale there are
-    thousands, so the page asks for the latest `limit` of each and how many there are (one
-    query); the CSV asks for all (limit None).
+    thousands, so the page asks for the latest `limit` of each (two small queries walking
+    the (changed_at, id) index, plus one count; one windowed query on PostgreSQL); the CSV
+    asks for all (limit None).
     """
     now = now or timezone.now()
     changes = PledgeStageChange.objects.filter(
@@ -151,9 +153,24 @@ def wins_and_losses(criteria: Criteria, now=None, limit: int | None = None) -> t
         for change in _change_rows(changes):
             (wins if change["to_stage"] in WIN_STAGES else losses).append(change)
         return wins, losses, len(wins), len(losses)
-    # One pass over the period's changes: each row numbered within its kind (win or loss),
-    # latest first, and counted; only the first `limit` of each come back. Two "latest 50"
-    # queries and a count each walked the period's changes again (50 ms on PostgreSQL).
+    if connection.vendor == "postgresql":
+        return _latest_wins_and_losses_windowed(changes, limit)
+    counts = changes.order_by().aggregate(wins=Count("id", filter=Q(to_stage__in=WIN_STAGES)),
+                                          losses=Count("id", filter=Q(to_stage__in=CLOSED_LOST_STAGES)))
+    # Always both queries, so the page costs the same number of queries whatever the data.
+    wins = _change_rows(changes.filter(to_stage__in=WIN_STAGES), limit)
+    losses = _change_rows(changes.filter(to_stage__in=CLOSED_LOST_STAGES), limit)
+    return wins, losses, counts["wins"], counts["losses"]
+
+
+def _latest_wins_and_losses_windowed(changes, limit: int) -> tuple[list, list, int, int]:
+    """The latest `limit` wins and losses and how many of each, in one pass (PostgreSQL).
+
+    Each change is numbered within its kind, latest first, and counted; only the first
+    `limit` of each come back. On PostgreSQL this is half the time of a count and two
+    "latest" queries (the losses, being fewer, are sorted rather than walked); on SQLite,
+    which joins row by row, it is three times slower, so SQLite keeps the three queries.
+    """
     win = Case(When(to_stage__in=WIN_STAGES, then=Value(True)), default=Value(False), output_field=BooleanField())
     ranked = changes.annotate(
         is_win=win,
