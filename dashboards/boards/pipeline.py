@@ -106,18 +106,20 @@ def top_open(criteria: Criteria, limit: int = TOP_OPEN) -> list[Pledge]:
     """The open pledges with the largest weighted value.
 
     The ranking reads the pledges alone (a join before sorting every open pledge costs
-    several times more); the chosen few are then fetched with their organisation and owner.
+    several times more); the chosen few are then fetched with their organisation and owner
+    and put back in the ranking's order here (the same exact amount × probability), rather
+    than by a second SQL CASE, whose building cost more than the sort of ten rows.
     """
     ranked = (
         pledge_queryset(criteria).filter(stage__in=OPEN_STAGES)
         .annotate(weighted=weighted_expression()).order_by("-weighted", "-amount", "pk")
     )
-    return list(
-        Pledge.objects.filter(pk__in=ranked.values("pk")[:limit])
-        .annotate(weighted=weighted_expression())
-        .select_related("organisation", "owner", "tier")
-        .order_by("-weighted", "-amount", "pk")
-    )
+    chosen = list(Pledge.objects.filter(pk__in=ranked.values("pk")[:limit])
+                  .select_related("organisation", "owner", "tier"))
+    for pledge in chosen:
+        pledge.weighted = pledge.amount * STAGE_PROBABILITY[Stage(pledge.stage)]
+    chosen.sort(key=lambda p: (-p.weighted, -p.amount, p.pk))
+    return chosen
 
 
 def stuck(criteria: Criteria, now=None) -> list[Pledge]:
