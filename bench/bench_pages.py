@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_pages.py [--scale large] [--repeat 15] [--as organiser|committee]
                                           [--db PATH | --db-url postgres://...] [--out NAME]
+                                          [--only NAME_OR_PATH ...]
 
 Builds /tmp/crm-bench-<scale>.sqlite3 with `generate_data` (reused while its counts match the
 scale; a postgres DATABASE_URL is used as is), then requests each page through django.test.Client
@@ -233,6 +234,8 @@ def main(argv=None):
     parser.add_argument("--db", help="SQLite file to use (default /tmp/crm-bench-<scale>.sqlite3)")
     parser.add_argument("--db-url", help="a database URL (e.g. postgres://...) used instead of DATABASE_URL")
     parser.add_argument("--out", help="name of the JSON file in bench/results/ (default pages or pages-postgres)")
+    parser.add_argument("--only", nargs="+", metavar="NAME_OR_PATH",
+                        help="bench only these pages, by name (dashboard_activity) or path (/dashboard/activity/)")
     args = parser.parse_args(argv)
 
     if args.db_url:
@@ -249,18 +252,22 @@ def main(argv=None):
     client.force_login(users[args.role])
 
     results = {}
-    for name, url in PAGES + record_pages():
+    pages = PAGES + record_pages()
+    if args.only:
+        pages = [(name, url) for name, url in pages if name in args.only or url in args.only]
+    for name, url in pages:
         results[name] = {"url": url, **measure(lambda url=url: client.get(url), args.repeat)}
         print_row(name, results[name])
-    poster = Client()
-    poster.force_login(users["organiser"])
-    with instrumented():  # the quick log's form is read from the page's context
-        post, status = quick_log_request(poster, users["organiser"])
-    if post is None:
-        results["quick_log_post"] = {"url": "/log/", "status": status, "available": False}
-    else:
-        results["quick_log_post"] = {"url": "/log/", **measure(post, args.repeat)}
-    print_row("quick_log_post", results["quick_log_post"])
+    if not args.only or "quick_log_post" in args.only:
+        poster = Client()
+        poster.force_login(users["organiser"])
+        with instrumented():  # the quick log's form is read from the page's context
+            post, status = quick_log_request(poster, users["organiser"])
+        if post is None:
+            results["quick_log_post"] = {"url": "/log/", "status": status, "available": False}
+        else:
+            results["quick_log_post"] = {"url": "/log/", **measure(post, args.repeat)}
+        print_row("quick_log_post", results["quick_log_post"])
 
     machine = machine_description()
     payload = {"scale": args.scale, "repeat": args.repeat, "warmups": 2, "user": args.role, "counts": counts,

@@ -92,7 +92,7 @@ class InvoiceQuerySet(models.QuerySet):
     def with_balance(self):
         """Annotate paid, credited and balance: two grouped subqueries, whatever the number of rows."""
         from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
-        from django.db.models.functions import Coalesce
+        from django.db.models.functions import Coalesce, Round
 
         money = DecimalField(max_digits=14, decimal_places=2)
         zero = Value(Decimal("0"), output_field=money)
@@ -103,8 +103,10 @@ class InvoiceQuerySet(models.QuerySet):
                 .annotate(s=Sum("amount")).values("s")[:1], output_field=money,
             ), zero, output_field=money)
 
+        # Rounded to pence: SQLite computes in floats, where 1009 - 909.01 - 99.99 is 1e-13 and a
+        # settled invoice would still show as owing.
         return self.annotate(paid=total(Payment), credited=total(CreditNote)).annotate(
-            balance=models.ExpressionWrapper(F("gross_total") - F("paid") - F("credited"), output_field=money),
+            balance=Round(F("gross_total") - F("paid") - F("credited"), 2, output_field=money),
         )
 
 

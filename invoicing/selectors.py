@@ -5,14 +5,14 @@ import datetime
 import re
 from decimal import Decimal
 
-from django.db.models import Case, Count, DecimalField, Q, Sum, Value, When
+from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from invoicing.models import Invoice
+from invoicing.models import CENT, Invoice
 
-MONEY = DecimalField(max_digits=14, decimal_places=2)
 #: Age bands of the money owed, by days since the invoice was issued.
 AGE_BANDS = (("0–30 days", 0, 30), ("31–60 days", 31, 60), ("61–90 days", 61, 90), ("Over 90 days", 91, None))
 
@@ -107,26 +107,64 @@ def overdue_invoices(user=None, limit: int = 20, today: datetime.date | None = N
 
 
 def money_owed(today: datetime.date | None = None, event=None) -> dict:
-    """What is still owed, by age band, in one aggregate query over every invoice."""
+    """What is still owed, by age band, in one aggregate query over every invoice.
+
+    Each invoice's payments and credit notes are summed once, grouped, and LEFT JOINed
+    (`_BALANCES_SQL`): `with_balance()`'s correlated subqueries, referenced by every band's
+    CASE, ran once per invoice per reference on PostgreSQL (200 ms at 8,000 invoices).
+    Two pre-grouped joins cannot multiply rows: an invoice with two payments and a credit
+    note is counted once, with both payments and the credit taken off.
+    """
     today = today or timezone.localdate()
-    qs = Invoice.objects.with_balance().filter(balance__gt=0)
-    if event is not None:
-        qs = qs.filter(pledge__event=event)
-    aggregates = {}
-    for i, (_, low, high) in enumerate(AGE_BANDS):
-        newest = today - datetime.timedelta(days=low)
-        cond = Q(issue_date__lte=newest)
+    columns, params = [], []
+    for _, low, high in AGE_BANDS:
+        cond, cond_params = "issue_date <= %s", [today - datetime.timedelta(days=low)]
         if high is not None:
-            cond &= Q(issue_date__gte=today - datetime.timedelta(days=high))
-        aggregates[f"band{i}"] = Sum(Case(When(cond, then="balance"), default=Value(Decimal("0")), output_field=MONEY))
-        aggregates[f"count{i}"] = Count("pk", filter=cond)
-    aggregates["overdue"] = Sum(Case(When(due_date__lt=today, then="balance"), default=Value(Decimal("0")),
-                                     output_field=MONEY))
-    aggregates["total"] = Sum("balance")
-    row = qs.aggregate(**aggregates)
-    bands = [{"label": label, "amount": row[f"band{i}"] or Decimal("0"), "count": row[f"count{i}"]}
+            cond += " AND issue_date >= %s"
+            cond_params.append(today - datetime.timedelta(days=high))
+        columns += [f"SUM(CASE WHEN {cond} THEN balance ELSE 0 END)", f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END)"]
+        params += cond_params * 2
+    columns += ["SUM(CASE WHEN due_date < %s THEN balance ELSE 0 END)", "SUM(balance)"]
+    params.append(today)
+    balances_sql, balances_params = _balances_sql(event)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(columns)} FROM ({balances_sql}) owed WHERE balance > 0",
+                       params + balances_params)
+        row = cursor.fetchone()
+    bands = [{"label": label, "amount": _money(row[2 * i]), "count": int(row[2 * i + 1] or 0)}
              for i, (label, _, _) in enumerate(AGE_BANDS)]
-    return {"bands": bands, "total": row["total"] or Decimal("0"), "overdue": row["overdue"] or Decimal("0")}
+    return {"bands": bands, "total": _money(row[-1]), "overdue": _money(row[-2])}
+
+
+def _balances_sql(event=None) -> tuple[str, list]:
+    """SQL for each invoice's issue date, due date and balance (gross less payments and credit
+    notes, each summed per invoice before the join), optionally for one event's pledges.
+
+    The balance is rounded to pence: SQLite sums money as floats, and 1009 - 909.01 - 99.99
+    is 1e-13 there, which would count a settled invoice as owing."""
+    from sponsors.models import Pledge
+
+    from invoicing.models import CreditNote, Payment
+
+    q = connection.ops.quote_name
+    invoice, payment, credit = (q(m._meta.db_table) for m in (Invoice, Payment, CreditNote))
+    sql = (f"SELECT i.issue_date AS issue_date, i.due_date AS due_date, "
+           f"ROUND(i.gross_total - COALESCE(p.paid, 0) - COALESCE(c.credited, 0), 2) AS balance "
+           f"FROM {invoice} i "
+           f"LEFT JOIN (SELECT invoice_id, SUM(amount) AS paid FROM {payment} GROUP BY invoice_id) p "
+           f"ON p.invoice_id = i.id "
+           f"LEFT JOIN (SELECT invoice_id, SUM(amount) AS credited FROM {credit} GROUP BY invoice_id) c "
+           f"ON c.invoice_id = i.id")
+    if event is None:
+        return sql, []
+    return sql + f" WHERE i.pledge_id IN (SELECT id FROM {q(Pledge._meta.db_table)} WHERE event_id = %s)", [event.pk]
+
+
+def _money(value) -> Decimal:
+    """A sum from raw SQL as Decimal pence (SQLite hands back floats or ints)."""
+    if value is None:
+        return Decimal("0.00")
+    return (value if isinstance(value, Decimal) else Decimal(str(value))).quantize(CENT)
 
 
 PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")

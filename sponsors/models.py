@@ -123,8 +123,10 @@ class Pledge(models.Model):
             # The board's cards: the largest pledges of each stage, read in index order.
             models.Index(fields=["stage", "-amount", "id"], name="pledge_stage_amount_idx"),
             # The pipeline dashboard reads these indexes alone: stage and tier totals, top
-            # open pledges, and pledged against paid month by month.
-            models.Index(fields=["event", "stage", "tier", "amount"], name="pledge_event_stage_cover_idx"),
+            # open pledges, and pledged against paid month by month. The id is in the first so
+            # that PostgreSQL, whose indexes do not carry it as SQLite's do, can rank the top
+            # open pledges without visiting the table.
+            models.Index(fields=["event", "stage", "tier", "amount", "id"], name="pledge_event_stage_id_idx"),
             models.Index(fields=["event", "pledged_at", "paid_at", "amount"], name="pledge_event_milestones_idx"),
         ]
 
@@ -163,7 +165,10 @@ class PledgeStageChange(models.Model):
         ordering = ["-changed_at", "-id"]
         indexes = [
             models.Index(fields=["pledge", "changed_at"]),
-            models.Index(fields=["changed_at"]),
+            # Recent wins and losses, latest first: walked backwards, in the order the page asks
+            # for (changed_at, then id) so PostgreSQL stops after the first few; SQLite's index on
+            # changed_at alone carried the id already.
+            models.Index(fields=["changed_at", "id"], name="stage_change_latest_idx"),
             models.Index(fields=["to_stage", "changed_at"]),  # recent wins and losses
         ]
 

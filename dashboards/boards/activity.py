@@ -54,7 +54,9 @@ def weekly(criteria: Criteria, start, end) -> tuple[list, dict, dict, dict]:
     one query; each reads just its week's index range (no other date condition may sit
     beside it, or SQLite picks that range and scans the whole period every week).
     Labelling every row with its week in SQL (a CASE over the boundaries) cost 200 ms
-    at 125,000 interactions in twelve weeks.
+    at 125,000 interactions in twelve weeks. COUNT(*), not COUNT(id): the (occurred_at,
+    kind, logged_by) index then answers each week alone on PostgreSQL (an index-only scan),
+    where counting ids fetched every row from the table (160 ms against 50 ms).
     """
     weeks = []
     week = week_start(start)
@@ -69,7 +71,7 @@ def weekly(criteria: Criteria, start, end) -> tuple[list, dict, dict, dict]:
         upper = min(local_midnight(wk + datetime.timedelta(weeks=1)), stop)
         parts.append(
             base.filter(occurred_at__gte=lower, occurred_at__lt=upper)
-            .values("kind", "logged_by").annotate(week_number=Value(i), n=Count("id"))
+            .values("kind", "logged_by").annotate(week_number=Value(i), n=Count("*"))
         )
     rows = []
     for chunk in range(0, len(parts), WEEKS_PER_QUERY):
@@ -116,12 +118,13 @@ def not_contacted(criteria: Criteria, now=None) -> list[dict]:
         .values_list("pk", "name", "last_contact", "owner__username", "owner__first_name", "owner__last_name")
     )
     out = []
+    tz = timezone.get_current_timezone()  # once: looking it up per row was a tenth of the page's time
     for pk, name, last_contact, username, first_name, last_name in orgs:
         days = (now - last_contact).days if last_contact else None
         bucket = next(label for label, low, high in BUCKETS
                       if days is None and high is None or days is not None and days >= low and (high is None or days < high))
         out.append({"organisation": name, "owner": name_from_values(username, first_name, last_name),
-                    "bucket": bucket, "last_contact": timezone.localtime(last_contact).date() if last_contact else None,
+                    "bucket": bucket, "last_contact": last_contact.astimezone(tz).date() if last_contact else None,
                     "days": days, "_url": org_url(pk)})
     out.sort(key=lambda r: (-(r["days"] if r["days"] is not None else 10**6), r["organisation"]))
     return out

