@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from import_export import fields
 from django.db import connection
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from crm.models import Contact, Organisation
@@ -108,7 +109,10 @@ class ContactResource(ImportResource):
         """Point each shared name key at the first of its contacts in the database's (last_name,
         first_name, id) order: one sorted query over those contacts only."""
         decided = set()
-        ordered = (Contact.objects.filter(pk__in=sorted(set(ids))).order_by("last_name", "first_name", "id")
+        ids = sorted(set(ids))
+        # PostgreSQL: the ids as one array parameter, however many contacts share names.
+        wanted = RawSQL("SELECT unnest(%s::bigint[])", [ids]) if connection.vendor == "postgresql" else ids
+        ordered = (Contact.objects.filter(pk__in=wanted).order_by("last_name", "first_name", "id")
                    .values_list("pk", flat=True))
         for pk in ordered:
             snap = self.snapshots[pk]
