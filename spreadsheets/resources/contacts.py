@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from import_export import fields
 from django.db import connection
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from crm.models import Contact, Organisation
@@ -69,13 +70,17 @@ class ContactResource(ImportResource):
         self.attnames = [f.attname for f in Contact._meta.concrete_fields if f.attname != "updated_at"]
         self.by_email, self.by_name = {}, {}
         self.snapshots = {}
-        # On SQLite rows come in id order (a cheap scan, not a sort on the Meta.ordering);
-        # a name shared by several contacts then goes, as before, to the first of them in
-        # (last_name, first_name, id) order, which SQLite compares as Python does.
+        # Rows are read unsorted (SQLite: in id order; PostgreSQL: in table order), a cheap
+        # scan rather than a sort on the Meta.ordering (on PostgreSQL, half a second of a
+        # 100,000-contact dry run: a collation-aware sort spilling to disk). A name shared by
+        # several contacts goes, as before, to the first of them in (last_name, first_name,
+        # id) order: SQLite compares as Python does, so it is decided here; elsewhere the
+        # database's collation decides, asked afterwards about the few shared names only.
         by_id = connection.vendor == "sqlite"
-        queryset = Contact.objects.order_by("pk") if by_id else Contact.objects.all()
+        queryset = Contact.objects.order_by("pk") if by_id else Contact.objects.order_by()
         by_email, by_name, snapshots = self.by_email, self.by_name, self.snapshots
         attnames = self.attnames
+        shared = []  # ids of contacts whose name key another contact has too (not SQLite)
         for row in fetch_values(queryset, attnames):
             snap = dict(zip(attnames, row))
             snapshots[snap["id"]] = snap
@@ -85,8 +90,13 @@ class ContactResource(ImportResource):
             other = by_name.get(key)
             if other is None:
                 by_name[key] = snap
-            elif by_id and (snap["last_name"], snap["first_name"]) < (other["last_name"], other["first_name"]):
-                by_name[key] = snap
+            elif by_id:
+                if (snap["last_name"], snap["first_name"]) < (other["last_name"], other["first_name"]):
+                    by_name[key] = snap
+            else:
+                shared += (other["id"], snap["id"])
+        if shared:
+            self._first_by_name(shared)
         self.org_names = dict(Organisation.objects.values_list("pk", "name"))
         self.tags_of = tag_ids_by_record(Contact.tags.through, "contact_id") if "tags" in mapping_fields else {}
         self.tag_names = {}
@@ -94,6 +104,22 @@ class ContactResource(ImportResource):
             from crm.models import Tag
 
             self.tag_names = {name.lower(): pk for pk, name in Tag.objects.values_list("pk", "name")}
+
+    def _first_by_name(self, ids):
+        """Point each shared name key at the first of its contacts in the database's (last_name,
+        first_name, id) order: one sorted query over those contacts only."""
+        decided = set()
+        ids = sorted(set(ids))
+        # PostgreSQL: the ids as one array parameter, however many contacts share names.
+        wanted = RawSQL("SELECT unnest(%s::bigint[])", [ids]) if connection.vendor == "postgresql" else ids
+        ordered = (Contact.objects.filter(pk__in=wanted).order_by("last_name", "first_name", "id")
+                   .values_list("pk", flat=True))
+        for pk in ordered:
+            snap = self.snapshots[pk]
+            key = (snap["first_name"].lower(), snap["last_name"].lower(), snap["organisation_id"])
+            if key not in decided:
+                decided.add(key)
+                self.by_name[key] = snap
 
     # --- row rules ----------------------------------------------------------------------------
     def complete(self, values):

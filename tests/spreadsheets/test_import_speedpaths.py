@@ -45,6 +45,19 @@ def test_name_match_picks_the_same_contact_as_the_model_ordering():
     assert plan.rows[0].snapshot["id"] == later.pk
 
 
+def test_name_match_does_not_depend_on_the_order_rows_lie_in_the_table():
+    # Stored contacts are read unsorted; after an edit the first contact's row lies after
+    # the second's in a PostgreSQL table, and the first in (last_name, first_name, id)
+    # order must still be the one matched.
+    first = Contact.objects.create(first_name="Ada", last_name="Lovelace", job_title="first")
+    second = Contact.objects.create(first_name="Ada", last_name="Lovelace", job_title="second")
+    Contact.objects.filter(pk=first.pk).update(notes="edited")
+    plan = plan_for("First Name,Last Name,Job Title\nAda,Lovelace,New title\n")
+    assert plan.rows[0].snapshot["id"] == first.pk
+    commit_import(plan, user=None)
+    assert dict(Contact.objects.values_list("pk", "job_title")) == {first.pk: "New title", second.pk: "second"}
+
+
 def test_email_check_agrees_with_django():
     widget = EmailWidget()
     samples = ["ada@example.org", "a.b+c@sub.example.co.uk", "x@localhost", "bad@", "@bad.org", "a@b",
