@@ -41,6 +41,7 @@ PAGES = [
     ("favours", "/favours/"),
     ("search", "/search/?q=digital"),
     ("imports", "/imports/"),
+    ("jobs", "/jobs/"),
     ("retention_report", "/privacy/retention/"),
     ("invoices", "/invoices/"),
     ("invoice_settings", "/invoices/settings/"),
