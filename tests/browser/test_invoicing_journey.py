@@ -30,6 +30,7 @@ def no_sideways_scroll(page):
     return page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
 
 
+@pytest.mark.postgres
 def test_raise_pay_in_two_parts_and_see_the_pledge_paid(sign_in, live_server, organiser, confirmed_pledge,
                                                         screenshot_dir):
     shot = lambda name: page.screenshot(path=os.path.join(screenshot_dir, name), full_page=True)  # noqa: E731

@@ -8,7 +8,7 @@ from crm.models import Event, Organisation
 from sponsors import services
 from sponsors.models import SponsorshipTier, Stage
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from crm.models import Contact, ImportBatch
 from spreadsheets.models import SpreadsheetJob
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 
 ROWS = 6000
 
