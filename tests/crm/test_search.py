@@ -145,17 +145,20 @@ def test_control_characters_in_a_query_are_spaces_not_a_server_error(client, org
         assert [o.name for o in search(query)["organisations"]] == ["Leeds Digital"]
 
 
-def test_counts_stop_past_the_cap_and_say_so(client, organiser, db, monkeypatch):
+def test_counts_stop_past_the_cap_for_a_short_word_and_say_so(client, organiser, db, monkeypatch):
+    """A word too short for the index is counted no further than the cap; an indexed word exactly."""
     from crm.selectors import search as selectors
 
     monkeypatch.setattr(selectors, "COUNT_CAP", 40)
-    make_matches(41)
-    result = search("widget")
-    assert result["contacts_count"] == 41 and result["organisations_count"] == 41
+    make_matches(42)
+    short = search("wi")
+    assert short["contacts_count"] == 41 and short["organisations_count"] == 41  # stopped one past the cap
+    assert search("widget")["contacts_count"] == 42
     client.force_login(organiser)
-    text = client.get(URL, {"q": "widget"}).content.decode()
+    text = client.get(URL, {"q": "wi"}).content.decode()
     assert "Showing the first 25 of more than 40" in text
     assert "more than 40 organisations, more than 40 contacts" in text
+    assert "Showing the first 25 of 42" in client.get(URL, {"q": "widget"}).content.decode()
 
 
 def test_a_short_word_alone_does_not_read_every_note(client, organiser, records):
