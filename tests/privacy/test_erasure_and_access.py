@@ -370,5 +370,7 @@ def test_retention_pages_count_and_order_with_one_pass(client, organiser):
     assert past_the_end == second
     _, not_a_number = on_page(client, months=24, page="x")
     assert not_a_number == first
+    _, below_one = on_page(client, months=24, page=-1)  # refused like past the end: the last page
+    assert below_one == second
     _, by_name = on_page(client, months=24, sort="name", page=2)
     assert len(by_name) == 5
