@@ -31,19 +31,22 @@ class Contact(models.Model):
     email = models.EmailField(blank=True, help_text="Stored lower-case; unique when present.")
     phone = models.CharField(max_length=40, blank=True)
     job_title = models.CharField(max_length=150, blank=True)
+    # No single-column indexes on these two (Meta.indexes): (organisation, last_name) serves
+    # lookups by organisation, and only contacts with an owner enter the owner index.
     organisation = models.ForeignKey(
         "crm.Organisation", null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts",
+        db_index=False,
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="owned_contacts",
+        related_name="owned_contacts", db_index=False,
     )
     tags = models.ManyToManyField("crm.Tag", blank=True, related_name="contacts")
     lawful_basis = models.CharField(
         max_length=30, choices=LawfulBasis.choices, default=LawfulBasis.LEGITIMATE_INTERESTS,
     )
     consent_date = models.DateField(null=True, blank=True)
-    do_not_contact = models.BooleanField(default=False, db_index=True)
+    do_not_contact = models.BooleanField(default=False)
     source = models.CharField(max_length=100, blank=True, help_text="Which import or form created it.")
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -68,6 +71,10 @@ class Contact(models.Model):
             models.Index(fields=["last_name", "first_name"]),
             models.Index(fields=["organisation", "last_name"]),
             models.Index(fields=["updated_at"]),
+            # Partial: every index entry is written again for each updated row on PostgreSQL (an
+            # import's re-import rewrites them all), so rows these lookups never want stay out.
+            models.Index(fields=["owner"], condition=Q(owner__isnull=False), name="contact_owner"),
+            models.Index(fields=["id"], condition=Q(do_not_contact=True), name="contact_do_not_contact"),
         ]
 
     def __str__(self):

@@ -12,15 +12,13 @@ from the table's own sequence, updates are one COPY into a temporary table and o
 ``UPDATE … FROM`` it per set of changed columns, and the dry run reads the stored
 records in binary. 100,000 contacts (bench/bench_import.py --side-by-side): 40 s →
 16 s to import, 46 s → 19–22 s to re-import as updates. What is left is the server's
-own work: every updated row is a new row version in every index of crm_contact
-(eight b-trees and, since crm migration 0011, one trigram GIN instead of three),
-where SQLite touches only the indexes of the columns that changed. Those updates
-cannot be HOT (heap-only, no index entries): the import sets updated_at, which is
-indexed, and a re-import of every row needs free space on every page. Measured with
-EXPLAIN (ANALYZE, BUFFERS) on 100,000 contacts the UPDATE is ~4 s of the re-import
-(SQLite's ~0.6 s); fewer b-trees would take a fifth off it (the organisation_id
-index repeats the (organisation, last_name) one; owner_id and do_not_contact could
-be partial indexes, which rows without an owner or not flagged never enter).
+own work: every updated row is a new row version in every index of crm_contact, where
+SQLite touches only the indexes of the columns that changed; those updates cannot be
+HOT (heap-only, no index entries), as the import sets the indexed updated_at. So
+crm_contact keeps few indexes (crm migration 0012): its trigram search index lives in
+a table of its own that triggers update only when a name or email changes, and the
+owner and do-not-contact indexes are partial. The UPDATE of a 100,000-contact
+re-import (job titles changed) went from 3.3–4.0 s to 1.3–1.4 s (EXPLAIN ANALYZE).
 
 The import's writing helpers (spreadsheets/resources/base.py) call this module when
 the database is PostgreSQL, with the same rows they give SQLite, so validation,
