@@ -265,8 +265,22 @@ def run_import(size, runs, out_dir, kind, base_url):
         "baseline_extrapolated": first[0].get("baseline_extrapolated", False),
         "peak_rss_mb": median_of(s["peak_rss_mb"] for s in samples),
     }
+    if kind == "postgres":
+        merged["side_by_side"] = run_import_side_by_side(size, runs, out_dir)
     (out_dir / "import.json").write_text(json.dumps(merged, indent=2) + "\n")
     return merged
+
+
+def run_import_side_by_side(size, runs, out_dir):
+    """Issue 16's measure: the same file on SQLite and on this PostgreSQL, alternating, in one run."""
+    args = [ROOT / "bench" / "bench_import.py", "--side-by-side", "--rows", size["rows"], "--orgs", size["orgs"],
+            "--runs", runs]
+    code, _, _ = run_child(args, os.environ.copy(), "bench_import.py --side-by-side")
+    data = take_json("import_side_by_side", out_dir / "import_side_by_side.json")
+    if code or not data:
+        return {"failed": "bench_import.py --side-by-side produced no results"}
+    return {r["figure"]: {"sqlite_seconds": r["sqlite_seconds"], "postgresql_seconds": r["postgresql_seconds"]}
+            for r in data["results"]} | {"runs": data["runs"], "target_ratio": data["target_ratio"]}
 
 
 def run_export(size, runs, out_dir, kind, base_url):
@@ -464,6 +478,12 @@ def build_rows(results):
         rows.append(row(f"re-import {n} contacts as updates", imp["reimport_seconds"], "s",
                         imp.get("baseline_seconds"), "default ModelResource, first import"))
         rows.append(row("import: peak RSS of the benchmark process", imp.get("peak_rss_mb"), "MB"))
+        both = imp.get("side_by_side") or {}
+        for figure, label in (("import", f"import {n} contacts"), ("re-import as updates", f"re-import {n} as updates")):
+            if figure in both:
+                rows.append(row(f"{label}, side by side with SQLite (target ≤ {both['target_ratio']}×)",
+                                both[figure]["postgresql_seconds"], "s", both[figure]["sqlite_seconds"],
+                                f"SQLite, same file, alternating, median of {both['runs']}"))
     elif imp.get("skipped") or imp.get("failed"):
         rows.append(row("import / re-import", None, "", baseline_label=imp.get("skipped") or imp.get("failed")))
     exp = results.get("export") or {}
