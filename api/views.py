@@ -76,7 +76,7 @@ class WebhookListView(PermissionRequiredMixin, SingleTableView):
     permission_required = "api.change_webhook"  # targets and secrets are the organiser's
     template_name = "api/webhook_list.html"
     table_class = WebhookTable
-    paginate_by = 50
+    table_pagination = {"per_page": 50}
 
     def get_queryset(self):
         return selectors.webhooks()

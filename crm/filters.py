@@ -3,12 +3,12 @@ exactly what the list shows; the filter state lives in the URL."""
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 
 from crm.forms.base import BootstrapFormMixin
 from crm.models import Contact, FollowUp, Interaction, Organisation, Role, Sector, Tag
 from crm.registry import list_extensions
-from crm.selectors.records import text_search
+from crm.selectors.search import contact_list_condition, organisation_list_condition, terms_of
 
 ROLE_FIELDS = Organisation.ROLE_FIELDS
 
@@ -33,7 +33,6 @@ class RecordFilter(django_filters.FilterSet):
     """
 
     org = ""
-    search_fields: list[str] = []
     #: The list whose extensions (crm.registry) add filters here, after the tag filter.
     list_name = ""
 
@@ -71,9 +70,6 @@ class RecordFilter(django_filters.FilterSet):
     def _path(self, field):
         return f"{self.org}__{field}" if self.org else field
 
-    def filter_q(self, queryset, name, value):
-        return text_search(queryset, value, self.search_fields)
-
     def filter_role(self, queryset, name, value):
         return queryset.filter(**{self._path(ROLE_FIELDS[Role(value)]): True})
 
@@ -91,24 +87,26 @@ class RecordFilter(django_filters.FilterSet):
 class OrganisationFilter(RecordFilter):
     list_name = "organisation"
 
+    q = django_filters.CharFilter(method="filter_q", label="Search", widget=forms.TextInput(
+        attrs={"type": "search", "placeholder": "Name, or a contact’s name or email"}))
+
     class Meta:
         model = Organisation
         fields = []
 
     def filter_q(self, queryset, name, value):
-        """Each word matches the name or one of its contacts (EXISTS: no join, no duplicates)."""
-        for word in value.split():
-            people = Contact.objects.filter(organisation=OuterRef("pk")).filter(
-                Q(email__icontains=word) | Q(first_name__icontains=word) | Q(last_name__icontains=word)
-            )
-            queryset = queryset.filter(Q(name__icontains=word) | Exists(people))
-        return queryset
+        """Each word matches the name or one of its contacts' names or emails (the search index's)."""
+        return queryset.filter(organisation_list_condition(terms_of(value)))
 
 
 class ContactFilter(RecordFilter):
     org = "organisation"
     list_name = "contact"
-    search_fields = ["first_name", "last_name", "email", "organisation__name", "job_title"]
+
+    q = django_filters.CharFilter(method="filter_q", label="Search", widget=forms.TextInput(
+        attrs={"type": "search", "placeholder": "Name, email or organisation"}))
+    # Apart from the search box: job titles are not in the search index, so matching one reads every contact.
+    job_title = django_filters.CharFilter(lookup_expr="icontains", label="Job title")
 
     do_not_contact = django_filters.BooleanFilter(
         label="Do not contact", widget=forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")]),
@@ -117,6 +115,10 @@ class ContactFilter(RecordFilter):
     class Meta:
         model = Contact
         fields = []
+
+    def filter_q(self, queryset, name, value):
+        """Each word matches the name, email or organisation (the search index's)."""
+        return queryset.filter(contact_list_condition(terms_of(value)))
 
 
 class InteractionFilter(django_filters.FilterSet):

@@ -14,7 +14,8 @@ from django_tables2 import SingleTableMixin
 
 from crm.filters import ContactFilter
 from crm.models import Contact, Organisation
-from crm.selectors.records import contact_rows, text_search
+from crm.selectors.records import contact_rows
+from crm.selectors.search import contacts_matching, terms_of
 from mail import outbound, selectors, services
 from mail.filters import TriageFilter
 from mail.forms import ComposeForm, ContactSearchForm, EmailTemplateForm, MergeForm, NewContactForm, UploadForm
@@ -30,7 +31,7 @@ class TriageView(PermissionRequiredMixin, SingleTableMixin, FilterView):
     permission_required = "mail.view_emailmessage"
     table_class = TriageTable
     filterset_class = TriageFilter
-    paginate_by = 50
+    table_pagination = {"per_page": 50}
     template_name = "mail/triage.html"
 
     def get_queryset(self):
@@ -52,8 +53,7 @@ class MessageDetailView(PermissionRequiredMixin, DetailView):
         candidates = []
         search = ContactSearchForm(self.request.GET or None)
         if message.status == EmailMessage.Status.UNMATCHED and search.is_valid() and search.cleaned_data["q"]:
-            candidates = list(text_search(Contact.objects.select_related("organisation"), search.cleaned_data["q"],
-                                          ["first_name", "last_name", "email", "organisation__name"])[:20])
+            candidates = list(contacts_matching(terms_of(search.cleaned_data["q"]))[:20])
         address, name = services._counterpart(message)
         first, _, last = (name or "").partition(" ")
         return super().get_context_data(

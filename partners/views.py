@@ -25,7 +25,7 @@ class FavourListView(PermissionRequiredMixin, SingleTableMixin, FilterView):
     model = Favour
     table_class = FavourTable
     filterset_class = FavourFilter
-    paginate_by = 50
+    table_pagination = {"per_page": 50}
     template_name = "partners/favour_list.html"
 
     def get_queryset(self):
@@ -101,7 +101,7 @@ class PartnerListView(PermissionRequiredMixin, SingleTableMixin, FilterView):
     model = Organisation
     table_class = PartnerTable
     filterset_class = PartnerFilter
-    paginate_by = 50
+    table_pagination = {"per_page": 50}
     template_name = "partners/partner_list.html"
 
     def get_queryset(self):

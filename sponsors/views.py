@@ -26,7 +26,7 @@ class PledgeListView(PermissionRequiredMixin, SingleTableMixin, FilterView):
     model = Pledge
     table_class = PledgeTable
     filterset_class = PledgeFilter
-    paginate_by = 50
+    table_pagination = {"per_page": 50}
     template_name = "sponsors/pledge_list.html"
 
     def get_queryset(self):
@@ -241,7 +241,7 @@ class InKindListView(PermissionRequiredMixin, SingleTableMixin, FilterView):
     model = InKindContribution
     table_class = InKindTable
     filterset_class = InKindFilter
-    paginate_by = 50
+    table_pagination = {"per_page": 50}
     template_name = "sponsors/inkind_list.html"
 
     def get_queryset(self):

@@ -58,6 +58,13 @@ def _matching_sql(terms) -> tuple[str, list]:
     return f"SELECT id FROM crm_contact_search WHERE {' AND '.join(conditions)}", params
 
 
+def organisation_ids(term: str) -> RawSQL:
+    """Ids of the organisations with a contact whose name or email contains `term`."""
+    pattern = f"%{connection.ops.prep_for_like_query(term)}%"
+    return RawSQL(f"SELECT organisation_id FROM crm_contact_search WHERE organisation_id IS NOT NULL AND ({PERSON})",
+                  [pattern] * 3)
+
+
 def matching(terms) -> tuple[Q, bool]:
     """The condition on Contact for contacts matching every term, and whether it is a list of ids."""
     if not terms:

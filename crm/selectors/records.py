@@ -5,7 +5,7 @@ same handful of queries as a page of 5, and sorting by a figure happens in SQL.
 Figures other apps own (open pledges, favour balance) come from their list
 extensions in crm.registry.
 """
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from crm.models import Contact, FollowUp, Interaction, Organisation
@@ -56,16 +56,6 @@ def contact_rows():
             has_overdue=_has_overdue(contact=OuterRef("pk")),
         )
     )
-
-
-def text_search(queryset, words: str, fields: list[str]):
-    """Every word must match one of the fields (so "jane leeds" narrows, not widens)."""
-    for word in words.split():
-        condition = Q()
-        for field in fields:
-            condition |= Q(**{f"{field}__icontains": word})
-        queryset = queryset.filter(condition)
-    return queryset
 
 
 def organisation_page(organisation) -> dict:

@@ -54,28 +54,54 @@ def organisations_matching(terms):
     return Organisation.objects.filter(condition).order_by("name", "id")
 
 
-def contacts_matching(terms):
-    """Contacts where each term is in their name, email or their organisation's name.
+def _person_has(term: str) -> Q:
+    """Contacts whose name or email contains `term` (SQLite)."""
+    if _indexed(term):
+        return Q(pk__in=_matching_ids("crm_contact", term))
+    return Q(first_name__icontains=term) | Q(last_name__icontains=term) | Q(email__icontains=term)
+
+
+def _contact_condition(terms) -> tuple[Q, bool]:
+    """Each term in the contact's name, email or organisation's name; and whether it is a list of ids.
 
     PostgreSQL reads them from their own search table (crm/selectors/contact_search.py);
     SQLite from its FTS5 table, or by scanning for words too short for it.
     """
     if connection.vendor == "postgresql":
-        condition, listed = contact_search.matching(terms)
+        return contact_search.matching(terms)
+    condition = Q()
+    for term in terms:
+        organisations = Organisation.objects.filter(_organisation_has(term)).values("pk")
+        condition &= _person_has(term) | Q(organisation__in=organisations)
+    return condition, False
+
+
+def contacts_matching(terms):
+    """Contacts where each term is in their name, email or their organisation's name."""
+    condition, listed = _contact_condition(terms)
+    if connection.vendor == "postgresql":
         # Organisations after the first page is cut, not joined before: PostgreSQL hashed all
         # 20,000 of them to sort 1,600 "smith"s (19 of 26 ms).
         return (Contact.objects.filter(condition).prefetch_related("organisation")
                 .order_by(*contact_search.ordering(listed)))
-    else:
-        condition, order = Q(), ["last_name", "first_name", "id"]
-        for term in terms:
-            if _indexed(term):
-                person = Q(pk__in=_matching_ids("crm_contact", term))
-            else:
-                person = Q(first_name__icontains=term) | Q(last_name__icontains=term) | Q(email__icontains=term)
-            organisations = Organisation.objects.filter(_organisation_has(term)).values("pk")
-            condition &= person | Q(organisation__in=organisations)
-    return Contact.objects.filter(condition).select_related("organisation").order_by(*order)
+    return Contact.objects.filter(condition).select_related("organisation").order_by("last_name", "first_name", "id")
+
+
+def contact_list_condition(terms) -> Q:
+    """The contact list's search box: each term in the name, email or organisation's name, by the index."""
+    return _contact_condition(terms)[0]
+
+
+def organisation_list_condition(terms) -> Q:
+    """The organisation list's search box: each term in the name or a contact's name or email, by the index."""
+    condition = Q()
+    for term in terms:
+        if connection.vendor == "postgresql":
+            people = contact_search.organisation_ids(term)
+        else:
+            people = Contact.objects.filter(_person_has(term), organisation__isnull=False).values("organisation_id")
+        condition &= _organisation_has(term) | Q(pk__in=people)
+    return condition
 
 
 def _match_all(terms) -> str:

@@ -20,7 +20,7 @@ class ContactListView(PermissionRequiredMixin, SingleTableMixin, FilterView):
     permission_required = "crm.view_contact"
     table_class = ContactTable
     filterset_class = ContactFilter
-    paginate_by = 50
+    table_pagination = {"per_page": 50}
     template_name = "crm/contact_list.html"
 
     def get_queryset(self):

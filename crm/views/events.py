@@ -15,7 +15,7 @@ class EventListView(PermissionRequiredMixin, SingleTableView):
     permission_required = "crm.view_event"
     model = Event
     table_class = EventTable
-    paginate_by = 50
+    table_pagination = {"per_page": 50}
     template_name = "crm/event_list.html"
 
 

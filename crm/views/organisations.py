@@ -21,7 +21,7 @@ class OrganisationListView(PermissionRequiredMixin, SingleTableMixin, FilterView
     permission_required = "crm.view_organisation"
     table_class = OrganisationTable
     filterset_class = OrganisationFilter
-    paginate_by = 50
+    table_pagination = {"per_page": 50}
     template_name = "crm/organisation_list.html"
 
     def get_queryset(self):

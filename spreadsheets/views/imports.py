@@ -29,7 +29,7 @@ class ImportListView(PermissionRequiredMixin, SingleTableView):
     permission_required = "crm.view_importbatch"
     model = ImportBatch
     table_class = ImportBatchTable
-    paginate_by = 25
+    table_pagination = {"per_page": 25}
     template_name = "spreadsheets/imports/list.html"
 
     def get_queryset(self):

@@ -28,7 +28,7 @@ class JobPermissionMixin(PermissionRequiredMixin):
 
 class JobListView(JobPermissionMixin, SingleTableView):
     table_class = JobTable
-    paginate_by = 25
+    table_pagination = {"per_page": 25}
     template_name = "spreadsheets/jobs/list.html"
 
     def get_queryset(self):

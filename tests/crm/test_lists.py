@@ -83,6 +83,43 @@ def test_contact_search_needs_every_word(client, organiser):
     assert [row.record.last_name for row in response.context["table"].page.object_list] == ["Doe"]
 
 
+def test_contact_list_searches_names_emails_and_organisations_and_filters_job_titles(client, organiser):
+    acme = factories.organisation("Acme Ltd")
+    factories.contact(acme, first_name="Jane", last_name="Doe", email="jd@acme.example", job_title="Finance Director")
+    factories.contact(factories.organisation("Bravo"), first_name="Raj", last_name="Acton", job_title="Chef")
+    client.force_login(organiser)
+
+    def last_names(query):
+        response = client.get(reverse("crm:contact_list"), query)
+        assert response.status_code == 200
+        return [row.record.last_name for row in response.context["table"].page.object_list]
+
+    assert last_names({"q": "acme"}) == ["Doe"]  # the organisation's name
+    assert last_names({"q": "jd@acme"}) == ["Doe"]
+    assert last_names({"q": "act"}) == ["Acton"]
+    assert last_names({"q": "director"}) == []  # job titles have a filter of their own
+    assert last_names({"job_title": "director"}) == ["Doe"]
+    assert last_names({"job_title": "chef", "q": "raj"}) == ["Acton"]
+
+
+@pytest.mark.parametrize("url_name", [
+    "crm:organisation_list", "crm:contact_list", "crm:event_list", "sponsors:pledge_list", "sponsors:inkind_list",
+    "partners:favour_list", "partners:partner_list", "invoicing:invoice_list", "mail:triage",
+    "spreadsheets:import_list", "spreadsheets:job_list", "api:webhook_list",
+])
+def test_each_list_counts_its_rows_once(client, organiser, url_name):
+    """The table paginates, and ListView no longer does too: one COUNT per page, not two."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    factories.contact(factories.organisation("Acme Ltd"))
+    client.force_login(organiser)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse(url_name)).status_code == 200
+    counts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
+    assert len(counts) == len(set(counts)), counts
+
+
 def test_bad_filter_values_show_the_list_not_an_error(client, organiser):
     client.force_login(organiser)
     response = client.get(reverse("crm:organisation_list"), {"contacted_after": "yesterday", "owner": "abc"})
