@@ -32,6 +32,9 @@ PAGES = [
     ("events", "/events/"),
     ("organisations", "/organisations/"),
     ("contacts", "/contacts/"),
+    # The lists' search boxes, by the search index (a word of three letters or more).
+    ("organisations_search", "/organisations/?q=leeds"),
+    ("contacts_search", "/contacts/?q=smith"),
     ("followups", "/followups/"),
     ("followups_everyone", "/followups/?who=all"),
     ("pledges", "/pledges/"),
