@@ -93,6 +93,7 @@ class OrganisationFilter(RecordFilter):
     class Meta:
         model = Organisation
         fields = []
+        form = FilterForm
 
     def filter_q(self, queryset, name, value):
         """Each word matches the name or one of its contacts' names or emails (the search index's)."""
@@ -115,6 +116,7 @@ class ContactFilter(RecordFilter):
     class Meta:
         model = Contact
         fields = []
+        form = FilterForm
 
     def filter_q(self, queryset, name, value):
         """Each word matches the name, email or organisation (the search index's)."""
