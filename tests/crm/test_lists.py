@@ -102,6 +102,18 @@ def test_contact_list_searches_names_emails_and_organisations_and_filters_job_ti
     assert last_names({"job_title": "chef", "q": "raj"}) == ["Acton"]
 
 
+@pytest.mark.parametrize("url_name", ["crm:organisation_list", "crm:contact_list"])
+def test_list_filter_forms_are_styled_and_say_what_the_search_box_reads(client, organiser, url_name):
+    import re
+
+    client.force_login(organiser)
+    text = client.get(reverse(url_name)).content.decode()
+    search_box = re.search(r'<input[^>]*name="q"[^>]*>', text).group(0)
+    assert "form-control" in search_box and 'type="search"' in search_box and "placeholder=" in search_box
+    assert re.search(r'<select[^>]*name="role"[^>]*class="[^"]*form-select|<select[^>]*class="[^"]*form-select[^"]*"'
+                     r'[^>]*name="role"', text)
+
+
 @pytest.mark.parametrize("url_name", [
     "crm:organisation_list", "crm:contact_list", "crm:event_list", "sponsors:pledge_list", "sponsors:inkind_list",
     "partners:favour_list", "partners:partner_list", "invoicing:invoice_list", "mail:triage",
