@@ -16,8 +16,8 @@ from crm.selectors import contact_search
 
 SEARCH_LIMIT = 25
 LOOKUP_LIMIT = 10
-#: The trigram index finds words of at least this many characters.
-INDEXED_LENGTH = 3
+#: The trigram index finds words of at least this many characters (both databases' index).
+INDEXED_LENGTH = contact_search.INDEXED_LENGTH
 #: A search with a word too short for the index counts no further than this ("more than 1,000"):
 #: an exact count of a two-letter word read every row. Indexed words are counted exactly, by the
 #: index (a LIMIT there made PostgreSQL scan the table instead: 47 ms rather than 10 for "digital").
