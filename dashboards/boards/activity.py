@@ -3,7 +3,8 @@ import datetime
 from collections import defaultdict
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, Min, OuterRef, Q, Subquery, Value
+from django.db import connection
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
@@ -11,7 +12,7 @@ from dashboards import charts
 from dashboards.boards.base import Board, Column, Figure, Section, Table, name_from_values, page_rows, person_name
 from crm.links import detail_url
 from dashboards.filters import Criteria, local_midnight, pledge_q
-from crm.models import FollowUp, Interaction, Organisation
+from crm.models import Contact, FollowUp, Interaction, Organisation
 from sponsors.models import OPEN_STAGES, Pledge
 
 DEFAULT_WEEKS = 12
@@ -92,42 +93,102 @@ def weekly(criteria: Criteria, start, end) -> tuple[list, dict, dict, dict]:
 
 
 def not_contacted(criteria: Criteria, now=None) -> list[dict]:
-    """Organisations with an open pledge and no interaction for 30 days or more (or ever).
-
-    Those with an interaction in the last 30 days drop out first (NOT EXISTS, one index
-    seek each); only the rest get their last contact looked up, by two subqueries on an
-    (…, occurred_at) index — an OR across the contact join would scan every interaction
-    for every organisation.
-    """
+    """Organisations with an open pledge and no interaction for 30 days or more (or ever),
+    longest first, with their last contact (direct, or through one of their contacts)."""
     now = now or timezone.now()
     org_url = detail_url("crm:organisation_detail")
     cutoff = now - datetime.timedelta(days=30)
     stages = [s for s in OPEN_STAGES if not criteria.stages or s in criteria.stages]
     open_orgs = Pledge.objects.filter(pledge_q(criteria, created_in_range=False), stage__in=stages).values("organisation")
+    if connection.vendor == "postgresql":
+        rows = _stale_organisations_postgresql(open_orgs, cutoff)
+    else:
+        rows = _stale_organisations(open_orgs, cutoff)
+    out = []
+    tz = timezone.get_current_timezone()  # once: looking it up per row was a tenth of the page's time
+    for pk, name, last_contact, username, first_name, last_name in rows:
+        days = (now - last_contact).days if last_contact else None
+        out.append({"organisation": name, "owner": name_from_values(username, first_name, last_name),
+                    "bucket": _bucket(days), "last_contact": last_contact.astimezone(tz).date() if last_contact else None,
+                    "days": days, "_url": org_url(pk), "_pk": pk})
+    out.sort(key=lambda r: (-(r["days"] if r["days"] is not None else 10**6), r["organisation"], r["_pk"]))
+    return out
+
+
+def _bucket(days: int | None) -> str:
+    """The BUCKETS label for this many days since the last contact (None: never contacted)."""
+    if days is None:
+        return BUCKETS[-1][0]
+    return next(label for label, low, high in BUCKETS if days >= low and (high is None or days < high))
+
+
+def _stale_organisations(open_orgs, cutoff):
+    """(pk, name, last contact, owner's username, first and last name) of the stale organisations.
+
+    Those with an interaction in the last 30 days drop out first (NOT EXISTS, one index
+    seek each); only the rest get their last contact looked up, by two subqueries on an
+    (…, occurred_at) index — an OR across the contact join would scan every interaction
+    for every organisation. SQLite's way; PostgreSQL has its own below.
+    """
     direct = Interaction.objects.filter(organisation=OuterRef("pk"))
     via_contact = Interaction.objects.filter(contact__organisation=OuterRef("pk"))
     latest_direct = Subquery(direct.order_by("-occurred_at").values("occurred_at")[:1])
     latest_via_contact = Subquery(via_contact.order_by("-occurred_at").values("occurred_at")[:1])
-    orgs = (
+    return (
         Organisation.objects.filter(pk__in=open_orgs)
         .exclude(Exists(direct.filter(occurred_at__gte=cutoff)))
         .exclude(Exists(via_contact.filter(occurred_at__gte=cutoff)))
         .annotate(last_contact=Greatest(Coalesce(latest_direct, latest_via_contact),
                                         Coalesce(latest_via_contact, latest_direct)))
-        .order_by("name")
         .values_list("pk", "name", "last_contact", "owner__username", "owner__first_name", "owner__last_name")
     )
-    out = []
-    tz = timezone.get_current_timezone()  # once: looking it up per row was a tenth of the page's time
-    for pk, name, last_contact, username, first_name, last_name in orgs:
-        days = (now - last_contact).days if last_contact else None
-        bucket = next(label for label, low, high in BUCKETS
-                      if days is None and high is None or days is not None and days >= low and (high is None or days < high))
-        out.append({"organisation": name, "owner": name_from_values(username, first_name, last_name),
-                    "bucket": bucket, "last_contact": last_contact.astimezone(tz).date() if last_contact else None,
-                    "days": days, "_url": org_url(pk)})
-    out.sort(key=lambda r: (-(r["days"] if r["days"] is not None else 10**6), r["organisation"]))
-    return out
+
+
+def _stale_organisations_postgresql(open_orgs, cutoff):
+    """The same rows as `_stale_organisations`, in two queries that PostgreSQL runs in two thirds
+    of the time of the one above (47 against 64 ms at 11,700 organisations with an open pledge).
+
+    1. The organisations with an open pledge come sorted from the pledges' (organisation, stage)
+       index, so the NOT EXISTS seeks into the interactions' (organisation, occurred_at) index
+       walk it in order (a hashed, unordered list made the same seeks a third slower). Those
+       left get their last direct interaction (one backward seek each).
+    2. The last interaction through a contact, for those candidates only, in one grouped query.
+       Candidates contacted through a contact in the last 30 days drop out here, in Python:
+       as a second NOT EXISTS in query 1 PostgreSQL ran it as a hash anti-join over every recent
+       interaction (90 ms), and computing it beside the last direct contact raised the plan's
+       estimated cost past the JIT threshold (13 ms of compiling on every request).
+    """
+    quote = connection.ops.quote_name
+    interaction, organisation, contact, user = (
+        quote(model._meta.db_table) for model in (Interaction, Organisation, Contact, get_user_model()))
+    open_sql, open_params = open_orgs.order_by().values_list("organisation_id").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT s.id, (SELECT MAX(i.occurred_at) FROM {interaction} i WHERE i.organisation_id = s.id) "
+            f"FROM (SELECT p.organisation_id AS id FROM ({open_sql}) p GROUP BY 1 ORDER BY 1) s "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {interaction} i WHERE i.organisation_id = s.id AND i.occurred_at >= %s)",
+            [*open_params, cutoff],
+        )
+        last_direct = dict(cursor.fetchall())
+        # The candidates as one array parameter; a query even when there are none (constant queries).
+        ids = list(last_direct)
+        cursor.execute(
+            f"SELECT o.id, o.name, v.last, u.username, u.first_name, u.last_name FROM {organisation} o "
+            f"LEFT JOIN {user} u ON u.id = o.owner_id "
+            f"LEFT JOIN (SELECT c.organisation_id, MAX(i.occurred_at) AS last FROM {contact} c "
+            f"JOIN {interaction} i ON i.contact_id = c.id WHERE c.organisation_id = ANY(%s) GROUP BY 1) v "
+            f"ON v.organisation_id = o.id WHERE o.id = ANY(%s)",
+            [ids, ids],
+        )
+        candidates = cursor.fetchall()
+    rows = []
+    for pk, name, last_via, username, first_name, last_name in candidates:
+        if last_via is not None and last_via >= cutoff:
+            continue
+        direct = last_direct[pk]
+        last_contact = max(direct, last_via) if direct and last_via else direct or last_via
+        rows.append((pk, name, last_contact, username, first_name, last_name))
+    return rows
 
 
 def overdue(criteria: Criteria, today=None):

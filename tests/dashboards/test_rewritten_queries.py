@@ -84,3 +84,82 @@ def test_table_rows_built_in_python_are_escaped_and_linked():
     assert "<script>" not in html
     assert second == ('<tr><td class="">No link here</td><td class="text-end text-nowrap">—</td>'
                       '<td class="">Covered</td></tr>')
+
+
+# -- Not contacted (activity board) ------------------------------------------------------------
+
+
+def expected_not_contacted(now, stages=None):
+    """Python over every row: organisations with an open pledge whose latest interaction, direct
+    or through one of their contacts, is 30 days old or more (or never), with that date."""
+    from crm.models import Interaction, Organisation
+    from sponsors.models import OPEN_STAGES, Pledge
+
+    stages = stages or OPEN_STAGES
+    out = {}
+    for org in Organisation.objects.all():
+        if not Pledge.objects.filter(organisation=org, stage__in=stages).exists():
+            continue
+        times = [i.occurred_at for i in Interaction.objects.all()
+                 if i.organisation_id == org.pk or (i.contact_id and i.contact.organisation_id == org.pk)]
+        last = max(times) if times else None
+        if last is None or now - last >= datetime.timedelta(days=30):
+            out[org.name] = (timezone.localtime(last).date() if last else None,
+                             (now - last).days if last else None)
+    return out
+
+
+@pytest.fixture
+def contacted_through_contacts(world):
+    """Organisations whose latest contact is through one of their people (interactions with no
+    organisation, or filed against another organisation), recent or old, and one never contacted."""
+    from crm.models import Contact, Interaction, Organisation
+    from sponsors.models import Pledge
+
+    now = timezone.now()
+    stale = [org for org in Organisation.objects.filter(name__startswith="W Org").order_by("name")
+             if org.name in expected_not_contacted(now)]
+    assert len(stale) >= 6
+    recent_via, old_via, moved, other_org, never = stale[:5]
+    for org, days, filed_under in ((recent_via, 3, None), (old_via, 75, None), (moved, 5, other_org)):
+        person = Contact.objects.create(first_name="Pat", last_name=org.name, organisation=org)
+        Interaction.objects.create(contact=person, organisation=filed_under, kind="call", summary="Via a contact",
+                                   occurred_at=now - datetime.timedelta(days=days))
+    Interaction.objects.filter(organisation__in=[never, old_via]).delete()
+    Contact.objects.filter(organisation=never).delete()
+    Pledge.objects.filter(organisation=never).update(stage="prospect")
+    return {"recent_via": recent_via.name, "old_via": old_via.name, "moved": moved.name, "never": never.name,
+            "other_org": other_org.name}
+
+
+def test_not_contacted_counts_contact_through_a_person(contacted_through_contacts):
+    from dashboards.boards import activity
+
+    now = timezone.now()
+    names = contacted_through_contacts
+    rows = activity.not_contacted(Criteria(board="activity"), now)
+    expected = expected_not_contacted(now)
+    assert {r["organisation"]: (r["last_contact"], r["days"]) for r in rows} == expected
+    shown = {r["organisation"]: r for r in rows}
+    # A call with one of their people 3 and 5 days ago counts as contact (whatever it was filed under) …
+    assert names["recent_via"] not in shown and names["moved"] not in shown
+    # … and one 75 days ago is their last contact when they have none direct.
+    assert (shown[names["old_via"]]["days"], shown[names["old_via"]]["bucket"]) == (75, "60–89 days")
+    assert shown[names["never"]]["last_contact"] is None and shown[names["never"]]["bucket"] == "90 days or more"
+    # Longest first, never contacted at the top.
+    days = [r["days"] if r["days"] is not None else 10**6 for r in rows]
+    assert days == sorted(days, reverse=True)
+
+
+def test_not_contacted_follows_the_stage_and_organisation_filters(contacted_through_contacts):
+    from crm.models import Organisation
+    from dashboards.boards import activity
+    from sponsors.models import Stage
+
+    now = timezone.now()
+    rows = activity.not_contacted(Criteria(board="activity", stages=(Stage.PROSPECT,)), now)
+    assert {r["organisation"] for r in rows} == set(expected_not_contacted(now, [Stage.PROSPECT]))
+    assert contacted_through_contacts["never"] in {r["organisation"] for r in rows}
+    public = set(Organisation.objects.filter(sector="public").values_list("name", flat=True))
+    rows = activity.not_contacted(Criteria(board="activity", sector="public"), now)
+    assert {r["organisation"] for r in rows} == set(expected_not_contacted(now)) & public
