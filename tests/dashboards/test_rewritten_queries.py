@@ -43,6 +43,20 @@ def test_the_latest_wins_and_losses_and_how_many_there_are(world, limit):
     assert [(c["organisation"], c["to_stage"], c["changed_at"]) for c in losses] == expected_losses[:limit]
 
 
+def test_wins_and_losses_carry_each_pledge_s_amount_organisation_and_reason(world):
+    """The names, amounts and reasons joined to the rows kept belong to each change's own pledge."""
+    event = world[0]
+    wins, losses, _, _ = pipeline.wins_and_losses(Criteria(event=event), limit=3)
+    by_pk = {c.pk: c for c in PledgeStageChange.objects.select_related("pledge__organisation")}
+    changes = {(c.pledge_id, c.changed_at, c.to_stage): c for c in by_pk.values()}
+    for row in wins + losses:
+        change = changes[(row["pledge_id"], row["changed_at"], row["to_stage"])]
+        assert (row["organisation"], row["organisation_id"], row["amount"], row["lost_reason"], row["note"]) == (
+            change.pledge.organisation.name, change.pledge.organisation_id, change.pledge.amount,
+            change.pledge.lost_reason, change.note)
+    assert any(row["lost_reason"] for row in losses)
+
+
 def test_no_wins_still_counts_the_losses(world):
     event = world[0]
     PledgeStageChange.objects.filter(pledge__event=event, to_stage__in=WINS).delete()
