@@ -200,6 +200,26 @@ def overdue(criteria: Criteria, today=None):
     return qs
 
 
+def overdue_by_assignee(overdue_qs) -> list[dict]:
+    """How many follow-ups are overdue per assignee, and the oldest due date, with the assignee's
+    names: grouped by assignee id from the (assignee, status, due date) index alone, then joined to
+    the few users (grouping by the joined names read and hashed every row: 5 against 1 ms)."""
+    grouped_sql, params = (overdue_qs.order_by().values("assignee_id")
+                           .annotate(n=Count("*"), oldest=Min("due_date")).query.sql_with_params())
+    user = connection.ops.quote_name(get_user_model()._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT u.username, u.first_name, u.last_name, g."n", g."oldest" FROM ({grouped_sql}) g '
+                       f'LEFT JOIN {user} u ON u.id = g."assignee_id"', params)
+        rows = cursor.fetchall()
+    keys = ("assignee__username", "assignee__first_name", "assignee__last_name", "n", "oldest")
+    # SQLite hands back the MIN of a date column as text.
+    return [{**dict(zip(keys, row)), "oldest": _as_date(row[4])} for row in rows]
+
+
+def _as_date(value):
+    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
+
+
 def build(criteria: Criteria, now=None) -> Board:
     now = now or timezone.now()
     org_url = detail_url("crm:organisation_detail")
@@ -210,10 +230,7 @@ def build(criteria: Criteria, now=None) -> Board:
     total = sum(sum(v.values()) for v in by_kind.values())
     stale = not_contacted(criteria, now)
     overdue_qs = overdue(criteria, today)
-    by_assignee = list(
-        overdue_qs.order_by().values("assignee__username", "assignee__first_name", "assignee__last_name")
-        .annotate(n=Count("id"), oldest=Min("due_date"))
-    )
+    by_assignee = overdue_by_assignee(overdue_qs)
     overdue_items = list(overdue_qs.select_related("assignee", "organisation").order_by("due_date", "pk")[:OVERDUE_LIMIT])
 
     board = Board("activity", "Activity")

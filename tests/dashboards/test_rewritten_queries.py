@@ -177,3 +177,22 @@ def test_not_contacted_follows_the_stage_and_organisation_filters(contacted_thro
     public = set(Organisation.objects.filter(sector="public").values_list("name", flat=True))
     rows = activity.not_contacted(Criteria(board="activity", sector="public"), now)
     assert {r["organisation"] for r in rows} == set(expected_not_contacted(now)) & public
+
+
+def test_overdue_follow_ups_by_assignee_count_and_oldest(world, organiser):
+    from crm.models import FollowUp
+    from dashboards.boards import activity
+
+    today = timezone.localdate()
+    expected = {}
+    for f in FollowUp.objects.select_related("assignee"):
+        if f.status == "open" and f.due_date < today:
+            name = f.assignee.username if f.assignee else None
+            count, oldest = expected.get(name, (0, f.due_date))
+            expected[name] = (count + 1, min(oldest, f.due_date))
+    assert None in expected and len(expected) > 2  # unassigned ones too
+    rows = activity.overdue_by_assignee(activity.overdue(Criteria(board="activity"), today))
+    assert {r["assignee__username"]: (r["n"], r["oldest"]) for r in rows} == expected
+    rows = activity.overdue_by_assignee(activity.overdue(Criteria(board="activity", owner=organiser), today))
+    assert {r["assignee__username"]: (r["n"], r["oldest"]) for r in rows} == {
+        organiser.username: expected[organiser.username]}
