@@ -64,20 +64,12 @@ def weekly(criteria: Criteria, start, end) -> tuple[list, dict, dict, dict]:
     while week <= end:
         weeks.append(week)
         week += datetime.timedelta(weeks=1)
-    base = interactions(criteria).order_by()
     first, stop = local_midnight(start), local_midnight(end + datetime.timedelta(days=1))
-    parts = []
-    for i, wk in enumerate(weeks):
-        lower = max(local_midnight(wk), first)
-        upper = min(local_midnight(wk + datetime.timedelta(weeks=1)), stop)
-        parts.append(
-            base.filter(occurred_at__gte=lower, occurred_at__lt=upper)
-            .values("kind", "logged_by").annotate(week_number=Value(i), n=Count("*"))
-        )
+    bounds = [(max(local_midnight(wk), first), min(local_midnight(wk + datetime.timedelta(weeks=1)), stop))
+              for wk in weeks]
     rows = []
-    for chunk in range(0, len(parts), WEEKS_PER_QUERY):
-        head, *rest = parts[chunk:chunk + WEEKS_PER_QUERY]
-        rows.extend(head.union(*rest, all=True) if rest else head)
+    for chunk in range(0, len(bounds), WEEKS_PER_QUERY):
+        rows.extend(_weekly_counts(interactions(criteria).order_by(), bounds[chunk:chunk + WEEKS_PER_QUERY], chunk))
     users = {u.pk: u for u in get_user_model().objects.filter(pk__in={r["logged_by"] for r in rows} - {None})}
     by_kind = defaultdict(lambda: defaultdict(int))
     by_owner = defaultdict(lambda: defaultdict(int))
@@ -90,6 +82,40 @@ def weekly(criteria: Criteria, start, end) -> tuple[list, dict, dict, dict]:
         owner_names[key] = person_name(user) if user else "Nobody recorded"
         by_owner[key][wk] += row["n"]
     return weeks, by_kind, by_owner, owner_names
+
+
+#: Stand-ins compiled into the one week's SELECT that every week's copy of it replaces.
+_LOWER, _UPPER = (datetime.datetime(1901, 1, day, tzinfo=datetime.timezone.utc) for day in (1, 2))
+_WEEK = -7_654_321
+
+
+def _weekly_counts(base, bounds: list, first_week: int) -> list[dict]:
+    """Count `base` by kind and logger for each (lower, upper) range, in one UNION ALL query.
+
+    The ORM compiles one week's grouped SELECT, with stand-in bounds and week number; every week
+    is that SQL again with its own parameters. Building and compiling a queryset per week, as
+    `.union()` needs, cost more Python than the rest of the board's tables (6 of 34 ms).
+    """
+    template = (base.filter(occurred_at__gte=_LOWER, occurred_at__lt=_UPPER)
+                .values("kind", "logged_by").annotate(week_number=Value(_WEEK), n=Count("*")))
+    sql, params = template.query.sql_with_params()
+    adapt = connection.ops.adapt_datetimefield_value
+    marks = {adapt(_LOWER): 0, adapt(_UPPER): 1, _WEEK: 2}
+    slots = [(i, marks[param]) for i, param in enumerate(params)
+             if isinstance(param, (str, int, datetime.datetime)) and not isinstance(param, bool) and param in marks]
+    assert sorted(kind for _, kind in slots) == [0, 1, 2], "each stand-in appears once in the SQL"
+    part = f"({sql})" if connection.features.supports_parentheses_in_compound else sql
+    all_params = []
+    for number, (lower, upper) in enumerate(bounds, start=first_week):
+        values = (adapt(lower), adapt(upper), number)
+        week_params = list(params)
+        for i, kind in slots:
+            week_params[i] = values[kind]
+        all_params.extend(week_params)
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join([part] * len(bounds)), all_params)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
 def not_contacted(criteria: Criteria, now=None) -> list[dict]:

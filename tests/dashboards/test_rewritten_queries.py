@@ -196,3 +196,25 @@ def test_overdue_follow_ups_by_assignee_count_and_oldest(world, organiser):
     rows = activity.overdue_by_assignee(activity.overdue(Criteria(board="activity", owner=organiser), today))
     assert {r["assignee__username"]: (r["n"], r["oldest"]) for r in rows} == {
         organiser.username: expected[organiser.username]}
+
+
+def test_weekly_counts_with_owner_and_organisation_filters(world, organiser):
+    """Each week's copy of the compiled SELECT keeps the filters' own parameters."""
+    from crm.models import Interaction
+    from dashboards.boards import activity
+
+    today = timezone.localdate()
+    criteria = Criteria(board="activity", owner=organiser, sector="public")
+    start, end = activity.period(criteria, today)
+    weeks, by_kind, by_owner, _ = activity.weekly(criteria, start, end)
+    expected = {}
+    for i in Interaction.objects.select_related("organisation", "contact__organisation"):
+        org = i.organisation or (i.contact.organisation if i.contact else None)
+        day = timezone.localtime(i.occurred_at).date()
+        if i.logged_by_id == organiser.pk and org and org.sector == "public" and start <= day <= end:
+            key = (activity.week_start(day), i.kind)
+            expected[key] = expected.get(key, 0) + 1
+    assert expected, "the filters should leave some interactions"
+    got = {(week, kind): n for kind, counts in by_kind.items() for week, n in counts.items() if n}
+    assert got == expected
+    assert set(by_owner) == {organiser.username}
