@@ -14,6 +14,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from crm.forms.base import BootstrapFormMixin
 from crm.models import Event, Organisation, Role, Sector, Tag
@@ -34,7 +36,54 @@ EVENT_BOARDS = {"pipeline", "inkind"}
 EARLIEST_DATE, LATEST_DATE = datetime.date(1900, 1, 1), datetime.date(2200, 12, 31)
 
 
+def _attrs(attrs: dict) -> str:
+    """django/forms/widgets/attrs.html in Python: ` name="value"`, bare ` name` for True, none for False."""
+    return "".join(
+        format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value)
+        for name, value in attrs.items() if value is not False
+    )
+
+
+class PythonRenderedSelectMixin:
+    """Django's select widget markup built in Python. Its templates (one include per option and per
+    attribute list) cost ~9 ms for the dashboard filters' 70-odd options, a tenth of the page;
+    this is the same HTML (tests/dashboards compare the two) at a tenth of the cost."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [format_html('<select name="{}"{}>', widget["name"], mark_safe(_attrs(widget["attrs"])))]
+        for group_name, options, _ in widget["optgroups"]:
+            if group_name:
+                parts.append(format_html('\n  <optgroup label="{}">', group_name))
+            for option in options:
+                parts.append(format_html('\n  <option value="{}"{}>{}</option>\n', str(option["value"]),
+                                         mark_safe(_attrs(option["attrs"])), option["label"]))
+            if group_name:
+                parts.append("\n  </optgroup>")
+        parts.append("\n</select>")
+        return mark_safe("".join(parts))
+
+
+class PythonRenderedSelect(PythonRenderedSelectMixin, forms.Select):
+    pass
+
+
+class PythonRenderedSelectMultiple(PythonRenderedSelectMixin, forms.SelectMultiple):
+    pass
+
+
+#: The plain widgets the filter fields come with, and their Python-rendered twins.
+FAST_WIDGETS = {forms.Select: PythonRenderedSelect, forms.SelectMultiple: PythonRenderedSelectMultiple}
+
+
 class DashboardFilterForm(BootstrapFormMixin, forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for form_field in self.fields.values():
+            fast = FAST_WIDGETS.get(type(form_field.widget))
+            if fast is not None:  # the same widget (choices, attributes), rendered in Python
+                form_field.widget.__class__ = fast
+
     def clean(self):
         data = super().clean()
         for name in ("date_from", "date_to"):

@@ -85,6 +85,14 @@ class FollowUpListFilter(django_filters.FilterSet):
         data = self.form.cleaned_data
         return data.get("who") == "all" or data.get("assignee") is not None
 
+    def show_assignees(self, people) -> None:
+        """Offer these users in the assignee picker, already fetched for the rows' "Reassign to"
+        lists: asking again cost a second query, mostly PostgreSQL planning its permission joins."""
+        field = self.form.fields.get("assignee")
+        if field is not None:
+            field.widget.choices = [("", field.empty_label)] + [
+                (person.pk, field.label_from_instance(person)) for person in people]
+
     def filter_who(self, queryset, name, value):
         return queryset  # applied in filter_queryset, which also sees the assignee choice
 
@@ -209,13 +217,19 @@ def calendar_followups(user):
 
 
 def attach_links(followups) -> None:
-    """Give each follow-up its row's URLs (`links`), each reversed once for the whole list:
-    My follow-ups shows up to a hundred rows of six links each."""
+    """Give each follow-up its row's URLs (`links`) and assignee's name, each URL reversed once for
+    the whole list: My follow-ups shows up to a hundred rows of eight links each."""
     from crm.links import detail_url
 
     urls = {name: detail_url(f"crm:followup_{name}") for name in ("update", "complete", "snooze", "reassign")}
     organisation_url, contact_url = detail_url("crm:organisation_detail"), detail_url("crm:contact_detail")
+    pledge_url = detail_url("sponsors:pledge_detail")
     for followup in followups:
         followup.links = {name: url(followup.pk) for name, url in urls.items()}
         followup.links["organisation"] = organisation_url(followup.organisation_id) if followup.organisation_id else ""
         followup.links["contact"] = contact_url(followup.contact_id) if followup.contact_id else ""
+        followup.links["pledge"] = pledge_url(followup.pledge_id) if followup.pledge_id else ""
+        # A favour's page is its organisation's (Favour.get_absolute_url).
+        followup.links["favour"] = organisation_url(followup.favour.organisation_id) if followup.favour_id else ""
+        assignee = followup.assignee
+        followup.assignee_name = (assignee.get_full_name() or assignee.username) if assignee else ""

@@ -6,18 +6,22 @@ from django.contrib.auth.decorators import login_not_required, permission_requir
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView, TemplateView, UpdateView
 
 from crm import calendar
 from crm.forms.followups import CompleteFollowUpForm, FollowUpForm, ReassignFollowUpForm, SnoozeFollowUpForm
 from crm.models import CalendarFeed, FollowUp
+from crm.views.followup_rows import attach_row_html
 from crm.views.redirects import safe_next
 from crm.selectors import followups as selectors
 from crm.services import followups as services
+from crm.templatetags.options import options
 
 
 def _next_url(request, default=None):
@@ -44,8 +48,23 @@ class FollowUpListView(PermissionRequiredMixin, TemplateView):
         completed, completed_count = selectors.recently_completed_page(scoped, today)
         shown = [item for group in groups for item in group.items]
         selectors.load_related(shown + completed)
-        selectors.attach_links(shown)
+        selectors.attach_links(shown + completed)  # before the rows' HTML, which uses them
         can_change = request.user.has_perm("crm.change_followup")
+        people = list(services.assignable_users()) if can_change or "assignee" in filterset.form.fields else []
+        filterset.show_assignees(people)
+        assignable = [(person.pk, person.get_full_name() or person.username) for person in people] if can_change else []
+        complete_kinds = CompleteFollowUpForm.base_fields["kind"].choices
+        next_url = request.get_full_path()
+        assignee_options = {}
+        if can_change:  # each assignee's "Reassign to" options, rendered once
+            for followup in shown:
+                if followup.assignee_id not in assignee_options:
+                    assignee_options[followup.assignee_id] = options(assignable, followup.assignee_id)
+        attach_row_html(
+            groups, can_change=can_change, shows_everyone=filterset.shows_everyone, next_url=next_url,
+            csrf_field=format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)),
+            kind_options=options(complete_kinds, "call"), assignee_options=assignee_options, today=today,
+        )
         feed = CalendarFeed.objects.filter(user=request.user).first()
         feed_url = request.build_absolute_uri(reverse("crm:calendar_feed", args=[feed.token])) if feed else ""
         return super().get_context_data(
@@ -58,13 +77,9 @@ class FollowUpListView(PermissionRequiredMixin, TemplateView):
             completed_count=completed_count,
             today=today,
             can_change=can_change,
-            assignable=[
-                (person.pk, person.get_full_name() or person.username) for person in services.assignable_users()
-            ] if can_change else [],
-            complete_kinds=CompleteFollowUpForm.base_fields["kind"].choices,
             feed=feed,
             feed_url=feed_url,
-            next_url=request.get_full_path(),
+            next_url=next_url,
             **kwargs,
         )
 

@@ -3,7 +3,8 @@ import datetime
 from collections import defaultdict
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, Min, OuterRef, Q, Subquery, Value
+from django.db import connection
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
@@ -11,7 +12,7 @@ from dashboards import charts
 from dashboards.boards.base import Board, Column, Figure, Section, Table, name_from_values, page_rows, person_name
 from crm.links import detail_url
 from dashboards.filters import Criteria, local_midnight, pledge_q
-from crm.models import FollowUp, Interaction, Organisation
+from crm.models import Contact, FollowUp, Interaction, Organisation
 from sponsors.models import OPEN_STAGES, Pledge
 
 DEFAULT_WEEKS = 12
@@ -63,20 +64,12 @@ def weekly(criteria: Criteria, start, end) -> tuple[list, dict, dict, dict]:
     while week <= end:
         weeks.append(week)
         week += datetime.timedelta(weeks=1)
-    base = interactions(criteria).order_by()
     first, stop = local_midnight(start), local_midnight(end + datetime.timedelta(days=1))
-    parts = []
-    for i, wk in enumerate(weeks):
-        lower = max(local_midnight(wk), first)
-        upper = min(local_midnight(wk + datetime.timedelta(weeks=1)), stop)
-        parts.append(
-            base.filter(occurred_at__gte=lower, occurred_at__lt=upper)
-            .values("kind", "logged_by").annotate(week_number=Value(i), n=Count("*"))
-        )
+    bounds = [(max(local_midnight(wk), first), min(local_midnight(wk + datetime.timedelta(weeks=1)), stop))
+              for wk in weeks]
     rows = []
-    for chunk in range(0, len(parts), WEEKS_PER_QUERY):
-        head, *rest = parts[chunk:chunk + WEEKS_PER_QUERY]
-        rows.extend(head.union(*rest, all=True) if rest else head)
+    for chunk in range(0, len(bounds), WEEKS_PER_QUERY):
+        rows.extend(_weekly_counts(interactions(criteria).order_by(), bounds[chunk:chunk + WEEKS_PER_QUERY], chunk))
     users = {u.pk: u for u in get_user_model().objects.filter(pk__in={r["logged_by"] for r in rows} - {None})}
     by_kind = defaultdict(lambda: defaultdict(int))
     by_owner = defaultdict(lambda: defaultdict(int))
@@ -91,43 +84,135 @@ def weekly(criteria: Criteria, start, end) -> tuple[list, dict, dict, dict]:
     return weeks, by_kind, by_owner, owner_names
 
 
-def not_contacted(criteria: Criteria, now=None) -> list[dict]:
-    """Organisations with an open pledge and no interaction for 30 days or more (or ever).
+#: Stand-ins compiled into the one week's SELECT that every week's copy of it replaces.
+_LOWER, _UPPER = (datetime.datetime(1901, 1, day, tzinfo=datetime.timezone.utc) for day in (1, 2))
+_WEEK = -7_654_321
 
-    Those with an interaction in the last 30 days drop out first (NOT EXISTS, one index
-    seek each); only the rest get their last contact looked up, by two subqueries on an
-    (…, occurred_at) index — an OR across the contact join would scan every interaction
-    for every organisation.
+
+def _weekly_counts(base, bounds: list, first_week: int) -> list[dict]:
+    """Count `base` by kind and logger for each (lower, upper) range, in one UNION ALL query.
+
+    The ORM compiles one week's grouped SELECT, with stand-in bounds and week number; every week
+    is that SQL again with its own parameters. Building and compiling a queryset per week, as
+    `.union()` needs, cost more Python than the rest of the board's tables (6 of 34 ms).
     """
+    template = (base.filter(occurred_at__gte=_LOWER, occurred_at__lt=_UPPER)
+                .values("kind", "logged_by").annotate(week_number=Value(_WEEK), n=Count("*")))
+    sql, params = template.query.sql_with_params()
+    adapt = connection.ops.adapt_datetimefield_value
+    marks = {adapt(_LOWER): 0, adapt(_UPPER): 1, _WEEK: 2}
+    slots = [(i, marks[param]) for i, param in enumerate(params)
+             if isinstance(param, (str, int, datetime.datetime)) and not isinstance(param, bool) and param in marks]
+    assert sorted(kind for _, kind in slots) == [0, 1, 2], "each stand-in appears once in the SQL"
+    part = f"({sql})" if connection.features.supports_parentheses_in_compound else sql
+    all_params = []
+    for number, (lower, upper) in enumerate(bounds, start=first_week):
+        values = (adapt(lower), adapt(upper), number)
+        week_params = list(params)
+        for i, kind in slots:
+            week_params[i] = values[kind]
+        all_params.extend(week_params)
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join([part] * len(bounds)), all_params)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def not_contacted(criteria: Criteria, now=None) -> list[dict]:
+    """Organisations with an open pledge and no interaction for 30 days or more (or ever),
+    longest first, with their last contact (direct, or through one of their contacts)."""
     now = now or timezone.now()
     org_url = detail_url("crm:organisation_detail")
     cutoff = now - datetime.timedelta(days=30)
     stages = [s for s in OPEN_STAGES if not criteria.stages or s in criteria.stages]
     open_orgs = Pledge.objects.filter(pledge_q(criteria, created_in_range=False), stage__in=stages).values("organisation")
+    if connection.vendor == "postgresql":
+        rows = _stale_organisations_postgresql(open_orgs, cutoff)
+    else:
+        rows = _stale_organisations(open_orgs, cutoff)
+    out = []
+    tz = timezone.get_current_timezone()  # once: looking it up per row was a tenth of the page's time
+    for pk, name, last_contact, username, first_name, last_name in rows:
+        days = (now - last_contact).days if last_contact else None
+        out.append({"organisation": name, "owner": name_from_values(username, first_name, last_name),
+                    "bucket": _bucket(days), "last_contact": last_contact.astimezone(tz).date() if last_contact else None,
+                    "days": days, "_url": org_url(pk), "_pk": pk})
+    out.sort(key=lambda r: (-(r["days"] if r["days"] is not None else 10**6), r["organisation"], r["_pk"]))
+    return out
+
+
+def _bucket(days: int | None) -> str:
+    """The BUCKETS label for this many days since the last contact (None: never contacted)."""
+    if days is None:
+        return BUCKETS[-1][0]
+    return next(label for label, low, high in BUCKETS if days >= low and (high is None or days < high))
+
+
+def _stale_organisations(open_orgs, cutoff):
+    """(pk, name, last contact, owner's username, first and last name) of the stale organisations.
+
+    Those with an interaction in the last 30 days drop out first (NOT EXISTS, one index
+    seek each); only the rest get their last contact looked up, by two subqueries on an
+    (…, occurred_at) index — an OR across the contact join would scan every interaction
+    for every organisation. SQLite's way; PostgreSQL has its own below.
+    """
     direct = Interaction.objects.filter(organisation=OuterRef("pk"))
     via_contact = Interaction.objects.filter(contact__organisation=OuterRef("pk"))
     latest_direct = Subquery(direct.order_by("-occurred_at").values("occurred_at")[:1])
     latest_via_contact = Subquery(via_contact.order_by("-occurred_at").values("occurred_at")[:1])
-    orgs = (
+    return (
         Organisation.objects.filter(pk__in=open_orgs)
         .exclude(Exists(direct.filter(occurred_at__gte=cutoff)))
         .exclude(Exists(via_contact.filter(occurred_at__gte=cutoff)))
         .annotate(last_contact=Greatest(Coalesce(latest_direct, latest_via_contact),
                                         Coalesce(latest_via_contact, latest_direct)))
-        .order_by("name")
         .values_list("pk", "name", "last_contact", "owner__username", "owner__first_name", "owner__last_name")
     )
-    out = []
-    tz = timezone.get_current_timezone()  # once: looking it up per row was a tenth of the page's time
-    for pk, name, last_contact, username, first_name, last_name in orgs:
-        days = (now - last_contact).days if last_contact else None
-        bucket = next(label for label, low, high in BUCKETS
-                      if days is None and high is None or days is not None and days >= low and (high is None or days < high))
-        out.append({"organisation": name, "owner": name_from_values(username, first_name, last_name),
-                    "bucket": bucket, "last_contact": last_contact.astimezone(tz).date() if last_contact else None,
-                    "days": days, "_url": org_url(pk)})
-    out.sort(key=lambda r: (-(r["days"] if r["days"] is not None else 10**6), r["organisation"]))
-    return out
+
+
+def _stale_organisations_postgresql(open_orgs, cutoff):
+    """The same rows as `_stale_organisations`, in two queries that PostgreSQL runs in under three
+    quarters of the time of that one (46 against 64 ms at 11,700 organisations with an open pledge).
+
+    1. The organisations with an open pledge come sorted from the partial index of open pledges'
+       organisations, so the NOT EXISTS seeks into the interactions' (organisation, occurred_at)
+       index walk it in order (hashed, unordered ids made the same seeks a third slower). Those
+       left, the candidates, get their last direct interaction (one backward seek each).
+    2. The candidates' names, owners and last interaction through a contact (a subquery each:
+       grouped in one join, PostgreSQL ran it with a parallel worker, 24 against 18 ms on a busy
+       two-core server). Candidates contacted through a contact in the last 30 days drop out in
+       Python: as a second NOT EXISTS in query 1 PostgreSQL ran it as a hash anti-join over every
+       recent interaction (90 ms), and beside the last direct contact in query 1 it raised the
+       plan's estimated cost past the JIT threshold (13 ms of compiling on every request).
+    """
+    quote = connection.ops.quote_name
+    interaction, organisation, contact, user = (
+        quote(model._meta.db_table) for model in (Interaction, Organisation, Contact, get_user_model()))
+    open_sql, open_params = open_orgs.order_by().values_list("organisation_id").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT s.id, (SELECT MAX(i.occurred_at) FROM {interaction} i WHERE i.organisation_id = s.id) "
+            f"FROM (SELECT p.organisation_id AS id FROM ({open_sql}) p GROUP BY 1 ORDER BY 1) s "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {interaction} i WHERE i.organisation_id = s.id AND i.occurred_at >= %s)",
+            [*open_params, cutoff],
+        )
+        last_direct = dict(cursor.fetchall())
+        # The candidates as one array parameter; a query even when there are none (constant queries).
+        cursor.execute(
+            f"SELECT o.id, o.name, (SELECT MAX(i.occurred_at) FROM {contact} c JOIN {interaction} i "
+            f"ON i.contact_id = c.id WHERE c.organisation_id = o.id), u.username, u.first_name, u.last_name "
+            f"FROM {organisation} o LEFT JOIN {user} u ON u.id = o.owner_id WHERE o.id = ANY(%s)",
+            [list(last_direct)],
+        )
+        candidates = cursor.fetchall()
+    rows = []
+    for pk, name, last_via, username, first_name, last_name in candidates:
+        if last_via is not None and last_via >= cutoff:
+            continue
+        direct = last_direct[pk]
+        last_contact = max(direct, last_via) if direct and last_via else direct or last_via
+        rows.append((pk, name, last_contact, username, first_name, last_name))
+    return rows
 
 
 def overdue(criteria: Criteria, today=None):
@@ -137,6 +222,26 @@ def overdue(criteria: Criteria, today=None):
     if criteria.has_organisation_filters:
         qs = qs.filter(criteria.organisation_q())
     return qs
+
+
+def overdue_by_assignee(overdue_qs) -> list[dict]:
+    """How many follow-ups are overdue per assignee, and the oldest due date, with the assignee's
+    names: grouped by assignee id from the (assignee, status, due date) index alone, then joined to
+    the few users (grouping by the joined names read and hashed every row: 5 against 1 ms)."""
+    grouped_sql, params = (overdue_qs.order_by().values("assignee_id")
+                           .annotate(n=Count("*"), oldest=Min("due_date")).query.sql_with_params())
+    user = connection.ops.quote_name(get_user_model()._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT u.username, u.first_name, u.last_name, g."n", g."oldest" FROM ({grouped_sql}) g '
+                       f'LEFT JOIN {user} u ON u.id = g."assignee_id"', params)
+        rows = cursor.fetchall()
+    keys = ("assignee__username", "assignee__first_name", "assignee__last_name", "n", "oldest")
+    # SQLite hands back the MIN of a date column as text.
+    return [{**dict(zip(keys, row)), "oldest": _as_date(row[4])} for row in rows]
+
+
+def _as_date(value):
+    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def build(criteria: Criteria, now=None) -> Board:
@@ -149,10 +254,7 @@ def build(criteria: Criteria, now=None) -> Board:
     total = sum(sum(v.values()) for v in by_kind.values())
     stale = not_contacted(criteria, now)
     overdue_qs = overdue(criteria, today)
-    by_assignee = list(
-        overdue_qs.order_by().values("assignee__username", "assignee__first_name", "assignee__last_name")
-        .annotate(n=Count("id"), oldest=Min("due_date"))
-    )
+    by_assignee = overdue_by_assignee(overdue_qs)
     overdue_items = list(overdue_qs.select_related("assignee", "organisation").order_by("due_date", "pk")[:OVERDUE_LIMIT])
 
     board = Board("activity", "Activity")

@@ -19,6 +19,7 @@ from dashboards import charts
 from dashboards.boards.base import Board, Column, Figure, Section, Table, money, person_name
 from crm.links import detail_url
 from dashboards.filters import Criteria, local_midnight, pledge_q, pledge_queryset
+from crm.models import Organisation
 from sponsors.models import (
     CLOSED_LOST_STAGES, OPEN_STAGES, PLEDGED_STAGES, STAGE_PROBABILITY, Pledge, PledgeStageChange,
     SponsorshipTier, Stage,
@@ -172,15 +173,33 @@ def _latest_wins_and_losses_windowed(changes, limit: int) -> tuple[list, list, i
     `limit` of each come back. On PostgreSQL this is half the time of a count and two
     "latest" queries (the losses, being fewer, are sorted rather than walked); on SQLite,
     which joins row by row, it is three times slower, so SQLite keeps the three queries.
+    The numbering reads the changes and the pledges' ids alone; the organisation's name, the
+    amount and the lost reason are joined to the few rows kept (joined to every change in the
+    period before numbering, they took half the query's time: 23 against 12 ms at 11,000 changes).
     """
     win = Case(When(to_stage__in=WIN_STAGES, then=Value(True)), default=Value(False), output_field=BooleanField())
-    ranked = changes.annotate(
+    ranked = changes.order_by().annotate(
         is_win=win,
         rank=Window(RowNumber(), partition_by=[win], order_by=[F("changed_at").desc(), F("id").desc()]),
         of=Window(Count("*"), partition_by=[win]),
-    ).filter(rank__lte=limit)
+    ).values_list("id", "changed_at", "to_stage", "note", "pledge_id", "is_win", "of", "rank")
+    ranked_sql, params = ranked.query.sql_with_params()
+    quote = connection.ops.quote_name
+    pledge, organisation = quote(Pledge._meta.db_table), quote(Organisation._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT r."changed_at", r."to_stage", r."note", r."pledge_id", p.organisation_id, o.name, p.amount, '
+            f'p.lost_reason, r."is_win", r."of" FROM ({ranked_sql}) r '
+            f'JOIN {pledge} p ON p.id = r."pledge_id" JOIN {organisation} o ON o.id = p.organisation_id '
+            f'WHERE r."rank" <= %s ORDER BY r."changed_at" DESC, r."id" DESC',
+            [*params, limit],
+        )
+        rows = cursor.fetchall()
+    keys = ("changed_at", "to_stage", "note", "pledge_id", "organisation_id", "organisation", "amount",
+            "lost_reason", "is_win", "of")
     wins, losses, counts = [], [], {True: 0, False: 0}
-    for change in _change_rows(ranked, extra=("is_win", "of")):
+    for row in rows:
+        change = dict(zip(keys, row))
         counts[change["is_win"]] = change["of"]
         (wins if change["is_win"] else losses).append(change)
     return wins, losses, counts[True], counts[False]

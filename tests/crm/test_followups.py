@@ -309,3 +309,38 @@ def test_a_long_group_shows_its_first_items_and_the_true_count(client, organiser
     assert "Showing the first 20 of 25." in response.content.decode()
     expanded = {g.key: g for g in client.get(LIST + "?show=overdue").context["groups"]}["overdue"]
     assert len(expanded.items) == 25
+
+
+def test_rows_built_in_python_escape_link_and_offer_the_actions(client, organiser, committee, acme, jane):
+    """Each row (marked up in Python, crm/views/followup_rows.py): the title escaped, links to the
+    organisation, contact, pledge and favour, three forms with the CSRF token, and the row's
+    assignee chosen in "Reassign to"; committee members see the rows but no forms."""
+    import re
+
+    from crm.models import Event
+    from partners.models import Favour
+    from sponsors.services import create_pledge
+
+    event = Event.objects.create(name="Launch <2027>")
+    pledge = create_pledge(organisation=acme, event=event, amount=1500, stage="prospect")
+    favour = Favour.objects.create(organisation=acme, direction="they_offered", description="Room & <b>tea</b>")
+    row = fu('<script>alert("x")</script> & chase', days(-1), organiser, organisation=acme, contact=jane,
+             pledge=pledge, favour=favour)
+    client.force_login(organiser)
+    html = client.get(LIST, {"who": "all"}).content.decode()
+    start = html.index(f'data-testid="followup-{row.pk}"')
+    item = html[start:html.index("</li>", start)]
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; chase" in item and "<script>" not in item
+    assert f'href="{acme.get_absolute_url()}"' in item and f'href="{jane.get_absolute_url()}"' in item
+    assert f'href="{pledge.get_absolute_url()}"' in item and "Launch &lt;2027&gt;" in item
+    assert f'href="{favour.get_absolute_url()}"' in item and "Room &amp; &lt;b&gt;tea&lt;/b&gt;" in item
+    assert item.count('name="csrfmiddlewaretoken"') == 4  # done, snooze presets, snooze date, reassign
+    assert re.search(rf'<option value="{organiser.pk}" selected>Olivia Organiser</option>', item)
+    assert f'action="{reverse("crm:followup_complete", args=[row.pk])}"' in item and "· Olivia Organiser" in item
+
+    client.force_login(committee)
+    html = client.get(LIST, {"who": "all"}).content.decode()
+    start = html.index(f'data-testid="followup-{row.pk}"')
+    item = html[start:html.index("</li>", start)]
+    assert "csrfmiddlewaretoken" not in item and "Reassign" not in item
+    assert "&lt;script&gt;" in item and f'href="{pledge.get_absolute_url()}"' in item

@@ -191,3 +191,37 @@ def test_activity_stage_filter_narrows_not_contacted(client, committee, world):
     names = {r["organisation"] for r in board.tables["not-contacted"].rows}
     prospects = {o.name for o in Organisation.objects.filter(pledges__stage="prospect")}
     assert names and names <= prospects
+
+
+@pytest.mark.parametrize("board", ["pipeline", "activity", "inkind"])
+def test_filter_pickers_rendered_in_python_match_django_s_templates(world, users, board):
+    """Every picker of the filter form, choices chosen or not, invalid input included, is the
+    markup Django's own select templates give; labels are escaped."""
+    from django import forms
+    from django.http import QueryDict
+
+    from crm.models import Tag
+    from dashboards.filters import FAST_WIDGETS, build_filterset
+
+    tag = Tag.objects.create(name='<b>"risky" & co</b>')
+    event = world[0]
+    queries = ["", f"stage=prospect&stage=verbal&owner={users[0].pk}&sector=public&tag={tag.pk}",
+               f"event={event.pk}&role=sponsor&tier=999999", "stage=nonsense&owner=abc&date_from=2026-13-01"]
+    compared = 0
+    for query in queries:
+        filterset = build_filterset(QueryDict(query), board)
+        filterset.criteria  # validates, as the page does before rendering
+        for bound in filterset.form:
+            widget = bound.field.widget
+            fast = type(widget)
+            if fast not in FAST_WIDGETS.values():
+                continue
+            python_html = str(bound)
+            widget.__class__ = fast.__mro__[2]  # Django's own Select / SelectMultiple
+            assert isinstance(widget, (forms.Select, forms.SelectMultiple))
+            assert python_html == str(bound), (query, bound.name)
+            widget.__class__ = fast
+            compared += 1
+    assert compared >= 4 * 5  # event, owner, role, sector, tag at least, in each of the four states
+    html = "".join(str(b) for b in build_filterset(QueryDict(""), board).form)
+    assert "&lt;b&gt;&quot;risky&quot; &amp; co&lt;/b&gt;" in html and "<b>" not in html
