@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_pages.py [--scale large] [--repeat 15] [--as organiser|committee]
                                           [--db PATH | --db-url postgres://...] [--out NAME]
-                                          [--only NAME_OR_PATH ...] [--gc-freeze]
+                                          [--only NAME_OR_PATH ...] [--no-gc-freeze]
 
 Builds /tmp/crm-bench-<scale>.sqlite3 with `generate_data` (reused while its counts match the
 scale; a postgres DATABASE_URL is used as is), then requests each page through django.test.Client
@@ -10,11 +10,10 @@ as a signed-in user: 2 warm-ups, `--repeat` timed runs (median, p95), then one r
 CaptureQueriesContext and one under tracemalloc. Pages that are missing (404) or still the
 "Not built yet" placeholder are reported as n/a. Writes bench/results/pages.json.
 
---gc-freeze measures a server that imports every view at start-up and then calls gc.freeze()
-(`freeze_startup_objects`): CPython's full collections then skip the ~185,000 objects Django,
-pandas and plotly leave behind, and cost ~15 ms instead of ~100 ms. A full collection lands in one
-request in ten or twenty, so it is what sets the p95 of the busier pages. Only meaningful once
-crm/wsgi.py does the same.
+Pages are measured as the server runs them: crm/wsgi.py imports every view at start-up and
+freezes the objects then alive out of the garbage collector's sight (crm/startup.py), and so does
+this script before measuring; --no-gc-freeze measures without (full collections then cost
+~100 ms instead of ~15, and land in one request in ten or twenty).
 """
 import argparse
 import os
@@ -117,19 +116,6 @@ def bench_users():
         user.groups.add(Group.objects.get(name=role))
         users[key] = user
     return users
-
-
-def freeze_startup_objects():
-    """Import every view now (the URLconf pulls in pandas and plotly), then move every object alive
-    out of the cyclic garbage collector's sight, as a server's start-up can (`--gc-freeze`)."""
-    import gc
-
-    from django.urls import get_resolver
-
-    get_resolver().url_patterns
-    gc.collect()
-    gc.freeze()
-    return gc.get_freeze_count()
 
 
 def uninstrument_templates():
@@ -259,8 +245,8 @@ def main(argv=None):
     parser.add_argument("--out", help="name of the JSON file in bench/results/ (default pages or pages-postgres)")
     parser.add_argument("--only", nargs="+", metavar="NAME_OR_PATH",
                         help="bench only these pages, by name (dashboard_activity) or path (/dashboard/activity/)")
-    parser.add_argument("--gc-freeze", action="store_true",
-                        help="import every view and gc.freeze() before measuring (see the module docstring)")
+    parser.add_argument("--no-gc-freeze", dest="gc_freeze", action="store_false",
+                        help="measure without crm/wsgi.py's start-up gc.freeze() (see the module docstring)")
     args = parser.parse_args(argv)
 
     if args.db_url:
@@ -275,6 +261,8 @@ def main(argv=None):
     users = bench_users()
     client = Client()
     client.force_login(users[args.role])
+    from crm.startup import freeze_startup_objects
+
     frozen = freeze_startup_objects() if args.gc_freeze else 0
 
     results = {}
