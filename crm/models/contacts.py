@@ -69,7 +69,7 @@ class Contact(models.Model):
         ]
         indexes = [
             models.Index(fields=["last_name", "first_name"]),
-            models.Index(fields=["organisation", "last_name"]),
+            models.Index(fields=["organisation", "last_name"]),  # PostgreSQL: INCLUDE (id), migration 0013
             models.Index(fields=["updated_at"]),
             # Partial: every index entry is written again for each updated row on PostgreSQL (an
             # import's re-import rewrites them all), so rows these lookups never want stay out.
