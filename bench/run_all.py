@@ -243,10 +243,11 @@ def run_import(size, runs, out_dir, kind, base_url):
             note = "bench_import.py has no --db-url: it always uses a temporary SQLite file"
             print(f"skipping import on PostgreSQL: {note}")
             return {"skipped": note}
-        args += ["--db-url", pg_fresh_database(base_url, "bench_import")]
     samples = []
     for n in range(1, runs + 1):
-        code, rss, _ = run_child(args, env, "bench_import.py")
+        # Each run on an empty database, as each SQLite run gets a new file (the baseline leaves rows behind).
+        db_args = ["--db-url", pg_fresh_database(base_url, "bench_import")] if kind == "postgres" else []
+        code, rss, _ = run_child(args + db_args, env, "bench_import.py")
         data = take_json("import", out_dir / f"import.run{n}.json")
         if code == 0 and data:
             data["peak_rss_mb"] = rss
