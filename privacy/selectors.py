@@ -3,7 +3,7 @@ import calendar
 import datetime
 
 from django.conf import settings
-from django.db.models import DateTimeField, Exists, F, Max, OuterRef, Subquery
+from django.db.models import DateTimeField, Exists, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 

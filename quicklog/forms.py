@@ -4,7 +4,6 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.urls import reverse
 from django.utils import timezone
 
 from crm.forms.base import BootstrapFormMixin, LookupChoicesMixin

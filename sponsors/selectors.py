@@ -93,7 +93,6 @@ def in_kind_totals(items) -> list[dict]:
 def event_tickets(event) -> dict:
     """Capacity, tickets allocated to and claimed by sponsors, what is left to sell, and each
     sponsor's allocation (two queries)."""
-    from django.db.models import Sum
 
     from sponsors.models import TicketAllocation
 

@@ -5,7 +5,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import format_html
 
-from crm.tables.columns import DateColumn, MoneyColumn, money
+from crm.tables.columns import DateColumn, MoneyColumn
 from sponsors.models import InKindContribution, Pledge
 
 

@@ -4,7 +4,7 @@ from collections import defaultdict
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Exists, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from crm.models import Contact, Organisation, Tag
+from crm.models import Contact, Tag
 from sponsors.services import create_pledge, move_pledge
 from tests.crm import factories
 

@@ -18,7 +18,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from api.models import Webhook, WebhookDelivery
-from api.services import backoff_seconds, check_target, save_webhook, send_test
+from api.services import backoff_seconds, check_target, save_webhook
 from crm.services.interactions import log_interaction
 from sponsors.services import create_pledge, move_pledge
 from tests.crm import factories

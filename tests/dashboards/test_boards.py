@@ -198,7 +198,7 @@ def test_forecast_chart_marks_the_target(client, committee, world):
 
 
 def test_default_event_is_the_next_upcoming_one(client, committee, world):
-    event, other = world[0], world[1]
+    event = world[0]
     Event.objects.create(name="Much later", date=event.date + datetime.timedelta(days=100))
     assert get_board(client, committee).context["criteria"].event == event
     Event.objects.filter(date__gte=timezone.localdate()).update(date=timezone.localdate() - datetime.timedelta(days=1))

@@ -5,7 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from crm.models import Contact, ImportBatch, ImportMapping, Organisation
+from crm.models import Contact, ImportBatch, ImportMapping
 from spreadsheets import uploads as import_uploads
 
 CSV = (
