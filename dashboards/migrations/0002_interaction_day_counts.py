@@ -40,7 +40,7 @@ def _upsert(*sources: tuple[str, int]) -> str:
 
 
 CREATE = [
-    f"CREATE TABLE {ZONE} (zone text NOT NULL)",
+    f"CREATE TABLE {ZONE} (one boolean PRIMARY KEY DEFAULT true CHECK (one), zone text NOT NULL)",  # one row
     f"INSERT INTO {ZONE} (zone) VALUES (%s)",
     f"CREATE TABLE {COUNTS} (day date NOT NULL, kind varchar(20) NOT NULL, logged_by bigint NOT NULL, "
     f"n integer NOT NULL, PRIMARY KEY (day, kind, logged_by))",
