@@ -16,7 +16,7 @@ from django.db.models.functions import RowNumber, TruncMonth
 from django.utils import timezone
 
 from dashboards import charts
-from dashboards.boards.base import Board, Column, Figure, Section, Table, money, name_from_values, person_name
+from dashboards.boards.base import Board, Column, Figure, Section, Table, money, name_from_values
 from crm.links import detail_url
 from dashboards.filters import Criteria, local_midnight, pledge_q, pledge_queryset
 from crm.models import Organisation
@@ -136,14 +136,21 @@ def top_open(criteria: Criteria, limit: int = TOP_OPEN) -> list[dict]:
     return chosen[:limit]
 
 
-def stuck(criteria: Criteria, now=None) -> list[Pledge]:
-    """Open pledges whose current stage began more than `stuck_days` ago, longest first."""
+def stuck(criteria: Criteria, now=None) -> list[dict]:
+    """Open pledges whose current stage began more than `stuck_days` ago, longest first, as
+    plain rows with their organisation's and owner's names (50 model instances with their
+    organisation and owner took twice as long as the query)."""
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(days=criteria.stuck_days)
-    return list(
-        pledge_queryset(criteria).filter(stage__in=OPEN_STAGES, stage_changed_at__lt=cutoff)
-        .select_related("organisation", "owner").order_by("stage_changed_at", "pk")[:STUCK_LIMIT]
-    )
+    rows = (pledge_queryset(criteria).filter(stage__in=OPEN_STAGES, stage_changed_at__lt=cutoff)
+            .order_by("stage_changed_at", "pk")
+            .values_list("pk", "stage", "stage_changed_at", "amount", "organisation__name", "owner__username",
+                         "owner__first_name", "owner__last_name")[:STUCK_LIMIT])
+    return [
+        {"pk": pk, "stage": Stage(stage), "stage_changed_at": changed_at, "amount": amount, "organisation": organisation,
+         "owner": name_from_values(username, first_name, last_name)}
+        for pk, stage, changed_at, amount, organisation, username, first_name, last_name in rows
+    ]
 
 
 def wins_and_losses(criteria: Criteria, now=None, limit: int | None = None) -> tuple[list, list, int, int]:
@@ -418,9 +425,9 @@ def build(criteria: Criteria, now=None) -> Board:
     stuck_rows = []
     for p in stuck(criteria, now):
         stuck_rows.append({
-            "organisation": p.organisation.name, "stage": p.get_stage_display(), "owner": person_name(p.owner),
-            "since": timezone.localtime(p.stage_changed_at).date(),
-            "days": (now - p.stage_changed_at).days, "amount": p.amount, "_url": pledge_url(p.pk),
+            "organisation": p["organisation"], "stage": str(p["stage"].label), "owner": p["owner"],
+            "since": timezone.localtime(p["stage_changed_at"]).date(),
+            "days": (now - p["stage_changed_at"]).days, "amount": p["amount"], "_url": pledge_url(p["pk"]),
         })
     board.sections.append(Section(
         f"Stuck for more than {criteria.stuck_days} days",

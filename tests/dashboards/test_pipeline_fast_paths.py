@@ -202,3 +202,27 @@ def test_monthly_table_fills_quiet_months_and_keeps_to_the_date_range(milestones
 
 def test_monthly_is_empty_without_pledges(db):
     assert pipeline.monthly(Criteria(event=factories.event(name="Empty"))).empty
+
+
+# -- stuck ---------------------------------------------------------------------------------------
+
+def test_stuck_rows_carry_each_pledge_s_names_stage_and_amount(organiser, committee):
+    """Read as plain rows: the owner's full name (or username, or blank for nobody), the stage's
+    label and the pledge's own amount, longest stuck first."""
+    event = factories.event(name="Launch")
+    now = datetime.datetime(2026, 11, 30, 12, tzinfo=datetime.timezone.utc)
+    organiser.first_name, organiser.last_name = "Olu", "Adebayo"
+    organiser.save()
+    for i, (owner, stage, days) in enumerate([(organiser, Stage.VERBAL, 40), (committee, Stage.PROSPECT, 90),
+                                              (None, Stage.CONFIRMED, 31), (organiser, Stage.APPROACHED, 5),
+                                              (committee, Stage.PAID, 100)]):
+        p = Pledge.objects.create(organisation=factories.organisation(name=f"Org {i}"), event=event,
+                                  amount=Decimal(f"{i + 1}00.25"), stage=stage, owner=owner)
+        Pledge.objects.filter(pk=p.pk).update(stage_changed_at=now - datetime.timedelta(days=days))
+    rows = pipeline.stuck(Criteria(event=event, stuck_days=30), now)
+    assert [(r["organisation"], str(r["stage"].label), r["owner"], r["amount"], (now - r["stage_changed_at"]).days)
+            for r in rows] == [
+        ("Org 1", "Prospect", committee.username, Decimal("200.25"), 90),
+        ("Org 0", "Verbal pledge", "Olu Adebayo", Decimal("100.25"), 40),
+        ("Org 2", "Confirmed in writing", "", Decimal("300.25"), 31),
+    ]
