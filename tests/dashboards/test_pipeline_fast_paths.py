@@ -226,3 +226,35 @@ def test_stuck_rows_carry_each_pledge_s_names_stage_and_amount(organiser, commit
         ("Org 0", "Verbal pledge", "Olu Adebayo", Decimal("100.25"), 40),
         ("Org 2", "Confirmed in writing", "", Decimal("300.25"), 31),
     ]
+
+
+# -- wins and losses -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("filters", [{}, {"owner": 1}, {"sector": "private"}, {"stages": ("paid", "declined")}])
+def test_latest_wins_and_losses_follow_the_pledge_filters(organiser, committee, staff, filters):
+    from sponsors.models import PledgeStageChange
+    from tests.dashboards.test_boards import build_world
+
+    users = [organiser, committee, staff]
+    event = build_world(30, users)[0]
+    criteria = Criteria(event=event, **{k: users[v] if k == "owner" else v for k, v in filters.items()})
+    since = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=pipeline.RECENT_DAYS)
+    changes = sorted((c for c in PledgeStageChange.objects.select_related("pledge__organisation")
+                      if c.pledge.event_id == event.pk and c.changed_at >= since
+                      and (criteria.owner is None or c.pledge.owner_id == criteria.owner.pk)
+                      and (not criteria.sector or c.pledge.organisation.sector == criteria.sector)
+                      and (not criteria.stages or c.pledge.stage in criteria.stages)),
+                     key=lambda c: (c.changed_at, c.pk), reverse=True)
+    expected_wins = [(c.pledge_id, c.to_stage) for c in changes if c.to_stage in (Stage.CONFIRMED, Stage.PAID)]
+    expected_losses = [(c.pledge_id, c.to_stage) for c in changes if c.to_stage in (Stage.DECLINED, Stage.WITHDRAWN)]
+
+    wins, losses, win_count, loss_count = pipeline.wins_and_losses(criteria, limit=2)
+
+    assert (win_count, loss_count) == (len(expected_wins), len(expected_losses))
+    assert [(c["pledge_id"], c["to_stage"]) for c in wins] == expected_wins[:2]
+    assert [(c["pledge_id"], c["to_stage"]) for c in losses] == expected_losses[:2]
+    assert win_count + loss_count > 0
+
+
+def test_no_wins_or_losses_in_the_period(db):
+    assert pipeline.wins_and_losses(Criteria(event=factories.event(name="Quiet")), limit=50) == ([], [], 0, 0)
