@@ -174,9 +174,10 @@ class PledgeStageChange(models.Model):
             # for (changed_at, then id) so PostgreSQL stops after the first few; SQLite's index on
             # changed_at alone carried the id already.
             models.Index(fields=["changed_at", "id"], name="stage_change_latest_idx"),
-            # Recent wins and losses with how many (PostgreSQL): the changes of the period read
-            # from the index alone, ranked, and only the kept few joined to the table.
-            models.Index(fields=["to_stage", "changed_at"], include=["pledge", "id"], name="stage_change_won_lost_idx"),
+            # Recent wins and losses and how many: the changes of the period read from the index
+            # alone (the id: SQLite's indexes carry it, PostgreSQL's INCLUDE it), and only the
+            # kept few joined to the table.
+            models.Index(fields=["to_stage", "changed_at", "pledge"], include=["id"], name="stage_change_won_lost_idx"),
         ]
 
     def __str__(self):
