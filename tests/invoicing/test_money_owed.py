@@ -98,3 +98,27 @@ def test_an_invoice_settled_in_odd_pence_owes_nothing_on_either_database(make_pl
     paid = client.get(reverse("invoicing:invoice_list"), {"status": "paid"}).content.decode()
     overdue = client.get(reverse("invoicing:invoice_list"), {"status": "overdue"}).content.decode()
     assert f">{invoice.number}<" in paid and f">{invoice.number}<" not in overdue
+
+
+def test_an_invoice_dated_in_the_future_is_in_the_total_but_in_no_band(make_pledge):
+    """Grouped by band, an invoice no band takes must still count in the total and overdue."""
+    today = datetime.date.today()
+    future = services.raise_invoice(make_pledge(amount=Decimal("600")), issue_date=today + datetime.timedelta(days=3))
+    services.record_payment(future, amount="100")
+    services.raise_invoice(make_pledge(amount=Decimal("1000.10")), issue_date=ago(95))
+    Invoice.objects.filter(pk=future.pk).update(due_date=today - datetime.timedelta(days=1))
+
+    owed = selectors.money_owed(today=today)
+
+    assert [(b["amount"], b["count"]) for b in owed["bands"]] == [
+        (Decimal("0.00"), 0), (Decimal("0.00"), 0), (Decimal("0.00"), 0), (Decimal("1000.10"), 1)]
+    assert owed["total"] == Decimal("1500.10")
+    overdue_old = Decimal("1000.10") if Invoice.objects.get(issue_date=ago(95)).due_date < today else Decimal("0")
+    assert owed["overdue"] == Decimal("500.00") + overdue_old
+
+
+def test_nothing_owed_gives_zero_bands(db):
+    owed = selectors.money_owed()
+    assert owed == {"bands": [{"label": label, "amount": Decimal("0.00"), "count": 0}
+                              for label, _, _ in selectors.AGE_BANDS],
+                    "total": Decimal("0.00"), "overdue": Decimal("0.00")}
