@@ -67,6 +67,13 @@ class Table:
     total: int | None = None
 
     @property
+    def stacked(self) -> bool:
+        """Lists of records (a column links to each) stack their rows on a phone, as the lists do
+        (even four columns of names and dates overflow 390 px); tables of figures keep their grid
+        and scroll inside their region."""
+        return bool(self.link_column)
+
+    @property
     def truncated(self) -> bool:
         return self.total is not None and self.total > len(self.rows)
 
@@ -83,16 +90,19 @@ class Table:
         costs a tenth of that. Every value is escaped.
         """
         out = []
+        # Stacked rows label each cell with its column (static/crm/app.css shows it on a phone).
+        labels = ([f' data-label="{conditional_escape(c.label)}"' for c in self.columns] if self.stacked
+                  else [""] * len(self.columns))
         for row in self.display_rows():
             url = conditional_escape(row["url"]) if row["url"] else ""
             cells = []
-            for cell in row["cells"]:
+            for cell, label in zip(row["cells"], labels):
                 css = ("text-end text-nowrap" if cell["numeric"] else "") + (
                     " text-danger fw-semibold" if cell["danger"] else "")
                 text = conditional_escape(cell["text"])
                 if cell["link"] and url:
                     text = f'<a href="{url}">{text}</a>'
-                cells.append(f'<td class="{css}">{text}</td>')
+                cells.append(f'<td class="{css}"{label}>{text}</td>')
             opening = '<tr class="table-danger">' if row["danger"] else "<tr>"
             out.append(opening + "".join(cells) + "</tr>")
         return mark_safe("\n".join(out))

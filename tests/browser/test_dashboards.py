@@ -86,3 +86,28 @@ def test_every_chart_has_a_text_alternative_reachable_by_keyboard(demo, page, li
             page.keyboard.press("Enter")
             expect(section.locator("details table")).to_be_visible()
             assert section.locator("details table tbody tr").count() > 0, path
+
+
+def test_big_figures_stay_on_one_line_and_record_lists_stack_on_a_phone(demo, page, live_server, screenshot_dir):
+    """£52,378,950 in a sixth of a wide screen once split as "£52,378,95 / 0" (Bootstrap's cards
+    break long words); the pipeline's lists of pledges scrolled sideways at 390 px."""
+    from decimal import Decimal
+
+    from sponsors.models import OPEN_STAGES, Pledge
+
+    pledge = Pledge.objects.filter(stage__in=OPEN_STAGES).order_by("pk").first()
+    Pledge.objects.filter(pk=pledge.pk).update(amount=Decimal("52378950.00"), stage="verbal")
+    sign_in_as_committee(page, live_server)
+    one_line = """el => el.getBoundingClientRect().height < 1.5 * parseFloat(getComputedStyle(el).lineHeight)"""
+    for width in (1280, 1200, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{live_server.url}/dashboard/?event={pledge.event_id}")
+        pledged = page.locator("[data-figure=pledged]")
+        expect(pledged).to_contain_text("£52,")
+        assert pledged.evaluate(one_line), f"the pledged figure wraps at {width} px"
+    page.screenshot(path=f"{screenshot_dir}/dashboard-big-figures-phone.png", full_page=True)
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    for table in ("top-open", "stuck"):
+        region = page.locator(f"[data-table={table}]").locator("xpath=..")
+        assert region.evaluate("el => el.scrollWidth <= el.clientWidth + 1"), f"{table} scrolls sideways"
+        expect(page.locator(f"[data-table={table}] td[data-label=Organisation]").first).to_be_visible()

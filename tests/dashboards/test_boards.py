@@ -577,3 +577,16 @@ def test_print_view_has_title_date_and_filters_in_words(client, committee, world
     assert "Stage: Verbal pledge, Paid" in html
     assert "Main navigation" not in html
     assert "@media print" in open("static/dashboards/dashboard.css").read()
+
+
+def test_lists_of_records_stack_on_a_phone_and_tables_of_figures_keep_their_grid(client, committee, world):
+    """A record list's cells carry their column's name, which a phone shows beside each value
+    (static/crm/app.css, as for the lists); a figure never splits across lines."""
+    html = get_board(client, committee).content.decode()
+    stuck = re.search(r'<div class="([^"]*)"[^>]*>\s*<table[^>]*data-table="stuck".*?</table>', html, re.S)
+    assert "table-container" in stuck.group(1).split()
+    first_row = re.search(r"<tbody>\s*<tr>(.*?)</tr>", stuck.group(0), re.S).group(1)
+    assert re.findall(r'data-label="([^"]*)"', first_row) == [
+        "Organisation", "Stage", "Owner", "In this stage since", "Days", "Amount"]
+    stages = re.search(r'<div class="([^"]*)"[^>]*>\s*<table[^>]*data-table="stages".*?</table>', html, re.S)
+    assert "table-container" not in stages.group(1).split() and "data-label" not in stages.group(0)

@@ -82,7 +82,7 @@ def test_table_rows_built_in_python_are_escaped_and_linked():
 
     from dashboards.boards.base import Column, Table
 
-    table = Table("t", "T", [Column("organisation", "Organisation"), Column("amount", "Amount", "money"),
+    table = Table("t", "T", [Column("organisation", "Organisation"), Column("amount", 'Amount "£"', "money"),
                              Column("status", "Status")], [
         {"organisation": '<script>alert("x")</script> & Co', "amount": Decimal("1234"), "status": "Not covered",
          "_url": '/organisations/1/?a=1&b="2"', "_danger": True},
@@ -93,11 +93,13 @@ def test_table_rows_built_in_python_are_escaped_and_linked():
     assert first.startswith('<tr class="table-danger">')
     assert ('<a href="/organisations/1/?a=1&amp;b=&quot;2&quot;">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;'
             ' &amp; Co</a>') in first
-    assert '<td class="text-end text-nowrap">£1,234</td>' in first
-    assert '<td class=" text-danger fw-semibold">Not covered</td>' in first
+    # A list of records: each cell carries its column's name for the phone's stacked rows.
+    assert '<td class="text-end text-nowrap" data-label="Amount &quot;£&quot;">£1,234</td>' in first
+    assert '<td class=" text-danger fw-semibold" data-label="Status">Not covered</td>' in first
     assert "<script>" not in html
-    assert second == ('<tr><td class="">No link here</td><td class="text-end text-nowrap">—</td>'
-                      '<td class="">Covered</td></tr>')
+    assert second == ('<tr><td class="" data-label="Organisation">No link here</td>'
+                      '<td class="text-end text-nowrap" data-label="Amount &quot;£&quot;">—</td>'
+                      '<td class="" data-label="Status">Covered</td></tr>')
 
 
 # -- Not contacted (activity board) ------------------------------------------------------------
