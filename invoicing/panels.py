@@ -23,10 +23,7 @@ def followups_panel(obj, request):
     return {"invoices": invoices} if invoices else None
 
 
-def money_owed_panel(obj, request):
-    """Money owed for the event the dashboard is filtered to, or for every event."""
-    from crm.models import Event
-
-    raw = request.GET.get("event", "") if request is not None else ""
-    event = Event.objects.filter(pk=int(raw)).first() if raw.isdigit() and len(raw) < 12 else None
+def money_owed_panel(event, request):
+    """Money owed for the event the pipeline board shows (the slot's record: its criteria's event,
+    the next one when none is chosen), or for every event when it shows them all."""
     return {**selectors.money_owed(event=event), "event": event}

@@ -356,6 +356,10 @@ def test_money_owed_follows_the_dashboards_event_filter(client, committee, invoi
     assert "Money owed: Launch 2027" in page and "£7,400.00 owed on invoices" in page
     page = client.get(reverse("dashboards:dashboard"), {"event": "x' OR 1"}).content.decode()
     assert "Money owed, all events" in page
+    # No event chosen: the board shows the next event, and so does the panel (it said "all events").
+    page = client.get(reverse("dashboards:dashboard")).content.decode()
+    assert "Sponsorship pipeline — Launch 2027" in page
+    assert "Money owed: Launch 2027" in page and "£7,400.00 owed on invoices" in page
 
 
 def test_the_streamed_export_matches_the_resource_cell_for_cell(invoices):
