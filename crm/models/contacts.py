@@ -70,8 +70,7 @@ class Contact(models.Model):
         indexes = [
             models.Index(fields=["last_name", "first_name"]),
             models.Index(fields=["organisation", "last_name"]),  # PostgreSQL: INCLUDE (id), migration 0013
-            # No index on updated_at (migration 0014): it changes on every update, so PostgreSQL could
-            # never update a contact in place; an API `updated_since` reads the table instead.
+            models.Index(fields=["updated_at"]),
             # Partial: every index entry is written again for each updated row on PostgreSQL (an
             # import's re-import rewrites them all), so rows these lookups never want stay out.
             models.Index(fields=["owner"], condition=Q(owner__isnull=False), name="contact_owner"),
