@@ -17,7 +17,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import machine_description, machine_line, setup_django, timed, write_json  # noqa: E402
+from bench.common import (
+    machine_description,
+    machine_line,
+    setup_django,
+    timed,
+    write_json,
+)
 
 
 def sections(criteria):

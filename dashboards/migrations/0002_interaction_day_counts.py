@@ -42,23 +42,23 @@ def _upsert(*sources: tuple[str, int]) -> str:
 CREATE = [
     f"CREATE TABLE {ZONE} (one boolean PRIMARY KEY DEFAULT true CHECK (one), zone text NOT NULL)",  # one row
     f"INSERT INTO {ZONE} (zone) VALUES (%s)",
-    f"CREATE TABLE {COUNTS} (day date NOT NULL, kind varchar(20) NOT NULL, logged_by bigint NOT NULL, "
-    f"n integer NOT NULL, PRIMARY KEY (day, kind, logged_by))",
+    (f"CREATE TABLE {COUNTS} (day date NOT NULL, kind varchar(20) NOT NULL, logged_by bigint NOT NULL, "
+     f"n integer NOT NULL, PRIMARY KEY (day, kind, logged_by))"),
     _function(f"{COUNTS}_inserted", _upsert(("inserted", 1))),
     _function(f"{COUNTS}_deleted", _upsert(("deleted", -1))),
     _function(f"{COUNTS}_updated", _upsert(("inserted", 1), ("deleted", -1))),
     _function(f"{COUNTS}_truncated", f"TRUNCATE {COUNTS}"),
-    f"CREATE TRIGGER {COUNTS}_ai AFTER INSERT ON crm_interaction REFERENCING NEW TABLE AS inserted "
-    f"FOR EACH STATEMENT EXECUTE FUNCTION {COUNTS}_inserted()",
-    f"CREATE TRIGGER {COUNTS}_ad AFTER DELETE ON crm_interaction REFERENCING OLD TABLE AS deleted "
-    f"FOR EACH STATEMENT EXECUTE FUNCTION {COUNTS}_deleted()",
+    (f"CREATE TRIGGER {COUNTS}_ai AFTER INSERT ON crm_interaction REFERENCING NEW TABLE AS inserted "
+     f"FOR EACH STATEMENT EXECUTE FUNCTION {COUNTS}_inserted()"),
+    (f"CREATE TRIGGER {COUNTS}_ad AFTER DELETE ON crm_interaction REFERENCING OLD TABLE AS deleted "
+     f"FOR EACH STATEMENT EXECUTE FUNCTION {COUNTS}_deleted()"),
     # A trigger with transition tables cannot name columns (UPDATE OF …): every update statement
     # runs it, and an edit that changes none of the key's columns nets to nothing written.
-    f"CREATE TRIGGER {COUNTS}_au AFTER UPDATE ON crm_interaction "
-    f"REFERENCING OLD TABLE AS deleted NEW TABLE AS inserted "
-    f"FOR EACH STATEMENT EXECUTE FUNCTION {COUNTS}_updated()",
-    f"CREATE TRIGGER {COUNTS}_at AFTER TRUNCATE ON crm_interaction "
-    f"FOR EACH STATEMENT EXECUTE FUNCTION {COUNTS}_truncated()",
+    (f"CREATE TRIGGER {COUNTS}_au AFTER UPDATE ON crm_interaction "
+     f"REFERENCING OLD TABLE AS deleted NEW TABLE AS inserted "
+     f"FOR EACH STATEMENT EXECUTE FUNCTION {COUNTS}_updated()"),
+    (f"CREATE TRIGGER {COUNTS}_at AFTER TRUNCATE ON crm_interaction "
+     f"FOR EACH STATEMENT EXECUTE FUNCTION {COUNTS}_truncated()"),
     _upsert(("crm_interaction", 1)),
     f"ANALYZE {COUNTS}",
 ]

@@ -14,7 +14,13 @@ from django.urls import reverse
 from crm.models import Tag
 from dashboards.boards import pipeline
 from dashboards.filters import Criteria, pledge_q
-from sponsors.models import OPEN_STAGES, STAGE_PROBABILITY, Pledge, SponsorshipTier, Stage
+from sponsors.models import (
+    OPEN_STAGES,
+    STAGE_PROBABILITY,
+    Pledge,
+    SponsorshipTier,
+    Stage,
+)
 from tests.crm import factories
 
 LONDON = ZoneInfo("Europe/London")
@@ -134,7 +140,7 @@ def test_the_page_shows_the_top_open_pledges_with_names_and_links(client, commit
 # -- month by month ------------------------------------------------------------------------------
 
 def at(year, month, day, hour=12, minute=0):
-    return datetime.datetime(year, month, day, hour, minute, tzinfo=datetime.timezone.utc)
+    return datetime.datetime(year, month, day, hour, minute, tzinfo=datetime.UTC)
 
 
 @pytest.fixture
@@ -210,7 +216,7 @@ def test_stuck_rows_carry_each_pledge_s_names_stage_and_amount(organiser, commit
     """Read as plain rows: the owner's full name (or username, or blank for nobody), the stage's
     label and the pledge's own amount, longest stuck first."""
     event = factories.event(name="Launch")
-    now = datetime.datetime(2026, 11, 30, 12, tzinfo=datetime.timezone.utc)
+    now = datetime.datetime(2026, 11, 30, 12, tzinfo=datetime.UTC)
     organiser.first_name, organiser.last_name = "Olu", "Adebayo"
     organiser.save()
     for i, (owner, stage, days) in enumerate([(organiser, Stage.VERBAL, 40), (committee, Stage.PROSPECT, 90),
@@ -238,7 +244,7 @@ def test_latest_wins_and_losses_follow_the_pledge_filters(organiser, committee, 
     users = [organiser, committee, staff]
     event = build_world(30, users)[0]
     criteria = Criteria(event=event, **{k: users[v] if k == "owner" else v for k, v in filters.items()})
-    since = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=pipeline.RECENT_DAYS)
+    since = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=pipeline.RECENT_DAYS)
     changes = sorted((c for c in PledgeStageChange.objects.select_related("pledge__organisation")
                       if c.pledge.event_id == event.pk and c.changed_at >= since
                       and (criteria.owner is None or c.pledge.owner_id == criteria.owner.pk)
