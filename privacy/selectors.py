@@ -10,6 +10,7 @@ from django.utils import timezone
 from crm import registry
 from crm.models import Contact, FollowUp, ImportBatch, Interaction
 from partners.models import Favour
+from privacy import contact_activity
 
 CONTACT_FIELDS = [
     "id", "salutation", "first_name", "last_name", "email", "phone", "job_title", "lawful_basis", "consent_date",
@@ -212,11 +213,17 @@ def with_last_activity(queryset=None):
 def stale_contacts(months: int, now=None):
     """Contacts with no edit, interaction, follow-up or favour within the period, stalest first.
 
-    Found by what they lack (no recent row of each kind: an index probe per contact) rather than
-    by comparing every contact's computed last activity, which at 100,000 contacts took seconds;
-    the last activity is then worked out for the stale ones only.
+    On PostgreSQL the latest activity of each contact is kept (privacy.contact_activity), so
+    the quiet ones come from one index. Elsewhere they are found by what they lack (no recent
+    row of each kind: an index probe per contact) rather than by comparing every contact's
+    computed last activity, which at 100,000 contacts took seconds. Either way the last
+    activity is then worked out for the stale ones only.
     """
     cutoff = retention_cutoff(months, now)
+    quiet = contact_activity.quiet_since(cutoff)
+    if quiet is not None:
+        stale = Contact.objects.select_related("organisation").filter(pk__in=quiet)
+        return with_last_activity(stale).order_by("last_activity", "id")
 
     def recent(model, field):
         return Exists(model.objects.filter(contact=OuterRef("pk"), **{f"{field}__gte": cutoff}))
