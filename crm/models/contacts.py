@@ -70,6 +70,8 @@ class Contact(models.Model):
         indexes = [
             models.Index(fields=["last_name", "first_name"]),
             models.Index(fields=["organisation", "last_name"]),  # PostgreSQL: INCLUDE (id), migration 0013
+            # PostgreSQL has none (migration 0014): updated_at changes on every update, so with it no
+            # contact could be updated in place; an API `updated_since` reads the table instead.
             models.Index(fields=["updated_at"]),
             # Partial: every index entry is written again for each updated row on PostgreSQL (an
             # import's re-import rewrites them all), so rows these lookups never want stay out.
