@@ -54,7 +54,11 @@ STEP_SAMPLE = {
                     "page_queries": 12, "matches": {"organisations": 8, "contacts": 45, "interactions": 1200}},
         "smith": {"selector_median_ms": 3.5, "selector_p95_ms": 4.0, "page_median_ms": 30.0, "page_p95_ms": 35.0,
                   "page_queries": 12, "count_cap": 1000,
-                  "matches": {"organisations": 0, "contacts": 1001, "interactions": 3}}}},
+                  "matches": {"organisations": 0, "contacts": 1001, "interactions": 3}},
+        "catering": {"selector_median_ms": 20.0, "selector_p95_ms": 25.0, "page_median_ms": 50.0, "page_p95_ms": 60.0,
+                     "page_queries": 12,
+                     "count_caps": {"organisations": None, "contacts": None, "interactions": 1000},
+                     "matches": {"organisations": 2, "contacts": 5, "interactions": 1001}}}},
     "api": {"scale": "large", "lists": {
         "contacts": {"url": "/api/contacts/?page_size=100", "available": True, "median_ms": 60.0, "p95_ms": 75.0,
                      "queries": 4, "queries_at_page_size_10": 4, "target_ms": 80},
@@ -87,6 +91,8 @@ def test_new_steps_rows_against_their_targets():
             "| 50 ms (target) | 0.63× |") in table
     assert "| /search/?q=digital at large: median server time | 62.00 ms | 100 ms (budget) | 0.62× |" in table
     assert "| search “smith” (1,003+ matches over 100,000 contacts, 500,000 interactions): median | 3.50 ms |" in table
+    # Interactions are counted to their own cap, the other groups exactly.
+    assert "| search “catering” (1,007+ matches over 100,000 contacts, 500,000 interactions): median |" in table
     assert ("| API /api/contacts/?page_size=100 at large: median server time | 60.00 ms | 80 ms (target) "
             "| 0.75× |") in table
     assert "| API /api/contacts/?page_size=100 at large: queries | 4 | 4 (at page_size=10) | 1.00× |" in table

@@ -78,8 +78,9 @@ def test_query_count_does_not_grow_with_matches(client, organiser, django_assert
     client.force_login(organiser)
     make_matches(10)
     client.get(URL, {"q": "widget"})  # warm the session and permission caches the same way
-    # PostgreSQL looks up matching organisations and contacts' ids first, and the page's organisations after
-    with django_assert_max_num_queries(15) as small:
+    # PostgreSQL looks up matching organisations and contacts' ids first, and the page's organisations
+    # after; and sets its planner around the interactions' count (crm.selectors.search.count_interactions).
+    with django_assert_max_num_queries(17) as small:
         assert client.get(URL, {"q": "widget"}).status_code == 200
     make_matches(50, start=10)
     with django_assert_max_num_queries(len(small.captured_queries)):
@@ -257,3 +258,29 @@ def test_a_contact_is_found_by_its_organisations_name_among_many_organisations(d
         assert [c.last_name for c in contacts_matching(["leeds"])] == ["Bell", "Person"]
         assert [c.last_name for c in contacts_matching(["ann", "leeds"])] == ["Bell"]
         assert [c.last_name for c in contacts_matching(["an"])] == ["Bell", "Other"]
+
+
+def test_interactions_are_counted_to_the_cap_and_the_page_says_more_than(client, organiser, records, monkeypatch):
+    """Interactions are counted no further than the cap even for a long word; the other groups exactly."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from crm.models import Interaction
+    from crm.selectors import search as selectors
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 40)
+    leeds, _ = records
+    Interaction.objects.bulk_create([
+        Interaction(organisation=leeds, kind="call", occurred_at=timezone.now(), summary=f"Catering quote {i}")
+        for i in range(45)])
+    result = search("catering", include_interactions=True)
+    assert result["interactions_count"] == 41 and len(result["interactions"]) == 25
+    assert search("catering quote 44", include_interactions=True)["interactions_count"] == 1  # few: exact
+    if connection.vendor == "postgresql":  # the count's planner setting ends with it
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW enable_seqscan")
+            assert cursor.fetchone()[0] == "on"
+    client.force_login(organiser)
+    text = client.get(URL, {"q": "catering"}).content.decode()
+    assert "Showing the 25 most recently logged of more than 40" in text
+    assert "0 organisations, 0 contacts and more than 40 interactions found." in text
