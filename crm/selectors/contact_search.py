@@ -65,6 +65,17 @@ def organisation_ids(term: str) -> RawSQL:
                   [pattern] * 3)
 
 
+def organisation_list_ids(term: str) -> RawSQL:
+    """Ids of the organisations whose name contains `term` or that have a contact whose name or
+    email does: each from its own trigram index (a word of INDEXED_LENGTH or more). As an OR of
+    the two on the organisations, PostgreSQL tested the name of each of 20,000 of them (10 ms a
+    query, twice a list page)."""
+    pattern = f"%{connection.ops.prep_for_like_query(term)}%"
+    return RawSQL(f"SELECT id FROM crm_organisation WHERE UPPER(name::text) LIKE UPPER(%s) UNION "
+                  f"SELECT organisation_id FROM crm_contact_search WHERE organisation_id IS NOT NULL AND ({PERSON})",
+                  [pattern] * 4)
+
+
 def matching(terms) -> tuple[Q, bool]:
     """The condition on Contact for contacts matching every term, and whether it is a list of ids."""
     if not terms:

@@ -5,7 +5,7 @@ same handful of queries as a page of 5, and sorting by a figure happens in SQL.
 Figures other apps own (open pledges, favour balance) come from their list
 extensions in crm.registry.
 """
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import BooleanField, Case, OuterRef, Subquery, Value, When
 from django.utils import timezone
 
 from crm.models import Contact, FollowUp, Interaction, Organisation
@@ -20,8 +20,11 @@ def _next_followup(**correlation):
     return Subquery(FollowUp.objects.open().filter(**correlation).order_by("due_date").values("due_date")[:1])
 
 
-def _has_overdue(**correlation):
-    return Exists(FollowUp.objects.overdue(timezone.localdate()).filter(**correlation))
+def _has_overdue():
+    """Whether the next open follow-up is past due: overdue is exactly that. As an EXISTS of its own,
+    PostgreSQL hashed every overdue follow-up (10,000: 3 ms) to answer it for the 50 rows of a page."""
+    return Case(When(next_followup__lt=timezone.localdate(), then=Value(True)), default=Value(False),
+                output_field=BooleanField())
 
 
 def extension_annotations(list_name: str) -> dict:
@@ -40,8 +43,8 @@ def organisation_rows():
             last_contacted=_latest_interaction(organisation=OuterRef("pk")),
             **extension_annotations("organisation"),
             next_followup=_next_followup(organisation=OuterRef("pk")),
-            has_overdue=_has_overdue(organisation=OuterRef("pk")),
         )
+        .annotate(has_overdue=_has_overdue())
     )
 
 
@@ -53,8 +56,8 @@ def contact_rows():
             last_contacted=_latest_interaction(contact=OuterRef("pk")),
             **extension_annotations("contact"),
             next_followup=_next_followup(contact=OuterRef("pk")),
-            has_overdue=_has_overdue(contact=OuterRef("pk")),
         )
+        .annotate(has_overdue=_has_overdue())
     )
 
 

@@ -99,7 +99,10 @@ def organisation_list_condition(terms) -> Q:
     """The organisation list's search box: each term in the name or a contact's name or email, by the index."""
     condition = Q()
     for term in terms:
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and len(term) >= INDEXED_LENGTH:
+            condition &= Q(pk__in=contact_search.organisation_list_ids(term))
+            continue
+        if connection.vendor == "postgresql":  # too short for the indexes: both tables are read anyway
             people = contact_search.organisation_ids(term)
         else:
             people = Contact.objects.filter(_person_has(term), organisation__isnull=False).values("organisation_id")

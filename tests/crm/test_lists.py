@@ -163,3 +163,24 @@ def test_contacts_marked_do_not_contact_are_flagged(client, organiser):
     factories.contact(first_name="Quiet", do_not_contact=True)
     client.force_login(organiser)
     assert "do not contact" in client.get(reverse("crm:contact_list")).content.decode()
+
+
+def test_overdue_is_an_open_follow_up_past_its_date_and_nothing_else(client, organiser):
+    """The lists' overdue badge (the next open follow-up's date) and their overdue filter agree."""
+    today = timezone.localdate()
+    late, done, none = (factories.organisation(name) for name in ("Late Ltd", "Done Ltd", "None Ltd"))
+    FollowUp.objects.create(organisation=late, title="Chase", due_date=today - datetime.timedelta(days=3))
+    FollowUp.objects.create(organisation=late, title="Later", due_date=today + datetime.timedelta(days=3))
+    FollowUp.objects.create(organisation=done, title="Was late", due_date=today - datetime.timedelta(days=9),
+                            status="done", completed_at=timezone.now())
+    FollowUp.objects.create(organisation=done, title="Due today", due_date=today)
+    person = factories.contact(late)
+    FollowUp.objects.create(contact=person, title="Call back", due_date=today - datetime.timedelta(days=1))
+    client.force_login(organiser)
+    rows = client.get(reverse("crm:organisation_list")).context["table"].page.object_list
+    assert {row.record.name: row.record.has_overdue for row in rows} == {
+        "Late Ltd": True, "Done Ltd": False, "None Ltd": False}
+    assert names(client.get(reverse("crm:organisation_list"), {"overdue": "true"})) == ["Late Ltd"]
+    assert names(client.get(reverse("crm:organisation_list"), {"overdue": "false"})) == ["Done Ltd", "None Ltd"]
+    contacts = client.get(reverse("crm:contact_list")).context["table"].page.object_list
+    assert [row.record.has_overdue for row in contacts] == [True]
