@@ -4,8 +4,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.urls import reverse
 from simple_history.models import HistoricalRecords
+
+from crm.links import record_url
 
 
 class PartnerProfile(models.Model):
@@ -124,4 +125,4 @@ class Favour(models.Model):
         return f"{self.get_direction_display()}: {self.description}"
 
     def get_absolute_url(self):
-        return reverse("crm:organisation_detail", args=[self.organisation_id])
+        return record_url("crm:organisation_detail", self.organisation_id)

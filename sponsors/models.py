@@ -4,9 +4,10 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
+
+from crm.links import record_url
 
 NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
 
@@ -139,7 +140,7 @@ class Pledge(models.Model):
         return f"{self.organisation} → {self.event}: £{self.amount:,.2f} ({self.get_stage_display()})"
 
     def get_absolute_url(self):
-        return reverse("sponsors:pledge_detail", args=[self.pk])
+        return record_url("sponsors:pledge_detail", self.pk)
 
     @property
     def probability(self) -> Decimal:

@@ -2,9 +2,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
-from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from crm.links import record_url
 from crm.normalise import email_key
 
 
@@ -83,7 +83,7 @@ class Contact(models.Model):
         return self.full_name or self.email
 
     def get_absolute_url(self):
-        return reverse("crm:contact_detail", args=[self.pk])
+        return record_url("crm:contact_detail", self.pk)
 
     @property
     def full_name(self) -> str:

@@ -2,7 +2,8 @@ from decimal import Decimal
 
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.urls import reverse
+
+from crm.links import record_url
 
 
 class Event(models.Model):
@@ -34,4 +35,4 @@ class Event(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("crm:event_detail", args=[self.pk])
+        return record_url("crm:event_detail", self.pk)

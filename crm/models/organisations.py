@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from crm.links import record_url
 from crm.normalise import organisation_key
 
 
@@ -68,7 +68,7 @@ class Organisation(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("crm:organisation_detail", args=[self.pk])
+        return record_url("crm:organisation_detail", self.pk)
 
     @property
     def roles(self) -> list[str]:
