@@ -82,6 +82,17 @@ def current_counts():
     return {key: apps.get_model(label).objects.count() for label, key in COUNTED.items()}
 
 
+def settle():
+    """On PostgreSQL, VACUUM ANALYZE the freshly generated tables, as autovacuum soon does on a live
+    server: planner statistics, and the visibility map that lets a count read an index alone
+    (counting 100,000 contacts read the whole table instead: 25–30 ms against 8–13)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM (ANALYZE)")
+
+
 def ensure_data(scale, seed):
     """Generate data unless the database already holds exactly this scale (interactions may grow by quick-logs)."""
     from django.core.management import call_command
@@ -97,6 +108,7 @@ def ensure_data(scale, seed):
     print(f"Generating {scale} data (have {have}, want {wanted})…", flush=True)
     start = time.perf_counter()
     call_command("generate_data", scale=scale, seed=seed, clear=True, quiet_steps=True, verbosity=0)
+    settle()
     elapsed = time.perf_counter() - start
     print(f"  generated in {elapsed:.1f} s")
     return current_counts(), elapsed
