@@ -76,17 +76,6 @@ class PythonRenderedSelectMultiple(PythonRenderedSelectMixin, forms.SelectMultip
 FAST_WIDGETS = {forms.Select: PythonRenderedSelect, forms.SelectMultiple: PythonRenderedSelectMultiple}
 
 
-class ListedChoiceIterator(forms.models.ModelChoiceIterator):
-    """A picker's options from one plain query. Django reads them with queryset.iterator(), which on
-    PostgreSQL is a server-side cursor (declare, fetch, close: three round trips) for a dozen rows."""
-
-    def __iter__(self):
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        for obj in self.queryset:
-            yield self.choice(obj)
-
-
 class DashboardFilterForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -94,9 +83,6 @@ class DashboardFilterForm(BootstrapFormMixin, forms.Form):
             fast = FAST_WIDGETS.get(type(form_field.widget))
             if fast is not None:  # the same widget (choices, attributes), rendered in Python
                 form_field.widget.__class__ = fast
-            if isinstance(form_field, forms.ModelChoiceField):
-                form_field.iterator = ListedChoiceIterator
-                form_field.widget.choices = form_field.choices  # the widget keeps its own iterator
 
     def clean(self):
         data = super().clean()

@@ -2,12 +2,27 @@ from django import forms
 from django.db import models
 
 
+class ListedChoiceIterator(forms.models.ModelChoiceIterator):
+    """A picker's options from one plain query. Django reads them with queryset.iterator(), which on
+    PostgreSQL is a server-side cursor (declare, fetch, close: three round trips) for a dozen rows;
+    pickers of records that grow with the data list at most a few hundred (LookupChoicesMixin)."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+
 class BootstrapFormMixin:
     """Give each widget Bootstrap's class and mark invalid fields for screen readers."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
+            if isinstance(field, forms.ModelChoiceField):
+                field.iterator = ListedChoiceIterator
+                field.widget.choices = field.choices  # the widget keeps its own iterator
             widget = field.widget
             if isinstance(widget, (forms.CheckboxInput, forms.CheckboxSelectMultiple, forms.RadioSelect)):
                 css = "form-check-input"
