@@ -17,6 +17,7 @@ class CrmConfig(AppConfig):
         post_migrate.connect(sync_roles_after_migrate, sender=self)
         # Every app's tables get the core's date columns for model date fields (column library).
         import crm.tables.columns  # noqa: F401
-        from crm.tables import speedups
+        from crm.tables import speedups, stable_order
 
         speedups.install()
+        stable_order.install()
