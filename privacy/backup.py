@@ -354,16 +354,22 @@ def restore_document(document: dict) -> dict:
     return state
 
 
+def flush_tables(names: list[str], *, reset_sequences: bool = False, allow_cascade: bool = False) -> None:
+    """Empty these tables as Django's flush does (TRUNCATE on PostgreSQL), inside the current transaction."""
+    if connection.vendor == "postgresql":
+        # TRUNCATE refuses while this transaction has deferred foreign-key checks pending.
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    connection.ops.execute_sql_flush(connection.ops.sql_flush(
+        no_style(), names, reset_sequences=reset_sequences, allow_cascade=allow_cascade))
+
+
 def _restore_rows(document: dict, models: list) -> dict:
     tables = document["manifest"]["tables"]
     with transaction.atomic():
         names = [m._meta.db_table for m in models]
-        if connection.vendor == "postgresql":
-            # TRUNCATE refuses while this transaction has deferred foreign-key checks pending.
-            with connection.cursor() as cursor:
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-        connection.ops.execute_sql_flush(connection.ops.sql_flush(no_style(), names, reset_sequences=True))
+        flush_tables(names, reset_sequences=True)
         for model in models:
             _insert(model, document["data"][model._meta.label_lower])
         with connection.cursor() as cursor:

@@ -19,7 +19,7 @@ class BootstrapFormMixin:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
+        for field in self.fields.values():
             if isinstance(field, forms.ModelChoiceField):
                 field.iterator = ListedChoiceIterator
                 field.widget.choices = field.choices  # the widget keeps its own iterator

@@ -61,6 +61,13 @@ def contact_rows():
     )
 
 
+def contact_list_rows():
+    """`contact_rows` for the paged list: each page's organisations are fetched after the page is cut.
+    Joined before it, PostgreSQL hashed all 20,000 to sort the 1,600 contacts matching "smith" (9 ms);
+    exports, which read every row, keep the join."""
+    return contact_rows().select_related(None).select_related("owner").prefetch_related("organisation")
+
+
 def organisation_page(organisation) -> dict:
     """The core's part of the organisation page besides the timeline, in a fixed number of queries.
 

@@ -11,7 +11,7 @@ from crm.filters import ContactFilter
 from crm.forms import ContactForm
 from crm.models import Contact
 from crm.selectors.history import record_history
-from crm.selectors.records import contact_page, contact_rows
+from crm.selectors.records import contact_list_rows, contact_page
 from crm.selectors.timeline import contact_timeline, timeline_limit
 from crm.tables import ContactTable
 
@@ -24,9 +24,7 @@ class ContactListView(PermissionRequiredMixin, SingleTableMixin, FilterView):
     template_name = "crm/contact_list.html"
 
     def get_queryset(self):
-        # Each page's 50 organisations are fetched after the page is cut: joined before it,
-        # PostgreSQL hashed all 20,000 to sort the 1,600 contacts matching "smith" (9 ms).
-        return contact_rows().select_related(None).select_related("owner").prefetch_related("organisation")
+        return contact_list_rows()
 
 
 class ContactDetailView(PermissionRequiredMixin, DetailView):

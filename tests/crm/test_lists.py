@@ -168,7 +168,7 @@ def test_contacts_marked_do_not_contact_are_flagged(client, organiser):
 def test_overdue_is_an_open_follow_up_past_its_date_and_nothing_else(client, organiser):
     """The lists' overdue badge (the next open follow-up's date) and their overdue filter agree."""
     today = timezone.localdate()
-    late, done, none = (factories.organisation(name) for name in ("Late Ltd", "Done Ltd", "None Ltd"))
+    late, done, _ = (factories.organisation(name) for name in ("Late Ltd", "Done Ltd", "None Ltd"))
     FollowUp.objects.create(organisation=late, title="Chase", due_date=today - datetime.timedelta(days=3))
     FollowUp.objects.create(organisation=late, title="Later", due_date=today + datetime.timedelta(days=3))
     FollowUp.objects.create(organisation=done, title="Was late", due_date=today - datetime.timedelta(days=9),

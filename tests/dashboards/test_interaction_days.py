@@ -8,7 +8,6 @@ import datetime
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management.color import no_style
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
@@ -17,6 +16,7 @@ from crm.models import Interaction, Organisation
 from dashboards import interaction_days
 from dashboards.boards import activity
 from dashboards.filters import Criteria
+from privacy.backup import flush_tables
 
 POSTGRESQL = connection.vendor == "postgresql"
 
@@ -132,11 +132,7 @@ def test_truncating_the_interactions_empties_the_counts(setting, organiser):
     """A backup restore and a test flush empty the tables as Django flushes them (TRUNCATE on PostgreSQL)."""
     org, now, start, end = setting
     Interaction.objects.create(organisation=org, kind="call", occurred_at=now, logged_by=organiser)
-    if POSTGRESQL:  # as privacy.backup's restore does before its flush
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-    connection.ops.execute_sql_flush(connection.ops.sql_flush(no_style(), [Interaction._meta.db_table], allow_cascade=True))
+    flush_tables([Interaction._meta.db_table], allow_cascade=True)  # as the backup restore does
     assert check(Criteria(board="activity"), start, end) == {}
     Interaction.objects.create(organisation=org, kind="call", occurred_at=now, logged_by=organiser)
     assert sum(check(Criteria(board="activity"), start, end).values()) == 1

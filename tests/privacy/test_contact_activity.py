@@ -8,7 +8,6 @@ the organiser reads; on PostgreSQL it also compares every kept latest with the t
 import datetime
 
 import pytest
-from django.core.management.color import no_style
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
@@ -16,6 +15,7 @@ from django.utils import timezone
 from crm.models import Contact, FollowUp, Interaction
 from partners.models import Favour
 from privacy import contact_activity
+from privacy.backup import flush_tables
 from privacy.selectors import stale_contacts
 from tests.crm import factories
 
@@ -124,15 +124,9 @@ def test_truncating_the_tables_recounts(people):
     org, (ada, bob, cy, di) = people
     Interaction.objects.create(contact=ada, summary="Called", occurred_at=ago(3))
     Favour.objects.create(organisation=org, contact=bob, direction="we_asked", description="Venue")
-    if POSTGRESQL:  # as privacy.backup's restore does before its flush
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-    connection.ops.execute_sql_flush(
-        connection.ops.sql_flush(no_style(), [Interaction._meta.db_table], allow_cascade=True))
+    flush_tables([Interaction._meta.db_table], allow_cascade=True)  # as the backup restore does
     assert check() == {ada.pk, cy.pk, di.pk}
-    connection.ops.execute_sql_flush(connection.ops.sql_flush(
-        no_style(), [Contact._meta.db_table, FollowUp._meta.db_table, Favour._meta.db_table], allow_cascade=True))
+    flush_tables([Contact._meta.db_table, FollowUp._meta.db_table, Favour._meta.db_table], allow_cascade=True)
     assert check() == set()
     newcomer = untouched()
     assert check() == {newcomer.pk}
