@@ -1,9 +1,9 @@
 import django_tables2 as tables
-from django.urls import reverse
 from django.utils.html import format_html
 
-from partners.models import Favour
+from crm.links import record_url
 from crm.tables.columns import DateColumn, MoneyColumn, money
+from partners.models import Favour
 
 
 class FavourTable(tables.Table):
@@ -36,7 +36,7 @@ class FavourTable(tables.Table):
 
     def render_edit(self, record):
         return format_html('<a class="btn btn-sm btn-link" href="{}">Edit</a>',
-                           reverse("partners:favour_update", args=[record.pk]))
+                           record_url("partners:favour_update", record.pk))
 
 
 class PartnerTable(tables.Table):

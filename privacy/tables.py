@@ -1,8 +1,8 @@
 """The retention report's table: people untouched for longer than the retention period."""
 import django_tables2 as tables
-from django.urls import reverse
 from django.utils.html import format_html
 
+from crm.links import record_url
 from crm.models import Contact
 from crm.tables.columns import DateColumn
 
@@ -36,4 +36,4 @@ class RetentionTable(tables.Table):
         if not self.can_erase:
             return view
         return format_html('{} <a class="btn btn-sm btn-outline-danger" href="{}">Erase</a>', view,
-                           reverse("privacy:contact_erase", args=[record.pk]))
+                           record_url("privacy:contact_erase", record.pk))
