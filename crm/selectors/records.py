@@ -62,10 +62,11 @@ def contact_rows():
 
 
 def contact_list_rows():
-    """`contact_rows` for the paged list: each page's organisations are fetched after the page is cut.
-    Joined before it, PostgreSQL hashed all 20,000 to sort the 1,600 contacts matching "smith" (9 ms);
-    exports, which read every row, keep the join."""
-    return contact_rows().select_related(None).select_related("owner").prefetch_related("organisation")
+    """`contact_rows` for the paged list: each page's organisations are fetched after the page is cut,
+    and its owners not at all (the list does not show them). Joined before the cut, PostgreSQL hashed
+    all 20,000 organisations to sort the 1,600 contacts matching "smith" (9 ms), and a sort by email
+    joined every contact to its owner first (28 of 130 ms). Exports, which read every row, keep the joins."""
+    return contact_rows().select_related(None).prefetch_related("organisation")
 
 
 def organisation_page(organisation) -> dict:
