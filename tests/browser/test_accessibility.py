@@ -36,7 +36,8 @@ RUN_AXE = """async (tags) => {
 #: Every page of the app a signed-in person can open, by the roles that reach it.
 EVERYONE = [
     "/dashboard/", "/dashboard/in-kind/", "/dashboard/partners/", "/dashboard/activity/", "/dashboard/print/",
-    "/organisations/", "{organisation}", "/contacts/", "{contact}", "/followups/", "/followups/?who=all",
+    "/organisations/", "{organisation}", "/contacts/", "/contacts/?sort=-email", "{contact}", "/followups/",
+    "/followups/?who=all",
     "/pledges/", "/pledges/board/", "{pledge}", "/in-kind/", "/partners/", "/favours/", "/imports/",
     "/search/?q=leeds", "/invoices/", "{invoice}", "/invoices/settings/", "/events/", "{event}", "{event_tickets}",
     "/mail/triage/", "/mail/templates/", "/mail/merges/", "/api/tokens/", "/account/two-factor/",

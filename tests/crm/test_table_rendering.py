@@ -81,3 +81,29 @@ def test_signatures_are_read_once_per_function_and_stay_right_for_bound_methods(
     assert remembered_signature(first) == (("value", "record"), None)
     assert remembered_signature(second) is remembered_signature(first)
     assert remembered_signature(Renderer.render) == (("self", "value", "record"), None)
+
+
+def test_the_sorted_column_shows_its_direction_to_eyes_and_screen_readers(client, organiser):
+    import re
+
+    factories.contact(first_name="Ada", last_name="Lovelace", email="ada@example.org")
+    client.force_login(organiser)
+    headers = {}
+    for sort in ("email", "-email", ""):
+        html = client.get("/contacts/", {"sort": sort} if sort else {}).content.decode()
+        thead = html[html.index("<thead"):html.index("</thead>")]
+        headers[sort] = re.findall(r'<th [^>]*?(?:aria-sort="(\w+)")?>\s*<a [^>]*>([^<]*[^<\s])\s*(<i class="bi bi-caret-(\w+)-fill")?',
+                                   thead)
+    assert ("ascending", "Email", '<i class="bi bi-caret-up-fill"', "up") in headers["email"]
+    assert ("descending", "Email", '<i class="bi bi-caret-down-fill"', "down") in headers["-email"]
+    for sort, columns in headers.items():  # only the sorted column says so; unsorted, none does
+        assert [c for c in columns if c[0]] == ([] if not sort else [c for c in columns if c[1] == "Email"])
+    assert ("", "Name", "", "") in headers[""]
+
+
+def test_list_counts_are_written_with_thousands_separators(client, organiser):
+    from crm.models import Contact
+
+    Contact.objects.bulk_create(Contact(first_name=f"P{i}", last_name="Person") for i in range(1001))
+    client.force_login(organiser)
+    assert "1,001 found" in client.get("/contacts/").content.decode()
