@@ -1,4 +1,5 @@
 import django_tables2 as tables
+from django.db.models import F
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -21,6 +22,16 @@ class DueDateColumn(DateColumn):
         if value < timezone.localdate():
             return format_html('<span class="text-danger fw-semibold">{} <span class="badge text-bg-danger">overdue</span></span>', text)
         return text
+
+
+def blanks_last(*names):
+    """A table's order_FOO: sort by `names` with the missing values (NULL) last either way, as a
+    spreadsheet puts blanks. Left to the database, "never" contacted came first in a newest-first
+    sort on PostgreSQL (NULL sorts as the largest value there) and last on SQLite (the smallest)."""
+    def order(table, queryset, is_descending):
+        keys = [F(name).desc(nulls_last=True) if is_descending else F(name).asc(nulls_last=True) for name in names]
+        return queryset.order_by(*keys), True
+    return order
 
 
 def extension_columns(list_name: str) -> list:
@@ -48,6 +59,10 @@ class OrganisationTable(tables.Table):
         kwargs.setdefault("extra_columns", extension_columns("organisation"))
         super().__init__(*args, **kwargs)
 
+    order_owner = blanks_last("owner__username")
+    order_last_contacted = blanks_last("last_contacted")
+    order_next_followup = blanks_last("next_followup")
+
     def render_roles(self, value):
         return ", ".join(value)
 
@@ -66,6 +81,10 @@ class ContactTable(tables.Table):
         fields = ["name", "email", "organisation", "job_title", "last_contacted", "next_followup"]
         empty_text = "No contacts match. Clear the filters or add one."
         attrs = {"class": "table table-sm table-hover align-middle", "data-testid": "contact-table"}
+
+    order_organisation = blanks_last("organisation__name")
+    order_last_contacted = blanks_last("last_contacted")
+    order_next_followup = blanks_last("next_followup")
 
     def render_name(self, value, record):
         if record.do_not_contact:

@@ -201,3 +201,32 @@ def test_a_list_sorted_by_a_column_with_ties_pages_through_every_row_once(client
     assert str(table.data.data.query).rstrip().endswith('"crm_contact"."id" ASC')
     descending = client.get(reverse("crm:contact_list"), {"sort": "-organisation"}).context["table"]
     assert str(descending.data.data.query).rstrip().endswith('"crm_contact"."id" ASC')
+
+
+def test_sorts_put_what_is_missing_last_in_either_direction_on_every_database(client, organiser):
+    """"never" contacted, no follow-up, no organisation: last whichever way the column is sorted."""
+    now, today = timezone.now(), timezone.localdate()
+    org = factories.organisation("Acme")
+    recent, older, never = (factories.contact(org if name != "Never" else None, first_name=name, last_name="Person")
+                            for name in ("Recent", "Older", "Never"))
+    for person, days in ((recent, 1), (older, 30)):
+        Interaction.objects.create(contact=person, organisation=org, kind="call", summary="Hello",
+                                   occurred_at=now - datetime.timedelta(days=days))
+        FollowUp.objects.create(contact=person, title="Chase", due_date=today + datetime.timedelta(days=days))
+    client.force_login(organiser)
+
+    def first_names(sort):
+        response = client.get(reverse("crm:contact_list"), {"sort": sort})
+        return [row.record.first_name for row in response.context["table"].page.object_list]
+
+    assert first_names("last_contacted") == ["Older", "Recent", "Never"]
+    assert first_names("-last_contacted") == ["Recent", "Older", "Never"]
+    assert first_names("next_followup") == ["Recent", "Older", "Never"]
+    assert first_names("-next_followup") == ["Older", "Recent", "Never"]
+    assert first_names("organisation")[-1] == first_names("-organisation")[-1] == "Never"
+
+    quiet = factories.organisation("Quiet Ltd")
+    response = client.get(reverse("crm:organisation_list"), {"sort": "-last_contacted"})
+    assert names(response)[-1] == quiet.name
+    response = client.get(reverse("crm:organisation_list"), {"sort": "last_contacted"})
+    assert names(response) == ["Acme", "Quiet Ltd"]
