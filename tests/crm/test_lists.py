@@ -207,7 +207,7 @@ def test_sorts_put_what_is_missing_last_in_either_direction_on_every_database(cl
     """"never" contacted, no follow-up, no organisation: last whichever way the column is sorted."""
     now, today = timezone.now(), timezone.localdate()
     org = factories.organisation("Acme")
-    recent, older, never = (factories.contact(org if name != "Never" else None, first_name=name, last_name="Person")
+    recent, older, _never = (factories.contact(org if name != "Never" else None, first_name=name, last_name="Person")
                             for name in ("Recent", "Older", "Never"))
     for person, days in ((recent, 1), (older, 30)):
         Interaction.objects.create(contact=person, organisation=org, kind="call", summary="Hello",
