@@ -27,58 +27,12 @@ mapping, history, undo and the import records cannot differ between the two.
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
 
 from django.db import connection, transaction
 
 
 def enabled() -> bool:
     return connection.vendor == "postgresql"
-
-
-#: Writes from which an import merges its trigram index entries in one pass (below).
-GIN_BULK_FROM = 2000
-#: How much a GIN index may queue during such an import (PostgreSQL's default is 4 MB).
-GIN_PENDING_LIMIT_KB = 256 * 1024
-
-
-@contextmanager
-def gin_entries_merged_once(writes: int):
-    """Queue the GIN (trigram search) index entries of a large import, and merge them once at the end.
-
-    Why: a GIN index takes new entries into a pending list and merges it into the index each
-    time the list passes ``gin_pending_list_limit`` (4 MB, about 5,000 contacts' names and
-    emails), each merge reading and rewriting the index pages it touches. One merge of the
-    whole queue at the end is cheaper, the more so the larger the index already is. Measured
-    (INSERT of 100,000 search rows into a table of 100,000: 2.83 → 2.45 s; a first import of
-    100,000 contacts into an empty database, commit: 5.31–6.24 → 5.22–6.17 s, three pairs).
-    The merge runs inside the import's transaction (``gin_clean_pending_list``), so no search
-    after the commit scans a long queue; without it an import left up to 4 MB queued.
-
-    Only the indexes this database user owns can be merged by it; when it owns none (a
-    deployment whose tables belong to another role), the import keeps the default.
-    Call inside the import's transaction.
-    """
-    if not enabled() or writes < GIN_BULK_FROM:
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT c.oid::regclass::text FROM pg_class c JOIN pg_am a ON a.oid = c.relam "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE a.amname = 'gin' AND n.nspname = ANY (current_schemas(false)) "
-            "AND pg_has_role(c.relowner, 'USAGE') ORDER BY 1")
-        indexes = [name for (name,) in cursor.fetchall()]
-        if indexes:
-            cursor.execute("SELECT current_setting('gin_pending_list_limit'), set_config('gin_pending_list_limit', %s, true)",
-                           [f"{GIN_PENDING_LIMIT_KB}kB"])
-            previous = cursor.fetchone()[0]
-    yield  # on an error the transaction rolls back, and the setting with it
-    if indexes:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('gin_pending_list_limit', %s, true)", [previous])
-            for name in indexes:
-                cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [name])
 
 
 def _quote(name: str) -> str:

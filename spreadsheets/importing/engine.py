@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from crm.models import ImportBatch
 
-from . import bulk
 from .mapping import TARGETS, target_fields
 from .progress import reporting_progress
 from .reading import ImportRejected, Table, gc_paused
@@ -210,14 +209,13 @@ def commit_import(plan: Plan, *, user=None, file_name: str = "", mapping=None,
             unchanged_count=plan.counts["unchanged"], skipped_count=plan.counts["skipped"],
             error_count=plan.counts["errors"], errors=plan.errors[:5000],
         )
-        with bulk.gin_entries_merged_once(plan.writes):
-            if progress:
-                progress(0, plan.writes)
-                with reporting_progress(plan.resource._meta.model, progress, plan.writes):
-                    created, changed = plan.resource.write(plan, batch, batch.created_by)
-                progress(plan.writes, plan.writes)
-            else:
+        if progress:
+            progress(0, plan.writes)
+            with reporting_progress(plan.resource._meta.model, progress, plan.writes):
                 created, changed = plan.resource.write(plan, batch, batch.created_by)
+            progress(plan.writes, plan.writes)
+        else:
+            created, changed = plan.resource.write(plan, batch, batch.created_by)
         # created_at marks the end of the writes: a created record updated after it was edited by someone.
         finished = timezone.now()
         ImportBatch.objects.filter(pk=batch.pk).update(

@@ -155,26 +155,3 @@ def test_the_bulk_writes_are_counted_as_queries_and_do_not_grow_with_rows():
     assert large == small
     assert any(("COPY" if connection.vendor == "postgresql" else "INSERT") in s and "crm_historicalcontact" in s
                for s in sql)
-
-
-def test_a_large_import_is_found_by_search_and_on_postgresql_leaves_no_index_entries_queued(staff):
-    """PostgreSQL: the search index's new entries are merged once, inside the import (bulk.gin_entries_merged_once)."""
-    from crm.selectors.search import search
-    from spreadsheets.importing import bulk
-
-    rows = [[f"queued{i}@example.org", f"Queued{i}", "Person"] for i in range(bulk.GIN_BULK_FROM)]
-    plan = plan_for(csv_text(rows, ["Email", "First Name", "Last Name"]))
-    postgresql = connection.vendor == "postgresql"
-    with connection.cursor() as cursor:
-        if postgresql:
-            cursor.execute("SHOW gin_pending_list_limit")
-            default = cursor.fetchone()[0]
-        commit_import(plan, user=staff)
-        if postgresql:
-            # Pages still queued would be merged, and counted, by this call: the import merged them itself.
-            cursor.execute("SELECT gin_clean_pending_list('crm_contact_search_text'::regclass)")
-            assert cursor.fetchone()[0] == 0
-            cursor.execute("SHOW gin_pending_list_limit")
-            assert cursor.fetchone()[0] == default
-    assert search("queued1999")["contacts_count"] == 1
-    assert search("queued")["contacts_count"] == bulk.GIN_BULK_FROM
