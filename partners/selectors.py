@@ -48,7 +48,10 @@ def with_favour_balances(organisations):
 
 
 def _through_favours(condition: Q) -> Q:
-    """The same condition on an organisation's favours, seen from the organisation."""
+    """The same condition on an organisation's favours, seen from the organisation.
+    For the plain AND of lookups above; a nested or negated Q would need its own walk."""
+    if condition.negated or condition.connector != Q.AND or not all(isinstance(c, tuple) for c in condition.children):
+        raise ValueError(f"{condition!r} is not a plain AND of lookups")
     return Q(*[(f"favours__{lookup}", value) for lookup, value in condition.children])
 
 
