@@ -230,3 +230,11 @@ def test_sorts_put_what_is_missing_last_in_either_direction_on_every_database(cl
     assert names(response)[-1] == quiet.name
     response = client.get(reverse("crm:organisation_list"), {"sort": "last_contacted"})
     assert names(response) == ["Acme", "Quiet Ltd"]
+
+
+@pytest.mark.parametrize("sort", ["bogus", "-organisation__name", "last_contacted,email", "\x00"])
+def test_a_sort_the_list_does_not_offer_shows_the_list_not_an_error(client, organiser, sort):
+    factories.contact(first_name="Ada")
+    client.force_login(organiser)
+    for url_name in ("crm:contact_list", "crm:organisation_list"):
+        assert client.get(reverse(url_name), {"sort": sort}).status_code == 200
