@@ -1,5 +1,6 @@
 """Admin: tokens, webhooks and deliveries to look at. Tokens are made on /api/tokens/ (the
 key is shown once) and webhooks on /webhooks/ (targets are checked there), not here."""
+
 from django.contrib import admin
 
 from api.models import ApiToken, Webhook, WebhookDelivery

@@ -1,4 +1,5 @@
 """The REST API, personal tokens, webhooks and two-factor sign-in."""
+
 from django.apps import AppConfig
 
 
@@ -7,9 +8,8 @@ class ApiConfig(AppConfig):
     verbose_name = "API and webhooks"
 
     def ready(self):
-        from crm.registry import register_role_rules
-
         from api import schema, signals  # noqa: F401 (schema registers its extension)
+        from crm.registry import register_role_rules
 
         # Tokens are each user's own; webhooks are the organiser's (default rules).
         register_role_rules("api", personal={"apitoken"})

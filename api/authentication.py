@@ -1,4 +1,5 @@
 """`Authorization: Bearer <token>` for the API: personal tokens, looked up by their hash."""
+
 import datetime
 
 from django.utils import timezone

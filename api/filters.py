@@ -1,4 +1,5 @@
 """Filter sets of the API: the list pages' own where they fit, plus `updated_since`."""
+
 import django_filters
 
 from crm.filters import ContactFilter, InteractionFilter, OrganisationFilter
@@ -9,7 +10,9 @@ from sponsors.filters import InKindFilter, PledgeFilter
 
 def updated_since():
     return django_filters.IsoDateTimeFilter(
-        field_name="updated_at", lookup_expr="gte", label="Changed at or after (ISO 8601 date-time)",
+        field_name="updated_at",
+        lookup_expr="gte",
+        label="Changed at or after (ISO 8601 date-time)",
     )
 
 

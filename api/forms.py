@@ -1,4 +1,5 @@
 """Forms of the token and webhook pages."""
+
 from django import forms
 
 from api.models import Event, Webhook
@@ -8,14 +9,17 @@ from crm.forms.base import BootstrapFormMixin
 class TokenForm(BootstrapFormMixin, forms.Form):
     name = forms.CharField(max_length=100, help_text="What will use it, e.g. “ticketing sync”.")
     expires_at = forms.DateTimeField(
-        label="Expires", required=False, help_text="Optional. Leave empty for a token that lasts until revoked.",
+        label="Expires",
+        required=False,
+        help_text="Optional. Leave empty for a token that lasts until revoked.",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
 
 
 class WebhookForm(BootstrapFormMixin, forms.ModelForm):
-    events = forms.MultipleChoiceField(choices=Event.choices, widget=forms.CheckboxSelectMultiple,
-                                       help_text="What the target is told about.")
+    events = forms.MultipleChoiceField(
+        choices=Event.choices, widget=forms.CheckboxSelectMultiple, help_text="What the target is told about."
+    )
 
     class Meta:
         model = Webhook
@@ -25,6 +29,8 @@ class WebhookForm(BootstrapFormMixin, forms.ModelForm):
 
 class CodeForm(BootstrapFormMixin, forms.Form):
     code = forms.CharField(
-        label="Code", max_length=20, help_text="The 6-digit code from your authenticator app, or a recovery code.",
+        label="Code",
+        max_length=20,
+        help_text="The 6-digit code from your authenticator app, or a recovery code.",
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
     )

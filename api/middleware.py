@@ -1,6 +1,7 @@
 """Two-factor sign-in: after the password, users with a device confirm a code; roles
 named in OTP_REQUIRED_FOR_ROLES must enrol first. API bearer tokens are not affected
 (DRF authenticates them inside the view; here the request is still anonymous)."""
+
 from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse

@@ -1,4 +1,5 @@
 """Page-number pagination with a client-chosen page size, capped."""
+
 from django.conf import settings
 from rest_framework import pagination
 

@@ -1,4 +1,5 @@
 """The API asks for the same model permissions as the web pages, reads included."""
+
 from rest_framework.permissions import DjangoModelPermissions
 
 

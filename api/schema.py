@@ -1,4 +1,5 @@
 """OpenAPI description of the bearer-token authentication (drf-spectacular extension)."""
+
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 

@@ -1,4 +1,5 @@
 """Reads the token and webhook pages share."""
+
 from api.models import ApiToken, Webhook, WebhookDelivery
 
 

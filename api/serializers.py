@@ -1,4 +1,5 @@
 """JSON shapes of the API's resources. Writes call the same services as the web pages."""
+
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -17,8 +18,11 @@ from sponsors.services import create_pledge, move_pledge, save_in_kind, set_in_k
 def _user_field(**kwargs):
     """Users are named by username, never by database id."""
     return serializers.SlugRelatedField(
-        slug_field="username", queryset=get_user_model().objects.filter(is_active=True),
-        allow_null=True, required=False, **kwargs,
+        slug_field="username",
+        queryset=get_user_model().objects.filter(is_active=True),
+        allow_null=True,
+        required=False,
+        **kwargs,
     )
 
 
@@ -45,8 +49,20 @@ class OrganisationSerializer(StrictSerializer):
 
     class Meta:
         model = Organisation
-        fields = ["id", "name", "roles", "sector", "website", "city", "owner", "tags", "notes", "source",
-                  "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "roles",
+            "sector",
+            "website",
+            "city",
+            "owner",
+            "tags",
+            "notes",
+            "source",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["created_at", "updated_at"]
 
     def to_representation(self, instance):
@@ -73,8 +89,24 @@ class ContactSerializer(StrictSerializer):
 
     class Meta:
         model = Contact
-        fields = ["id", "first_name", "last_name", "email", "phone", "job_title", "organisation", "owner", "tags",
-                  "lawful_basis", "consent_date", "do_not_contact", "source", "notes", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "job_title",
+            "organisation",
+            "owner",
+            "tags",
+            "lawful_basis",
+            "consent_date",
+            "do_not_contact",
+            "source",
+            "notes",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["created_at", "updated_at"]
 
     def validate_email(self, value):
@@ -101,8 +133,18 @@ class InteractionSerializer(StrictSerializer):
 
     class Meta:
         model = Interaction
-        fields = ["id", "organisation", "contact", "kind", "direction", "occurred_at", "summary", "outcome",
-                  "logged_by", "created_at"]
+        fields = [
+            "id",
+            "organisation",
+            "contact",
+            "kind",
+            "direction",
+            "occurred_at",
+            "summary",
+            "outcome",
+            "logged_by",
+            "created_at",
+        ]
         read_only_fields = ["created_at"]
 
     def validate(self, attrs):
@@ -123,8 +165,24 @@ class FollowUpSerializer(StrictSerializer):
 
     class Meta:
         model = FollowUp
-        fields = ["id", "title", "notes", "due_date", "assignee", "status", "overdue", "organisation", "contact",
-                  "pledge", "favour", "interaction", "created_by", "completed_at", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "title",
+            "notes",
+            "due_date",
+            "assignee",
+            "status",
+            "overdue",
+            "organisation",
+            "contact",
+            "pledge",
+            "favour",
+            "interaction",
+            "created_by",
+            "completed_at",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["completed_at", "created_at", "updated_at"]
 
     def create(self, validated_data):
@@ -174,8 +232,19 @@ class TierSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SponsorshipTier
-        fields = ["id", "event", "name", "price", "slots", "ticket_allocation", "stand", "logo", "speaking_slot",
-                  "other_benefits", "benefits"]
+        fields = [
+            "id",
+            "event",
+            "name",
+            "price",
+            "slots",
+            "ticket_allocation",
+            "stand",
+            "logo",
+            "speaking_slot",
+            "other_benefits",
+            "benefits",
+        ]
 
 
 class StageChangeSerializer(serializers.ModelSerializer):
@@ -199,9 +268,25 @@ class PledgeSerializer(StrictSerializer):
 
     class Meta:
         model = Pledge
-        fields = ["id", "organisation", "event", "tier", "amount", "weighted_amount", "stage", "stage_changed_at",
-                  "expected_date", "owner", "lost_reason", "notes", "pledged_at", "paid_at", "stage_changes",
-                  "created_at", "updated_at"]
+        fields = [
+            "id",
+            "organisation",
+            "event",
+            "tier",
+            "amount",
+            "weighted_amount",
+            "stage",
+            "stage_changed_at",
+            "expected_date",
+            "owner",
+            "lost_reason",
+            "notes",
+            "pledged_at",
+            "paid_at",
+            "stage_changes",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["stage_changed_at", "pledged_at", "paid_at", "created_at", "updated_at"]
 
     def validate(self, attrs):
@@ -241,8 +326,20 @@ class InKindSerializer(StrictSerializer):
 
     class Meta:
         model = InKindContribution
-        fields = ["id", "organisation", "event", "category", "description", "quantity", "estimated_value",
-                  "valuation_basis", "status", "owner", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "organisation",
+            "event",
+            "category",
+            "description",
+            "quantity",
+            "estimated_value",
+            "valuation_basis",
+            "status",
+            "owner",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["created_at", "updated_at"]
 
     def create(self, validated_data):
@@ -265,8 +362,21 @@ class FavourSerializer(StrictSerializer):
 
     class Meta:
         model = Favour
-        fields = ["id", "organisation", "contact", "event", "direction", "description", "estimated_value", "status",
-                  "in_kind", "occurred_on", "logged_by", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "organisation",
+            "contact",
+            "event",
+            "direction",
+            "description",
+            "estimated_value",
+            "status",
+            "in_kind",
+            "occurred_on",
+            "logged_by",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["created_at", "updated_at"]
 
     def create(self, validated_data):

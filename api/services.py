@@ -1,4 +1,5 @@
 """Writes of the API app: tokens, webhooks, and the delivery of webhook events."""
+
 import datetime
 import hashlib
 import hmac
@@ -56,8 +57,15 @@ def _blocked(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
-    return (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved
-            or ip.is_unspecified or not ip.is_global)
+    return (
+        ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+        or not ip.is_global
+    )
 
 
 def check_target(url: str) -> list[str]:
@@ -78,8 +86,12 @@ def check_target(url: str) -> list[str]:
     except (socket.gaierror, UnicodeError, ValueError):
         raise ValidationError({"url": f"The host “{parts.hostname}” could not be found."}) from None
     if not addresses or any(_blocked(a) for a in addresses):
-        raise ValidationError({"url": "This address is on a private, loopback or link-local network; "
-                                      "webhooks may only call public addresses."})
+        raise ValidationError(
+            {
+                "url": "This address is on a private, loopback or link-local network; "
+                "webhooks may only call public addresses."
+            }
+        )
     return sorted(addresses)
 
 
@@ -138,7 +150,9 @@ def send_test(webhook: Webhook, *, user=None) -> WebhookDelivery:
     event_id = uuid.uuid4()
     who = getattr(user, "username", "") if user is not None else ""
     delivery = WebhookDelivery.objects.create(
-        webhook=webhook, event="webhook.test", event_id=event_id,
+        webhook=webhook,
+        event="webhook.test",
+        event_id=event_id,
         payload=_payload("webhook.test", event_id, {"webhook": webhook.name, "sent_by": who}),
     )
     transaction.on_commit(lambda: _enqueue(delivery))
@@ -205,24 +219,31 @@ def _post(webhook: Webhook, delivery: WebhookDelivery, address: str | None) -> i
     https = parts.scheme == "https"
     port = parts.port or (443 if https else 80)
     connection_class = _PinnedHTTPSConnection if https else _PinnedHTTPConnection
-    connection = connection_class(parts.hostname, port, address=address or parts.hostname,
-                                  timeout=settings.WEBHOOK_TIMEOUT_SECONDS)
+    connection = connection_class(
+        parts.hostname, port, address=address or parts.hostname, timeout=settings.WEBHOOK_TIMEOUT_SECONDS
+    )
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
-        connection.request("POST", path, body=body, headers={
-            "Content-Type": "application/json",
-            "User-Agent": "sponsorship-crm-webhooks/1",
-            "X-CRM-Event": delivery.event,
-            "X-CRM-Delivery": str(delivery.event_id),
-            "X-CRM-Signature": sign(webhook.secret, int(time.time()), body),
-        })
+        connection.request(
+            "POST",
+            path,
+            body=body,
+            headers={
+                "Content-Type": "application/json",
+                "User-Agent": "sponsorship-crm-webhooks/1",
+                "X-CRM-Event": delivery.event,
+                "X-CRM-Delivery": str(delivery.event_id),
+                "X-CRM-Signature": sign(webhook.secret, int(time.time()), body),
+            },
+        )
         response = connection.getresponse()
         response.read(64 * 1024)
     finally:
         connection.close()
     if 300 <= response.status < 400:
-        raise DeliveryFailed(f"HTTP {response.status}: redirect to {response.getheader('Location', '?')} not followed",
-                             response.status)
+        raise DeliveryFailed(
+            f"HTTP {response.status}: redirect to {response.getheader('Location', '?')} not followed", response.status
+        )
     if not 200 <= response.status < 300:
         raise DeliveryFailed(f"HTTP {response.status}: {response.reason}", response.status)
     return response.status
@@ -263,7 +284,10 @@ def attempt_delivery(delivery_id: int) -> WebhookDelivery | None:
         delivery.save()
         if retry:
             following = WebhookDelivery.objects.create(
-                webhook=webhook, event=delivery.event, event_id=delivery.event_id, payload=delivery.payload,
+                webhook=webhook,
+                event=delivery.event,
+                event_id=delivery.event_id,
+                payload=delivery.payload,
                 attempt=delivery.attempt + 1,
             )
             delay = backoff_seconds(delivery.attempt)
@@ -284,7 +308,7 @@ def two_factor_required(user) -> bool:
 
 
 def two_factor_state(user) -> str:
-    """"verify" (has a confirmed device), "enrol" (must set one up) or "off"."""
+    """ "verify" (has a confirmed device), "enrol" (must set one up) or "off"."""
     from django_otp import user_has_device
 
     if user_has_device(user, confirmed=True):

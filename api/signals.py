@@ -3,6 +3,7 @@ imports, commands) is covered without the core or domain apps knowing about webh
 
 Events are dispatched once the transaction commits: a rolled-back write tells no one.
 """
+
 from functools import partial
 
 from django.db import transaction
@@ -36,8 +37,12 @@ def stage_changed(sender, instance, created, raw=False, **kwargs):
         pledge = Pledge.objects.select_related("owner").get(pk=instance.pledge_id)
         pledge_data = PledgeSerializer(pledge).data
         pledge_data.pop("stage_changes", None)
-        change = {"from_stage": instance.from_stage, "to_stage": instance.to_stage,
-                  "changed_by": getattr(instance.changed_by, "username", None), "changed_at": instance.changed_at}
+        change = {
+            "from_stage": instance.from_stage,
+            "to_stage": instance.to_stage,
+            "changed_by": getattr(instance.changed_by, "username", None),
+            "changed_at": instance.changed_at,
+        }
         return {"pledge": pledge_data, "change": change}
 
     def fire():

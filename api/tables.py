@@ -1,4 +1,5 @@
 """Tables of the webhook pages."""
+
 import django_tables2 as tables
 
 from api.models import Webhook, WebhookDelivery

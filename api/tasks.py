@@ -1,4 +1,5 @@
 """Background work (django-tasks): webhook deliveries run in the task worker, not the request."""
+
 from django_tasks import task
 
 from api import services

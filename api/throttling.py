@@ -1,4 +1,5 @@
 """Rate limits per API token (sessions from the web pages are not limited here)."""
+
 from rest_framework.throttling import SimpleRateThrottle
 
 from api.models import ApiToken

@@ -1,10 +1,11 @@
 """/api/ (the REST API, its schema and docs) and the pages for tokens and webhooks."""
+
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
-from api import viewsets, views
+from api import views, viewsets
 from crm.registry import api_resources
 
 app_name = "api"

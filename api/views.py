@@ -1,4 +1,5 @@
 """Pages: the API docs, each user's tokens, the organiser's webhooks and their delivery log."""
+
 from csp.constants import SELF, UNSAFE_INLINE
 from csp.decorators import csp_replace
 from django.contrib import messages
@@ -32,8 +33,9 @@ def add_service_errors(form, error: ValidationError) -> None:
 
 
 # Swagger UI sets style="" attributes as it draws: this page alone may use them.
-@method_decorator(csp_replace({"style-src-attr": [UNSAFE_INLINE], "style-src-elem": [SELF, UNSAFE_INLINE]}),
-                  name="dispatch")
+@method_decorator(
+    csp_replace({"style-src-attr": [UNSAFE_INLINE], "style-src-elem": [SELF, UNSAFE_INLINE]}), name="dispatch"
+)
 class ApiDocsView(PermissionRequiredMixin, TemplateView):
     """Swagger UI for the schema, from the drf-spectacular-sidecar package (no CDN)."""
 
@@ -157,6 +159,7 @@ class WebhookTestView(PermissionRequiredMixin, View):
 
 # --- two-factor sign-in ----------------------------------------------------------------------
 
+
 def qr_data_uri(text: str) -> str:
     """The QR code as an inline SVG data URI, drawn here (the secret never leaves the server)."""
     import base64
@@ -189,14 +192,21 @@ class TwoFactorSetupView(View):
         from django_otp.plugins.otp_static.models import StaticToken
 
         enrolled = user_has_device(request.user, confirmed=True)
-        context = {"enrolled": enrolled, "required": services.two_factor_required(request.user),
-                   "next": request.POST.get("next") or request.GET.get("next", ""), **extra}
+        context = {
+            "enrolled": enrolled,
+            "required": services.two_factor_required(request.user),
+            "next": request.POST.get("next") or request.GET.get("next", ""),
+            **extra,
+        }
         if enrolled:
             context["codes_left"] = StaticToken.objects.filter(device__user=request.user).count()
         else:
             device = services.start_totp(request.user)
-            context.update(qr=qr_data_uri(device.config_url), secret=b32encode(device.bin_key).decode(),
-                           form=extra.get("form") or CodeForm())
+            context.update(
+                qr=qr_data_uri(device.config_url),
+                secret=b32encode(device.bin_key).decode(),
+                form=extra.get("form") or CodeForm(),
+            )
         return context
 
     def get(self, request):
@@ -287,6 +297,7 @@ def not_found(request, rest=""):
             if request.method in ("GET", "HEAD"):
                 query = request.META.get("QUERY_STRING", "")
                 return HttpResponsePermanentRedirect(request.path + "/" + (f"?{query}" if query else ""))
-            return JsonResponse({"detail": f"Not found. Did you mean {request.path}/ (with a trailing slash)?"},
-                                status=404)
+            return JsonResponse(
+                {"detail": f"Not found. Did you mean {request.path}/ (with a trailing slash)?"}, status=404
+            )
     return JsonResponse({"detail": "Not found."}, status=404)

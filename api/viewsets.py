@@ -1,5 +1,6 @@
 """The REST API's resources. Thin: querysets with their joins, filters, and the services
 the serializers call. Every list costs the same few queries whatever the page size."""
+
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
@@ -9,9 +10,9 @@ from rest_framework.response import Response
 
 from api import filters, serializers
 from crm.models import Contact, Event, FollowUp, Interaction, Organisation
+from crm.services.followups import complete_followup, reassign_followup, snooze_followup
 from partners.models import Favour
 from sponsors.models import InKindContribution, Pledge, PledgeStageChange, SponsorshipTier
-from crm.services.followups import complete_followup, reassign_followup, snooze_followup
 from sponsors.services import move_pledge
 
 
@@ -19,8 +20,9 @@ class ApiViewSet(viewsets.GenericViewSet):
     lookup_value_converter = "int"
 
 
-class ReadCreateUpdate(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                       mixins.UpdateModelMixin, ApiViewSet):
+class ReadCreateUpdate(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, ApiViewSet
+):
     """Resources the web never deletes (pledges, follow-ups, in-kind, favours)."""
 
 

@@ -11,15 +11,16 @@ with the page. On PostgreSQL it works in a fresh crm_bench_api database on the U
 --reuse-db says to use the URL's database as it is (bench/run_all.py passes bench_pages' database). Target: GET /api/contacts/?page_size=100 under 80 ms median at large.
 Writes bench/results/api.json (api-postgres.json on PostgreSQL).
 """
+
 import argparse
-from decimal import Decimal
 import os
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import machine_description, machine_line, setup_django, write_json  # noqa: E402
+from bench.common import machine_description, machine_line, setup_django, write_json
 
 LISTS = [
     ("contacts", "/api/contacts/?page_size=100"),
@@ -45,8 +46,11 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--db", help="SQLite file to use (default /tmp/crm-bench-api-<scale>.sqlite3)")
     parser.add_argument("--db-url", help="a database URL (e.g. postgres://...) used instead of DATABASE_URL")
-    parser.add_argument("--reuse-db", action="store_true",
-                        help="PostgreSQL: use the URL's database (e.g. bench_pages' data) instead of a fresh one")
+    parser.add_argument(
+        "--reuse-db",
+        action="store_true",
+        help="PostgreSQL: use the URL's database (e.g. bench_pages' data) instead of a fresh one",
+    )
     args = parser.parse_args(argv)
 
     if args.db_url:
@@ -85,13 +89,23 @@ def main(argv=None):
         if name in TARGET_MS:
             row["target_ms"] = TARGET_MS[name]
         results[name] = row
-        print(f"{name:24} {row.get('median_ms', 'n/a'):>8} ms median  {row.get('p95_ms', 'n/a'):>8} ms p95  "
-              f"{row.get('queries')} queries (page_size=10: {row['queries_at_page_size_10']}), "
-              f"SQL ms each: {row['query_ms']}", flush=True)
+        print(
+            f"{name:24} {row.get('median_ms', 'n/a'):>8} ms median  {row.get('p95_ms', 'n/a'):>8} ms p95  "
+            f"{row.get('queries')} queries (page_size=10: {row['queries_at_page_size_10']}), "
+            f"SQL ms each: {row['query_ms']}",
+            flush=True,
+        )
 
     machine = machine_description()
-    payload = {"scale": args.scale, "repeat": args.repeat, "warmups": 2, "counts": counts,
-               "generate_seconds": generated_s, "machine": machine, "lists": results}
+    payload = {
+        "scale": args.scale,
+        "repeat": args.repeat,
+        "warmups": 2,
+        "counts": counts,
+        "generate_seconds": generated_s,
+        "machine": machine,
+        "lists": results,
+    }
     name = "api" if connection.vendor == "sqlite" else "api-postgres"
     path = write_json(name, payload)
     print(f"\n{machine_line(machine)}\nWrote {path}")
@@ -112,7 +126,8 @@ def ensure_invoices(wanted):
     candidates = []
     for stage in (Stage.CONFIRMED, Stage.VERBAL):
         candidates += Pledge.objects.filter(stage=stage, invoices__isnull=True, amount__gt=0).order_by("pk")[
-            : wanted - have - len(candidates)]
+            : wanted - have - len(candidates)
+        ]
     for i, pledge in enumerate(candidates):
         if pledge.stage != Stage.CONFIRMED:
             move_pledge(pledge, Stage.CONFIRMED)

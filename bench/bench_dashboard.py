@@ -9,6 +9,7 @@ Requests each dashboard through django.test.Client as a signed-in organiser (own
 prints a cProfile of one request to that URL instead. Writes bench/results/dashboard.json.
 The database is not generated here: build it first with bench/bench_pages.py or generate_data.
 """
+
 import argparse
 import cProfile
 import io
@@ -19,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import machine_description, machine_line, setup_django, timed, write_json  # noqa: E402
+from bench.common import machine_description, machine_line, setup_django, timed, write_json
 
 URLS = [
     ("pipeline", "/dashboard/"),
@@ -57,9 +58,13 @@ def measure(client, url, repeat):
         response = client.get(url, HTTP_HOST="127.0.0.1")
     slowest = sorted(timer.queries, reverse=True)[:5]
     return {
-        "url": url, "status": response.status_code, "available": True,
-        "median_ms": round(stats["median"] * 1000, 1), "p95_ms": round(stats["p95"] * 1000, 1),
-        "min_ms": round(stats["min"] * 1000, 1), "queries": len(timer.queries),
+        "url": url,
+        "status": response.status_code,
+        "available": True,
+        "median_ms": round(stats["median"] * 1000, 1),
+        "p95_ms": round(stats["p95"] * 1000, 1),
+        "min_ms": round(stats["min"] * 1000, 1),
+        "queries": len(timer.queries),
         "sql_ms": round(sum(ms for ms, _ in timer.queries), 1),
         "html_kb": round(len(response.content) / 1024, 1),
         "slowest_queries": [{"ms": round(ms, 1), "sql": sql[:400]} for ms, sql in slowest],
@@ -101,8 +106,10 @@ def main(argv=None):
         profile(client, args.profile)
         return
 
-    print(f"\n{'page':<10} {'url':<22} {'status':>6} {'median ms':>10} {'p95 ms':>8} {'queries':>8} "
-          f"{'sql ms':>8} {'html KB':>8}")
+    print(
+        f"\n{'page':<10} {'url':<22} {'status':>6} {'median ms':>10} {'p95 ms':>8} {'queries':>8} "
+        f"{'sql ms':>8} {'html KB':>8}"
+    )
     results = {}
     for name, url in URLS:
         if args.only and name not in args.only:
@@ -111,15 +118,24 @@ def main(argv=None):
         if not row["available"]:
             print(f"{name:<10} {url:<22} {row['status']:>6} {'n/a':>10}", flush=True)
             continue
-        print(f"{name:<10} {url:<22} {row['status']:>6} {row['median_ms']:>10} {row['p95_ms']:>8} "
-              f"{row['queries']:>8} {row['sql_ms']:>8} {row['html_kb']:>8}", flush=True)
+        print(
+            f"{name:<10} {url:<22} {row['status']:>6} {row['median_ms']:>10} {row['p95_ms']:>8} "
+            f"{row['queries']:>8} {row['sql_ms']:>8} {row['html_kb']:>8}",
+            flush=True,
+        )
         if args.queries:
             for query in row["slowest_queries"]:
                 print(f"    {query['ms']:>8.1f} ms  {query['sql'][:300]}")
 
     machine = machine_description()
-    payload = {"db": args.db, "user": args.user, "repeat": args.repeat, "warmups": 2, "machine": machine,
-               "pages": results}
+    payload = {
+        "db": args.db,
+        "user": args.user,
+        "repeat": args.repeat,
+        "warmups": 2,
+        "machine": machine,
+        "pages": results,
+    }
     if not args.only:
         path = write_json("dashboard", payload)
         print(f"\n{machine_line(machine)}\nWrote {path}")

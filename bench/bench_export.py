@@ -11,6 +11,7 @@ own ``resource.export()`` on the same resource for the first --baseline rows.
 Targets: CSV of 100,000 rows in under 3 s, peak memory under 200 MB.
 Writes bench/results/export.json.
 """
+
 import argparse
 import gc
 import json
@@ -57,19 +58,36 @@ def populate(rows: int, organisations: int):
     tags = Tag.objects.bulk_create([Tag(name=f"tag-{n}") for n in range(20)])
     with transaction.atomic():
         orgs = Organisation.objects.bulk_create(
-            [Organisation(name=f"Org {n} Ltd", name_key=organisation_key(f"Org {n} Ltd"), city="Leeds",
-                          is_sponsor=n % 2 == 0, is_supplier=n % 3 == 0, owner=owner)
-             for n in range(organisations)],
+            [
+                Organisation(
+                    name=f"Org {n} Ltd",
+                    name_key=organisation_key(f"Org {n} Ltd"),
+                    city="Leeds",
+                    is_sponsor=n % 2 == 0,
+                    is_supplier=n % 3 == 0,
+                    owner=owner,
+                )
+                for n in range(organisations)
+            ],
             batch_size=2000,
         )
         batch = 10_000
         for start in range(0, rows, batch):
             contacts = Contact.objects.bulk_create(
-                [Contact(first_name=f"First{n}", last_name=f"Last{n}", email=f"person{n}@example.com",
-                         phone="+44 113 496 0000" if n % 10 == 0 else "", job_title="=HYPERLINK(\"x\")" if n % 997 == 0
-                         else "Manager", organisation=orgs[n % organisations], owner=owner if n % 2 else None,
-                         do_not_contact=n % 50 == 0, notes="" if n % 4 else "Met at the launch, keen on stands.")
-                 for n in range(start, min(start + batch, rows))],
+                [
+                    Contact(
+                        first_name=f"First{n}",
+                        last_name=f"Last{n}",
+                        email=f"person{n}@example.com",
+                        phone="+44 113 496 0000" if n % 10 == 0 else "",
+                        job_title='=HYPERLINK("x")' if n % 997 == 0 else "Manager",
+                        organisation=orgs[n % organisations],
+                        owner=owner if n % 2 else None,
+                        do_not_contact=n % 50 == 0,
+                        notes="" if n % 4 else "Met at the launch, keen on stands.",
+                    )
+                    for n in range(start, min(start + batch, rows))
+                ],
                 batch_size=2000,
             )
             through = Contact.tags.through
@@ -121,8 +139,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--organisations", type=int, default=5_000)
-    parser.add_argument("--baseline", type=int, default=10_000,
-                        help="rows for django-import-export's resource.export() baseline (0 to skip)")
+    parser.add_argument(
+        "--baseline",
+        type=int,
+        default=10_000,
+        help="rows for django-import-export's resource.export() baseline (0 to skip)",
+    )
     parser.add_argument("--db-url", default="", help="an empty database to use instead of a temporary SQLite file")
     args = parser.parse_args()
 
@@ -165,19 +187,34 @@ def main():
         "organisations": args.organisations,
         "populate_s": round(populate_s, 2),
         "load_average": os.getloadavg(),
-        "csv": {"rows": csv_rows, "seconds": round(csv_s, 3), "cpu_seconds": round(csv_cpu, 3), "bytes": csv_bytes,
-                "tracemalloc_peak_mb": round(csv_peak / 2**20, 1), "rows_per_s": round(csv_rows / csv_s)},
-        "xlsx": {"rows": xlsx_rows, "seconds": round(xlsx_s, 3), "cpu_seconds": round(xlsx_cpu, 3), "bytes": xlsx_bytes,
-                 "tracemalloc_peak_mb": round(xlsx_peak / 2**20, 1)},
-        "rss_mb": {"before_export": round(rss_before, 1), "max_after_csv": round(rss_after_csv, 1),
-                   "max_overall": round(max_rss, 1)},
+        "csv": {
+            "rows": csv_rows,
+            "seconds": round(csv_s, 3),
+            "cpu_seconds": round(csv_cpu, 3),
+            "bytes": csv_bytes,
+            "tracemalloc_peak_mb": round(csv_peak / 2**20, 1),
+            "rows_per_s": round(csv_rows / csv_s),
+        },
+        "xlsx": {
+            "rows": xlsx_rows,
+            "seconds": round(xlsx_s, 3),
+            "cpu_seconds": round(xlsx_cpu, 3),
+            "bytes": xlsx_bytes,
+            "tracemalloc_peak_mb": round(xlsx_peak / 2**20, 1),
+        },
+        "rss_mb": {
+            "before_export": round(rss_before, 1),
+            "max_after_csv": round(rss_after_csv, 1),
+            "max_overall": round(max_rss, 1),
+        },
         "targets": {"csv_seconds": 3.0, "peak_mb": 200},
     }
     if baseline_s is not None:
         limit = min(args.baseline, args.rows)
         per_row = baseline_s / limit
         results["baseline_import_export"] = {
-            "rows": limit, "seconds": round(baseline_s, 3),
+            "rows": limit,
+            "seconds": round(baseline_s, 3),
             "extrapolated_seconds_for_all_rows": round(per_row * args.rows, 1),
             "ratio_vs_streaming_csv": round(per_row * args.rows / csv_s, 1),
         }
@@ -191,15 +228,20 @@ def main():
     print(f"  load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (wall time suffers when shared)")
     print(f"  {'format':<8}{'rows':>9}{'wall s':>9}{'CPU s':>8}{'MB out':>9}{'tracemalloc peak MB':>22}")
     print(f"  {'CSV':<8}{csv_rows:>9,}{csv_s:>9.2f}{csv_cpu:>8.2f}{csv_bytes / 2**20:>9.1f}{csv_peak / 2**20:>22.1f}")
-    print(f"  {'XLSX':<8}{xlsx_rows:>9,}{xlsx_s:>9.2f}{xlsx_cpu:>8.2f}{xlsx_bytes / 2**20:>9.1f}"
-          f"{xlsx_peak / 2**20:>22.1f}")
-    print(f"  max RSS: {rss_before:.0f} MB before export, {rss_after_csv:.0f} MB after CSV, "
-          f"{max_rss:.0f} MB after XLSX")
+    print(
+        f"  {'XLSX':<8}{xlsx_rows:>9,}{xlsx_s:>9.2f}{xlsx_cpu:>8.2f}{xlsx_bytes / 2**20:>9.1f}"
+        f"{xlsx_peak / 2**20:>22.1f}"
+    )
+    print(
+        f"  max RSS: {rss_before:.0f} MB before export, {rss_after_csv:.0f} MB after CSV, {max_rss:.0f} MB after XLSX"
+    )
     if baseline_s is not None:
         base = results["baseline_import_export"]
-        print(f"  baseline django-import-export resource.export(): {base['rows']:,} rows in {base['seconds']:.2f} s "
-              f"(≈{base['extrapolated_seconds_for_all_rows']:.1f} s for {args.rows:,}; "
-              f"streaming CSV is {base['ratio_vs_streaming_csv']}x faster)")
+        print(
+            f"  baseline django-import-export resource.export(): {base['rows']:,} rows in {base['seconds']:.2f} s "
+            f"(≈{base['extrapolated_seconds_for_all_rows']:.1f} s for {args.rows:,}; "
+            f"streaming CSV is {base['ratio_vs_streaming_csv']}x faster)"
+        )
     verdict = "PASS" if results["csv_within_target"] else "FAIL"
     print(f"  target CSV < 3 s and < 200 MB: {verdict}")
 

@@ -14,6 +14,7 @@ re-import as updates, and writes bench/results/import_side_by_side.json. With
 --runs N the two alternate N times and the medians are compared (the machine is
 shared: alternating spreads any other load over both).
 """
+
 import argparse
 import csv
 import io
@@ -38,9 +39,16 @@ def make_csv(rows: int, orgs: int, title_suffix: str = "") -> bytes:
     writer = csv.writer(out)
     writer.writerow(["First Name", "Last Name", "E-mail Address", "Company", "Job Title", "Business Phone"])
     for i in range(rows):
-        writer.writerow([rng.choice(firsts), rng.choice(lasts), f"person{i}@example{i % 97}.org",
-                         f"Organisation {i % orgs} Ltd", rng.choice(titles) + title_suffix,
-                         f"0161 {i:07d}"])
+        writer.writerow(
+            [
+                rng.choice(firsts),
+                rng.choice(lasts),
+                f"person{i}@example{i % 97}.org",
+                f"Organisation {i % orgs} Ltd",
+                rng.choice(titles) + title_suffix,
+                f"0161 {i:07d}",
+            ]
+        )
     return out.getvalue().encode("utf-8")
 
 
@@ -48,15 +56,25 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--orgs", type=int, default=5_000)
-    parser.add_argument("--baseline-rows", type=int, default=None,
-                        help="rows for the django-import-export baseline (default: all; fewer are extrapolated)")
+    parser.add_argument(
+        "--baseline-rows",
+        type=int,
+        default=None,
+        help="rows for the django-import-export baseline (default: all; fewer are extrapolated)",
+    )
     parser.add_argument("--db-url", default="", help="an empty database to use instead of a temporary SQLite file")
     parser.add_argument("--no-baseline", action="store_true", help="skip the django-import-export baseline")
-    parser.add_argument("--side-by-side", action="store_true",
-                        help="time SQLite and PostgreSQL one after the other on the same file and compare")
+    parser.add_argument(
+        "--side-by-side",
+        action="store_true",
+        help="time SQLite and PostgreSQL one after the other on the same file and compare",
+    )
     parser.add_argument("--runs", type=int, default=1, help="with --side-by-side: alternate this many times")
-    parser.add_argument("--fresh-pg-database", default="",
-                        help="create this database afresh on the server of the postgres DATABASE_URL and use it")
+    parser.add_argument(
+        "--fresh-pg-database",
+        default="",
+        help="create this database afresh on the server of the postgres DATABASE_URL and use it",
+    )
     parser.add_argument("--json-out", default="", help="write the results here instead of bench/results/import.json")
     args = parser.parse_args()
     if args.side_by_side:
@@ -75,8 +93,8 @@ def main():
     from django.db import connection
 
     call_command("migrate", verbosity=0)
-    from spreadsheets.importing import auto_map, commit_import, plan_import, read_table
     from crm.models import Contact, ImportBatch, Organisation
+    from spreadsheets.importing import auto_map, commit_import, plan_import, read_table
 
     data = make_csv(args.rows, args.orgs)
     results = []
@@ -88,8 +106,11 @@ def main():
         print(f"  {label}: {seconds:.2f} s", flush=True)
         return value, seconds
 
-    engine = f"SQLite {connection.Database.sqlite_version}" if connection.vendor == "sqlite" else \
-        f"{connection.vendor} {connection.pg_version if connection.vendor == 'postgresql' else ''}"
+    engine = (
+        f"SQLite {connection.Database.sqlite_version}"
+        if connection.vendor == "sqlite"
+        else f"{connection.vendor} {connection.pg_version if connection.vendor == 'postgresql' else ''}"
+    )
     print(f"{engine}, {args.rows:,} rows, {args.orgs:,} organisations, db {args.db_url or tmp}")
     table, t_read = timed("read", lambda: read_table(data, "contacts.csv"))
     mapping = auto_map("contacts", table.headers)
@@ -111,17 +132,23 @@ def main():
     parts = {"read": round(t_read, 2), "dry_run": round(t_plan, 2), "commit": round(t_commit, 2)}
     re_parts = {"read": round(r_read, 2), "dry_run": round(r_plan, 2), "commit": round(r_commit, 2)}
     if args.no_baseline:
-        results = [{"figure": "import", "seconds": round(first, 2), "parts": parts},
-                   {"figure": "re-import as updates", "seconds": round(second, 2), "parts": re_parts}]
+        results = [
+            {"figure": "import", "seconds": round(first, 2), "parts": parts},
+            {"figure": "re-import as updates", "seconds": round(second, 2), "parts": re_parts},
+        ]
         path = Path(args.json_out) if args.json_out else ROOT / "bench" / "results" / "import.json"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"rows": args.rows, "organisations": args.orgs, "database": engine,
-                                    "results": results}, indent=2) + "\n")
-        return
+        path.write_text(
+            json.dumps(
+                {"rows": args.rows, "organisations": args.orgs, "database": engine, "results": results}, indent=2
+            )
+            + "\n"
+        )
+        return None
 
     # Baseline: django-import-export's default ModelResource, same file, empty tables.
-    from import_export import resources
     import tablib
+    from import_export import resources
 
     class DefaultContactResource(resources.ModelResource):
         class Meta:
@@ -136,7 +163,7 @@ def main():
     lines = data.decode().splitlines()
     # The default resource knows model field names only: rename the export headers to them.
     lines[0] = "first_name,last_name,email,organisation,job_title,phone"
-    base_lines = lines[0:1] + [",".join(_drop_org(row)) for row in csv.reader(lines[1:base_rows + 1])]
+    base_lines = lines[0:1] + [",".join(_drop_org(row)) for row in csv.reader(lines[1 : base_rows + 1])]
     base_lines[0] = "first_name,last_name,email,organisation_name,job_title,phone"
     dataset = tablib.Dataset().load("\n".join(base_lines), format="csv")
     print(f"  baseline: django-import-export default ModelResource on {base_rows:,} rows …", flush=True)
@@ -146,11 +173,16 @@ def main():
     baseline = t_base * args.rows / base_rows
 
     results = [
-        {"figure": f"import {args.rows:,} contacts (read + dry run + commit)", "seconds": round(first, 2),
-         "parts": {"read": round(t_read, 2), "dry_run": round(t_plan, 2), "commit": round(t_commit, 2)}},
-        {"figure": f"re-import {args.rows:,} contacts as updates (read + dry run + commit)",
-         "seconds": round(second, 2),
-         "parts": {"read": round(r_read, 2), "dry_run": round(r_plan, 2), "commit": round(r_commit, 2)}},
+        {
+            "figure": f"import {args.rows:,} contacts (read + dry run + commit)",
+            "seconds": round(first, 2),
+            "parts": {"read": round(t_read, 2), "dry_run": round(t_plan, 2), "commit": round(t_commit, 2)},
+        },
+        {
+            "figure": f"re-import {args.rows:,} contacts as updates (read + dry run + commit)",
+            "seconds": round(second, 2),
+            "parts": {"read": round(r_read, 2), "dry_run": round(r_plan, 2), "commit": round(r_commit, 2)},
+        },
     ]
     print()
     print(f"{'figure':<66} {'seconds':>8} {'baseline':>9} {'ratio':>7}")
@@ -160,18 +192,33 @@ def main():
         row["ratio"] = round(baseline / row["seconds"], 1)
         row["target_seconds"] = 10
         row["meets_target"] = row["seconds"] < 10
-        print(f"{row['figure']:<66} {row['seconds']:>8.2f} {baseline:>8.2f}{'*' if extrapolated else ' '} "
-              f"{row['ratio']:>6.1f}x")
-    print(f"baseline = django-import-export {__import__('import_export').__version__} default ModelResource, "
-          f"{'EXTRAPOLATED linearly from ' + format(base_rows, ',') + ' rows (*)' if extrapolated else 'measured on the full file'}"
-          f" ({t_base:.2f} s measured)")
+        print(
+            f"{row['figure']:<66} {row['seconds']:>8.2f} {baseline:>8.2f}{'*' if extrapolated else ' '} "
+            f"{row['ratio']:>6.1f}x"
+        )
+    print(
+        f"baseline = django-import-export {__import__('import_export').__version__} default ModelResource, "
+        f"{'EXTRAPOLATED linearly from ' + format(base_rows, ',') + ' rows (*)' if extrapolated else 'measured on the full file'}"
+        f" ({t_base:.2f} s measured)"
+    )
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    (out / "import.json").write_text(json.dumps({
-        "rows": args.rows, "organisations": args.orgs, "database": engine,
-        "baseline_rows": base_rows, "baseline_measured_seconds": round(t_base, 2), "results": results,
-    }, indent=2) + "\n")
+    (out / "import.json").write_text(
+        json.dumps(
+            {
+                "rows": args.rows,
+                "organisations": args.orgs,
+                "database": engine,
+                "baseline_rows": base_rows,
+                "baseline_measured_seconds": round(t_base, 2),
+                "results": results,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     print(f"written {out / 'import.json'}")
+    return None
 
 
 def pg_fresh_database(base_url, name):
@@ -201,8 +248,15 @@ def side_by_side(args):
     import subprocess
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-import-sbs-"))
-    common = [sys.executable, str(Path(__file__).resolve()), "--rows", str(args.rows), "--orgs", str(args.orgs),
-              "--no-baseline"]
+    common = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--rows",
+        str(args.rows),
+        "--orgs",
+        str(args.orgs),
+        "--no-baseline",
+    ]
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     url = os.environ.get("DATABASE_URL", "")
     samples = {"sqlite": [], "postgresql": []}
@@ -210,14 +264,14 @@ def side_by_side(args):
     for run in range(1, args.runs + 1):
         for db in ("sqlite", "postgresql"):
             out = tmp / f"{db}.run{run}.json"
-            cmd = common + ["--json-out", str(out)]
+            cmd = [*common, "--json-out", str(out)]
             child_env = dict(env)
             if db == "postgresql":
                 cmd += ["--fresh-pg-database", "bench_import_sbs"]
                 if url.startswith(("postgres://", "postgresql://")):
                     child_env["DATABASE_URL"] = url
                 else:  # a throwaway server, as the PostgreSQL test run starts it, on a port nobody uses
-                    cmd = [str(ROOT / "scripts" / "with-postgres.sh")] + cmd
+                    cmd = [str(ROOT / "scripts" / "with-postgres.sh"), *cmd]
                     child_env["PGPORT_TEST"] = str(_free_port())
             print(f"run {run}/{args.runs}: {db}", flush=True)
             subprocess.run(cmd, env=child_env, cwd=ROOT, check=True)
@@ -233,16 +287,30 @@ def side_by_side(args):
         lite = statistics.median(s[figure]["seconds"] for s in samples["sqlite"])
         pg = statistics.median(s[figure]["seconds"] for s in samples["postgresql"])
         ratio = pg / lite
-        rows.append({"figure": figure, "sqlite_seconds": round(lite, 2), "postgresql_seconds": round(pg, 2),
-                     "ratio": round(ratio, 2), "meets_target": ratio <= 1.5,
-                     "sqlite_samples": [s[figure] for s in samples["sqlite"]],
-                     "postgresql_samples": [s[figure] for s in samples["postgresql"]]})
+        rows.append(
+            {
+                "figure": figure,
+                "sqlite_seconds": round(lite, 2),
+                "postgresql_seconds": round(pg, 2),
+                "ratio": round(ratio, 2),
+                "meets_target": ratio <= 1.5,
+                "sqlite_samples": [s[figure] for s in samples["sqlite"]],
+                "postgresql_samples": [s[figure] for s in samples["postgresql"]],
+            }
+        )
         verdict = "ok" if ratio <= 1.5 else "MISSED"
         print(f"{figure:<24} {lite:>9.2f} {pg:>13.2f} {ratio:>9.2f}x {'≤1.5x':>7} {verdict}")
     from bench.common import machine_description
 
-    result = {"rows": args.rows, "organisations": args.orgs, "runs": args.runs, "databases": engines,
-              "target_ratio": 1.5, "machine": machine_description(), "results": rows}
+    result = {
+        "rows": args.rows,
+        "organisations": args.orgs,
+        "runs": args.runs,
+        "databases": engines,
+        "target_ratio": 1.5,
+        "machine": machine_description(),
+        "results": rows,
+    }
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "import_side_by_side.json").write_text(json.dumps(result, indent=2) + "\n")

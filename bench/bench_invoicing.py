@@ -13,6 +13,7 @@ loaded machine the wall time mostly measures the wait for a core. `--invoices 79
 <a generate_data large database>` measures the invoices generate_data made (reused as is).
 Writes bench/results/invoicing.json.
 """
+
 import argparse
 import datetime
 import os
@@ -24,7 +25,7 @@ from statistics import median
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import machine_description, machine_line, setup_django, timed, write_json  # noqa: E402
+from bench.common import machine_description, machine_line, setup_django, timed, write_json
 
 PAGES = [
     ("invoice_list", "/invoices/"),
@@ -54,27 +55,49 @@ def ensure_invoices(n):
         size = min(batch, n - offset)
         orgs = Organisation.objects.bulk_create(
             Organisation(name=f"Bench sponsor {offset + i}", name_key=f"bench sponsor {offset + i}", is_sponsor=True)
-            for i in range(size))
+            for i in range(size)
+        )
         amounts = [Decimal(500 + (offset + i) % 40 * 250) for i in range(size)]
         pledges = Pledge.objects.bulk_create(
-            Pledge(organisation=o, event=event, amount=a, stage="invoiced") for o, a in zip(orgs, amounts))
+            Pledge(organisation=o, event=event, amount=a, stage="invoiced") for o, a in zip(orgs, amounts)
+        )
         invoices = []
         for i, (p, o, a) in enumerate(zip(pledges, orgs, amounts)):
             k = offset + i
             issued = today - datetime.timedelta(days=k % 200)
-            invoices.append(Invoice(
-                number=f"INV-{k + 1:06d}", pledge=p, po_number=f"PO-{k}", issue_date=issued,
-                due_date=issued + datetime.timedelta(days=30), billing_name=o.name, billing_contact="A Person",
-                net_total=a, vat_total=Decimal("0"), gross_total=a))
+            invoices.append(
+                Invoice(
+                    number=f"INV-{k + 1:06d}",
+                    pledge=p,
+                    po_number=f"PO-{k}",
+                    issue_date=issued,
+                    due_date=issued + datetime.timedelta(days=30),
+                    billing_name=o.name,
+                    billing_contact="A Person",
+                    net_total=a,
+                    vat_total=Decimal("0"),
+                    gross_total=a,
+                )
+            )
         invoices = Invoice.objects.bulk_create(invoices)
-        InvoiceLine.objects.bulk_create(InvoiceLine(invoice=inv, description="Sponsorship", quantity=1,
-                                                    unit_price=inv.gross_total) for inv in invoices)
+        InvoiceLine.objects.bulk_create(
+            InvoiceLine(invoice=inv, description="Sponsorship", quantity=1, unit_price=inv.gross_total)
+            for inv in invoices
+        )
         Payment.objects.bulk_create(
             Payment(invoice=inv, date=inv.issue_date, amount=inv.gross_total / (2 if j % 2 else 1))
-            for j, inv in enumerate(invoices[::3]))
+            for j, inv in enumerate(invoices[::3])
+        )
         CreditNote.objects.bulk_create(
-            CreditNote(number=f"CN-{offset + j:06d}", invoice=inv, issue_date=inv.issue_date, amount=Decimal("10"),
-                       reason="Bench") for j, inv in enumerate(invoices[1::10]))
+            CreditNote(
+                number=f"CN-{offset + j:06d}",
+                invoice=inv,
+                issue_date=inv.issue_date,
+                amount=Decimal("10"),
+                reason="Bench",
+            )
+            for j, inv in enumerate(invoices[1::10])
+        )
     NumberSequence.objects.update_or_create(prefix="INV-", defaults={"last_number": n})
     elapsed = time.perf_counter() - start
     print(f"  created in {elapsed:.1f} s", flush=True)
@@ -107,14 +130,19 @@ def main():
     client.force_login(user)
     number = Invoice.objects.order_by("number").values_list("number", flat=True)[args.invoices // 2]
     deep = max(1, args.invoices // 50 // 2)
-    pages = [(name, url.format(deep=deep)) for name, url in PAGES] + [("invoice_pdf", f"/invoices/{number}/pdf/"), ("invoice_detail", f"/invoices/{number}/")]
+    pages = [(name, url.format(deep=deep)) for name, url in PAGES] + [
+        ("invoice_pdf", f"/invoices/{number}/pdf/"),
+        ("invoice_detail", f"/invoices/{number}/"),
+    ]
 
     results = {}
     for name, url in pages:
+
         def get(url=url):
             response = client.get(url)
             assert response.status_code == 200, (url, response.status_code)
             return response
+
         stats = timed(get, repeat=args.repeat, warmup=2)
         cpu = []  # this process's CPU time (SQLite runs in it): what the request costs on an idle machine
         for _ in range(args.repeat):
@@ -123,11 +151,19 @@ def main():
             cpu.append(time.process_time() - start)
         with CaptureQueriesContext(connection) as ctx:
             response = get()
-        results[name] = {"url": url, "median_ms": round(stats["median"] * 1000, 1),
-                         "p95_ms": round(stats["p95"] * 1000, 1), "cpu_median_ms": round(median(cpu) * 1000, 1),
-                         "queries": len(ctx.captured_queries), "bytes": len(response.content)}
-        print(f"{name:28s} median {stats['median'] * 1000:7.1f} ms  p95 {stats['p95'] * 1000:7.1f} ms  "
-              f"cpu {median(cpu) * 1000:6.1f} ms  {len(ctx.captured_queries):3d} queries  {url}", flush=True)
+        results[name] = {
+            "url": url,
+            "median_ms": round(stats["median"] * 1000, 1),
+            "p95_ms": round(stats["p95"] * 1000, 1),
+            "cpu_median_ms": round(median(cpu) * 1000, 1),
+            "queries": len(ctx.captured_queries),
+            "bytes": len(response.content),
+        }
+        print(
+            f"{name:28s} median {stats['median'] * 1000:7.1f} ms  p95 {stats['p95'] * 1000:7.1f} ms  "
+            f"cpu {median(cpu) * 1000:6.1f} ms  {len(ctx.captured_queries):3d} queries  {url}",
+            flush=True,
+        )
 
     # The whole list as CSV and XLSX (the resource's columns, streamed): one run each.
     for fmt in ("csv", "xlsx"):
@@ -146,9 +182,18 @@ def main():
     info = machine_description()
     print(machine_line(info))
     print("targets met:", verdict)
-    path = write_json("invoicing", {"invoices": args.invoices, "generated_seconds": generated, "pages": results,
-                                    "targets_ms": targets, "met": verdict, "machine": info,
-                                    "load_average": round(load, 1)})
+    path = write_json(
+        "invoicing",
+        {
+            "invoices": args.invoices,
+            "generated_seconds": generated,
+            "pages": results,
+            "targets_ms": targets,
+            "met": verdict,
+            "machine": info,
+            "load_average": round(load, 1),
+        },
+    )
     print(f"wrote {path}")
 
 

@@ -9,6 +9,7 @@ A fresh SQLite file (/tmp/crm-bench-mail.sqlite3) unless DATABASE_URL is a postg
 page with 5,000 emails in < 150 ms with the same number of queries as with 50. Writes
 bench/results/mail.json.
 """
+
 import argparse
 import datetime
 import os
@@ -22,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import machine_description, machine_line, setup_django, timed, write_json  # noqa: E402
+from bench.common import machine_description, machine_line, setup_django, timed, write_json
 
 
 def message(i, sender, to="crm@network.example", attachment=False):
@@ -30,8 +31,7 @@ def message(i, sender, to="crm@network.example", attachment=False):
     msg["From"] = sender
     msg["To"] = to
     msg["Subject"] = f"Sponsorship conversation {i}"
-    msg["Date"] = format_datetime(datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
-                                  + datetime.timedelta(minutes=i))
+    msg["Date"] = format_datetime(datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC) + datetime.timedelta(minutes=i))
     msg["Message-ID"] = f"<bench-{i}@bench.example>"
     msg.set_content(f"Hello,\n\nThis is message {i} about the launch event sponsorship.\n\nRegards")
     msg.add_alternative(f"<p>Hello,</p><p>This is message <b>{i}</b>.</p><script>x()</script>", subtype="html")
@@ -71,8 +71,9 @@ def main():
     user.groups.add(Group.objects.get(name="Organiser"))
     big = Organisation.objects.create(name="Bench Big Org")
     small = Organisation.objects.create(name="Bench Small Org")
-    big_people = [Contact.objects.create(first_name=f"Big{i}", email=f"big{i}@big.example", organisation=big)
-                  for i in range(20)]
+    big_people = [
+        Contact.objects.create(first_name=f"Big{i}", email=f"big{i}@big.example", organisation=big) for i in range(20)
+    ]
     small_person = Contact.objects.create(first_name="Small", email="small@small.example", organisation=small)
     results = {"machine": machine_description()}
 
@@ -90,10 +91,16 @@ def main():
     start = time.perf_counter()
     outcome = import_paths([folder], user=user)
     seconds = time.perf_counter() - start
-    results["import"] = {"messages": args.messages, "seconds": round(seconds, 2),
-                         "per_second": round(args.messages / seconds), "summary": outcome.summary}
-    print(f"import_email {args.messages} messages: {seconds:.1f} s ({args.messages / seconds:.0f}/s) "
-          f"{outcome.summary}", flush=True)
+    results["import"] = {
+        "messages": args.messages,
+        "seconds": round(seconds, 2),
+        "per_second": round(args.messages / seconds),
+        "summary": outcome.summary,
+    }
+    print(
+        f"import_email {args.messages} messages: {seconds:.1f} s ({args.messages / seconds:.0f}/s) {outcome.summary}",
+        flush=True,
+    )
     shutil.rmtree(folder, ignore_errors=True)
 
     # 2. fetch_mail of M messages from a private Dovecot.
@@ -102,17 +109,25 @@ def main():
         from tests.mail.servers import dovecot
 
         with dovecot() as server:
-            batch = [message(100000 + i, big_people[i % 20].email if i % 2 else f"s{i}@else.example")
-                     for i in range(args.fetch)]
+            batch = [
+                message(100000 + i, big_people[i % 20].email if i % 2 else f"s{i}@else.example")
+                for i in range(args.fetch)
+            ]
             server.append(batch)
             start = time.perf_counter()
             outcome = fetch_once(server.url, "Processed", user=user)
             seconds = time.perf_counter() - start
             moved = len(server.message_ids("Processed"))
-        results["fetch"] = {"messages": args.fetch, "seconds": round(seconds, 2), "moved": moved,
-                            "summary": outcome.summary}
-        print(f"fetch_mail {args.fetch} messages: {seconds:.1f} s, {moved} moved to Processed, {outcome.summary}",
-              flush=True)
+        results["fetch"] = {
+            "messages": args.fetch,
+            "seconds": round(seconds, 2),
+            "moved": moved,
+            "summary": outcome.summary,
+        }
+        print(
+            f"fetch_mail {args.fetch} messages: {seconds:.1f} s, {moved} moved to Processed, {outcome.summary}",
+            flush=True,
+        )
 
     # 3. the organisation page: big (page_emails emails) against small (50): time and queries.
     from django.test.utils import setup_test_environment
@@ -136,13 +151,20 @@ def main():
         ids = list(org.interactions.order_by("-occurred_at").values_list("pk", flat=True)[:100])
         links = timed(lambda: interaction_links(ids), repeat=args.repeat, warmup=1)
         whole = timed(lambda: organisation_timeline(org), repeat=args.repeat, warmup=1)
-        page[name] = {"emails": emails, "queries": count, "median_ms": round(timing["median"] * 1000, 1),
-                      "p95_ms": round(timing["p95"] * 1000, 1),
-                      "timeline_median_ms": round(whole["median"] * 1000, 1),
-                      "email_links_median_ms": round(links["median"] * 1000, 2)}
-        print(f"organisation page with {emails} emails: median {timing['median'] * 1000:.0f} ms, "
-              f"p95 {timing['p95'] * 1000:.0f} ms, {count} queries; its timeline (newest 100) "
-              f"{whole['median'] * 1000:.0f} ms; the email links alone {links['median'] * 1000:.1f} ms", flush=True)
+        page[name] = {
+            "emails": emails,
+            "queries": count,
+            "median_ms": round(timing["median"] * 1000, 1),
+            "p95_ms": round(timing["p95"] * 1000, 1),
+            "timeline_median_ms": round(whole["median"] * 1000, 1),
+            "email_links_median_ms": round(links["median"] * 1000, 2),
+        }
+        print(
+            f"organisation page with {emails} emails: median {timing['median'] * 1000:.0f} ms, "
+            f"p95 {timing['p95'] * 1000:.0f} ms, {count} queries; its timeline (newest 100) "
+            f"{whole['median'] * 1000:.0f} ms; the email links alone {links['median'] * 1000:.1f} ms",
+            flush=True,
+        )
     results["organisation_page"] = page
     results["totals"] = {"messages": EmailMessage.objects.count()}
     print(machine_line(results["machine"]))

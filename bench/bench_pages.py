@@ -15,6 +15,7 @@ freezes the objects then alive out of the garbage collector's sight (crm/startup
 this script before measuring; --no-gc-freeze measures without (full collections then cost
 ~100 ms instead of ~15, and land in one request in ten or twenty).
 """
+
 import argparse
 import os
 import sys
@@ -24,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import machine_description, machine_line, setup_django, timed, write_json  # noqa: E402
+from bench.common import machine_description, machine_line, setup_django, timed, write_json
 
 #: Every page a signed-in organiser can open that has no id in its path (issue 16: bench_pages covers
 #: every page); pages of one record come from record_pages().
@@ -72,8 +73,13 @@ PAGES = [
 ]
 MEDIAN_BUDGET_MS, P95_BUDGET_MS = 100, 150  # issue 16, at the large dataset
 PLACEHOLDER = b'data-testid="placeholder"'
-COUNTED = {"crm.Organisation": "organisations", "crm.Contact": "contacts", "crm.Interaction": "interactions",
-           "sponsors.Pledge": "pledges", "crm.FollowUp": "followups"}
+COUNTED = {
+    "crm.Organisation": "organisations",
+    "crm.Contact": "contacts",
+    "crm.Interaction": "interactions",
+    "sponsors.Pledge": "pledges",
+    "crm.FollowUp": "followups",
+}
 
 
 def current_counts():
@@ -155,7 +161,8 @@ def uninstrument_templates():
 
 def is_missing(response):
     return response.status_code == 404 or (
-        response.status_code == 200 and PLACEHOLDER in getattr(response, "content", b""))
+        response.status_code == 200 and PLACEHOLDER in getattr(response, "content", b"")
+    )
 
 
 def measure(request, repeat):
@@ -176,9 +183,12 @@ def measure(request, repeat):
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return {
-        "status": response.status_code, "available": True,
-        "median_ms": round(stats["median"] * 1000, 1), "p95_ms": round(stats["p95"] * 1000, 1),
-        "min_ms": round(stats["min"] * 1000, 1), "queries": queries,
+        "status": response.status_code,
+        "available": True,
+        "median_ms": round(stats["median"] * 1000, 1),
+        "p95_ms": round(stats["p95"] * 1000, 1),
+        "min_ms": round(stats["min"] * 1000, 1),
+        "queries": queries,
         "peak_mb": round(peak / 1024 / 1024, 2),
     }
 
@@ -203,10 +213,17 @@ def quick_log_request(client, organiser):
             if initial not in (None, ""):
                 data[name] = initial
     now = timezone.localtime().replace(microsecond=0)
-    data.update({
-        "organisation": contact.organisation_id, "contact": contact.pk, "kind": "call", "direction": "outbound",
-        "summary": "Benchmark call", "outcome": "", "occurred_at": now.strftime("%Y-%m-%d %H:%M"),
-    })
+    data.update(
+        {
+            "organisation": contact.organisation_id,
+            "contact": contact.pk,
+            "kind": "call",
+            "direction": "outbound",
+            "summary": "Benchmark call",
+            "outcome": "",
+            "occurred_at": now.strftime("%Y-%m-%d %H:%M"),
+        }
+    )
     if form is not None:  # only send what the form knows about
         data = {k: v for k, v in data.items() if k in form.fields}
     return (lambda: client.post("/log/", data)), page.status_code
@@ -222,10 +239,17 @@ def record_pages():
     from crm.models import Interaction
 
     pages = []
-    for name, field, prefix in (("organisation_page", "organisation", "/organisations/"),
-                                ("contact_page", "contact", "/contacts/")):
-        top = (Interaction.objects.filter(**{f"{field}__isnull": False}).values(field).annotate(n=Count("id"))
-               .order_by("-n").first())
+    for name, field, prefix in (
+        ("organisation_page", "organisation", "/organisations/"),
+        ("contact_page", "contact", "/contacts/"),
+    ):
+        top = (
+            Interaction.objects.filter(**{f"{field}__isnull": False})
+            .values(field)
+            .annotate(n=Count("id"))
+            .order_by("-n")
+            .first()
+        )
         if top:
             pages.append((name, f"{prefix}{top[field]}/"))
             pages.append((f"{name}_edit", f"{prefix}{top[field]}/edit/"))
@@ -236,9 +260,11 @@ def record_pages():
     event = apps.get_model("crm", "Event").objects.annotate(n=Count("pledges")).order_by("-n", "pk").first()
     if event:
         pages += [("event_page", f"/events/{event.pk}/"), ("event_tickets", f"/events/{event.pk}/tickets/")]
-    for name, label, path in (("invoice_page", "invoicing.Invoice", "/invoices/{number}/"),
-                              ("email_page", "mail.EmailMessage", "/mail/messages/{pk}/"),
-                              ("import_page", "crm.ImportBatch", "/imports/{pk}/")):
+    for name, label, path in (
+        ("invoice_page", "invoicing.Invoice", "/invoices/{number}/"),
+        ("email_page", "mail.EmailMessage", "/mail/messages/{pk}/"),
+        ("import_page", "crm.ImportBatch", "/imports/{pk}/"),
+    ):
         model = apps.get_model(label)
         record = model.objects.order_by("-pk").first()
         if record is not None:
@@ -255,10 +281,18 @@ def main(argv=None):
     parser.add_argument("--db", help="SQLite file to use (default /tmp/crm-bench-<scale>.sqlite3)")
     parser.add_argument("--db-url", help="a database URL (e.g. postgres://...) used instead of DATABASE_URL")
     parser.add_argument("--out", help="name of the JSON file in bench/results/ (default pages or pages-postgres)")
-    parser.add_argument("--only", nargs="+", metavar="NAME_OR_PATH",
-                        help="bench only these pages, by name (dashboard_activity) or path (/dashboard/activity/)")
-    parser.add_argument("--no-gc-freeze", dest="gc_freeze", action="store_false",
-                        help="measure without crm/wsgi.py's start-up gc.freeze() (see the module docstring)")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        metavar="NAME_OR_PATH",
+        help="bench only these pages, by name (dashboard_activity) or path (/dashboard/activity/)",
+    )
+    parser.add_argument(
+        "--no-gc-freeze",
+        dest="gc_freeze",
+        action="store_false",
+        help="measure without crm/wsgi.py's start-up gc.freeze() (see the module docstring)",
+    )
     args = parser.parse_args(argv)
 
     if args.db_url:
@@ -296,15 +330,25 @@ def main(argv=None):
         print_row("quick_log_post", results["quick_log_post"])
 
     machine = machine_description()
-    payload = {"scale": args.scale, "repeat": args.repeat, "warmups": 2, "user": args.role, "counts": counts,
-               "gc_frozen_objects": frozen,
-               "generate_seconds": generated_s, "machine": machine, "pages": results}
+    payload = {
+        "scale": args.scale,
+        "repeat": args.repeat,
+        "warmups": 2,
+        "user": args.role,
+        "counts": counts,
+        "gc_frozen_objects": frozen,
+        "generate_seconds": generated_s,
+        "machine": machine,
+        "pages": results,
+    }
     name = args.out or ("pages" if os.environ.get("DATABASE_URL", "").startswith("sqlite") else "pages-postgres")
     path = write_json(name, payload)
     print(f"\n{machine_line(machine)}\nWrote {path}")
 
 
-def print_row(name, row, _header=[True]):
+def print_row(name, row, _header=None):
+    if _header is None:
+        _header = [True]
     if _header[0]:
         print(f"\n{'page':<20} {'status':>6} {'median ms':>10} {'p95 ms':>8} {'queries':>8} {'peak MB':>8}")
         _header[0] = False
@@ -312,8 +356,11 @@ def print_row(name, row, _header=[True]):
         print(f"{name:<20} {row['status']:>6} {'n/a':>10} {'n/a':>8} {'n/a':>8} {'n/a':>8}", flush=True)
         return
     over = " over budget" if row["median_ms"] > MEDIAN_BUDGET_MS or row["p95_ms"] > P95_BUDGET_MS else ""
-    print(f"{name:<20} {row['status']:>6} {row['median_ms']:>10} {row['p95_ms']:>8} {row['queries']:>8} "
-          f"{row['peak_mb']:>8}{over}", flush=True)
+    print(
+        f"{name:<20} {row['status']:>6} {row['median_ms']:>10} {row['p95_ms']:>8} {row['queries']:>8} "
+        f"{row['peak_mb']:>8}{over}",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

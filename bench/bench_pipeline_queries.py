@@ -10,6 +10,7 @@ timed runs with the objects alive at start frozen out of the garbage collector's
 crm/wsgi.py does), median, p95, min and its query count. Writes bench/results/pipeline_queries.json.
 The database is not generated here: build it first with bench/bench_pages.py --scale large.
 """
+
 import argparse
 import gc
 import sys
@@ -36,7 +37,7 @@ def sections(criteria):
         "stuck": lambda: pipeline.stuck(criteria),
         "wins_and_losses": lambda: pipeline.wins_and_losses(criteria, limit=pipeline.RECENT_SHOWN),
         "monthly": lambda: pipeline.monthly(criteria),
-        "money_owed": lambda: selectors.money_owed(),
+        "money_owed": selectors.money_owed,
         "whole_board": lambda: pipeline.build(criteria),
     }
 
@@ -63,12 +64,26 @@ def main(argv=None):
         stats = timed(fn, repeat=args.repeat, warmup=2)
         with CaptureQueriesContext(connection) as queries:
             fn()
-        row = results[name] = {"median_ms": round(stats["median"] * 1000, 2), "p95_ms": round(stats["p95"] * 1000, 2),
-                               "min_ms": round(stats["min"] * 1000, 2), "queries": len(queries)}
-        print(f"{name:<18} {row['median_ms']:>10} {row['p95_ms']:>8} {row['min_ms']:>8} {row['queries']:>8}", flush=True)
+        row = results[name] = {
+            "median_ms": round(stats["median"] * 1000, 2),
+            "p95_ms": round(stats["p95"] * 1000, 2),
+            "min_ms": round(stats["min"] * 1000, 2),
+            "queries": len(queries),
+        }
+        print(
+            f"{name:<18} {row['median_ms']:>10} {row['p95_ms']:>8} {row['min_ms']:>8} {row['queries']:>8}", flush=True
+        )
     machine = machine_description()
-    path = write_json("pipeline_queries", {"db": connection.vendor, "repeat": args.repeat, "machine": machine,
-                                           "event": str(criteria.event), "sections": results})
+    path = write_json(
+        "pipeline_queries",
+        {
+            "db": connection.vendor,
+            "repeat": args.repeat,
+            "machine": machine,
+            "event": str(criteria.event),
+            "sections": results,
+        },
+    )
     print(f"\n{machine_line(machine)}\nWrote {path}")
 
 

@@ -8,6 +8,7 @@ selector itself (every group: organisations, contacts and interactions, first 25
 counts) for common and rare words, and the search page through the test client.
 Target: a one-word search under 50 ms. Writes bench/results/search.json (or search-postgres).
 """
+
 import argparse
 import os
 import sys
@@ -15,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import machine_description, machine_line, setup_django, timed, write_json  # noqa: E402
+from bench.common import machine_description, machine_line, setup_django, timed, write_json
 
 WORDS = ["digital", "smith", "catering", "leeds", "zzqx"]
 TARGET_MS = 50
@@ -35,8 +36,7 @@ def main(argv=None):
 
     from django.db import connection
     from django.test import Client
-    from django.test.utils import setup_test_environment
-    from django.test.utils import CaptureQueriesContext
+    from django.test.utils import CaptureQueriesContext, setup_test_environment
 
     from bench.bench_pages import bench_users, ensure_data
     from crm.selectors.search import search
@@ -54,21 +54,30 @@ def main(argv=None):
         with CaptureQueriesContext(connection) as ctx:
             client.get(f"/search/?q={word}")
         results[word] = {
-            "selector_median_ms": round(stats["median"] * 1000, 1), "selector_p95_ms": round(stats["p95"] * 1000, 1),
-            "page_median_ms": round(page["median"] * 1000, 1), "page_p95_ms": round(page["p95"] * 1000, 1),
+            "selector_median_ms": round(stats["median"] * 1000, 1),
+            "selector_p95_ms": round(stats["p95"] * 1000, 1),
+            "page_median_ms": round(page["median"] * 1000, 1),
+            "page_p95_ms": round(page["p95"] * 1000, 1),
             "page_queries": len(ctx.captured_queries),
             "matches": {k: found[f"{k}_count"] for k in ("organisations", "contacts", "interactions")},
             # A count above its group's cap means "more than" (the selector stops there).
-            "count_caps": {"organisations": found.get("count_cap"), "contacts": found.get("count_cap"),
-                           "interactions": found.get("interactions_count_cap")},
+            "count_caps": {
+                "organisations": found.get("count_cap"),
+                "contacts": found.get("count_cap"),
+                "interactions": found.get("interactions_count_cap"),
+            },
         }
-        print(f"{word:>10}: selector {results[word]['selector_median_ms']:7.1f} ms (p95 "
-              f"{results[word]['selector_p95_ms']:.1f}), page {results[word]['page_median_ms']:7.1f} ms, "
-              f"{results[word]['page_queries']} queries, matches {results[word]['matches']}", flush=True)
+        print(
+            f"{word:>10}: selector {results[word]['selector_median_ms']:7.1f} ms (p95 "
+            f"{results[word]['selector_p95_ms']:.1f}), page {results[word]['page_median_ms']:7.1f} ms, "
+            f"{results[word]['page_queries']} queries, matches {results[word]['matches']}",
+            flush=True,
+        )
     info = machine_description()
     name = "search" if connection.vendor == "sqlite" else "search-postgres"
-    path = write_json(name, {"scale": args.scale, "counts": counts, "target_ms": TARGET_MS, "words": results,
-                             "machine": info})
+    path = write_json(
+        name, {"scale": args.scale, "counts": counts, "target_ms": TARGET_MS, "words": results, "machine": info}
+    )
     print(machine_line(info))
     print(f"wrote {path}")
 

@@ -11,6 +11,7 @@ test client as a signed-in member of staff:
 - the Recent jobs page with --jobs jobs (median server time and queries).
 Writes bench/results/spreadsheets.json.
 """
+
 import argparse
 import os
 import sys
@@ -20,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import machine_description, machine_line, setup_django, timed, write_json  # noqa: E402
+from bench.common import machine_description, machine_line, setup_django, timed, write_json
 
 
 def main():
@@ -38,15 +39,13 @@ def main():
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
+    from django.test.utils import CaptureQueriesContext, setup_test_environment, teardown_test_environment
     from django.urls import reverse
 
     from crm.models import Contact, Organisation
     from crm.normalise import organisation_key
     from spreadsheets import services
     from spreadsheets.models import SpreadsheetJob
-
-    from django.test.utils import setup_test_environment, teardown_test_environment
 
     settings.ALLOWED_HOSTS = ["*"]
     settings.BASE_DIR = work  # the wizard's uploads
@@ -55,10 +54,17 @@ def main():
     client = Client()
     client.force_login(user)
     orgs = Organisation.objects.bulk_create(
-        [Organisation(name=f"Org {n} Ltd", name_key=organisation_key(f"Org {n} Ltd"), city="Leeds") for n in range(500)])
+        [Organisation(name=f"Org {n} Ltd", name_key=organisation_key(f"Org {n} Ltd"), city="Leeds") for n in range(500)]
+    )
     Contact.objects.bulk_create(
-        [Contact(first_name=f"First{n}", last_name=f"Last{n}", email=f"person{n}@example.com",
-                 organisation=orgs[n % 500]) for n in range(args.rows)], batch_size=2000)
+        [
+            Contact(
+                first_name=f"First{n}", last_name=f"Last{n}", email=f"person{n}@example.com", organisation=orgs[n % 500]
+            )
+            for n in range(args.rows)
+        ],
+        batch_size=2000,
+    )
     results = {"machine": machine_description(), "rows": args.rows, "jobs": args.jobs}
     export_url = reverse("spreadsheets:export", args=["contacts"]) + "?format=csv"
 
@@ -80,11 +86,18 @@ def main():
     results["export_queue_request_s"] = timed(queue_export, repeat=3)
     results["export_job_s"] = timed(lambda: services.run_job(queued.pop()), repeat=3)
 
-    csv_data = ("First Name,Last Name,Email,Company\n" + "".join(
-        f"New{n},Person{n},new{n}@example.org,Org {n % 700} Ltd\n" for n in range(args.rows))).encode()
-    response = client.post(reverse("spreadsheets:import_upload"), {
-        "target": "contacts", "mode": "create_update",
-        "file": SimpleUploadedFile("bench.csv", csv_data, content_type="text/csv")})
+    csv_data = (
+        "First Name,Last Name,Email,Company\n"
+        + "".join(f"New{n},Person{n},new{n}@example.org,Org {n % 700} Ltd\n" for n in range(args.rows))
+    ).encode()
+    response = client.post(
+        reverse("spreadsheets:import_upload"),
+        {
+            "target": "contacts",
+            "mode": "create_update",
+            "file": SimpleUploadedFile("bench.csv", csv_data, content_type="text/csv"),
+        },
+    )
     token = response["Location"].split("/")[-3]
     setup_test_environment()  # response.context, for the mapping form as pre-filled; slows rendering, so only here
     page = client.get(reverse("spreadsheets:import_map", args=[token]))
@@ -105,15 +118,24 @@ def main():
     results["import_summary"] = summary
 
     SpreadsheetJob.objects.bulk_create(
-        SpreadsheetJob(kind="export", target="contacts", file_format="csv", created_by=user, status="done",
-                       summary=f"{n} rows exported") for n in range(args.jobs))
+        SpreadsheetJob(
+            kind="export",
+            target="contacts",
+            file_format="csv",
+            created_by=user,
+            status="done",
+            summary=f"{n} rows exported",
+        )
+        for n in range(args.jobs)
+    )
     list_url = reverse("spreadsheets:job_list")
     with CaptureQueriesContext(connection) as queries:
         client.get(list_url)
     results["job_list_queries"] = len(queries)
     results["job_list_s"] = timed(lambda: client.get(list_url), repeat=20, warmup=2)
-    results["job_progress_s"] = timed(lambda: client.get(reverse("spreadsheets:job_progress", args=[job.pk])),
-                                      repeat=20, warmup=2)
+    results["job_progress_s"] = timed(
+        lambda: client.get(reverse("spreadsheets:job_progress", args=[job.pk])), repeat=20, warmup=2
+    )
 
     print(machine_line(results["machine"]))
     print(f"{args.rows} contacts")

@@ -1,4 +1,6 @@
 """Shared helpers for the benchmark scripts in bench/ (run from the project root)."""
+
+import contextlib
 import json
 import os
 import platform
@@ -48,8 +50,13 @@ def timed(fn, repeat=5, warmup=0):
         start = time.perf_counter()
         fn()
         samples.append(time.perf_counter() - start)
-    return {"median": statistics.median(samples), "p95": percentile(samples, 95), "min": min(samples),
-            "max": max(samples), "samples": samples}
+    return {
+        "median": statistics.median(samples),
+        "p95": percentile(samples, 95),
+        "min": min(samples),
+        "max": max(samples),
+        "samples": samples,
+    }
 
 
 def _cpu_model():
@@ -74,8 +81,13 @@ def _ram_gb():
 
 def machine_description():
     """What the numbers were measured on; call after setup_django for the database details."""
-    info = {"cpus": os.cpu_count(), "cpu_model": _cpu_model(), "ram_gb": _ram_gb(),
-            "python": platform.python_version(), "platform": platform.platform()}
+    info = {
+        "cpus": os.cpu_count(),
+        "cpu_model": _cpu_model(),
+        "ram_gb": _ram_gb(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
     try:
         import django
         from django.db import connection
@@ -90,17 +102,17 @@ def machine_description():
             info["db_version"] = cursor.fetchone()[0]
     except Exception as exc:  # Django not set up yet: the machine alone is still useful
         info["db_engine"] = f"unknown ({exc.__class__.__name__})"
-    try:
+    with contextlib.suppress(OSError):
         info["load_average"] = [round(x, 2) for x in os.getloadavg()]
-    except OSError:
-        pass
     return info
 
 
 def machine_line(info=None):
     info = info or machine_description()
-    return (f"{info['cpus']} × {info['cpu_model']}, {info.get('ram_gb')} GB RAM, Python {info['python']}, "
-            f"Django {info.get('django', '?')}, {info.get('db_engine')} {info.get('db_version', '')}".strip())
+    return (
+        f"{info['cpus']} × {info['cpu_model']}, {info.get('ram_gb')} GB RAM, Python {info['python']}, "
+        f"Django {info.get('django', '?')}, {info.get('db_engine')} {info.get('db_version', '')}".strip()
+    )
 
 
 def write_json(name, data):

@@ -18,6 +18,7 @@ anything missing is a lost write. Errors are non-2xx/3xx responses, quick-log fo
 errors, and exceptions (timeouts, refused connections). Prints a summary, writes
 bench/results/<db>/loadtest.json and refreshes bench/RESULTS.md. Exit status 1 if errors or lost writes.
 """
+
 import argparse
 import datetime as dt
 import html
@@ -51,6 +52,7 @@ SEARCH = ["a", "e", "ltd", "group", "an", "in"]
 
 
 # --------------------------------------------------------------------------- database preparation
+
 
 def db_kind():
     url = os.environ.get("DATABASE_URL", "")
@@ -121,15 +123,33 @@ def sample_ids():
 
 # --------------------------------------------------------------------------- gunicorn
 
+
 def start_gunicorn(args, log_path):
     env = os.environ.copy()
-    env.update({"DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1,localhost", "HTTPS": "0",
-                "PYTHONWARNINGS": "ignore::UserWarning"})  # whitenoise: "No directory at staticfiles/"
+    env.update(
+        {"DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1,localhost", "HTTPS": "0", "PYTHONWARNINGS": "ignore::UserWarning"}
+    )  # whitenoise: "No directory at staticfiles/"
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    cmd = [str(gunicorn), "crm.wsgi:application", "--bind", f"127.0.0.1:{args.port}",
-           "--workers", str(args.workers), "--worker-class", args.worker_class, "--threads", str(args.threads),
-           "--timeout", "120", "--graceful-timeout", "10", "--error-logfile", str(log_path),
-           "--log-level", "warning"]
+    cmd = [
+        str(gunicorn),
+        "crm.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{args.port}",
+        "--workers",
+        str(args.workers),
+        "--worker-class",
+        args.worker_class,
+        "--threads",
+        str(args.threads),
+        "--timeout",
+        "120",
+        "--graceful-timeout",
+        "10",
+        "--error-logfile",
+        str(log_path),
+        "--log-level",
+        "warning",
+    ]
     print(f"$ {' '.join(cmd)}", flush=True)
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
     base = f"http://127.0.0.1:{args.port}"
@@ -158,6 +178,7 @@ def stop_gunicorn(proc):
 
 
 # --------------------------------------------------------------------------- simulated users
+
 
 class KeepEveryResponse(urllib.request.HTTPErrorProcessor):
     """Hand back 3xx/4xx/5xx responses as they are: no redirects followed, no exceptions."""
@@ -208,8 +229,11 @@ class SimUser(threading.Thread):
                 content = response.read()
                 status = response.status
         except Exception as exc:  # timeouts, resets: every one is an error
-            self.rec.add(kind, (time.perf_counter() - started) * 1000,
-                         {"url": path, "status": None, "detail": f"{exc.__class__.__name__}: {exc}"})
+            self.rec.add(
+                kind,
+                (time.perf_counter() - started) * 1000,
+                {"url": path, "status": None, "detail": f"{exc.__class__.__name__}: {exc}"},
+            )
             return None, b""
         ms = (time.perf_counter() - started) * 1000
         error = None
@@ -225,11 +249,21 @@ class SimUser(threading.Thread):
     def login(self):
         status, content = self.request("login_get", "/accounts/login/")
         token = self.csrf(content)
-        status, content = self.request("login_post", "/accounts/login/", {
-            "csrfmiddlewaretoken": token, "username": self.username, "password": PASSWORD})
+        status, content = self.request(
+            "login_post",
+            "/accounts/login/",
+            {"csrfmiddlewaretoken": token, "username": self.username, "password": PASSWORD},
+        )
         if status != 302:
-            self.rec.add("login_post", 0, {"url": "/accounts/login/", "status": status,
-                                           "detail": "login did not redirect (wrong password or CSRF?)"})
+            self.rec.add(
+                "login_post",
+                0,
+                {
+                    "url": "/accounts/login/",
+                    "status": status,
+                    "detail": "login did not redirect (wrong password or CSRF?)",
+                },
+            )
             return False
         return True
 
@@ -247,16 +281,27 @@ class SimUser(threading.Thread):
         if choice < 0.4:
             self.request("dashboard", rng.choice(DASHBOARDS))
         elif choice < 0.6:
-            params = rng.choice([{"page": rng.randint(1, 10)}, {"role": rng.choice(ROLES)},
-                                 {"q": rng.choice(SEARCH)}, {"role": rng.choice(ROLES), "sort": "name"}])
+            params = rng.choice(
+                [
+                    {"page": rng.randint(1, 10)},
+                    {"role": rng.choice(ROLES)},
+                    {"q": rng.choice(SEARCH)},
+                    {"role": rng.choice(ROLES), "sort": "name"},
+                ]
+            )
             self.request("list_organisations", "/organisations/?" + urllib.parse.urlencode(params))
         elif choice < 0.8:
-            params = rng.choice([{"page": rng.randint(1, 10)}, {"q": rng.choice(SEARCH)},
-                                 {"role": rng.choice(ROLES)}, {"sort": "-organisation"}])
+            params = rng.choice(
+                [
+                    {"page": rng.randint(1, 10)},
+                    {"q": rng.choice(SEARCH)},
+                    {"role": rng.choice(ROLES)},
+                    {"sort": "-organisation"},
+                ]
+            )
             self.request("list_contacts", "/contacts/?" + urllib.parse.urlencode(params))
         else:
-            params = rng.choice([{"page": rng.randint(1, 5)}, {"stage": rng.choice(STAGES)},
-                                 {"q": rng.choice(SEARCH)}])
+            params = rng.choice([{"page": rng.randint(1, 5)}, {"stage": rng.choice(STAGES)}, {"q": rng.choice(SEARCH)}])
             self.request("list_pledges", "/pledges/?" + urllib.parse.urlencode(params))
 
     # organiser ---------------------------------------------------------------------------------------
@@ -267,9 +312,14 @@ class SimUser(threading.Thread):
         marker = f"{self.rec.run_id}-{self.n}-{uuid.uuid4().hex[:12]}"
         now = dt.datetime.now().replace(second=0, microsecond=0)
         data = {
-            "csrfmiddlewaretoken": self.csrf(content), "kind": self.rng.choice(["call", "email", "meeting", "note"]),
-            "contact": self.rng.choice(self.contacts), "organisation": "", "summary": f"{marker} load-test call",
-            "occurred_at": now.strftime("%Y-%m-%dT%H:%M"), "direction": "outbound", "outcome": "",
+            "csrfmiddlewaretoken": self.csrf(content),
+            "kind": self.rng.choice(["call", "email", "meeting", "note"]),
+            "contact": self.rng.choice(self.contacts),
+            "organisation": "",
+            "summary": f"{marker} load-test call",
+            "occurred_at": now.strftime("%Y-%m-%dT%H:%M"),
+            "direction": "outbound",
+            "outcome": "",
             "followup_assignee": self.user_pk,
         }
         with_followup = self.rng.random() < 0.5
@@ -284,13 +334,21 @@ class SimUser(threading.Thread):
                     self.rec.followups.append(marker)
         elif status == 200:  # the form came back: a validation error is an error here
             errors = re.findall(r'class="invalid-feedback[^"]*"[^>]*>\s*([^<]+)', content.decode("utf-8", "replace"))
-            self.rec.add("quicklog_post_rejected", 0, {"url": "/log/", "status": 200,
-                                                      "detail": "form rejected: " + "; ".join(errors[:3])})
+            self.rec.add(
+                "quicklog_post_rejected",
+                0,
+                {"url": "/log/", "status": 200, "detail": "form rejected: " + "; ".join(errors[:3])},
+            )
 
     # staff -------------------------------------------------------------------------------------------
     def export(self):
-        params = self.rng.choice([{"role": self.rng.choice(ROLES)}, {"q": self.rng.choice(SEARCH)},
-                                  {"role": self.rng.choice(ROLES), "q": self.rng.choice(SEARCH)}])
+        params = self.rng.choice(
+            [
+                {"role": self.rng.choice(ROLES)},
+                {"q": self.rng.choice(SEARCH)},
+                {"role": self.rng.choice(ROLES), "q": self.rng.choice(SEARCH)},
+            ]
+        )
         self.request("export_csv", "/exports/contacts/?" + urllib.parse.urlencode({"format": "csv", **params}))
         if self.rng.random() < 0.5:
             self.request("list_contacts", "/contacts/?" + urllib.parse.urlencode(params))
@@ -306,6 +364,7 @@ def split_users(total, committee_share, organiser_share):
 
 # --------------------------------------------------------------------------- verification and report
 
+
 def verify(recorder):
     """Every saved marker must be in the database: lost writes are markers that are not."""
     from django.db import connection
@@ -314,16 +373,23 @@ def verify(recorder):
 
     connection.close()  # a fresh connection sees everything the workers committed
     prefix = recorder.run_id
-    found = {s.split(" ", 1)[0] for s in
-             Interaction.objects.filter(summary__startswith=prefix).values_list("summary", flat=True)}
-    found_followups = {t.split(" ", 1)[0] for t in
-                       FollowUp.objects.filter(title__startswith=prefix).values_list("title", flat=True)}
+    found = {
+        s.split(" ", 1)[0]
+        for s in Interaction.objects.filter(summary__startswith=prefix).values_list("summary", flat=True)
+    }
+    found_followups = {
+        t.split(" ", 1)[0] for t in FollowUp.objects.filter(title__startswith=prefix).values_list("title", flat=True)
+    }
     lost = sorted(set(recorder.posted) - found)
     lost_followups = sorted(set(recorder.followups) - found_followups)
-    return {"interactions_posted": len(recorder.posted), "interactions_found": len(found & set(recorder.posted)),
-            "followups_posted": len(recorder.followups),
-            "followups_found": len(found_followups & set(recorder.followups)),
-            "lost_writes": len(lost) + len(lost_followups), "lost_markers": (lost + lost_followups)[:20]}
+    return {
+        "interactions_posted": len(recorder.posted),
+        "interactions_found": len(found & set(recorder.posted)),
+        "followups_posted": len(recorder.followups),
+        "followups_found": len(found_followups & set(recorder.followups)),
+        "lost_writes": len(lost) + len(lost_followups),
+        "lost_markers": (lost + lost_followups)[:20],
+    }
 
 
 def scan_log(log_path):
@@ -335,7 +401,7 @@ def scan_log(log_path):
     excerpt = ""
     if tracebacks:
         start = text.find("Traceback (most recent call last)")
-        excerpt = text[start:start + 3000]
+        excerpt = text[start : start + 3000]
     return {"database_is_locked": text.count("database is locked"), "tracebacks": tracebacks, "excerpt": excerpt}
 
 
@@ -344,11 +410,16 @@ def summarise(recorder, elapsed):
     for kind, values in sorted(recorder.samples.items()):
         if kind == "quicklog_post_rejected":
             continue
-        kinds[kind] = {"count": len(values), "median_ms": round(percentile(values, 50), 1),
-                       "p95_ms": round(percentile(values, 95), 1), "max_ms": round(max(values), 1),
-                       "errors": sum(1 for e in recorder.errors if e["kind"] == kind)}
-    total = sum(len(v) for k, v in recorder.samples.items() if k not in ("quicklog_post_rejected", "login_get",
-                                                                          "login_post"))
+        kinds[kind] = {
+            "count": len(values),
+            "median_ms": round(percentile(values, 50), 1),
+            "p95_ms": round(percentile(values, 95), 1),
+            "max_ms": round(max(values), 1),
+            "errors": sum(1 for e in recorder.errors if e["kind"] == kind),
+        }
+    total = sum(
+        len(v) for k, v in recorder.samples.items() if k not in ("quicklog_post_rejected", "login_get", "login_post")
+    )
     return total, kinds
 
 
@@ -392,8 +463,11 @@ def main(argv=None):
     recorder = Recorder()
     recorder.run_id = f"load-{uuid.uuid4().hex[:8]}"
     committee, organisers, staff = split_users(args.users, args.committee_share, args.organiser_share)
-    print(f"{args.users} users ({committee} committee, {organisers} organiser, {staff} staff) for "
-          f"{args.duration:.0f} s against {base} ({kind}: {db_label}); run {recorder.run_id}", flush=True)
+    print(
+        f"{args.users} users ({committee} committee, {organisers} organiser, {staff} staff) for "
+        f"{args.duration:.0f} s against {base} ({kind}: {db_label}); run {recorder.run_id}",
+        flush=True,
+    )
     try:
         # Each account signs in once through the login form (GET for the CSRF token, POST); its
         # simulated users share that session. Password hashing is deliberately slow (PBKDF2), so 50
@@ -413,8 +487,19 @@ def main(argv=None):
             for i in range(count):
                 n += 1
                 account = accounts[role][i % len(accounts[role])]
-                threads.append(SimUser(n, role, account, base, recorder, args.think, ids,
-                                       rng_seed=args.seed * 1000 + n, cookies=sessions[account[0]]))
+                threads.append(
+                    SimUser(
+                        n,
+                        role,
+                        account,
+                        base,
+                        recorder,
+                        args.think,
+                        ids,
+                        rng_seed=args.seed * 1000 + n,
+                        cookies=sessions[account[0]],
+                    )
+                )
         started = time.time()
         stop_at = started + args.duration
         for thread in threads:
@@ -433,14 +518,28 @@ def main(argv=None):
     errors = len(recorder.errors)
     rps = total / elapsed if elapsed else 0
     result = {
-        "db": kind, "database": db_label, "scale": args.scale, "users": args.users,
-        "mix": {"committee": committee, "organiser": organisers, "staff": staff}, "duration_s": args.duration,
+        "db": kind,
+        "database": db_label,
+        "scale": args.scale,
+        "users": args.users,
+        "mix": {"committee": committee, "organiser": organisers, "staff": staff},
+        "duration_s": args.duration,
         "elapsed_s": round(elapsed, 1),
-        "workers": args.workers, "worker_class": args.worker_class, "threads": args.threads,
-        "think_s": args.think, "requests": total, "rps": round(rps, 1), "kinds": kinds, "errors": errors,
-        "error_samples": recorder.errors[:20], **check, "gunicorn_log": {**log, "path": str(log_path)},
-        "run_id": recorder.run_id, "date": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
-        "machine": machine, "machine_line": machine_line(machine),
+        "workers": args.workers,
+        "worker_class": args.worker_class,
+        "threads": args.threads,
+        "think_s": args.think,
+        "requests": total,
+        "rps": round(rps, 1),
+        "kinds": kinds,
+        "errors": errors,
+        "error_samples": recorder.errors[:20],
+        **check,
+        "gunicorn_log": {**log, "path": str(log_path)},
+        "run_id": recorder.run_id,
+        "date": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+        "machine": machine,
+        "machine_line": machine_line(machine),
     }
     out = ROOT / "bench" / "results" / kind / "loadtest.json"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -448,16 +547,19 @@ def main(argv=None):
 
     print(f"\n{'kind':<20} {'requests':>8} {'median ms':>10} {'p95 ms':>8} {'max ms':>8} {'errors':>6}")
     for name, stats in kinds.items():
-        print(f"{name:<20} {stats['count']:>8} {stats['median_ms']:>10} {stats['p95_ms']:>8} "
-              f"{stats['max_ms']:>8} {stats['errors']:>6}")
+        print(
+            f"{name:<20} {stats['count']:>8} {stats['median_ms']:>10} {stats['p95_ms']:>8} "
+            f"{stats['max_ms']:>8} {stats['errors']:>6}"
+        )
     print(f"\n{total} requests in {elapsed:.1f} s = {rps:.1f} requests/s; errors: {errors}")
     for error in recorder.errors[:5]:
         print(f"  error {error}")
-    print(f"quick-log POSTs saved: {check['interactions_posted']} (in the database: {check['interactions_found']}); "
-          f"follow-ups: {check['followups_posted']} (in the database: {check['followups_found']}); "
-          f"lost writes: {check['lost_writes']}")
-    print(f"gunicorn log {log_path}: {log['tracebacks']} tracebacks, "
-          f"{log['database_is_locked']} 'database is locked'")
+    print(
+        f"quick-log POSTs saved: {check['interactions_posted']} (in the database: {check['interactions_found']}); "
+        f"follow-ups: {check['followups_posted']} (in the database: {check['followups_found']}); "
+        f"lost writes: {check['lost_writes']}"
+    )
+    print(f"gunicorn log {log_path}: {log['tracebacks']} tracebacks, {log['database_is_locked']} 'database is locked'")
     if log["excerpt"]:
         print(log["excerpt"][:1500])
     print(f"{machine_line(machine)}\nWrote {out.relative_to(ROOT)}")

@@ -17,6 +17,7 @@ how many times the import and export benchmarks are repeated (the page benchmark
 
 Ratios are value ÷ baseline: below 1 means faster (or smaller) than the baseline.
 """
+
 import argparse
 import csv
 import datetime as dt
@@ -60,6 +61,7 @@ STEPS = ("import", "floor", "export", "pages", "dashboard", "search", "api", "in
 
 # --------------------------------------------------------------------------- configuration
 
+
 def db_kind(url=None):
     url = os.environ.get("DATABASE_URL", "") if url is None else url
     return "postgres" if url.startswith(("postgres://", "postgresql://")) else "sqlite"
@@ -67,12 +69,34 @@ def db_kind(url=None):
 
 def sizes(quick):
     if quick:
-        return {"rows": 2_000, "orgs": 200, "import_baseline_rows": 500, "export_baseline_rows": 500,
-                "scale": "small", "repeat": 3, "invoices": 1_000, "mail_messages": 500, "mail_fetch": 100,
-                "mail_page_emails": 200, "sheet_rows": 3_000, "sheet_jobs": 100}
-    return {"rows": 100_000, "orgs": 5_000, "import_baseline_rows": 10_000, "export_baseline_rows": 10_000,
-            "scale": "large", "repeat": 15, "invoices": 50_000, "mail_messages": 10_000, "mail_fetch": 1_000,
-            "mail_page_emails": 5_000, "sheet_rows": 20_000, "sheet_jobs": 1_000}
+        return {
+            "rows": 2_000,
+            "orgs": 200,
+            "import_baseline_rows": 500,
+            "export_baseline_rows": 500,
+            "scale": "small",
+            "repeat": 3,
+            "invoices": 1_000,
+            "mail_messages": 500,
+            "mail_fetch": 100,
+            "mail_page_emails": 200,
+            "sheet_rows": 3_000,
+            "sheet_jobs": 100,
+        }
+    return {
+        "rows": 100_000,
+        "orgs": 5_000,
+        "import_baseline_rows": 10_000,
+        "export_baseline_rows": 10_000,
+        "scale": "large",
+        "repeat": 15,
+        "invoices": 50_000,
+        "mail_messages": 10_000,
+        "mail_fetch": 1_000,
+        "mail_page_emails": 5_000,
+        "sheet_rows": 20_000,
+        "sheet_jobs": 1_000,
+    }
 
 
 def parse_steps(text):
@@ -87,6 +111,7 @@ def parse_steps(text):
 
 
 # --------------------------------------------------------------------------- subprocesses
+
 
 def run_child(args, env=None, label=""):
     """Run a benchmark script; return (exit code, peak RSS in MB of that process alone, seconds)."""
@@ -103,7 +128,7 @@ def run_child(args, env=None, label=""):
 
 
 def script_supports(script, flag):
-    out = subprocess.run([sys.executable, str(script), "--help"], cwd=ROOT, capture_output=True, text=True)
+    out = subprocess.run([sys.executable, str(script), "--help"], cwd=ROOT, capture_output=True, text=True, check=False)
     return flag in out.stdout
 
 
@@ -118,6 +143,7 @@ def take_json(name, dest):
 
 
 # --------------------------------------------------------------------------- PostgreSQL databases
+
 
 def pg_database_url(base_url, name):
     parts = urlsplit(base_url)
@@ -148,6 +174,7 @@ def pg_ensure_database(base_url, name):
 
 # --------------------------------------------------------------------------- the sqlite3 executemany floor
 
+
 def migrated_sqlite_template(workdir):
     path = Path(workdir) / "template.sqlite3"
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}"}
@@ -160,7 +187,7 @@ def _filler(column_type):
     if "char" in kind or "text" in kind:
         return ""
     if "datetime" in kind:
-        return dt.datetime.now(dt.timezone.utc).isoformat(sep=" ")
+        return dt.datetime.now(dt.UTC).isoformat(sep=" ")
     if "date" in kind:
         return dt.date.today().isoformat()
     if "decimal" in kind or "real" in kind:
@@ -171,8 +198,11 @@ def _filler(column_type):
 def _row_template(conn, table, given):
     """Columns of `table` that are NOT NULL and not given, filled with a neutral value (Django sets no DB defaults)."""
     columns = conn.execute(f'PRAGMA table_info("{table}")').fetchall()  # cid, name, type, notnull, default, pk
-    fill = {name: _filler(ctype) for _, name, ctype, notnull, default, pk in columns
-            if notnull and not pk and name not in given and default is None}
+    fill = {
+        name: _filler(ctype)
+        for _, name, ctype, notnull, default, pk in columns
+        if notnull and not pk and name not in given and default is None
+    }
     return list(given) + list(fill), list(fill.values())
 
 
@@ -195,8 +225,9 @@ def sqlite_floor(data, template, workdir):
         ([name, name.lower(), *org_fill] for name in names),
     )
     org_ids = dict(conn.execute("SELECT name, id FROM crm_organisation"))
-    cols, fill = _row_template(conn, "crm_contact",
-                               ["first_name", "last_name", "email", "organisation_id", "job_title", "phone"])
+    cols, fill = _row_template(
+        conn, "crm_contact", ["first_name", "last_name", "email", "organisation_id", "job_title", "phone"]
+    )
     conn.executemany(
         f"INSERT INTO crm_contact ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
         ([r[0], r[1], r[2], org_ids[r[3]], r[4], r[5], *fill] for r in rows),
@@ -219,15 +250,20 @@ def run_floor(size, runs, out_dir):
     with tempfile.TemporaryDirectory(prefix="bench-floor-") as workdir:
         template = migrated_sqlite_template(workdir)
         samples = [sqlite_floor(data, template, workdir) for _ in range(runs)]
-    result = {"rows": size["rows"], "organisations": size["orgs"], "runs": samples,
-              "seconds": round(statistics.median(s["seconds"] for s in samples), 3),
-              "sqlite": sqlite3.sqlite_version}
+    result = {
+        "rows": size["rows"],
+        "organisations": size["orgs"],
+        "runs": samples,
+        "seconds": round(statistics.median(s["seconds"] for s in samples), 3),
+        "sqlite": sqlite3.sqlite_version,
+    }
     print(f"sqlite3.executemany floor: {size['rows']:,} contacts in {result['seconds']:.2f} s (median of {runs})")
     (out_dir / "floor.json").write_text(json.dumps(result, indent=2) + "\n")
     return result
 
 
 # --------------------------------------------------------------------------- benchmark steps
+
 
 def median_of(values):
     values = [v for v in values if v is not None]
@@ -238,11 +274,10 @@ def run_import(size, runs, out_dir, kind, base_url):
     script = ROOT / "bench" / "bench_import.py"
     args = [script, "--rows", size["rows"], "--orgs", size["orgs"], "--baseline-rows", size["import_baseline_rows"]]
     env = os.environ.copy()
-    if kind == "postgres":
-        if not script_supports(script, "--db-url"):
-            note = "bench_import.py has no --db-url: it always uses a temporary SQLite file"
-            print(f"skipping import on PostgreSQL: {note}")
-            return {"skipped": note}
+    if kind == "postgres" and not script_supports(script, "--db-url"):
+        note = "bench_import.py has no --db-url: it always uses a temporary SQLite file"
+        print(f"skipping import on PostgreSQL: {note}")
+        return {"skipped": note}
     samples = []
     for n in range(1, runs + 1):
         # Each run on an empty database, as each SQLite run gets a new file (the baseline leaves rows behind).
@@ -258,7 +293,9 @@ def run_import(size, runs, out_dir, kind, base_url):
     first = [s["results"][0] for s in samples]
     second = [s["results"][1] for s in samples]
     merged = {
-        "rows": samples[0]["rows"], "organisations": samples[0]["organisations"], "runs": len(samples),
+        "rows": samples[0]["rows"],
+        "organisations": samples[0]["organisations"],
+        "runs": len(samples),
         "import_seconds": median_of(r["seconds"] for r in first),
         "reimport_seconds": median_of(r["seconds"] for r in second),
         "baseline_seconds": median_of(r["baseline_seconds"] for r in first),
@@ -278,21 +315,30 @@ def run_import_side_by_side(size, runs, out_dir):
     Each PostgreSQL run gets a server of its own, as each SQLite run gets a new file: on the
     server the steps before used, their autovacuum and checkpoints ran beside the timed import
     (the read, which is Python alone, took a third longer in those runs)."""
-    args = [ROOT / "bench" / "bench_import.py", "--side-by-side", "--rows", size["rows"], "--orgs", size["orgs"],
-            "--runs", runs]
+    args = [
+        ROOT / "bench" / "bench_import.py",
+        "--side-by-side",
+        "--rows",
+        size["rows"],
+        "--orgs",
+        size["orgs"],
+        "--runs",
+        runs,
+    ]
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}  # bench_import starts the servers
     code, _, _ = run_child(args, env, "bench_import.py --side-by-side")
     data = take_json("import_side_by_side", out_dir / "import_side_by_side.json")
     if code or not data:
         return {"failed": "bench_import.py --side-by-side produced no results"}
-    return {r["figure"]: {"sqlite_seconds": r["sqlite_seconds"], "postgresql_seconds": r["postgresql_seconds"]}
-            for r in data["results"]} | {"runs": data["runs"], "target_ratio": data["target_ratio"]}
+    return {
+        r["figure"]: {"sqlite_seconds": r["sqlite_seconds"], "postgresql_seconds": r["postgresql_seconds"]}
+        for r in data["results"]
+    } | {"runs": data["runs"], "target_ratio": data["target_ratio"]}
 
 
 def run_export(size, runs, out_dir, kind, base_url):
     script = ROOT / "bench" / "bench_export.py"
-    args = [script, "--rows", size["rows"], "--organisations", size["orgs"], "--baseline",
-            size["export_baseline_rows"]]
+    args = [script, "--rows", size["rows"], "--organisations", size["orgs"], "--baseline", size["export_baseline_rows"]]
     if kind == "postgres":
         if not script_supports(script, "--db-url"):
             note = "bench_export.py has no --db-url: it always uses a temporary SQLite file"
@@ -311,7 +357,8 @@ def run_export(size, runs, out_dir, kind, base_url):
         return {"failed": "bench_export.py produced no results"}
     base = [s.get("baseline_import_export") or {} for s in samples]
     merged = {
-        "rows": samples[0]["rows"], "runs": len(samples),
+        "rows": samples[0]["rows"],
+        "runs": len(samples),
         "csv_seconds": median_of(s["csv"]["seconds"] for s in samples),
         "csv_peak_mb": median_of(s["csv"]["tracemalloc_peak_mb"] for s in samples),
         "xlsx_seconds": median_of(s["xlsx"]["seconds"] for s in samples),
@@ -391,8 +438,12 @@ def pages_db_args(size, db, db_url):
 
 def run_search(size, out_dir, kind, db, db_url):
     """One-word searches on bench_pages' data (bench_search.py generates it only if it is missing)."""
-    data = run_script("search", pages_db_args(size, db, db_url), out_dir,
-                      json_name="search" if kind == "sqlite" else "search-postgres")
+    data = run_script(
+        "search",
+        pages_db_args(size, db, db_url),
+        out_dir,
+        json_name="search" if kind == "sqlite" else "search-postgres",
+    )
     if db_url and "failed" not in data:
         data["db"] = db_url
     return data
@@ -429,8 +480,16 @@ def run_invoicing(size, out_dir, kind, base_url):
 def run_mail(size, out_dir, kind, base_url):
     """bench_mail.py starts from an empty database (a fresh SQLite file of its own, or bench_mail)."""
     env = own_database_env(kind, base_url, "mail")
-    args = ["--messages", size["mail_messages"], "--fetch", size["mail_fetch"],
-            "--page-emails", size["mail_page_emails"], "--repeat", size["repeat"]]
+    args = [
+        "--messages",
+        size["mail_messages"],
+        "--fetch",
+        size["mail_fetch"],
+        "--page-emails",
+        size["mail_page_emails"],
+        "--repeat",
+        size["repeat"],
+    ]
     return run_script("mail", args, out_dir, env)
 
 
@@ -441,6 +500,7 @@ def run_spreadsheets(size, out_dir, kind, base_url):
 
 
 # --------------------------------------------------------------------------- the table
+
 
 def _num(value, digits=2):
     if value is None:
@@ -464,8 +524,12 @@ def row(figure, value, unit, baseline=None, baseline_label=None):
         base_text = baseline_label or "—"
     else:
         base_text = f"{_num(baseline)}{suffix}" + (f" ({baseline_label})" if baseline_label else "")
-    return {"figure": figure, "value": value_text, "baseline": base_text,
-            "ratio": f"{ratio:.2f}×" if ratio is not None else "—"}
+    return {
+        "figure": figure,
+        "value": value_text,
+        "baseline": base_text,
+        "ratio": f"{ratio:.2f}×" if ratio is not None else "—",
+    }
 
 
 def build_rows(results):
@@ -474,31 +538,68 @@ def build_rows(results):
     imp, floor = results.get("import") or {}, results.get("floor") or {}
     if "import_seconds" in imp:
         n = f"{imp['rows']:,}"
-        base_note = (f"django-import-export default ModelResource, extrapolated from {imp['baseline_rows']:,} rows"
-                     if imp.get("baseline_extrapolated") else "django-import-export default ModelResource")
-        rows.append(row(f"import {n} contacts (read + dry run + commit)", imp["import_seconds"], "s",
-                        imp.get("baseline_seconds"), base_note))
+        base_note = (
+            f"django-import-export default ModelResource, extrapolated from {imp['baseline_rows']:,} rows"
+            if imp.get("baseline_extrapolated")
+            else "django-import-export default ModelResource"
+        )
+        rows.append(
+            row(
+                f"import {n} contacts (read + dry run + commit)",
+                imp["import_seconds"],
+                "s",
+                imp.get("baseline_seconds"),
+                base_note,
+            )
+        )
         if floor.get("seconds"):
-            rows.append(row(f"import {n} contacts vs raw insert", imp["import_seconds"], "s", floor["seconds"],
-                            "sqlite3.executemany floor, same file"))
-        rows.append(row(f"re-import {n} contacts as updates", imp["reimport_seconds"], "s",
-                        imp.get("baseline_seconds"), "default ModelResource, first import"))
+            rows.append(
+                row(
+                    f"import {n} contacts vs raw insert",
+                    imp["import_seconds"],
+                    "s",
+                    floor["seconds"],
+                    "sqlite3.executemany floor, same file",
+                )
+            )
+        rows.append(
+            row(
+                f"re-import {n} contacts as updates",
+                imp["reimport_seconds"],
+                "s",
+                imp.get("baseline_seconds"),
+                "default ModelResource, first import",
+            )
+        )
         rows.append(row("import: peak RSS of the benchmark process", imp.get("peak_rss_mb"), "MB"))
         both = imp.get("side_by_side") or {}
-        for figure, label in (("import", f"import {n} contacts"), ("re-import as updates", f"re-import {n} as updates")):
+        for figure, label in (
+            ("import", f"import {n} contacts"),
+            ("re-import as updates", f"re-import {n} as updates"),
+        ):
             if figure in both:
-                rows.append(row(f"{label}, side by side with SQLite (target ≤ {both['target_ratio']}×)",
-                                both[figure]["postgresql_seconds"], "s", both[figure]["sqlite_seconds"],
-                                f"SQLite, same file, alternating, median of {both['runs']}"))
+                rows.append(
+                    row(
+                        f"{label}, side by side with SQLite (target ≤ {both['target_ratio']}×)",
+                        both[figure]["postgresql_seconds"],
+                        "s",
+                        both[figure]["sqlite_seconds"],
+                        f"SQLite, same file, alternating, median of {both['runs']}",
+                    )
+                )
     elif imp.get("skipped") or imp.get("failed"):
         rows.append(row("import / re-import", None, "", baseline_label=imp.get("skipped") or imp.get("failed")))
     exp = results.get("export") or {}
     if "csv_seconds" in exp:
         n = f"{exp['rows']:,}"
-        note = (f"django-import-export resource.export(), extrapolated from {exp['baseline_rows']:,} rows"
-                if exp.get("baseline_rows") else None)
-        rows.append(row(f"export {n} contacts as CSV (streaming)", exp["csv_seconds"], "s",
-                        exp.get("baseline_seconds"), note))
+        note = (
+            f"django-import-export resource.export(), extrapolated from {exp['baseline_rows']:,} rows"
+            if exp.get("baseline_rows")
+            else None
+        )
+        rows.append(
+            row(f"export {n} contacts as CSV (streaming)", exp["csv_seconds"], "s", exp.get("baseline_seconds"), note)
+        )
         rows.append(row("export CSV: peak traced memory", exp["csv_peak_mb"], "MB", EXPORT_BUDGET_MB, "budget"))
         rows.append(row(f"export {n} contacts as XLSX", exp["xlsx_seconds"], "s"))
         rows.append(row("export XLSX: peak traced memory", exp["xlsx_peak_mb"], "MB", EXPORT_BUDGET_MB, "budget"))
@@ -540,11 +641,17 @@ def build_rows(results):
     load = results.get("loadtest") or {}
     if load.get("requests"):
         who = f"{load['users']} users, {load['duration_s']:.0f} s, {load['workers']} gunicorn workers"
-        rows.append(row(f"load test ({who}, {load.get('scale', '?')} data): requests per second", load["rps"],
-                        "req/s"))
+        rows.append(row(f"load test ({who}, {load.get('scale', '?')} data): requests per second", load["rps"], "req/s"))
         for kind, stats in sorted(load.get("kinds", {}).items()):
-            rows.append(row(f"load test {kind}: median latency ({stats['count']} requests)", stats["median_ms"],
-                            "ms", PAGE_BUDGET_MS, "budget"))
+            rows.append(
+                row(
+                    f"load test {kind}: median latency ({stats['count']} requests)",
+                    stats["median_ms"],
+                    "ms",
+                    PAGE_BUDGET_MS,
+                    "budget",
+                )
+            )
             rows.append(row(f"load test {kind}: p95 latency", stats["p95_ms"], "ms", PAGE_BUDGET_MS, "budget"))
         rows.append(row("load test: errors", load["errors"], "", 0, "must be 0"))
         rows.append(row("load test: lost writes", load["lost_writes"], "", 0, "must be 0"))
@@ -566,8 +673,11 @@ def search_rows(data):
     if not data.get("words"):
         return not_run("search", data)
     counts = data.get("counts") or {}
-    over = (f" over {counts['contacts']:,} contacts, {counts['interactions']:,} interactions"
-            if counts.get("contacts") is not None and counts.get("interactions") is not None else "")
+    over = (
+        f" over {counts['contacts']:,} contacts, {counts['interactions']:,} interactions"
+        if counts.get("contacts") is not None and counts.get("interactions") is not None
+        else ""
+    )
     rows = []
     for word, w in data["words"].items():
         matches = w.get("matches") or {}
@@ -577,8 +687,15 @@ def search_rows(data):
         label = f"search “{word}” ({found:,}{'+' if capped else ''} matches{over})"
         rows.append(row(f"{label}: median", w["selector_median_ms"], "ms", SEARCH_TARGET_MS, "target"))
         rows.append(row(f"{label}: p95", w["selector_p95_ms"], "ms", SEARCH_TARGET_MS, "target"))
-        rows.append(row(f"/search/?q={word} at {data.get('scale', '?')}: median server time", w["page_median_ms"],
-                        "ms", PAGE_MEDIAN_BUDGET_MS, "budget"))
+        rows.append(
+            row(
+                f"/search/?q={word} at {data.get('scale', '?')}: median server time",
+                w["page_median_ms"],
+                "ms",
+                PAGE_MEDIAN_BUDGET_MS,
+                "budget",
+            )
+        )
         rows.append(row(f"/search/?q={word}: queries", w.get("page_queries"), ""))
     return rows
 
@@ -596,11 +713,13 @@ def api_rows(data):
             rows.append(row(label, None, "", baseline_label=f"not measured (status {item.get('status')})"))
             continue
         target = API_CONTACTS_TARGET_MS if name == "contacts" else item.get("target_ms")
-        rows.append(row(f"{label}: median server time", item.get("median_ms"), "ms", target,
-                        "target" if target else None))
+        rows.append(
+            row(f"{label}: median server time", item.get("median_ms"), "ms", target, "target" if target else None)
+        )
         rows.append(row(f"{label}: p95 server time", item.get("p95_ms"), "ms"))
-        rows.append(row(f"{label}: queries", item.get("queries"), "", item.get("queries_at_page_size_10"),
-                        "at page_size=10"))
+        rows.append(
+            row(f"{label}: queries", item.get("queries"), "", item.get("queries_at_page_size_10"), "at page_size=10")
+        )
     return rows
 
 
@@ -637,20 +756,41 @@ def mail_rows(data):
     rows = []
     imp = data.get("import") or {}
     if imp:
-        rows.append(row(f"import {imp.get('messages', 0):,} saved emails", imp.get("seconds"), "s",
-                        MAIL_IMPORT_TARGET_S, "target"))
+        rows.append(
+            row(
+                f"import {imp.get('messages', 0):,} saved emails",
+                imp.get("seconds"),
+                "s",
+                MAIL_IMPORT_TARGET_S,
+                "target",
+            )
+        )
     fetch = data.get("fetch") or {}
     if fetch:
-        rows.append(row(f"fetch {fetch.get('messages', 0):,} emails from IMAP (local Dovecot)", fetch.get("seconds"),
-                        "s", MAIL_FETCH_TARGET_S, "target"))
+        rows.append(
+            row(
+                f"fetch {fetch.get('messages', 0):,} emails from IMAP (local Dovecot)",
+                fetch.get("seconds"),
+                "s",
+                MAIL_FETCH_TARGET_S,
+                "target",
+            )
+        )
     pages = data.get("organisation_page") or {}
     big, small = pages.get("big") or {}, pages.get("small") or {}
     if big:
         label = f"organisation page with {big.get('emails', 0):,} emails"
         rows.append(row(f"{label}: median server time", big.get("median_ms"), "ms", MAIL_PAGE_TARGET_MS, "target"))
         rows.append(row(f"{label}: p95 server time", big.get("p95_ms"), "ms", PAGE_P95_BUDGET_MS, "budget"))
-        rows.append(row(f"{label}: queries", big.get("queries"), "", small.get("queries"),
-                        f"with {small.get('emails', '?')} emails"))
+        rows.append(
+            row(
+                f"{label}: queries",
+                big.get("queries"),
+                "",
+                small.get("queries"),
+                f"with {small.get('emails', '?')} emails",
+            )
+        )
     return rows
 
 
@@ -665,21 +805,42 @@ def spreadsheet_rows(data):
     sync = median("export_sync_download_s")
     rows = [
         row(f"export {n} contacts as CSV, synchronous download: median", sync, "ms"),
-        row(f"export {n} contacts: the request that queues a background job: median", median("export_queue_request_s"),
-            "ms", sync, "synchronous download"),
+        row(
+            f"export {n} contacts: the request that queues a background job: median",
+            median("export_queue_request_s"),
+            "ms",
+            sync,
+            "synchronous download",
+        ),
         row(f"export {n} contacts: the background job (worker): median", median("export_job_s"), "ms"),
     ]
     job = _ms(data.get("import_job_s"))
-    rows.append(row(f"import {n} contacts: the confirm request that queues the commit", _ms(data.get("import_queue_request_s")),
-                    "ms", job, "the same commit run synchronously, as the worker does"))
+    rows.append(
+        row(
+            f"import {n} contacts: the confirm request that queues the commit",
+            _ms(data.get("import_queue_request_s")),
+            "ms",
+            job,
+            "the same commit run synchronously, as the worker does",
+        )
+    )
     rows.append(row(f"import {n} contacts: the preview (dry run) request", _ms(data.get("import_preview_s")), "ms"))
     jobs = median("job_list_s")
     if jobs is not None:
-        page = f"Recent jobs page with {data['jobs']:,} jobs" if isinstance(data.get("jobs"), int) else "Recent jobs page"
+        page = (
+            f"Recent jobs page with {data['jobs']:,} jobs" if isinstance(data.get("jobs"), int) else "Recent jobs page"
+        )
         rows.append(row(f"{page}: median server time", jobs, "ms", PAGE_MEDIAN_BUDGET_MS, "budget"))
         rows.append(row(f"{page}: queries", data.get("job_list_queries"), ""))
-        rows.append(row("a job's progress (polled): median server time", median("job_progress_s"), "ms",
-                        PAGE_MEDIAN_BUDGET_MS, "budget"))
+        rows.append(
+            row(
+                "a job's progress (polled): median server time",
+                median("job_progress_s"),
+                "ms",
+                PAGE_MEDIAN_BUDGET_MS,
+                "budget",
+            )
+        )
     return rows
 
 
@@ -697,8 +858,7 @@ TITLES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
 def render_section(db, summary):
     title = TITLES.get(db, db)
     mode = " (BENCH_QUICK smoke run: small sizes, not the real figures)" if summary.get("quick") else ""
-    parts = [f"## {title}{mode}", "",
-             f"Measured {summary['date']} on {summary['machine_line']}.", ""]
+    parts = [f"## {title}{mode}", "", f"Measured {summary['date']} on {summary['machine_line']}.", ""]
     if summary.get("load_average"):
         parts += [f"Load average at the start: {', '.join(map(str, summary['load_average']))}.", ""]
     parts += [markdown_table(summary["rows"]), ""]
@@ -740,8 +900,13 @@ def load_summaries():
             summary = json.loads(path.read_text())
         elif load.exists():  # a load test before any benchmark: a section of its own figures
             data = json.loads(load.read_text())
-            summary = {"db": db, "date": data.get("date", "?"), "machine_line": data.get("machine_line", "?"),
-                       "results": {}, "notes": ["No benchmark run yet for this database: load test only."]}
+            summary = {
+                "db": db,
+                "date": data.get("date", "?"),
+                "machine_line": data.get("machine_line", "?"),
+                "results": {},
+                "notes": ["No benchmark run yet for this database: load test only."],
+            }
         else:
             continue
         results = summary.setdefault("results", {})
@@ -749,7 +914,8 @@ def load_summaries():
             results["loadtest"] = json.loads(load.read_text())
             summary.setdefault("notes", []).append(
                 f"Load test run {results['loadtest'].get('date', '?')} against gunicorn on 127.0.0.1 "
-                f"({results['loadtest'].get('scale')} data); details in bench/results/{db}/loadtest.json.")
+                f"({results['loadtest'].get('scale')} data); details in bench/results/{db}/loadtest.json."
+            )
         summary["rows"] = build_rows(results)  # rebuilt from the stored figures, so format changes apply
         out[db] = summary
     return out
@@ -764,30 +930,43 @@ def write_results_md():
 
 # --------------------------------------------------------------------------- main
 
+
 def step_notes(results, kind):
     """What the search, API, invoicing, mail and spreadsheet figures were measured on."""
     notes = []
     where = "bench_pages_<scale> database" if kind == "postgres" else "/tmp/crm-bench-<scale>.sqlite3"
-    shared = [label for name, label in (("search", "search"), ("api", "the API lists"))
-              if (results.get(name) or {}).get("scale")]
+    shared = [
+        label
+        for name, label in (("search", "search"), ("api", "the API lists"))
+        if (results.get(name) or {}).get("scale")
+    ]
     if shared:
         notes.append(f"Measured on bench_pages' data ({where}), not data of their own: {' and '.join(shared)}.")
     if (results.get("search") or {}).get("words"):
-        notes.append("Search: the search selector (organisations, contacts and interactions: first 25 and counts) "
-                     f"against the {SEARCH_TARGET_MS} ms target; the page against the page budget.")
+        notes.append(
+            "Search: the search selector (organisations, contacts and interactions: first 25 and counts) "
+            f"against the {SEARCH_TARGET_MS} ms target; the page against the page budget."
+        )
     inv = results.get("invoicing") or {}
     if inv.get("pages"):
-        cpu = ("the benchmark process's own, SQLite included: what the page costs on an idle machine"
-               if kind == "sqlite" else "the benchmark process's own, without the PostgreSQL server's")
-        notes.append(f"Invoicing: {inv.get('invoices', 0):,} invoices of its own (bulk-created); median of "
-                     f"repeated requests; CPU time is {cpu} (load average {inv.get('load_average', '?')} "
-                     "during the run).")
+        cpu = (
+            "the benchmark process's own, SQLite included: what the page costs on an idle machine"
+            if kind == "sqlite"
+            else "the benchmark process's own, without the PostgreSQL server's"
+        )
+        notes.append(
+            f"Invoicing: {inv.get('invoices', 0):,} invoices of its own (bulk-created); median of "
+            f"repeated requests; CPU time is {cpu} (load average {inv.get('load_average', '?')} "
+            "during the run)."
+        )
     mail = results.get("mail") or {}
     if mail.get("import") or mail.get("fetch"):
         notes.append("Email: a database of its own; the fetch is from a private Dovecot started for the run.")
     if (results.get("spreadsheets") or {}).get("rows"):
-        notes.append("Spreadsheets: a database of its own; the ratio of a queuing request to the synchronous "
-                     "work shows how much sooner it returns (the job then runs in the worker).")
+        notes.append(
+            "Spreadsheets: a database of its own; the ratio of a queuing request to the synchronous "
+            "work shows how much sooner it returns (the job then runs in the worker)."
+        )
     return notes
 
 
@@ -796,12 +975,14 @@ def machine_info(kind, db_url=None):
     env = os.environ.copy()
     if db_url:
         env["DATABASE_URL"] = db_url
-    code = ("import json,sys; sys.path.insert(0,'.'); from bench.common import setup_django, machine_description;"
-            "setup_django(sys.argv[1] if len(sys.argv)>1 else None); print(json.dumps(machine_description()))")
+    code = (
+        "import json,sys; sys.path.insert(0,'.'); from bench.common import setup_django, machine_description;"
+        "setup_django(sys.argv[1] if len(sys.argv)>1 else None); print(json.dumps(machine_description()))"
+    )
     args = [sys.executable, "-c", code]
     if kind == "sqlite":
         args.append(os.path.join(tempfile.gettempdir(), "crm-bench-machine.sqlite3"))
-    out = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True)
+    out = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     try:
         return json.loads(out.stdout.strip().splitlines()[-1])
     except (IndexError, ValueError):
@@ -832,8 +1013,11 @@ def main(argv=None):
     out_dir = RESULTS_DIR / kind
     out_dir.mkdir(parents=True, exist_ok=True)
     load_average = [round(x, 2) for x in os.getloadavg()]
-    print(f"Benchmarks on {kind}{' (quick)' if quick else ''}: {', '.join(steps)}; {runs} run(s), sizes {size}; "
-          f"load average {load_average}", flush=True)
+    print(
+        f"Benchmarks on {kind}{' (quick)' if quick else ''}: {', '.join(steps)}; {runs} run(s), sizes {size}; "
+        f"load average {load_average}",
+        flush=True,
+    )
 
     previous = {}
     if (out_dir / "summary.json").exists():  # a partial run (--only) keeps the other figures
@@ -870,23 +1054,36 @@ def main(argv=None):
 
     machine = machine_info(kind, db_url if kind == "postgres" else None)
     if any((results.get(step) or {}).get("skipped") for step in ("import", "export")):
-        notes.append("Import and export on PostgreSQL need --db-url support in bench_import.py / "
-                     "bench_export.py; until then they run on SQLite only (see the SQLite section).")
+        notes.append(
+            "Import and export on PostgreSQL need --db-url support in bench_import.py / "
+            "bench_export.py; until then they run on SQLite only (see the SQLite section)."
+        )
     if kind == "sqlite" and (results.get("floor") or {}).get("seconds"):
-        notes.append("Floor: the same CSV parsed with csv.reader and inserted into crm_organisation and "
-                     "crm_contact with raw sqlite3.executemany in one transaction (no validation, no history).")
+        notes.append(
+            "Floor: the same CSV parsed with csv.reader and inserted into crm_organisation and "
+            "crm_contact with raw sqlite3.executemany in one transaction (no validation, no history)."
+        )
     if results.get("import", {}).get("baseline_extrapolated"):
-        notes.append("The django-import-export baseline is timed on a slice of the file and scaled linearly "
-                     "(the full 100,000 rows take several minutes through the default ModelResource).")
+        notes.append(
+            "The django-import-export baseline is timed on a slice of the file and scaled linearly "
+            "(the full 100,000 rows take several minutes through the default ModelResource)."
+        )
     if {"import", "export"} & set(steps):
         notes.append(f"Import/export: median of {runs} run(s).")
-    notes.append(f"Pages, searches, API lists, invoicing and email pages: median and p95 of {size['repeat']} "
-                 "requests.")
+    notes.append(f"Pages, searches, API lists, invoicing and email pages: median and p95 of {size['repeat']} requests.")
     notes += step_notes(results, kind)
-    summary = {"db": kind, "quick": quick, "date": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
-               "machine": machine, "machine_line": machine_line(machine), "load_average": load_average,
-               "elapsed_s": round(time.perf_counter() - started, 1), "results": results,
-               "rows": build_rows(results), "notes": notes}
+    summary = {
+        "db": kind,
+        "quick": quick,
+        "date": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+        "machine": machine,
+        "machine_line": machine_line(machine),
+        "load_average": load_average,
+        "elapsed_s": round(time.perf_counter() - started, 1),
+        "results": results,
+        "rows": build_rows(results),
+        "notes": notes,
+    }
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
     write_results_md()
     print(markdown_table(summary["rows"]))

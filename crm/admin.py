@@ -4,14 +4,23 @@ OrganisationAdmin carries contacts inline, plus the inlines other apps register
 for what hangs off an organisation (pledges, in-kind offers, favours): see
 crm.registry.register_admin_inline.
 """
+
 from django.contrib import admin
 from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
 from crm import registry
 from crm.models import (
-    CalendarFeed, Contact, Event, FollowUp, ImportBatch, ImportMapping, Interaction, Organisation,
-    ReminderDigest, Tag,
+    CalendarFeed,
+    Contact,
+    Event,
+    FollowUp,
+    ImportBatch,
+    ImportMapping,
+    Interaction,
+    Organisation,
+    ReminderDigest,
+    Tag,
 )
 
 
@@ -22,6 +31,7 @@ class TagAdmin(admin.ModelAdmin):
 
 
 # --- Inlines on OrganisationAdmin ----------------------------------------------------------
+
 
 class ContactInline(admin.TabularInline):
     model = Contact
@@ -35,7 +45,12 @@ class OrganisationAdmin(SimpleHistoryAdmin):
     list_display = ["name", "roles_display", "sector", "city", "owner", "updated_at"]
     list_select_related = ["owner"]
     list_filter = [
-        "is_sponsor", "is_supplier", "is_training_provider", "is_public_body", "sector", "tags",
+        "is_sponsor",
+        "is_supplier",
+        "is_training_provider",
+        "is_public_body",
+        "sector",
+        "tags",
     ]
     search_fields = ["name", "name_key", "city", "website"]
     autocomplete_fields = ["owner"]
@@ -63,7 +78,13 @@ class OrganisationAdmin(SimpleHistoryAdmin):
 @admin.register(Contact)
 class ContactAdmin(SimpleHistoryAdmin):
     list_display = [
-        "full_name_display", "email", "organisation", "job_title", "owner", "lawful_basis", "do_not_contact",
+        "full_name_display",
+        "email",
+        "organisation",
+        "job_title",
+        "owner",
+        "lawful_basis",
+        "do_not_contact",
     ]
     list_select_related = ["organisation", "owner"]
     list_filter = ["do_not_contact", "lawful_basis", "tags"]
@@ -90,8 +111,14 @@ class InteractionAdmin(admin.ModelAdmin):
     list_display = ["occurred_at", "kind", "direction", "summary", "organisation", "contact", "logged_by"]
     list_select_related = ["organisation", "contact", "logged_by"]
     list_filter = ["kind", "direction"]
-    search_fields = ["summary", "outcome", "organisation__name", "contact__first_name", "contact__last_name",
-                     "contact__email"]
+    search_fields = [
+        "summary",
+        "outcome",
+        "organisation__name",
+        "contact__first_name",
+        "contact__last_name",
+        "contact__email",
+    ]
     autocomplete_fields = ["organisation", "contact", "logged_by"]
     readonly_fields = ["created_at"]
     date_hierarchy = "occurred_at"
@@ -114,8 +141,17 @@ class ImportBatchAdmin(admin.ModelAdmin):
     """A record of what an import did; undoing one goes through the app, not the admin."""
 
     list_display = [
-        "id", "file_name", "target", "status", "created_by", "created_at",
-        "new_count", "updated_count", "unchanged_count", "skipped_count", "error_count",
+        "id",
+        "file_name",
+        "target",
+        "status",
+        "created_by",
+        "created_at",
+        "new_count",
+        "updated_count",
+        "unchanged_count",
+        "skipped_count",
+        "error_count",
     ]
     list_select_related = ["created_by"]
     list_filter = ["target", "status"]

@@ -13,7 +13,9 @@ class CrmConfig(AppConfig):
         from crm.roles import CORE_PERSONAL, CORE_STAFF_EDITABLE, sync_roles_after_migrate
 
         registry.register_role_rules(
-            "crm", staff_editable=CORE_STAFF_EDITABLE, personal=CORE_PERSONAL,
+            "crm",
+            staff_editable=CORE_STAFF_EDITABLE,
+            personal=CORE_PERSONAL,
         )
         post_migrate.connect(sync_roles_after_migrate, sender=self)
         connection_created.connect(db_sessions.on_connect, dispatch_uid="crm.db_sessions")

@@ -1,4 +1,5 @@
 """The private iCalendar feed of a user's open follow-ups (all-day events on the due date)."""
+
 import datetime
 
 from django.conf import settings

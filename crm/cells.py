@@ -3,6 +3,7 @@
 Every CSV or XLSX the app writes (list exports, dashboard tables, invoices) goes
 through these, so a contact named "=HYPERLINK(...)" opens as text, not a link.
 """
+
 #: A cell starting with one of these may be run as a formula by a spreadsheet.
 FORMULA_PREFIXES = frozenset(("=", "+", "-", "@", "\t", "\r"))
 

@@ -8,6 +8,7 @@ VACUUM ANALYZE, which also marks the freshly written pages all-visible so the
 dashboards' index-only counts need not visit the table (measured on freshly
 generated large data: /dashboard/ 183 ms before autovacuum had run).
 """
+
 from django.db import DEFAULT_DB_ALIAS, connections
 
 

@@ -1,5 +1,6 @@
 """Filter sets for every list. Exports apply the same classes, so an export is
 exactly what the list shows; the filter state lives in the URL."""
+
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
@@ -43,13 +44,19 @@ class RecordFilter(django_filters.FilterSet):
     owner = django_filters.ModelChoiceFilter(queryset=_owners, label="Owner")
     tag = django_filters.ModelChoiceFilter(queryset=Tag.objects.all(), field_name="tags", label="Tag")
     contacted_after = django_filters.DateFilter(
-        field_name="last_contacted", lookup_expr="date__gte", label="Last contacted on or after", widget=_DateInput,
+        field_name="last_contacted",
+        lookup_expr="date__gte",
+        label="Last contacted on or after",
+        widget=_DateInput,
     )
     contacted_before = django_filters.DateFilter(
-        method="filter_contacted_before", label="Last contacted before", widget=_DateInput,
+        method="filter_contacted_before",
+        label="Last contacted before",
+        widget=_DateInput,
     )
     overdue = django_filters.BooleanFilter(
-        method="filter_overdue", label="Has an overdue follow-up",
+        method="filter_overdue",
+        label="Has an overdue follow-up",
         widget=forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")]),
     )
 
@@ -64,8 +71,11 @@ class RecordFilter(django_filters.FilterSet):
         if added:
             names = list(self.filters)
             at = names.index("tag") + 1 if "tag" in names else len(names)
-            self.filters = {**{n: self.filters[n] for n in names[:at]}, **added,
-                            **{n: self.filters[n] for n in names[at:]}}
+            self.filters = {
+                **{n: self.filters[n] for n in names[:at]},
+                **added,
+                **{n: self.filters[n] for n in names[at:]},
+            }
 
     def _path(self, field):
         return f"{self.org}__{field}" if self.org else field
@@ -93,8 +103,11 @@ class RecordFilter(django_filters.FilterSet):
 class OrganisationFilter(RecordFilter):
     list_name = "organisation"
 
-    q = django_filters.CharFilter(method="filter_q", label="Search", widget=forms.TextInput(
-        attrs={"type": "search", "placeholder": "Name, or a contact’s name or email"}))
+    q = django_filters.CharFilter(
+        method="filter_q",
+        label="Search",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name, or a contact’s name or email"}),
+    )
 
     class Meta:
         model = Organisation
@@ -110,13 +123,17 @@ class ContactFilter(RecordFilter):
     org = "organisation"
     list_name = "contact"
 
-    q = django_filters.CharFilter(method="filter_q", label="Search", widget=forms.TextInput(
-        attrs={"type": "search", "placeholder": "Name, email or organisation"}))
+    q = django_filters.CharFilter(
+        method="filter_q",
+        label="Search",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name, email or organisation"}),
+    )
     # Apart from the search box: job titles are not in the search index, so matching one reads every contact.
     job_title = django_filters.CharFilter(lookup_expr="icontains", label="Job title")
 
     do_not_contact = django_filters.BooleanFilter(
-        label="Do not contact", widget=forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")]),
+        label="Do not contact",
+        widget=forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")]),
     )
 
     class Meta:

@@ -3,6 +3,7 @@
 Django's floatformat:"0g" goes through the localisation machinery (~35 µs a value);
 boards and dashboards show hundreds of amounts, so this formats directly.
 """
+
 from decimal import Decimal, InvalidOperation
 
 

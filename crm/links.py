@@ -1,4 +1,5 @@
 """Record URLs for long lists."""
+
 from django.urls import get_script_prefix, get_urlconf, reverse
 
 _PLACEHOLDER = "987654321"

@@ -3,6 +3,7 @@
 The import, the forms and the database constraints all call these, so "Acme Ltd",
 "ACME Limited" and "The Acme" can never become three organisations.
 """
+
 import re
 import unicodedata
 
@@ -31,14 +32,29 @@ def email_key(email: str) -> str:
 #: Honorifics a name may start with, as they are written on the contact (any case, with or
 #: without a full stop, and the spelled-out forms, are read as these).
 HONORIFICS = {
-    "dr": "Dr", "doctor": "Dr", "prof": "Prof", "professor": "Prof", "mr": "Mr", "mrs": "Mrs", "ms": "Ms",
-    "miss": "Miss", "mx": "Mx", "cllr": "Cllr", "councillor": "Cllr", "sir": "Sir", "dame": "Dame",
-    "rev": "Rev", "revd": "Rev", "reverend": "Rev", "lord": "Lord", "lady": "Lady",
+    "dr": "Dr",
+    "doctor": "Dr",
+    "prof": "Prof",
+    "professor": "Prof",
+    "mr": "Mr",
+    "mrs": "Mrs",
+    "ms": "Ms",
+    "miss": "Miss",
+    "mx": "Mx",
+    "cllr": "Cllr",
+    "councillor": "Cllr",
+    "sir": "Sir",
+    "dame": "Dame",
+    "rev": "Rev",
+    "revd": "Rev",
+    "reverend": "Rev",
+    "lord": "Lord",
+    "lady": "Lady",
 }
 
 
 def honorific(word: str) -> str | None:
-    """"Dr." → "Dr", "COUNCILLOR" → "Cllr"; None when the word is not an honorific."""
+    """ "Dr." → "Dr", "COUNCILLOR" → "Cllr"; None when the word is not an honorific."""
     return HONORIFICS.get((word or "").strip().rstrip(".").lower())
 
 

@@ -9,11 +9,13 @@ iterates what was registered and never names the app.
 Registration happens once per process, in `ready()`; registering the same name twice
 replaces the earlier entry, so a reloaded app does not show its panel twice.
 """
+
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 # --- panels on core pages ------------------------------------------------------------------
 
@@ -22,8 +24,16 @@ from typing import Any, Callable, Iterable
 #: page, a list's action buttons (obj is the list's name, e.g. "contacts"). Above the core:
 #: the pipeline dashboard and pledge page, which sit above the core but gather from apps beside them.
 SLOTS = (
-    "organisation", "organisation_stats", "contact", "record_actions", "followups", "followups_empty",
-    "event", "list_actions", "dashboard_pipeline", "pledge",
+    "organisation",
+    "organisation_stats",
+    "contact",
+    "record_actions",
+    "followups",
+    "followups_empty",
+    "event",
+    "list_actions",
+    "dashboard_pipeline",
+    "pledge",
 )
 
 
@@ -111,6 +121,7 @@ def interaction_links() -> list[Callable[[list[int]], dict]]:
 
 # --- the organisation list's figures, columns and filters -----------------------------------
 
+
 @dataclass(frozen=True)
 class ListExtension:
     """Figures another app adds to a core list ("organisation" or "contact").
@@ -155,6 +166,7 @@ def admin_inlines(model_label: str) -> list[type]:
 
 
 # --- role rules ----------------------------------------------------------------------------
+
 
 @dataclass
 class RoleRules:
@@ -206,6 +218,7 @@ def subject_access_sections() -> dict[str, Callable[[Any], list[dict]]]:
 
 # --- documents a record offers -------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Document:
     """A file an app renders from a record (a pledge's agreement PDF).
@@ -241,6 +254,7 @@ def document(model_label: str, name: str) -> Document | None:
 
 # --- synthetic data steps ------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class DataStep:
     """Synthetic data an app adds after the core and domain data exist (generate_data).
@@ -268,6 +282,7 @@ def data_steps() -> list[DataStep]:
 
 
 # --- API resources -------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ApiResource:

@@ -4,6 +4,7 @@ Permissions are derived from rules rather than listed, so a model added later
 gets the right permissions for every role at the next `migrate`. Each app of the
 project registers its rules (crm.registry.register_role_rules) in its `ready()`.
 """
+
 from django.apps import apps as global_apps
 from django.db import DEFAULT_DB_ALIAS
 

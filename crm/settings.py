@@ -1,12 +1,12 @@
 """Settings come from the environment; the defaults give a working local install."""
+
 import os
 import secrets
 from pathlib import Path
 
-from csp.constants import NONE, SELF
-
 import dj_database_url
 import plotly
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -117,7 +117,8 @@ SQLITE_OPTIONS = {
 }
 DATABASES = {
     "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
+        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
         conn_health_checks=True,  # a kept connection (CONN_MAX_AGE > 0) is tested before reuse: survives a DB restart
     )
 }
@@ -189,7 +190,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 # A shared office machine: a session lasts a working day, not Django's two weeks.
-SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", 12 * 60 * 60))
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE") or 12 * 60 * 60)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
@@ -239,7 +240,7 @@ LOGGING = {
 }
 
 # Imports: the largest file the wizard and import_csv accept (bytes).
-CRM_IMPORT_MAX_BYTES = int(os.environ.get("CRM_IMPORT_MAX_BYTES", 20 * 1024 * 1024))
+CRM_IMPORT_MAX_BYTES = int(os.environ.get("CRM_IMPORT_MAX_BYTES") or 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = CRM_IMPORT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
@@ -261,25 +262,25 @@ else:
 
 # Uploaded files (email attachments) live under MEDIA_ROOT and are only ever served through
 # permission-checked views: nothing maps MEDIA_URL to the folder.
-MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
 MEDIA_URL = "/media/"
 # Attachments larger than this are recorded (name, size) but not stored.
-MAIL_ATTACHMENT_MAX_BYTES = int(os.environ.get("MAIL_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
+MAIL_ATTACHMENT_MAX_BYTES = int(os.environ.get("MAIL_ATTACHMENT_MAX_BYTES") or 10 * 1024 * 1024)
 # The mailbox fetch_mail reads: imap[s]://user:password@host:port/FOLDER, and where read mail goes.
 MAIL_IMAP_URL = os.environ.get("MAIL_IMAP_URL", "")
 MAIL_IMAP_PROCESSED_FOLDER = os.environ.get("MAIL_IMAP_PROCESSED_FOLDER", "Processed")
-MAIL_FETCH_INTERVAL = int(os.environ.get("MAIL_FETCH_INTERVAL", 60))  # seconds between polls with --watch
+MAIL_FETCH_INTERVAL = int(os.environ.get("MAIL_FETCH_INTERVAL") or 60)  # seconds between polls with --watch
 # Outbound mail over SMTP when EMAIL_HOST is set (otherwise the console backend above).
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 25))
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT") or 25)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
-EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", 30))
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT") or 30)
 if os.environ.get("EMAIL_HOST") and "EMAIL_BACKEND" not in os.environ:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 # Uploads of saved messages on organisation and contact pages (bytes per request).
-MAIL_UPLOAD_MAX_BYTES = int(os.environ.get("MAIL_UPLOAD_MAX_BYTES", 50 * 1024 * 1024))
+MAIL_UPLOAD_MAX_BYTES = int(os.environ.get("MAIL_UPLOAD_MAX_BYTES") or 50 * 1024 * 1024)
 
 # --- REST API, tokens and webhooks (api/) ---------------------------------------------------
 REST_FRAMEWORK = {
@@ -306,7 +307,7 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sponsorship CRM API",
     "DESCRIPTION": "Organisations, contacts, interactions, follow-ups, events, tiers, pledges, "
-                   "in-kind contributions, favours, invoices, credit notes, payments and emails. See docs/api.md.",
+    "in-kind contributions, favours, invoices, credit notes, payments and emails. See docs/api.md.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

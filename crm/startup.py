@@ -1,4 +1,5 @@
 """What a server process does once, before its first request."""
+
 import gc
 
 

@@ -2,6 +2,7 @@
 
 Only this module, the settings and WSGI name the apps above the core.
 """
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path

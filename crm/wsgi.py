@@ -1,4 +1,5 @@
 """The WSGI application gunicorn serves (docs/deploy.md)."""
+
 import os
 
 from django.core.wsgi import get_wsgi_application

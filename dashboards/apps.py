@@ -1,4 +1,5 @@
 """Read-only pipeline, in-kind, partner and activity dashboards, with saved views."""
+
 from django.apps import AppConfig
 
 

@@ -10,6 +10,7 @@ dashboard's figures against plotly's schema instead (`validate`).
 CSP allows it); static/dashboards/dashboard.js calls `Plotly.newPlot` for each, using
 the plotly.js bundle that the plotly pip package ships (served locally).
 """
+
 import copy
 
 import plotly.graph_objects as go
@@ -19,54 +20,83 @@ from django.utils.safestring import mark_safe
 
 CONFIG = {"displayModeBar": False, "responsive": True}
 #: Bootstrap-ish colours so charts match the page; stages in pipeline order.
-PALETTE = ["#0d6efd", "#198754", "#fd7e14", "#6f42c1", "#20c997", "#dc3545", "#0dcaf0", "#6c757d",
-           "#ffc107", "#d63384"]
-LAYOUT = dict(
-    margin=dict(l=10, r=10, t=30, b=10), height=320, autosize=True,
-    font=dict(family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", size=12),
-    legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
-    paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)", bargap=0.3,
-    xaxis=dict(automargin=True), yaxis=dict(automargin=True, gridcolor="#e9ecef"),
-)
+PALETTE = ["#0d6efd", "#198754", "#fd7e14", "#6f42c1", "#20c997", "#dc3545", "#0dcaf0", "#6c757d", "#ffc107", "#d63384"]
+LAYOUT = {
+    "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
+    "height": 320,
+    "autosize": True,
+    "font": {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 12},
+    "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+    "paper_bgcolor": "rgba(0,0,0,0)",
+    "plot_bgcolor": "rgba(0,0,0,0)",
+    "bargap": 0.3,
+    "xaxis": {"automargin": True},
+    "yaxis": {"automargin": True, "gridcolor": "#e9ecef"},
+}
 _JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 
 
 def figure(traces, *, title: str = "", money_axis: str = "", **layout) -> dict:
     fig_layout = copy.deepcopy(LAYOUT)
     if title:
-        fig_layout["title"] = dict(text=title, x=0, font=dict(size=13))
+        fig_layout["title"] = {"text": title, "x": 0, "font": {"size": 13}}
     if money_axis:
-        _merge(fig_layout, {money_axis: dict(tickprefix="£", separatethousands=True, tickformat=",.0f")})
+        _merge(fig_layout, {money_axis: {"tickprefix": "£", "separatethousands": True, "tickformat": ",.0f"}})
     _merge(fig_layout, layout)
     return {"data": list(traces), "layout": fig_layout}
 
 
-def bar(x, y, *, name: str = "", color: str | None = None, horizontal: bool = False, money: bool = True,
-        **kwargs) -> dict:
+def bar(
+    x, y, *, name: str = "", color: str | None = None, horizontal: bool = False, money: bool = True, **kwargs
+) -> dict:
     x, y = _plain(x), _plain(y)
     hover = "£%{value:,.0f}" if money else "%{value:,}"
     if horizontal:
         x, y = y, x
-        hover = ("%{y}: " + hover.replace("value", "x"))
+        hover = "%{y}: " + hover.replace("value", "x")
     else:
-        hover = ("%{x}: " + hover.replace("value", "y"))
+        hover = "%{x}: " + hover.replace("value", "y")
     if color:
         kwargs.setdefault("marker", {})["color"] = color
-    return dict(type="bar", x=x, y=y, name=name, orientation="h" if horizontal else "v",
-                hovertemplate=hover + (f"<extra>{name}</extra>" if name else "<extra></extra>"), **kwargs)
+    return dict(
+        type="bar",
+        x=x,
+        y=y,
+        name=name,
+        orientation="h" if horizontal else "v",
+        hovertemplate=hover + (f"<extra>{name}</extra>" if name else "<extra></extra>"),
+        **kwargs,
+    )
 
 
 def line(x, y, *, name: str = "", color: str | None = None, money: bool = True, **kwargs) -> dict:
     hover = "%{x}: £%{y:,.0f}" if money else "%{x}: %{y:,}"
-    return dict(type="scatter", x=_plain(x), y=_plain(y), name=name, mode="lines+markers", line=dict(color=color),
-                hovertemplate=hover + f"<extra>{name}</extra>", **kwargs)
+    return dict(
+        type="scatter",
+        x=_plain(x),
+        y=_plain(y),
+        name=name,
+        mode="lines+markers",
+        line={"color": color},
+        hovertemplate=hover + f"<extra>{name}</extra>",
+        **kwargs,
+    )
 
 
 def vertical_line(fig: dict, x: float, *, color: str, dash: str = "dash") -> None:
     """A full-height line at x (a target, say), as plotly's own add_vline draws it."""
-    fig["layout"].setdefault("shapes", []).append(dict(
-        type="line", xref="x", yref="y domain", x0=x, x1=x, y0=0, y1=1, line=dict(color=color, dash=dash),
-    ))
+    fig["layout"].setdefault("shapes", []).append(
+        {
+            "type": "line",
+            "xref": "x",
+            "yref": "y domain",
+            "x0": x,
+            "x1": x,
+            "y0": 0,
+            "y1": 1,
+            "line": {"color": color, "dash": dash},
+        }
+    )
 
 
 def render(fig: dict, chart_id: str, *, label: str = "") -> str:
@@ -76,7 +106,11 @@ def render(fig: dict, chart_id: str, *, label: str = "") -> str:
     return format_html(
         '<div class="dashboard-chart" id="{}" data-plotly="{}-data" role="img" aria-label="{}"></div>'
         '<script type="application/json" id="{}-data">{}</script>',
-        chart_id, chart_id, label or chart_id, chart_id, mark_safe(text),
+        chart_id,
+        chart_id,
+        label or chart_id,
+        chart_id,
+        mark_safe(text),
     )
 
 

@@ -6,6 +6,7 @@ the cleaned values to the selectors, which apply each filter to the right field
 of their own models (an interaction's owner is who logged it, a pledge's owner
 is the pledge owner, and so on).
 """
+
 import datetime
 from dataclasses import dataclass, field
 
@@ -40,7 +41,8 @@ def _attrs(attrs: dict) -> str:
     """django/forms/widgets/attrs.html in Python: ` name="value"`, bare ` name` for True, none for False."""
     return "".join(
         format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value)
-        for name, value in attrs.items() if value is not False
+        for name, value in attrs.items()
+        if value is not False
     )
 
 
@@ -56,8 +58,14 @@ class PythonRenderedSelectMixin:
             if group_name:
                 parts.append(format_html('\n  <optgroup label="{}">', group_name))
             for option in options:
-                parts.append(format_html('\n  <option value="{}"{}>{}</option>\n', str(option["value"]),
-                                         mark_safe(_attrs(option["attrs"])), option["label"]))
+                parts.append(
+                    format_html(
+                        '\n  <option value="{}"{}>{}</option>\n',
+                        str(option["value"]),
+                        mark_safe(_attrs(option["attrs"])),
+                        option["label"],
+                    )
+                )
             if group_name:
                 parts.append("\n  </optgroup>")
         parts.append("\n</select>")
@@ -116,22 +124,39 @@ class DaysFilter(django_filters.NumberFilter):
 class DashboardFilter(django_filters.FilterSet):
     """Validates dashboard GET parameters; `qs` is the filtered pledges of the chosen event."""
 
-    event = django_filters.ModelChoiceFilter(label="Event", queryset=Event.objects.all(), empty_label="All events",
-                                             method="filter_event")
-    date_from = django_filters.DateFilter(label="From", method="filter_noop",
-                                          widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = django_filters.DateFilter(label="To", method="filter_noop",
-                                        widget=forms.DateInput(attrs={"type": "date"}))
+    event = django_filters.ModelChoiceFilter(
+        label="Event", queryset=Event.objects.all(), empty_label="All events", method="filter_event"
+    )
+    date_from = django_filters.DateFilter(
+        label="From", method="filter_noop", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = django_filters.DateFilter(
+        label="To", method="filter_noop", widget=forms.DateInput(attrs={"type": "date"})
+    )
     owner = UserFilter(label="Owner", queryset=_users, empty_label="Anyone", method="filter_noop")
     role = django_filters.ChoiceFilter(label="Role", choices=Role.choices, empty_label="Any role", method="filter_noop")
-    sector = django_filters.ChoiceFilter(label="Sector", choices=Sector.choices, empty_label="Any sector", method="filter_noop")
-    stage = django_filters.MultipleChoiceFilter(label="Stage", choices=Stage.choices, method="filter_noop",
-                                                widget=forms.SelectMultiple(attrs={"size": 4}))
-    tier = django_filters.ModelChoiceFilter(label="Tier", queryset=SponsorshipTier.objects.select_related("event"),
-                                            empty_label="Any tier", method="filter_noop")
-    tag = django_filters.ModelChoiceFilter(label="Tag", queryset=Tag.objects.all(), empty_label="Any tag", method="filter_noop")
-    stuck_days = DaysFilter(label="Stuck after (days)", method="filter_noop", min_value=1, max_value=3650,
-                            widget=forms.NumberInput(attrs={"placeholder": "30"}))
+    sector = django_filters.ChoiceFilter(
+        label="Sector", choices=Sector.choices, empty_label="Any sector", method="filter_noop"
+    )
+    stage = django_filters.MultipleChoiceFilter(
+        label="Stage", choices=Stage.choices, method="filter_noop", widget=forms.SelectMultiple(attrs={"size": 4})
+    )
+    tier = django_filters.ModelChoiceFilter(
+        label="Tier",
+        queryset=SponsorshipTier.objects.select_related("event"),
+        empty_label="Any tier",
+        method="filter_noop",
+    )
+    tag = django_filters.ModelChoiceFilter(
+        label="Tag", queryset=Tag.objects.all(), empty_label="Any tag", method="filter_noop"
+    )
+    stuck_days = DaysFilter(
+        label="Stuck after (days)",
+        method="filter_noop",
+        min_value=1,
+        max_value=3650,
+        widget=forms.NumberInput(attrs={"placeholder": "30"}),
+    )
 
     class Meta:
         model = Pledge
@@ -185,7 +210,8 @@ def default_event(today: datetime.date | None = None):
     return Event.objects.order_by(
         Case(When(date__gte=today, then=Value(0)), default=Value(1)),
         Case(When(date__gte=today, then=F("date"))).asc(nulls_last=True),
-        F("date").desc(nulls_last=True), "name",
+        F("date").desc(nulls_last=True),
+        "name",
     ).first()
 
 

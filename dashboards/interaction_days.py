@@ -4,6 +4,7 @@ Migration 0002 explains why they exist and how they stay current; the activity b
 its weekly counts from them when it can (`weekly_counts`), and otherwise from the
 interactions themselves.
 """
+
 import datetime
 
 from django.db import connection, transaction
@@ -13,8 +14,9 @@ COUNTS = "dashboards_interaction_day"
 ZONE = "dashboards_interaction_day_zone"
 
 
-def weekly_counts(first_week: datetime.date, start: datetime.date, end: datetime.date,
-                  logged_by_id: int | None = None) -> list[dict] | None:
+def weekly_counts(
+    first_week: datetime.date, start: datetime.date, end: datetime.date, logged_by_id: int | None = None
+) -> list[dict] | None:
     """Interactions from `start` to `end` (local dates, inclusive) counted by week (numbered
     from `first_week`, a Monday), kind and logger, or None where the counts cannot answer:
     not PostgreSQL, or counted in another time zone than the current one.
@@ -31,14 +33,22 @@ def weekly_counts(first_week: datetime.date, start: datetime.date, end: datetime
             f"  SELECT (c.day - %s) / 7 AS week_number, c.kind, NULLIF(c.logged_by, 0) AS logged_by, SUM(c.n) AS n"
             f"  FROM {COUNTS} c WHERE c.day >= %s AND c.day <= %s AND c.n > 0 {owner} GROUP BY 1, 2, 3"
             f") w ON z.zone = %s",
-            [first_week, start, end, *([logged_by_id] if logged_by_id is not None else []),
-             timezone.get_current_timezone_name()],
+            [
+                first_week,
+                start,
+                end,
+                *([logged_by_id] if logged_by_id is not None else []),
+                timezone.get_current_timezone_name(),
+            ],
         )
         rows = cursor.fetchall()
     if not rows or rows[0][0] != timezone.get_current_timezone_name():
         return None
-    return [{"week_number": week, "kind": kind, "logged_by": logged_by, "n": n}
-            for _, week, kind, logged_by, n in rows if n is not None]
+    return [
+        {"week_number": week, "kind": kind, "logged_by": logged_by, "n": n}
+        for _, week, kind, logged_by, n in rows
+        if n is not None
+    ]
 
 
 def rebuild(zone: str | None = None) -> int:

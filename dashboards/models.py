@@ -1,4 +1,5 @@
 """A saved view: a named, bookmarked filter state of a dashboard."""
+
 from django.conf import settings
 from django.db import models
 

@@ -1,4 +1,5 @@
 """Saved dashboard views: a name for a filter state, private or shared."""
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -28,8 +29,12 @@ def clean_query_string(board: str, query_string: str) -> str:
 
 
 def visible_to(user, url_name: str):
-    return (SavedView.objects.filter(url_name=url_name).filter(Q(owner=user) | Q(shared=True))
-            .select_related("owner").order_by("name", "pk"))
+    return (
+        SavedView.objects.filter(url_name=url_name)
+        .filter(Q(owner=user) | Q(shared=True))
+        .select_related("owner")
+        .order_by("name", "pk")
+    )
 
 
 @transaction.atomic
@@ -41,7 +46,9 @@ def save_view(*, user, name: str, url_name: str, query_string: str, shared: bool
     if url_name not in DASHBOARD_URLS:
         raise ValidationError({"url_name": "Views can be saved only for dashboards."})
     view, _ = SavedView.objects.update_or_create(
-        owner=user, url_name=url_name, name=name[:100],
+        owner=user,
+        url_name=url_name,
+        name=name[:100],
         defaults={"query_string": clean_query_string(DASHBOARD_URLS[url_name], query_string), "shared": shared},
     )
     return view

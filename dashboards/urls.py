@@ -1,4 +1,5 @@
 """Committee dashboards, their CSV tables, the print view and saved views."""
+
 from django.urls import path
 
 from dashboards import views

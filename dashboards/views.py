@@ -3,6 +3,7 @@
 The pages only render what the board modules compute; the CSV download and the
 print view reuse the same boards, so they always agree with the screen.
 """
+
 from dataclasses import replace
 
 from django import forms
@@ -16,10 +17,10 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
+from crm.forms.base import BootstrapFormMixin
 from dashboards import saved_views
 from dashboards.boards import activity, inkind, partners, pipeline
 from dashboards.filters import build_filterset
-from crm.forms.base import BootstrapFormMixin
 from dashboards.models import SavedView
 
 BOARDS = {
@@ -58,10 +59,21 @@ class DashboardView(PermissionRequiredMixin, TemplateView):
         url_name = BOARDS[self.board][0]
         query = self.request.GET.urlencode()
         return super().get_context_data(
-            board=board, board_key=self.board, filterset=filterset, criteria=criteria,
-            filters_in_words=criteria.describe(), query=query,
-            tabs=[{"key": key, "label": label, "url": reverse(name) + (f"?{query}" if query else ""),
-                   "active": key == self.board} for key, (name, label, _) in BOARDS.items()],
+            board=board,
+            board_key=self.board,
+            filterset=filterset,
+            criteria=criteria,
+            filters_in_words=criteria.describe(),
+            query=query,
+            tabs=[
+                {
+                    "key": key,
+                    "label": label,
+                    "url": reverse(name) + (f"?{query}" if query else ""),
+                    "active": key == self.board,
+                }
+                for key, (name, label, _) in BOARDS.items()
+            ],
             saved_views=list(saved_views.visible_to(self.request.user, url_name)),
             save_form=SavedViewForm(initial={"url_name": url_name, "query_string": query}),
             can_save=self.request.user.has_perm("dashboards.add_savedview"),
@@ -92,10 +104,14 @@ class DashboardPrintView(PermissionRequiredMixin, TemplateView):
     template_name = "dashboards/print.html"
 
     def get_context_data(self, **kwargs):
-        filterset, criteria, board = board_state(self.request, "pipeline")
+        _filterset, criteria, board = board_state(self.request, "pipeline")
         return super().get_context_data(
-            board=board, criteria=criteria, filters_in_words=criteria.describe(), today=timezone.localdate(),
-            query=self.request.GET.urlencode(), **kwargs,
+            board=board,
+            criteria=criteria,
+            filters_in_words=criteria.describe(),
+            today=timezone.localdate(),
+            query=self.request.GET.urlencode(),
+            **kwargs,
         )
 
 

@@ -1,4 +1,5 @@
 """Demo data for a first look and synthetic data at scale for benchmarks."""
+
 from django.apps import AppConfig
 
 

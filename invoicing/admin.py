@@ -1,5 +1,6 @@
 """Admin: read-only views of invoices and their parts. Issued invoices are never edited, and
 payments and credit notes are recorded through the app's services, so the admin adds nothing."""
+
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 

@@ -9,6 +9,7 @@ go through invoicing.services, as the web pages do: raising an invoice moves its
 Invoiced; a payment or credit note that settles it moves the pledge to Paid (stage history,
 the "pledge paid" webhook). Issued invoices are never edited: no PUT, PATCH or DELETE.
 """
+
 import django_filters
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
@@ -41,6 +42,7 @@ def _username():
 
 # Reading --------------------------------------------------------------------------------------
 
+
 class InvoiceLineSerializer(serializers.ModelSerializer):
     amount = serializers.DecimalField(max_digits=22, decimal_places=2, read_only=True)
 
@@ -63,10 +65,34 @@ class InvoiceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Invoice
-        fields = ["id", "number", "pledge", "organisation", "event", "po_number", "issue_date", "due_date",
-                  "billing_name", "billing_contact", "billing_email", "billing_address", "vat_registered",
-                  "vat_number", "vat_rate", "net_total", "vat_total", "gross_total", "paid", "credited", "balance",
-                  "status", "lines", "notes", "created_by", "created_at"]
+        fields = [
+            "id",
+            "number",
+            "pledge",
+            "organisation",
+            "event",
+            "po_number",
+            "issue_date",
+            "due_date",
+            "billing_name",
+            "billing_contact",
+            "billing_email",
+            "billing_address",
+            "vat_registered",
+            "vat_number",
+            "vat_rate",
+            "net_total",
+            "vat_total",
+            "gross_total",
+            "paid",
+            "credited",
+            "balance",
+            "status",
+            "lines",
+            "notes",
+            "created_by",
+            "created_at",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(serializers.ChoiceField(choices=Invoice.Status.choices))
@@ -82,8 +108,18 @@ class PaymentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Payment
-        fields = ["id", "invoice", "invoice_number", "organisation", "date", "amount", "method", "reference",
-                  "recorded_by", "created_at"]
+        fields = [
+            "id",
+            "invoice",
+            "invoice_number",
+            "organisation",
+            "date",
+            "amount",
+            "method",
+            "reference",
+            "recorded_by",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
@@ -94,12 +130,23 @@ class CreditNoteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CreditNote
-        fields = ["id", "number", "invoice", "invoice_number", "organisation", "issue_date", "amount", "reason",
-                  "created_by", "created_at"]
+        fields = [
+            "id",
+            "number",
+            "invoice",
+            "invoice_number",
+            "organisation",
+            "issue_date",
+            "amount",
+            "reason",
+            "created_by",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
 # Writing: the input each service takes -------------------------------------------------------
+
 
 class LineInputSerializer(_RefusesUnknownFields, serializers.Serializer):
     description = serializers.CharField(max_length=300)
@@ -125,13 +172,21 @@ class InvoiceCreateSerializer(_RefusesUnknownFields, serializers.Serializer):
 
     def save_with(self, user) -> Invoice:
         data = dict(self.validated_data)
-        lines = [services.Line(line["description"], line["quantity"], line["unit_price"])
-                 for line in data.pop("lines", [])] or None
-        billing = {name: data.pop(name) for name in ("billing_contact", "billing_email", "billing_address")
-                   if name in data}
-        return services.raise_invoice(data.pop("pledge"), po=data.pop("po_number", ""), user=user, lines=lines,
-                                      vat_rate=data.pop("vat_rate", None), billing=billing,
-                                      notes=data.pop("notes", ""))
+        lines = [
+            services.Line(line["description"], line["quantity"], line["unit_price"]) for line in data.pop("lines", [])
+        ] or None
+        billing = {
+            name: data.pop(name) for name in ("billing_contact", "billing_email", "billing_address") if name in data
+        }
+        return services.raise_invoice(
+            data.pop("pledge"),
+            po=data.pop("po_number", ""),
+            user=user,
+            lines=lines,
+            vat_rate=data.pop("vat_rate", None),
+            billing=billing,
+            notes=data.pop("notes", ""),
+        )
 
 
 class PaymentCreateSerializer(_RefusesUnknownFields, serializers.Serializer):
@@ -162,6 +217,7 @@ class CreditNoteCreateSerializer(_RefusesUnknownFields, serializers.Serializer):
 
 # Filters --------------------------------------------------------------------------------------
 
+
 def _changed_since(label):
     return django_filters.IsoDateTimeFilter(method="filter_updated_since", label=label)
 
@@ -169,8 +225,9 @@ def _changed_since(label):
 class ApiInvoiceFilter(InvoiceFilter):
     """The invoice list's filters (q, status, event, overdue) and what a sync needs."""
 
-    organisation = django_filters.ModelChoiceFilter(field_name="pledge__organisation",
-                                                    queryset=Organisation.objects.all())
+    organisation = django_filters.ModelChoiceFilter(
+        field_name="pledge__organisation", queryset=Organisation.objects.all()
+    )
     pledge = django_filters.ModelChoiceFilter(queryset=Pledge.objects.all())
     number = django_filters.CharFilter(lookup_expr="iexact")
     issued_after = django_filters.DateFilter(field_name="issue_date", lookup_expr="gte")
@@ -191,8 +248,9 @@ class ApiInvoiceFilter(InvoiceFilter):
 
 class _MoneyFilter(django_filters.FilterSet):
     invoice = django_filters.ModelChoiceFilter(queryset=Invoice.objects.all())
-    organisation = django_filters.ModelChoiceFilter(field_name="invoice__pledge__organisation",
-                                                    queryset=Organisation.objects.all())
+    organisation = django_filters.ModelChoiceFilter(
+        field_name="invoice__pledge__organisation", queryset=Organisation.objects.all()
+    )
     updated_since = _changed_since("Recorded at or after (ISO 8601 date-time); these are never edited")
 
     def filter_updated_since(self, queryset, name, value):
@@ -219,6 +277,7 @@ class ApiCreditNoteFilter(_MoneyFilter):
 
 # Viewsets -------------------------------------------------------------------------------------
 
+
 class _ReadCreate(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """List, read and create through a service; never edited or deleted (a correction is a credit note)."""
 
@@ -236,8 +295,11 @@ class _ReadCreate(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 class InvoiceViewSet(_ReadCreate):
     # The pledge's ids come by prefetch, not a join: a join let SQLite's planner scan every
     # pledge to find a page of invoices (57 ms at the large data, against 5 ms).
-    queryset = (Invoice.objects.with_balance().select_related("created_by").prefetch_related(
-        Prefetch("pledge", Pledge.objects.only("id", "organisation_id", "event_id")), "lines"))
+    queryset = (
+        Invoice.objects.with_balance()
+        .select_related("created_by")
+        .prefetch_related(Prefetch("pledge", Pledge.objects.only("id", "organisation_id", "event_id")), "lines")
+    )
     serializer_class = InvoiceSerializer
     create_serializer_class = InvoiceCreateSerializer
     filterset_class = ApiInvoiceFilter
@@ -252,8 +314,9 @@ class InvoiceViewSet(_ReadCreate):
 
 #: The invoice's number and organisation by prefetch (one query a page), not a join the planner
 #: might start from.
-_INVOICE = Prefetch("invoice", Invoice.objects.select_related("pledge").only(
-    "id", "number", "pledge__id", "pledge__organisation_id"))
+_INVOICE = Prefetch(
+    "invoice", Invoice.objects.select_related("pledge").only("id", "number", "pledge__id", "pledge__organisation_id")
+)
 
 
 class PaymentViewSet(_ReadCreate):

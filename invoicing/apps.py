@@ -7,8 +7,15 @@ class InvoicingConfig(AppConfig):
 
     def ready(self):
         from crm.registry import (
-            DataStep, Document, Panel, register_data_step, register_document, register_panel, register_role_rules,
-            register_subject_access_section, register_timeline_source,
+            DataStep,
+            Document,
+            Panel,
+            register_data_step,
+            register_document,
+            register_panel,
+            register_role_rules,
+            register_subject_access_section,
+            register_timeline_source,
         )
         from invoicing import documents, panels, selectors, synthetic, timeline
 
@@ -16,21 +23,65 @@ class InvoicingConfig(AppConfig):
         register_subject_access_section("invoices", selectors.subject_access_rows)
         register_timeline_source("invoices", timeline.invoices)
         register_timeline_source("payments", timeline.payments)
-        register_panel(Panel(slot="pledge", name="invoicing", template="invoicing/panels/pledge.html",
-                             context=panels.pledge_panel, permission="invoicing.view_invoice", order=20))
-        register_panel(Panel(slot="followups", name="overdue_invoices", template="invoicing/panels/followups.html",
-                             context=panels.followups_panel, permission="invoicing.view_invoice", order=50))
-        register_panel(Panel(slot="dashboard_pipeline", name="money_owed",
-                             template="invoicing/panels/money_owed.html", context=panels.money_owed_panel,
-                             permission="invoicing.view_invoice", order=50))
-        register_document(Document(model="sponsors.pledge", name="agreement", label="Sponsorship agreement (PDF)",
-                                   render=documents.render_agreement, permission="sponsors.view_pledge",
-                                   available=documents.agreement_available))
-        register_document(Document(model="sponsors.pledge", name="invoice", label="Invoice (PDF)",
-                                   render=documents.render_pledge_invoice, permission="invoicing.view_invoice",
-                                   available=documents.pledge_has_invoice))
-        register_document(Document(model="invoicing.invoice", name="invoice", label="Invoice (PDF)",
-                                   render=documents.render_invoice, permission="invoicing.view_invoice"))
+        register_panel(
+            Panel(
+                slot="pledge",
+                name="invoicing",
+                template="invoicing/panels/pledge.html",
+                context=panels.pledge_panel,
+                permission="invoicing.view_invoice",
+                order=20,
+            )
+        )
+        register_panel(
+            Panel(
+                slot="followups",
+                name="overdue_invoices",
+                template="invoicing/panels/followups.html",
+                context=panels.followups_panel,
+                permission="invoicing.view_invoice",
+                order=50,
+            )
+        )
+        register_panel(
+            Panel(
+                slot="dashboard_pipeline",
+                name="money_owed",
+                template="invoicing/panels/money_owed.html",
+                context=panels.money_owed_panel,
+                permission="invoicing.view_invoice",
+                order=50,
+            )
+        )
+        register_document(
+            Document(
+                model="sponsors.pledge",
+                name="agreement",
+                label="Sponsorship agreement (PDF)",
+                render=documents.render_agreement,
+                permission="sponsors.view_pledge",
+                available=documents.agreement_available,
+            )
+        )
+        register_document(
+            Document(
+                model="sponsors.pledge",
+                name="invoice",
+                label="Invoice (PDF)",
+                render=documents.render_pledge_invoice,
+                permission="invoicing.view_invoice",
+                available=documents.pledge_has_invoice,
+            )
+        )
+        register_document(
+            Document(
+                model="invoicing.invoice",
+                name="invoice",
+                label="Invoice (PDF)",
+                render=documents.render_invoice,
+                permission="invoicing.view_invoice",
+            )
+        )
         register_data_step(DataStep(name="invoices", run=synthetic.run, clear=synthetic.clear, order=50))
 
         from invoicing import api as rest_api  # /api/invoices/, credit-notes/, payments/ (the API app routes them)

@@ -1,5 +1,6 @@
 """The files invoicing offers other apps through crm.registry (the email composer attaches
 them): a pledge's agreement and an invoice, rendered exactly as their PDF pages are."""
+
 from django.utils.text import slugify
 
 from sponsors.models import Stage

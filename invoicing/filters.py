@@ -1,4 +1,5 @@
 """Filters for the invoice list; state lives in the URL so the list and its export agree."""
+
 import django_filters
 from django import forms
 from django.db.models import Q
@@ -15,15 +16,19 @@ class FilterForm(BootstrapFormMixin, forms.Form):
 
 class InvoiceFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        method="filter_q", label="Number, PO or organisation",
+        method="filter_q",
+        label="Number, PO or organisation",
         widget=forms.TextInput(attrs={"placeholder": "INV-0001, PO or name…", "type": "search"}),
     )
-    status = django_filters.ChoiceFilter(choices=Invoice.Status.choices, method="filter_status", label="Status",
-                                         empty_label="Any status")
-    event = django_filters.ModelChoiceFilter(field_name="pledge__event", queryset=Event.objects.all(), label="Event",
-                                             empty_label="Any event")
+    status = django_filters.ChoiceFilter(
+        choices=Invoice.Status.choices, method="filter_status", label="Status", empty_label="Any status"
+    )
+    event = django_filters.ModelChoiceFilter(
+        field_name="pledge__event", queryset=Event.objects.all(), label="Event", empty_label="Any event"
+    )
     overdue = django_filters.BooleanFilter(
-        method="filter_overdue", label="Overdue",
+        method="filter_overdue",
+        label="Overdue",
         widget=forms.Select(choices=[("", "Either"), ("true", "Overdue only"), ("false", "Not overdue")]),
     )
 
@@ -37,8 +42,7 @@ class InvoiceFilter(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(
-            Q(number__iexact=value) | Q(po_number__icontains=value)
-            | Q(billing_name__icontains=value)
+            Q(number__iexact=value) | Q(po_number__icontains=value) | Q(billing_name__icontains=value)
         )
 
     def filter_status(self, queryset, name, value):

@@ -4,6 +4,7 @@ An issued invoice is never edited: its lines and totals are fixed when it is rai
 correction is a credit note. What is still owed (the balance) is always derived from the
 payments and credit notes, never stored, so it cannot drift from them.
 """
+
 import re
 from decimal import Decimal
 
@@ -37,21 +38,27 @@ class NetworkDetails(models.Model):
     vat_registered = models.BooleanField("registered for VAT", default=False)
     vat_number = models.CharField("VAT number", max_length=30, blank=True)
     default_vat_rate = models.DecimalField(
-        "default VAT rate (%)", max_digits=5, decimal_places=2, default=Decimal("20.00"),
+        "default VAT rate (%)",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("20.00"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
     invoice_prefix = models.CharField(max_length=10, default="INV-")
     credit_note_prefix = models.CharField(max_length=10, default="CN-")
     payment_terms_days = models.PositiveIntegerField(
-        default=30, validators=[MaxValueValidator(365)], help_text="Days between an invoice's issue and due dates.",
+        default=30,
+        validators=[MaxValueValidator(365)],
+        help_text="Days between an invoice's issue and due dates.",
     )
     payment_instructions = models.TextField(
-        blank=True, help_text="Bank details or how to pay, printed on every invoice.",
+        blank=True,
+        help_text="Bank details or how to pay, printed on every invoice.",
     )
     agreement_template = models.TextField(
         blank=True,
         help_text="Wording of the sponsorship agreement. Placeholders: {{ network }}, {{ sponsor }}, "
-                  "{{ event }}, {{ event_date }}, {{ tier }}, {{ amount }}, {{ payment_terms_days }}.",
+        "{{ event }}, {{ event_date }}, {{ tier }}, {{ amount }}, {{ payment_terms_days }}.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -98,10 +105,18 @@ class InvoiceQuerySet(models.QuerySet):
         zero = Value(Decimal("0"), output_field=money)
 
         def total(model):
-            return Coalesce(Subquery(
-                model.objects.filter(invoice=OuterRef("pk")).order_by().values("invoice")
-                .annotate(s=Sum("amount")).values("s")[:1], output_field=money,
-            ), zero, output_field=money)
+            return Coalesce(
+                Subquery(
+                    model.objects.filter(invoice=OuterRef("pk"))
+                    .order_by()
+                    .values("invoice")
+                    .annotate(s=Sum("amount"))
+                    .values("s")[:1],
+                    output_field=money,
+                ),
+                zero,
+                output_field=money,
+            )
 
         # Rounded to pence: SQLite computes in floats, where 1009 - 909.01 - 99.99 is 1e-13 and a
         # settled invoice would still show as owing.
@@ -123,7 +138,10 @@ class Invoice(models.Model):
     number = models.CharField(max_length=20, unique=True)
     pledge = models.ForeignKey("sponsors.Pledge", on_delete=models.PROTECT, related_name="invoices")
     po_number = models.CharField(
-        "purchase-order number", max_length=60, blank=True, validators=[validate_no_control_characters],
+        "purchase-order number",
+        max_length=60,
+        blank=True,
+        validators=[validate_no_control_characters],
     )
     issue_date = models.DateField()
     due_date = models.DateField()
@@ -134,7 +152,10 @@ class Invoice(models.Model):
     vat_registered = models.BooleanField(default=False)
     vat_number = models.CharField("VAT number", max_length=30, blank=True)
     vat_rate = models.DecimalField(
-        "VAT rate (%)", max_digits=5, decimal_places=2, default=Decimal("0"),
+        "VAT rate (%)",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
     net_total = models.DecimalField(max_digits=12, decimal_places=2)
@@ -142,7 +163,11 @@ class Invoice(models.Model):
     gross_total = models.DecimalField(max_digits=12, decimal_places=2)
     notes = models.TextField(blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -206,7 +231,11 @@ class CreditNote(models.Model):
     amount = models.DecimalField("amount (GBP, incl. VAT)", max_digits=12, decimal_places=2, validators=POSITIVE)
     reason = models.CharField(max_length=300)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -239,7 +268,11 @@ class Payment(models.Model):
     method = models.CharField(max_length=20, choices=Method.choices, default=Method.BANK_TRANSFER)
     reference = models.CharField(max_length=100, blank=True, validators=[validate_no_control_characters])
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -1,20 +1,24 @@
 """Context functions for the panels this app puts on other apps' pages (crm.registry).
 Each reads in a fixed number of queries."""
+
 from invoicing import selectors
 from invoicing.documents import agreement_available
-from sponsors.models import Stage
-
 from invoicing.services import INVOICEABLE_STAGES
+from sponsors.models import Stage
 
 
 def pledge_panel(pledge, request):
     """The pledge's invoices, the agreement link and the "Raise invoice" button (2 queries)."""
     invoices = selectors.pledge_invoices(pledge)
-    can_raise = (not invoices and pledge.stage in INVOICEABLE_STAGES
-                 and request.user.has_perm("invoicing.add_invoice"))
-    return {"invoices": invoices, "can_raise": can_raise, "agreement": agreement_available(pledge),
-            "needs_confirmation": not invoices and pledge.stage not in INVOICEABLE_STAGES
-            and pledge.stage not in (Stage.DECLINED, Stage.WITHDRAWN, Stage.PAID)}
+    can_raise = not invoices and pledge.stage in INVOICEABLE_STAGES and request.user.has_perm("invoicing.add_invoice")
+    return {
+        "invoices": invoices,
+        "can_raise": can_raise,
+        "agreement": agreement_available(pledge),
+        "needs_confirmation": not invoices
+        and pledge.stage not in INVOICEABLE_STAGES
+        and pledge.stage not in (Stage.DECLINED, Stage.WITHDRAWN, Stage.PAID),
+    }
 
 
 def followups_panel(obj, request):

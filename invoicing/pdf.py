@@ -5,6 +5,7 @@ Makefile) found through fontconfig, so no @font-face download is needed. The URL
 refuses anything but data: URIs and files under this app's static folder: a template or a
 value typed into one (an address, a PO number) can never make the server fetch a URL.
 """
+
 from pathlib import Path
 
 from django.conf import settings
@@ -25,7 +26,7 @@ def local_only_fetcher(url, *args, **kwargs):
     if url.startswith("data:"):
         return default_url_fetcher(url, *args, **kwargs)
     if url.startswith("file://"):
-        path = Path(url[len("file://"):]).resolve()
+        path = Path(url[len("file://") :]).resolve()
         if path.is_relative_to(STATIC_DIR):
             return default_url_fetcher(url, *args, **kwargs)
     raise RefusedURL(f"PDF rendering fetches nothing from outside: refused {url[:80]!r}")

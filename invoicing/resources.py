@@ -4,6 +4,7 @@ Text cells a spreadsheet would run as a formula (a PO number or an organisation 
 starting with =, +, -, @) are neutralised with the core's rule (crm.cells.neutralise);
 money stays a number.
 """
+
 from decimal import Decimal
 
 from django.utils import timezone
@@ -52,8 +53,23 @@ class InvoiceExportResource(resources.ModelResource):
 
     class Meta:
         model = Invoice
-        fields = ("number", "organisation", "event", "po_number", "billing_contact", "issue_date", "due_date",
-                  "net_total", "vat_rate", "vat_total", "gross_total", "paid", "credited", "balance", "status")
+        fields = (
+            "number",
+            "organisation",
+            "event",
+            "po_number",
+            "billing_contact",
+            "issue_date",
+            "due_date",
+            "net_total",
+            "vat_rate",
+            "vat_total",
+            "gross_total",
+            "paid",
+            "credited",
+            "balance",
+            "status",
+        )
         export_order = fields
 
     def __init__(self, **kwargs):
@@ -92,8 +108,17 @@ class InvoiceExportResource(resources.ModelResource):
                 if step is None:
                     due = values[where["due_date"]]
                     probe = _Due(due)
-                    row.append(statuses[status_for(probe, values[where["balance"]], values[where["paid"]],
-                                                   values[where["credited"]], self.today)])
+                    row.append(
+                        statuses[
+                            status_for(
+                                probe,
+                                values[where["balance"]],
+                                values[where["paid"]],
+                                values[where["credited"]],
+                                self.today,
+                            )
+                        ]
+                    )
                 else:
                     index, widget = step
                     row.append(neutralise(widget.render(values[index])))

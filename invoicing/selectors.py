@@ -1,4 +1,5 @@
 """Reads the invoice pages, panels and PDFs share, each in a fixed number of queries."""
+
 from __future__ import annotations
 
 import datetime
@@ -31,8 +32,12 @@ def attach_balances(invoices) -> None:
     missing = [inv for inv in invoices if not hasattr(inv, "balance")]
     if not missing:
         return
-    figures = {row["pk"]: row for row in Invoice.objects.with_balance().filter(pk__in=[i.pk for i in missing])
-               .values("pk", "paid", "credited", "balance")}
+    figures = {
+        row["pk"]: row
+        for row in Invoice.objects.with_balance()
+        .filter(pk__in=[i.pk for i in missing])
+        .values("pk", "paid", "credited", "balance")
+    }
     for inv in missing:
         row = figures[inv.pk]
         inv.paid, inv.credited, inv.balance = row["paid"], row["credited"], row["balance"]
@@ -41,11 +46,19 @@ def attach_balances(invoices) -> None:
 def invoice_list(today: datetime.date | None = None):
     """Invoices and the names the list shows; figures come from `with_balance` when a filter or
     sort needs them, else from `attach_balances` for the page shown."""
-    return (Invoice.objects
-            .select_related("pledge__event", "pledge__organisation")
-            .only("number", "issue_date", "due_date", "po_number", "billing_name", "gross_total",
-                  "pledge__id", "pledge__organisation__id", "pledge__organisation__name",
-                  "pledge__event__id", "pledge__event__name"))
+    return Invoice.objects.select_related("pledge__event", "pledge__organisation").only(
+        "number",
+        "issue_date",
+        "due_date",
+        "po_number",
+        "billing_name",
+        "gross_total",
+        "pledge__id",
+        "pledge__organisation__id",
+        "pledge__organisation__name",
+        "pledge__event__id",
+        "pledge__event__name",
+    )
 
 
 def filter_status(queryset, status: str, today: datetime.date | None = None):
@@ -67,16 +80,26 @@ def filter_status(queryset, status: str, today: datetime.date | None = None):
 
 def invoice_detail(number: str):
     """One invoice with its figures, lines, payments and credit notes (four queries)."""
-    invoice = (Invoice.objects.with_balance().select_related("pledge__organisation", "pledge__event", "pledge__tier")
-               .prefetch_related("lines", "payments__recorded_by", "credit_notes").filter(number=number).first())
+    invoice = (
+        Invoice.objects.with_balance()
+        .select_related("pledge__organisation", "pledge__event", "pledge__tier")
+        .prefetch_related("lines", "payments__recorded_by", "credit_notes")
+        .filter(number=number)
+        .first()
+    )
     if invoice is not None:
         _with_status(invoice, timezone.localdate())
     return invoice
 
 
 #: Bootstrap badge classes per status (contrast checked: dark text on light, white on dark).
-STATUS_BADGE = {"issued": "text-bg-secondary", "part_paid": "text-bg-info", "overdue": "text-bg-danger",
-                "paid": "text-bg-success", "credited": "text-bg-light border"}
+STATUS_BADGE = {
+    "issued": "text-bg-secondary",
+    "part_paid": "text-bg-info",
+    "overdue": "text-bg-danger",
+    "paid": "text-bg-success",
+    "credited": "text-bg-light border",
+}
 
 
 def _with_status(invoice, today):
@@ -96,8 +119,12 @@ def pledge_invoices(pledge) -> list[Invoice]:
 def overdue_invoices(user=None, limit: int = 20, today: datetime.date | None = None) -> list[Invoice]:
     """Overdue invoices on the user's pledges and on pledges nobody owns, oldest due first."""
     today = today or timezone.localdate()
-    qs = (Invoice.objects.with_balance().filter(balance__gt=0, due_date__lt=today)
-          .select_related("pledge__organisation").order_by("due_date", "number"))
+    qs = (
+        Invoice.objects.with_balance()
+        .filter(balance__gt=0, due_date__lt=today)
+        .select_related("pledge__organisation")
+        .order_by("due_date", "number")
+    )
     if user is not None:
         qs = qs.filter(Q(pledge__owner=user) | Q(pledge__owner__isnull=True))
     invoices = list(qs[:limit])
@@ -135,11 +162,18 @@ def money_owed(today: datetime.date | None = None, event=None) -> dict:
             f"FROM ({balances_sql}) balances WHERE balance > 0) owed GROUP BY band",
             [today, *params, *balances_params],
         )
-        rows = {band: (_money(amount), int(count), _money(overdue)) for band, amount, count, overdue in cursor.fetchall()}
-    bands = [{"label": label, "amount": rows.get(i, (Decimal("0.00"), 0))[0], "count": rows.get(i, (None, 0))[1]}
-             for i, (label, _, _) in enumerate(AGE_BANDS)]
-    return {"bands": bands, "total": sum((row[0] for row in rows.values()), Decimal("0.00")),
-            "overdue": sum((row[2] for row in rows.values()), Decimal("0.00"))}
+        rows = {
+            band: (_money(amount), int(count), _money(overdue)) for band, amount, count, overdue in cursor.fetchall()
+        }
+    bands = [
+        {"label": label, "amount": rows.get(i, (Decimal("0.00"), 0))[0], "count": rows.get(i, (None, 0))[1]}
+        for i, (label, _, _) in enumerate(AGE_BANDS)
+    ]
+    return {
+        "bands": bands,
+        "total": sum((row[0] for row in rows.values()), Decimal("0.00")),
+        "overdue": sum((row[2] for row in rows.values()), Decimal("0.00")),
+    }
 
 
 def _balances_sql(event=None) -> tuple[str, list]:
@@ -148,19 +182,20 @@ def _balances_sql(event=None) -> tuple[str, list]:
 
     The balance is rounded to pence: SQLite sums money as floats, and 1009 - 909.01 - 99.99
     is 1e-13 there, which would count a settled invoice as owing."""
-    from sponsors.models import Pledge
-
     from invoicing.models import CreditNote, Payment
+    from sponsors.models import Pledge
 
     q = connection.ops.quote_name
     invoice, payment, credit = (q(m._meta.db_table) for m in (Invoice, Payment, CreditNote))
-    sql = (f"SELECT i.issue_date AS issue_date, i.due_date AS due_date, "
-           f"ROUND(i.gross_total - COALESCE(p.paid, 0) - COALESCE(c.credited, 0), 2) AS balance "
-           f"FROM {invoice} i "
-           f"LEFT JOIN (SELECT invoice_id, SUM(amount) AS paid FROM {payment} GROUP BY invoice_id) p "
-           f"ON p.invoice_id = i.id "
-           f"LEFT JOIN (SELECT invoice_id, SUM(amount) AS credited FROM {credit} GROUP BY invoice_id) c "
-           f"ON c.invoice_id = i.id")
+    sql = (
+        f"SELECT i.issue_date AS issue_date, i.due_date AS due_date, "
+        f"ROUND(i.gross_total - COALESCE(p.paid, 0) - COALESCE(c.credited, 0), 2) AS balance "
+        f"FROM {invoice} i "
+        f"LEFT JOIN (SELECT invoice_id, SUM(amount) AS paid FROM {payment} GROUP BY invoice_id) p "
+        f"ON p.invoice_id = i.id "
+        f"LEFT JOIN (SELECT invoice_id, SUM(amount) AS credited FROM {credit} GROUP BY invoice_id) c "
+        f"ON c.invoice_id = i.id"
+    )
     if event is None:
         return sql, []
     return sql + f" WHERE i.pledge_id IN (SELECT id FROM {q(Pledge._meta.db_table)} WHERE event_id = %s)", [event.pk]
@@ -182,16 +217,21 @@ def agreement_context(pledge, details) -> dict:
 
     event = pledge.event
     values = {
-        "network": details.name, "sponsor": pledge.organisation.name, "event": event.name,
+        "network": details.name,
+        "sponsor": pledge.organisation.name,
+        "event": event.name,
         "event_date": f"{event.date:%d %B %Y}" if event.date else "a date to be confirmed",
-        "tier": pledge.tier.name if pledge.tier_id else "Sponsor", "amount": f"£{pledge.amount:,.2f}",
+        "tier": pledge.tier.name if pledge.tier_id else "Sponsor",
+        "amount": f"£{pledge.amount:,.2f}",
         "payment_terms_days": str(details.payment_terms_days),
     }
     text = details.agreement_template or DEFAULT_AGREEMENT
     body = PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", body) if p.strip()]
     return {
-        "pledge": pledge, "details": details, "billing": default_billing(pledge),
+        "pledge": pledge,
+        "details": details,
+        "billing": default_billing(pledge),
         "benefits": pledge.tier.benefit_list() if pledge.tier_id else [],
         "paragraphs": [mark_safe(escape(p).replace("\n", "<br>")) for p in paragraphs],
         "today": timezone.localdate(),
@@ -210,8 +250,20 @@ def subject_access_rows(contact) -> list[dict]:
     request. Invoices are kept as accounting records, so erasure leaves them as issued."""
     if not contact.email:
         return []
-    rows = (Invoice.objects.filter(billing_email__iexact=contact.email).order_by("issue_date", "number")
-            .values("number", "issue_date", "billing_name", "billing_contact", "billing_email", "billing_address",
-                    "po_number", "gross_total"))
-    return [{**row, "issue_date": row["issue_date"].isoformat(), "gross_total": str(row["gross_total"])}
-            for row in rows]
+    rows = (
+        Invoice.objects.filter(billing_email__iexact=contact.email)
+        .order_by("issue_date", "number")
+        .values(
+            "number",
+            "issue_date",
+            "billing_name",
+            "billing_contact",
+            "billing_email",
+            "billing_address",
+            "po_number",
+            "gross_total",
+        )
+    )
+    return [
+        {**row, "issue_date": row["issue_date"].isoformat(), "gross_total": str(row["gross_total"])} for row in rows
+    ]

@@ -2,6 +2,7 @@
 numbering, the rows, and the pledge's stage move (through sponsors.services.move_pledge,
 so the stage history is recorded exactly as the board records it). The web pages, the
 admin and the raise_invoice command all call these; nothing else writes invoices."""
+
 from __future__ import annotations
 
 import datetime
@@ -15,7 +16,14 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from invoicing.models import (
-    CENT, CreditNote, Invoice, InvoiceLine, NetworkDetails, NumberSequence, Payment, validate_no_control_characters,
+    CENT,
+    CreditNote,
+    Invoice,
+    InvoiceLine,
+    NetworkDetails,
+    NumberSequence,
+    Payment,
+    validate_no_control_characters,
 )
 from sponsors.models import Pledge, Stage
 from sponsors.services import move_pledge
@@ -33,6 +41,7 @@ def retry_when_sqlite_is_locked(fn):
     suite's in-memory one) reports "table is locked" at once instead: the transaction has
     written nothing yet, so it is safe to start it again. Only the outermost call retries.
     """
+
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         for attempt in range(60):
@@ -43,6 +52,7 @@ def retry_when_sqlite_is_locked(fn):
                     raise
                 time.sleep(min(0.01 * (attempt + 1), 0.1))
         return fn(*args, **kwargs)
+
     return wrapper
 
 
@@ -124,8 +134,10 @@ def default_lines(pledge: Pledge) -> list[Line]:
 
 def default_billing(pledge: Pledge) -> dict:
     """The organisation's first contact with an email, for the billing snapshot."""
-    contact = (pledge.organisation.contacts.exclude(email__isnull=True).exclude(email="")
-               .order_by("id").first() or pledge.organisation.contacts.order_by("id").first())
+    contact = (
+        pledge.organisation.contacts.exclude(email__isnull=True).exclude(email="").order_by("id").first()
+        or pledge.organisation.contacts.order_by("id").first()
+    )
     name = " ".join(p for p in (contact.first_name, contact.last_name) if p) if contact else ""
     return {
         "billing_contact": name,
@@ -139,8 +151,12 @@ def _clean_po(po: str | None) -> str:
     try:
         validate_no_control_characters(po)
     except ValidationError as error:
-        raise ValidationError({"po_number": "The PO number has control characters (tabs, line breaks and the "
-                                            "like): type it again without them."}) from error
+        raise ValidationError(
+            {
+                "po_number": "The PO number has control characters (tabs, line breaks and the "
+                "like): type it again without them."
+            }
+        ) from error
     po = po.strip()
     if len(po) > 60:
         raise ValidationError({"po_number": f"The PO number is {len(po)} characters long; the limit is 60."})
@@ -149,8 +165,17 @@ def _clean_po(po: str | None) -> str:
 
 @retry_when_sqlite_is_locked
 @transaction.atomic
-def raise_invoice(pledge: Pledge | int, *, po: str | None = "", user=None, lines=None, vat_rate=None,
-                  issue_date: datetime.date | None = None, billing: dict | None = None, notes: str = "") -> Invoice:
+def raise_invoice(
+    pledge: Pledge | int,
+    *,
+    po: str | None = "",
+    user=None,
+    lines=None,
+    vat_rate=None,
+    issue_date: datetime.date | None = None,
+    billing: dict | None = None,
+    notes: str = "",
+) -> Invoice:
     """Raise the invoice for a confirmed pledge and move the pledge to Invoiced.
 
     The pledge row is locked first, so when two people raise an invoice for the same pledge
@@ -159,8 +184,9 @@ def raise_invoice(pledge: Pledge | int, *, po: str | None = "", user=None, lines
     po_number = _clean_po(po)
     pk = pledge.pk if isinstance(pledge, Pledge) else pledge
     try:
-        pledge = (Pledge.objects.select_for_update(of=("self",)).select_related("organisation", "event", "tier")
-                  .get(pk=pk))
+        pledge = (
+            Pledge.objects.select_for_update(of=("self",)).select_related("organisation", "event", "tier").get(pk=pk)
+        )
     except (Pledge.DoesNotExist, ValueError, TypeError):
         raise ValidationError(f"There is no pledge {pk}.") from None
     existing = Invoice.objects.filter(pledge=pledge).values_list("number", flat=True).first()
@@ -198,17 +224,33 @@ def raise_invoice(pledge: Pledge | int, *, po: str | None = "", user=None, lines
     billing = {**default_billing(pledge), **(billing or {})}
     issue_date = issue_date or timezone.localdate()
     invoice = Invoice(
-        number=next_number(details.invoice_prefix, Invoice), pledge=pledge, po_number=po_number,
-        issue_date=issue_date, due_date=issue_date + datetime.timedelta(days=details.payment_terms_days),
-        billing_name=pledge.organisation.name, vat_registered=details.vat_registered,
-        vat_number=details.vat_number if details.vat_registered else "", vat_rate=vat_rate,
-        net_total=net, vat_total=vat, gross_total=gross, notes=notes, created_by=user, **billing,
+        number=next_number(details.invoice_prefix, Invoice),
+        pledge=pledge,
+        po_number=po_number,
+        issue_date=issue_date,
+        due_date=issue_date + datetime.timedelta(days=details.payment_terms_days),
+        billing_name=pledge.organisation.name,
+        vat_registered=details.vat_registered,
+        vat_number=details.vat_number if details.vat_registered else "",
+        vat_rate=vat_rate,
+        net_total=net,
+        vat_total=vat,
+        gross_total=gross,
+        notes=notes,
+        created_by=user,
+        **billing,
     )
     invoice.full_clean()
     invoice.save()
     InvoiceLine.objects.bulk_create(
-        InvoiceLine(invoice=invoice, position=i, description=line.description, quantity=line.quantity,
-                    unit_price=line.unit_price) for i, line in enumerate(lines)
+        InvoiceLine(
+            invoice=invoice,
+            position=i,
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+        )
+        for i, line in enumerate(lines)
     )
     move_pledge(pledge, Stage.INVOICED, user=user, note=f"Invoice {invoice.number} raised")
     return invoice
@@ -229,24 +271,36 @@ def _settle(invoice: Invoice, paid: Decimal, balance: Decimal, user, note: str) 
 
 @retry_when_sqlite_is_locked
 @transaction.atomic
-def record_payment(invoice: Invoice, *, amount, date: datetime.date | None = None, method: str = "bank_transfer",
-                   reference: str = "", user=None) -> Payment:
+def record_payment(
+    invoice: Invoice,
+    *,
+    amount,
+    date: datetime.date | None = None,
+    method: str = "bank_transfer",
+    reference: str = "",
+    user=None,
+) -> Payment:
     """Record money received. More than the balance is refused (say so, don't guess)."""
     amount = parse_money(amount, "amount")
-    invoice, paid, credited, balance = _locked_balance(invoice)
+    invoice, paid, _credited, balance = _locked_balance(invoice)
     if balance <= 0:
         raise ValidationError({"amount": f"Invoice {invoice.number} has nothing left to pay."})
     if amount > balance:
-        raise ValidationError({"amount": (
-            f"£{amount:,.2f} is more than the £{balance:,.2f} still owed on {invoice.number}. "
-            "Record the amount owed, and refund or credit the difference separately."
-        )})
+        raise ValidationError(
+            {
+                "amount": (
+                    f"£{amount:,.2f} is more than the £{balance:,.2f} still owed on {invoice.number}. "
+                    "Record the amount owed, and refund or credit the difference separately."
+                )
+            }
+        )
     today = timezone.localdate()
     date = date or today
     if date > today:
         raise ValidationError({"date": "A payment cannot be dated in the future."})
-    payment = Payment(invoice=invoice, date=date, amount=amount, method=method, reference=(reference or "").strip(),
-                      recorded_by=user)
+    payment = Payment(
+        invoice=invoice, date=date, amount=amount, method=method, reference=(reference or "").strip(), recorded_by=user
+    )
     payment.full_clean()
     payment.save()
     _settle(invoice, paid + amount, balance - amount, user, f"Invoice {invoice.number} paid in full")
@@ -255,21 +309,26 @@ def record_payment(invoice: Invoice, *, amount, date: datetime.date | None = Non
 
 @retry_when_sqlite_is_locked
 @transaction.atomic
-def issue_credit_note(invoice: Invoice, *, amount, reason: str, user=None,
-                      issue_date: datetime.date | None = None) -> CreditNote:
+def issue_credit_note(
+    invoice: Invoice, *, amount, reason: str, user=None, issue_date: datetime.date | None = None
+) -> CreditNote:
     """Reduce what is owed on an invoice by a numbered credit note, never beyond what is left."""
     amount = parse_money(amount, "amount", label="credit")
     reason = " ".join((reason or "").split())
     if not reason:
         raise ValidationError({"reason": "Say why the invoice is being credited."})
-    invoice, paid, credited, balance = _locked_balance(invoice)
+    invoice, paid, _credited, balance = _locked_balance(invoice)
     if amount > balance:
-        raise ValidationError({"amount": (
-            f"A credit of £{amount:,.2f} is more than the £{balance:,.2f} left on {invoice.number}."
-        )})
+        raise ValidationError(
+            {"amount": (f"A credit of £{amount:,.2f} is more than the £{balance:,.2f} left on {invoice.number}.")}
+        )
     note = CreditNote(
-        number=next_number(network_details().credit_note_prefix, CreditNote), invoice=invoice,
-        issue_date=issue_date or timezone.localdate(), amount=amount, reason=reason, created_by=user,
+        number=next_number(network_details().credit_note_prefix, CreditNote),
+        invoice=invoice,
+        issue_date=issue_date or timezone.localdate(),
+        amount=amount,
+        reason=reason,
+        created_by=user,
     )
     note.full_clean()
     note.save()

@@ -1,4 +1,5 @@
 """The invoice list (django-tables2: sorting and paging in the URL)."""
+
 import django_tables2 as tables
 from django.utils import timezone
 from django.utils.html import format_html
@@ -21,8 +22,6 @@ class MoneyColumn(tables.Column):
         return pounds(value)
 
 
-
-
 class InvoiceTable(tables.Table):
     number = tables.Column(linkify=lambda record: record.get_absolute_url(), attrs={"td": {"class": "text-nowrap"}})
     organisation = tables.Column(accessor="billing_name", verbose_name="Organisation")
@@ -39,8 +38,17 @@ class InvoiceTable(tables.Table):
     class Meta:
         model = Invoice
         fields = []
-        sequence = ["number", "organisation", "event", "po_number", "issue_date", "due_date", "gross_total",
-                    "balance", "status"]
+        sequence = [
+            "number",
+            "organisation",
+            "event",
+            "po_number",
+            "issue_date",
+            "due_date",
+            "gross_total",
+            "balance",
+            "status",
+        ]
         order_by = ("-issue_date",)
         empty_text = "No invoices match. Clear the filters, or raise one from a confirmed pledge."
         attrs = {"class": "table table-sm table-hover align-middle", "data-testid": "invoice-table"}

@@ -1,11 +1,12 @@
 """Invoice, payment, credit note, agreement and network-details pages. Thin: forms parse,
 services write, selectors read."""
-from django.contrib import messages
-from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.core.exceptions import ValidationError
+
 import csv
 import tempfile
 
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -45,7 +46,7 @@ def xlsx_file(rows):
     sheet = book.create_sheet("Invoices")
     for row in rows:
         sheet.append(row)
-    handle = tempfile.TemporaryFile()
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 (the response closes it)
     book.save(handle)
     handle.seek(0)
     return handle
@@ -85,12 +86,15 @@ class InvoiceListView(PermissionRequiredMixin, SingleTableMixin, FilterView):
         if fmt is None:
             return super().get(request, *args, **kwargs)
         if fmt not in ("csv", "xlsx"):
-            return HttpResponseBadRequest(f"Unknown export format “{fmt[:20]}”: choose csv or xlsx.",
-                                          content_type="text/plain; charset=utf-8")
+            return HttpResponseBadRequest(
+                f"Unknown export format “{fmt[:20]}”: choose csv or xlsx.", content_type="text/plain; charset=utf-8"
+            )
         filterset = self.filterset_class(request.GET, queryset=self.get_queryset(), request=request)
         if not filterset.is_valid():
-            return HttpResponseBadRequest("Check the filters: " + "; ".join(
-                f"{k}: {' '.join(v)}" for k, v in filterset.errors.items()), content_type="text/plain; charset=utf-8")
+            return HttpResponseBadRequest(
+                "Check the filters: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in filterset.errors.items()),
+                content_type="text/plain; charset=utf-8",
+            )
         queryset = selectors.with_balance(filterset.qs.defer(None)).order_by("issue_date", "number")
         rows = InvoiceExportResource().stream_rows(queryset)
         filename = f"invoices-{timezone.localdate().isoformat()}.{fmt}"
@@ -145,11 +149,14 @@ class RecordPaymentView(InvoiceMixin, View):
             else:
                 invoice = selectors.invoice_detail(number)
                 if invoice.balance <= 0:
-                    messages.success(request, f"Recorded £{payment.amount:,.2f}: {number} is paid in full and "
-                                              f"the pledge has moved to Paid.")
+                    messages.success(
+                        request,
+                        f"Recorded £{payment.amount:,.2f}: {number} is paid in full and the pledge has moved to Paid.",
+                    )
                 else:
-                    messages.success(request, f"Recorded £{payment.amount:,.2f}; £{invoice.balance:,.2f} is "
-                                              f"still owed on {number}.")
+                    messages.success(
+                        request, f"Recorded £{payment.amount:,.2f}; £{invoice.balance:,.2f} is still owed on {number}."
+                    )
                 return redirect(invoice)
         return InvoiceDetailView.get(self, request, number, payment_form=form, status=400)
 
@@ -192,8 +199,7 @@ class CreditNotePDFView(PermissionRequiredMixin, View):
 
 class PledgeMixin(PermissionRequiredMixin):
     def dispatch(self, request, *args, **kwargs):
-        self.pledge = get_object_or_404(
-            Pledge.objects.select_related("organisation", "event", "tier"), pk=kwargs["pk"])
+        self.pledge = get_object_or_404(Pledge.objects.select_related("organisation", "event", "tier"), pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -214,19 +220,28 @@ class RaiseInvoiceView(PledgeMixin, View):
 
     def render_form(self, form, lines, status=200):
         details = services.network_details()
-        context = {"pledge": self.pledge, "form": form, "details": details, "lines": lines,
-                   "existing": self.pledge.invoices.values_list("number", flat=True).first()}
+        context = {
+            "pledge": self.pledge,
+            "form": form,
+            "details": details,
+            "lines": lines,
+            "existing": self.pledge.invoices.values_list("number", flat=True).first(),
+        }
         return render(self.request, self.template_name, context, status=status)
 
     def _lines(self, data=None):
-        initial = [{"description": line.description, "quantity": line.quantity, "unit_price": line.unit_price}
-                   for line in services.default_lines(self.pledge)]
+        initial = [
+            {"description": line.description, "quantity": line.quantity, "unit_price": line.unit_price}
+            for line in services.default_lines(self.pledge)
+        ]
         return InvoiceLineFormSet(data, initial=initial, prefix="lines")
 
     def _form(self, data=None):
         details = services.network_details()
-        initial = {**services.default_billing(self.pledge),
-                   "vat_rate": details.default_vat_rate if details.vat_registered else 0}
+        initial = {
+            **services.default_billing(self.pledge),
+            "vat_rate": details.default_vat_rate if details.vat_registered else 0,
+        }
         return RaiseInvoiceForm(data, initial=initial, vat_registered=details.vat_registered)
 
     def get(self, request, pk):
@@ -241,16 +256,23 @@ class RaiseInvoiceView(PledgeMixin, View):
             data = dict(form.cleaned_data)
             po = data.pop("po_number")
             vat_rate = data.pop("vat_rate", None)
-            chosen = [services.Line(f["description"], f["quantity"], f["unit_price"])
-                      for f in lines.cleaned_data if f] if posted_lines else None
+            chosen = (
+                [services.Line(f["description"], f["quantity"], f["unit_price"]) for f in lines.cleaned_data if f]
+                if posted_lines
+                else None
+            )
             try:
-                invoice = services.raise_invoice(self.pledge, po=po, user=request.user, vat_rate=vat_rate,
-                                                 billing=data, lines=chosen)
+                invoice = services.raise_invoice(
+                    self.pledge, po=po, user=request.user, vat_rate=vat_rate, billing=data, lines=chosen
+                )
             except ValidationError as error:
                 _errors_to_form(form, error)
             else:
-                messages.success(request, f"Raised invoice {invoice.number} for £{invoice.gross_total:,.2f}; "
-                                          "the pledge has moved to Invoiced.")
+                messages.success(
+                    request,
+                    f"Raised invoice {invoice.number} for £{invoice.gross_total:,.2f}; "
+                    "the pledge has moved to Invoiced.",
+                )
                 return redirect(invoice)
         return self.render_form(form, lines, status=400)
 
@@ -262,17 +284,26 @@ class NetworkDetailsView(PermissionRequiredMixin, View):
     template_name = "invoicing/network_details.html"
 
     def render_form(self, form, status=200):
-        return render(self.request, self.template_name, {
-            "form": form, "can_edit": self.request.user.has_perm("invoicing.change_networkdetails"),
-        }, status=status)
+        return render(
+            self.request,
+            self.template_name,
+            {
+                "form": form,
+                "can_edit": self.request.user.has_perm("invoicing.change_networkdetails"),
+            },
+            status=status,
+        )
 
     def get(self, request):
         return self.render_form(NetworkDetailsForm(instance=services.network_details()))
 
     def post(self, request):
         if not request.user.has_perm("invoicing.change_networkdetails"):
-            return HttpResponse("You may read the network's details but not change them.", status=403,
-                                content_type="text/plain; charset=utf-8")
+            return HttpResponse(
+                "You may read the network's details but not change them.",
+                status=403,
+                content_type="text/plain; charset=utf-8",
+            )
         form = NetworkDetailsForm(request.POST, instance=services.network_details())
         if form.is_valid():
             try:

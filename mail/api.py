@@ -6,6 +6,7 @@ through the triage pages; sending is a template and a task, not a one-call write
 relies on the project's REST_FRAMEWORK defaults (bearer tokens, role permissions, capped
 pages, django-filter + ordering, throttling).
 """
+
 import django_filters
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from drf_spectacular.types import OpenApiTypes
@@ -39,9 +40,29 @@ class EmailSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = EmailMessage
-        fields = ["id", "message_id", "direction", "status", "source", "sent_at", "from_name", "from_address",
-                  "to_addresses", "cc_addresses", "subject", "in_reply_to", "text", "contacts", "organisations",
-                  "interactions", "attachments", "forwarded_by", "note", "imported_by", "received_at"]
+        fields = [
+            "id",
+            "message_id",
+            "direction",
+            "status",
+            "source",
+            "sent_at",
+            "from_name",
+            "from_address",
+            "to_addresses",
+            "cc_addresses",
+            "subject",
+            "in_reply_to",
+            "text",
+            "contacts",
+            "organisations",
+            "interactions",
+            "attachments",
+            "forwarded_by",
+            "note",
+            "imported_by",
+            "received_at",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
@@ -50,8 +71,9 @@ class EmailSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_organisations(self, message) -> list[int]:
-        return sorted({filing.contact.organisation_id for filing in message.filings.all()
-                       if filing.contact.organisation_id})
+        return sorted(
+            {filing.contact.organisation_id for filing in message.filings.all() if filing.contact.organisation_id}
+        )
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_interactions(self, message) -> list[int]:
@@ -67,12 +89,16 @@ class ApiEmailFilter(TriageFilter):
     """The triage page's search (`q`: subject or sender) and who, which way, when."""
 
     contact = _RecordFilter(queryset=Contact.objects.all(), method="filter_contact", label="Filed on this contact")
-    organisation = _RecordFilter(queryset=Organisation.objects.all(), method="filter_organisation",
-                                 label="Filed on a contact of this organisation")
+    organisation = _RecordFilter(
+        queryset=Organisation.objects.all(),
+        method="filter_organisation",
+        label="Filed on a contact of this organisation",
+    )
     sent_after = django_filters.DateFilter(field_name="sent_at", lookup_expr="date__gte")
     sent_before = django_filters.DateFilter(field_name="sent_at", lookup_expr="date__lte")
     updated_since = django_filters.IsoDateTimeFilter(
-        method="filter_updated_since", label="Received or filed at or after (ISO 8601 date-time)",
+        method="filter_updated_since",
+        label="Received or filed at or after (ISO 8601 date-time)",
     )
 
     class Meta:
@@ -87,18 +113,33 @@ class ApiEmailFilter(TriageFilter):
         return queryset.filter(Exists(FiledEmail.objects.filter(message=OuterRef("pk"), contact__organisation=value)))
 
     def filter_updated_since(self, queryset, name, value):
-        return queryset.filter(Q(received_at__gte=value) | Exists(
-            FiledEmail.objects.filter(message=OuterRef("pk"), interaction__created_at__gte=value)))
+        return queryset.filter(
+            Q(received_at__gte=value)
+            | Exists(FiledEmail.objects.filter(message=OuterRef("pk"), interaction__created_at__gte=value))
+        )
 
 
 class EmailViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_converter = "int"
-    queryset = (EmailMessage.objects.select_related("imported_by").defer("headers").prefetch_related(
-        Prefetch("filings", FiledEmail.objects.select_related("contact").only(
-            "message_id", "contact_id", "interaction_id", "contact__id", "contact__organisation_id",
-        ).order_by("id")),
-        "attachments",
-    ))
+    queryset = (
+        EmailMessage.objects.select_related("imported_by")
+        .defer("headers")
+        .prefetch_related(
+            Prefetch(
+                "filings",
+                FiledEmail.objects.select_related("contact")
+                .only(
+                    "message_id",
+                    "contact_id",
+                    "interaction_id",
+                    "contact__id",
+                    "contact__organisation_id",
+                )
+                .order_by("id"),
+            ),
+            "attachments",
+        )
+    )
     serializer_class = EmailSerializer
     filterset_class = ApiEmailFilter
     ordering_fields = ["sent_at", "received_at", "id"]

@@ -13,6 +13,7 @@ class TriageFilter(django_filters.FilterSet):
 
     def filter_q(self, queryset, name, value):
         for word in value.split():
-            queryset = queryset.filter(Q(subject__icontains=word) | Q(from_address__icontains=word)
-                                       | Q(from_name__icontains=word))
+            queryset = queryset.filter(
+                Q(subject__icontains=word) | Q(from_address__icontains=word) | Q(from_name__icontains=word)
+            )
         return queryset

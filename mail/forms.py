@@ -27,8 +27,10 @@ class UploadForm(forms.Form):
 
     files = MultipleFileField(
         label="Saved email files (.eml, .msg, mbox)",
-        error_messages={"required": "Choose at least one saved email file (.eml, .msg or mbox).",
-                        "empty": "That file is empty."},
+        error_messages={
+            "required": "Choose at least one saved email file (.eml, .msg or mbox).",
+            "empty": "That file is empty.",
+        },
         widget=MultipleFileInput(attrs={"accept": ",".join(ACCEPTED), "class": "form-control"}),
     )
 
@@ -40,21 +42,28 @@ class UploadForm(forms.Form):
         if total > settings.MAIL_UPLOAD_MAX_BYTES:
             raise forms.ValidationError(
                 f"These files come to {filesizeformat(total)}; the limit is "
-                f"{filesizeformat(settings.MAIL_UPLOAD_MAX_BYTES)} per upload.")
+                f"{filesizeformat(settings.MAIL_UPLOAD_MAX_BYTES)} per upload."
+            )
         return files
 
 
 class ContactSearchForm(forms.Form):
-    q = forms.CharField(label="Find the contact", required=False,
-                        widget=forms.TextInput(attrs={"class": "form-control", "type": "search"}))
+    q = forms.CharField(
+        label="Find the contact",
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control", "type": "search"}),
+    )
 
 
 class NewContactForm(forms.Form):
-    first_name = forms.CharField(max_length=100, required=False, widget=forms.TextInput(attrs={"class": "form-control"}))
+    first_name = forms.CharField(
+        max_length=100, required=False, widget=forms.TextInput(attrs={"class": "form-control"})
+    )
     last_name = forms.CharField(max_length=100, required=False, widget=forms.TextInput(attrs={"class": "form-control"}))
     email = forms.EmailField(required=False, widget=forms.EmailInput(attrs={"class": "form-control"}))
-    organisation = forms.TypedChoiceField(required=False, coerce=int, empty_value=None,
-                                          widget=forms.Select(attrs={"class": "form-select"}))
+    organisation = forms.TypedChoiceField(
+        required=False, coerce=int, empty_value=None, widget=forms.Select(attrs={"class": "form-select"})
+    )
 
     def __init__(self, *args, organisations=(), **kwargs):
         """`organisations`: those whose contacts share the sender's email domain (the likely employer)."""
@@ -78,7 +87,7 @@ class EmailTemplateForm(forms.ModelForm):
             "subject": forms.TextInput(attrs={"class": "form-control"}),
             "body": forms.Textarea(attrs={"class": "form-control", "rows": 12}),
         }
-        help_texts = {"body": "Merge fields: " + ", ".join("{{ %s }}" % f for f in MERGE_FIELDS)}
+        help_texts = {"body": "Merge fields: " + ", ".join(f"{{{{ {f} }}}}" for f in MERGE_FIELDS)}
 
     def clean(self):
         data = super().clean()
@@ -91,11 +100,16 @@ class EmailTemplateForm(forms.ModelForm):
 
 class ComposeForm(forms.Form):
     contact = forms.TypedChoiceField(label="To", coerce=int, widget=forms.Select(attrs={"class": "form-select"}))
-    template = forms.ModelChoiceField(EmailTemplate.objects.all(), required=False, label="Start from a template",
-                                      widget=forms.Select(attrs={"class": "form-select"}))
+    template = forms.ModelChoiceField(
+        EmailTemplate.objects.all(),
+        required=False,
+        label="Start from a template",
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
     subject = forms.CharField(max_length=300, required=False, widget=forms.TextInput(attrs={"class": "form-control"}))
-    body = forms.CharField(required=False, label="Message",
-                           widget=forms.Textarea(attrs={"class": "form-control", "rows": 10}))
+    body = forms.CharField(
+        required=False, label="Message", widget=forms.Textarea(attrs={"class": "form-control", "rows": 10})
+    )
 
     def __init__(self, *args, contacts=(), **kwargs):
         super().__init__(*args, **kwargs)

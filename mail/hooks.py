@@ -1,7 +1,12 @@
 """What the email app adds to the core through crm.registry (called from MailConfig.ready)."""
+
 from crm.registry import (
-    Panel, register_erasure_hook, register_panel, register_role_rules, register_subject_access_section,
+    Panel,
+    register_erasure_hook,
     register_interaction_links,
+    register_panel,
+    register_role_rules,
+    register_subject_access_section,
 )
 
 
@@ -12,8 +17,13 @@ def _upload_panel(obj, request):
     from mail.models import EmailMessage
 
     kind = "contact" if isinstance(obj, Contact) else "organisation"
-    return {"form": UploadForm(), "kind": kind, "pk": obj.pk, "next": request.path,
-            "waiting": EmailMessage.objects.filter(status=EmailMessage.Status.UNMATCHED).count()}
+    return {
+        "form": UploadForm(),
+        "kind": kind,
+        "pk": obj.pk,
+        "next": request.path,
+        "waiting": EmailMessage.objects.filter(status=EmailMessage.Status.UNMATCHED).count(),
+    }
 
 
 #: The template each document is sent with (seeded by migration 0002, editable like any other),
@@ -25,7 +35,7 @@ DOCUMENT_TEMPLATES = {
 
 
 def _pledge_panel(obj, request):
-    """"Write about this pledge", and a button per document the pledge offers (its agreement, its
+    """ "Write about this pledge", and a button per document the pledge offers (its agreement, its
     invoice) when one of its organisation's contacts has an email address (a fixed few queries)."""
     from urllib.parse import urlencode
 
@@ -57,9 +67,25 @@ def register():
     register_role_rules("mail", staff_editable={"emailmessage", "emailattachment", "filedemail", "mailboxstate"})
     register_interaction_links("mail", selectors.interaction_links)
     for slot in ("organisation", "contact"):
-        register_panel(Panel(slot=slot, name="mail_upload", template="mail/_upload_panel.html",
-                             context=_upload_panel, permission="mail.add_emailmessage", order=50))
-    register_panel(Panel(slot="pledge", name="mail_compose", template="mail/_pledge_panel.html",
-                         context=_pledge_panel, permission="mail.add_emailtemplate", order=50))
+        register_panel(
+            Panel(
+                slot=slot,
+                name="mail_upload",
+                template="mail/_upload_panel.html",
+                context=_upload_panel,
+                permission="mail.add_emailmessage",
+                order=50,
+            )
+        )
+    register_panel(
+        Panel(
+            slot="pledge",
+            name="mail_compose",
+            template="mail/_pledge_panel.html",
+            context=_pledge_panel,
+            permission="mail.add_emailtemplate",
+            order=50,
+        )
+    )
     register_erasure_hook("mail", services.erase_contact_emails)
     register_subject_access_section("emails", services.subject_access_rows)

@@ -3,12 +3,13 @@
 A message is moved only after it is stored (or recognised as a duplicate), so a crash or a
 dropped connection leaves it in the inbox to be read again, never lost and never filed twice.
 """
+
 from __future__ import annotations
 
+import contextlib
 import imaplib
 import logging
 import re
-import socket
 import ssl
 import time
 from dataclasses import dataclass
@@ -37,13 +38,19 @@ class MailboxConfig:
     folder: str
 
     @classmethod
-    def from_url(cls, url: str) -> "MailboxConfig":
+    def from_url(cls, url: str) -> MailboxConfig:
         parts = urlsplit(url or "")
         if parts.scheme not in ("imap", "imaps") or not parts.hostname:
             raise MailboxUnavailable("MAIL_IMAP_URL is not set or is not imap[s]://user:password@host:port/FOLDER.")
         secure = parts.scheme == "imaps"
-        return cls(secure, parts.hostname, parts.port or (993 if secure else 143), unquote(parts.username or ""),
-                   unquote(parts.password or ""), unquote(parts.path.lstrip("/")) or "INBOX")
+        return cls(
+            secure,
+            parts.hostname,
+            parts.port or (993 if secure else 143),
+            unquote(parts.username or ""),
+            unquote(parts.password or ""),
+            unquote(parts.path.lstrip("/")) or "INBOX",
+        )
 
 
 def _quote(folder: str) -> str:
@@ -53,12 +60,13 @@ def _quote(folder: str) -> str:
 def connect(config: MailboxConfig, timeout: float = 30) -> imaplib.IMAP4:
     try:
         if config.secure:
-            client = imaplib.IMAP4_SSL(config.host, config.port, ssl_context=ssl.create_default_context(),
-                                       timeout=timeout)
+            client = imaplib.IMAP4_SSL(
+                config.host, config.port, ssl_context=ssl.create_default_context(), timeout=timeout
+            )
         else:
             client = imaplib.IMAP4(config.host, config.port, timeout=timeout)
         client.login(config.user, config.password)
-    except (OSError, socket.timeout, imaplib.IMAP4.error) as error:
+    except (TimeoutError, OSError, imaplib.IMAP4.error) as error:
         raise MailboxUnavailable(f"Cannot reach the mailbox at {config.host}:{config.port}: {error}") from error
     return client
 
@@ -84,7 +92,7 @@ def fetch_once(url: str, processed_folder: str, *, user=None, batch: int = 200) 
         can_move = b"MOVE" in b" ".join(c.encode() if isinstance(c, str) else c for c in client.capabilities)
         user_emails = crm_user_emails()
         for start in range(0, len(uids), batch):
-            chunk = uids[start:start + batch]
+            chunk = uids[start : start + batch]
             status, fetched = client.uid("FETCH", b",".join(chunk), "(UID BODY.PEEK[])")
             if status != "OK":
                 raise MailboxUnavailable("The mailbox refused to send the messages.")
@@ -100,8 +108,13 @@ def fetch_once(url: str, processed_folder: str, *, user=None, batch: int = 200) 
                 except parsing.UnreadableMessage as error:
                     result.unreadable += 1
                     result.add(ERROR, f"{label}: {error} (left in the mailbox)")
-            outcomes = file_batch([p for _, _, p in parsed_items], user=user, source=EmailMessage.Source.IMAP,
-                                  user_emails=user_emails) if parsed_items else []
+            outcomes = (
+                file_batch(
+                    [p for _, _, p in parsed_items], user=user, source=EmailMessage.Source.IMAP, user_emails=user_emails
+                )
+                if parsed_items
+                else []
+            )
             for (uid, label, _), outcome in zip(parsed_items, outcomes):
                 if outcome == ERROR:
                     result.add(ERROR, f"{label}: could not be filed; left in the mailbox.")
@@ -120,10 +133,8 @@ def fetch_once(url: str, processed_folder: str, *, user=None, batch: int = 200) 
     except (OSError, imaplib.IMAP4.error) as error:
         raise MailboxUnavailable(f"The mailbox connection failed: {error}") from error
     finally:
-        try:
+        with contextlib.suppress(Exception):
             client.logout()
-        except Exception:
-            pass
     return result
 
 
@@ -143,8 +154,9 @@ def record_failure(error: Exception) -> None:
     state.save()
 
 
-def fetch_with_retry(url: str, processed_folder: str, *, attempts: int = 4, base_delay: float = 2.0,
-                     sleep=time.sleep, user=None) -> ImportResult:
+def fetch_with_retry(
+    url: str, processed_folder: str, *, attempts: int = 4, base_delay: float = 2.0, sleep=time.sleep, user=None
+) -> ImportResult:
     """fetch_once, retried with exponential backoff while the server is down; the error is
     logged and kept for the triage page. Raises MailboxUnavailable after the last attempt."""
     for attempt in range(1, attempts + 1):

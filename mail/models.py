@@ -1,5 +1,6 @@
 """Email kept in the contact history: each message once (by Message-ID), its attachments,
 the interactions it was filed as, organiser-kept templates and mail merges."""
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -41,12 +42,14 @@ class EmailMessage(models.Model):
     direction = models.CharField(max_length=10, choices=Direction.choices, default=Direction.INBOUND)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.UNMATCHED, db_index=True)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.IMPORT)
-    forwarded_by = models.CharField(max_length=320, blank=True,
-                                    help_text="Who forwarded it, when it was filed against the original sender.")
+    forwarded_by = models.CharField(
+        max_length=320, blank=True, help_text="Who forwarded it, when it was filed against the original sender."
+    )
     note = models.CharField(max_length=500, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
-    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-sent_at", "-id"]

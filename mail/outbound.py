@@ -3,8 +3,10 @@
 Merge fields are replaced by plain text ({{ first_name }}), never evaluated as template code,
 so a template the organiser writes cannot reach anything but the fields listed here.
 """
+
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import smtplib
@@ -44,7 +46,8 @@ def validate_template_text(subject: str, body: str) -> None:
     if unknown:
         raise ValidationError(
             f"Unknown merge field{'s' if len(unknown) > 1 else ''}: {', '.join(sorted(set(unknown)))}. "
-            f"Use {', '.join('{{ ' + f + ' }}' for f in MERGE_FIELDS)}.")
+            f"Use {', '.join('{{ ' + f + ' }}' for f in MERGE_FIELDS)}."
+        )
 
 
 def render(text: str, context: dict) -> str:
@@ -56,8 +59,12 @@ def _pledge_for(organisation, pledge=None):
         return pledge
     from sponsors.models import Pledge
 
-    return (Pledge.objects.filter(organisation=organisation).select_related("tier", "event")
-            .order_by("-stage_changed_at", "-id").first())
+    return (
+        Pledge.objects.filter(organisation=organisation)
+        .select_related("tier", "event")
+        .order_by("-stage_changed_at", "-id")
+        .first()
+    )
 
 
 def merge_context(*, contact=None, organisation=None, pledge=None, user=None) -> dict:
@@ -96,21 +103,38 @@ def clean_attachments(attachments) -> list[Attachment]:
         if not content:
             raise ValidationError(f"The attachment {name} is empty: nothing to send.")
         if len(content) > limit:
-            raise ValidationError(f"The attachment {name} is {len(content) / 1048576:.1f} MB; "
-                                  f"the limit is {limit / 1048576:.0f} MB.")
-        cleaned.append(Attachment(filename=name, content_type=mimetype or "application/octet-stream",
-                                  data=bytes(content)))
+            raise ValidationError(
+                f"The attachment {name} is {len(content) / 1048576:.1f} MB; the limit is {limit / 1048576:.0f} MB."
+            )
+        cleaned.append(
+            Attachment(filename=name, content_type=mimetype or "application/octet-stream", data=bytes(content))
+        )
     return cleaned
 
 
-def _deliver(*, user, contact: Contact, subject: str, body: str, message_id: str, in_reply_to: str = "",
-             connection=None, attachments=()) -> None:
+def _deliver(
+    *,
+    user,
+    contact: Contact,
+    subject: str,
+    body: str,
+    message_id: str,
+    in_reply_to: str = "",
+    connection=None,
+    attachments=(),
+) -> None:
     headers = {"Message-ID": message_id}
     if in_reply_to:
         headers["In-Reply-To"] = in_reply_to
         headers["References"] = in_reply_to
-    email = DjangoEmail(subject=subject, body=body, from_email=_from_address(user), to=[contact.email],
-                        headers=headers, connection=connection)
+    email = DjangoEmail(
+        subject=subject,
+        body=body,
+        from_email=_from_address(user),
+        to=[contact.email],
+        headers=headers,
+        connection=connection,
+    )
     for item in attachments:
         email.attach(item.filename, item.data, item.content_type)
     email.send(fail_silently=False)
@@ -120,10 +144,18 @@ def _record(*, user, contact, subject, body, message_id, in_reply_to="", attachm
     """The sent message as an outbound one, its attachments stored as received ones are (their
     stored file names are appended to `saved`, for the caller to delete if the send fails)."""
     message = EmailMessage.objects.create(
-        message_id=message_id, from_name=(user.get_full_name() if user else "")[:300],
-        from_address=_from_address(user).lower(), to_addresses=[contact.email], subject=subject[:1000],
-        sent_at=timezone.now(), body_text=body, direction=Direction.OUTBOUND, status=EmailMessage.Status.FILED,
-        source=EmailMessage.Source.SENT, in_reply_to=in_reply_to, imported_by=user,
+        message_id=message_id,
+        from_name=(user.get_full_name() if user else "")[:300],
+        from_address=_from_address(user).lower(),
+        to_addresses=[contact.email],
+        subject=subject[:1000],
+        sent_at=timezone.now(),
+        body_text=body,
+        direction=Direction.OUTBOUND,
+        status=EmailMessage.Status.FILED,
+        source=EmailMessage.Source.SENT,
+        in_reply_to=in_reply_to,
+        imported_by=user,
     )
     if attachments:
         save_attachments(message, list(attachments), saved if saved is not None else [])
@@ -131,8 +163,9 @@ def _record(*, user, contact, subject, body, message_id, in_reply_to="", attachm
     return message
 
 
-def send_to_contact(*, user, contact: Contact, subject: str, body: str, in_reply_to: str = "",
-                    attachments=()) -> EmailMessage:
+def send_to_contact(
+    *, user, contact: Contact, subject: str, body: str, in_reply_to: str = "", attachments=()
+) -> EmailMessage:
     """Send one message over SMTP and file it as outbound with its Message-ID, or neither.
 
     `attachments` are (filename, bytes, mimetype) triples; they go out with the message and are
@@ -153,11 +186,26 @@ def send_to_contact(*, user, contact: Contact, subject: str, body: str, in_reply
     saved: list[str] = []
     try:
         with transaction.atomic():
-            message = _record(user=user, contact=contact, subject=subject, body=body, message_id=message_id,
-                              in_reply_to=in_reply_to, attachments=files, saved=saved)
+            message = _record(
+                user=user,
+                contact=contact,
+                subject=subject,
+                body=body,
+                message_id=message_id,
+                in_reply_to=in_reply_to,
+                attachments=files,
+                saved=saved,
+            )
             try:
-                _deliver(user=user, contact=contact, subject=subject, body=body, message_id=message_id,
-                         in_reply_to=in_reply_to, attachments=files)
+                _deliver(
+                    user=user,
+                    contact=contact,
+                    subject=subject,
+                    body=body,
+                    message_id=message_id,
+                    in_reply_to=in_reply_to,
+                    attachments=files,
+                )
             except (smtplib.SMTPException, OSError) as error:
                 raise ValidationError(f"The mail server did not accept the message: {error}") from error
     except BaseException:
@@ -167,6 +215,7 @@ def send_to_contact(*, user, contact: Contact, subject: str, body: str, in_reply
 
 
 # --- mail merges -----------------------------------------------------------------------------
+
 
 def skip_reason(contact: Contact) -> str:
     """Why a contact gets no merge message, or "" when they may be written to."""
@@ -185,8 +234,9 @@ def skipped_condition():
     """The database form of skip_reason, to count who a merge would skip."""
     from django.db.models import Q
 
-    return (Q(do_not_contact=True) | Q(lawful_basis="") | Q(email="")
-            | Q(lawful_basis="consent", consent_date__isnull=True))
+    return (
+        Q(do_not_contact=True) | Q(lawful_basis="") | Q(email="") | Q(lawful_basis="consent", consent_date__isnull=True)
+    )
 
 
 @transaction.atomic
@@ -198,12 +248,18 @@ def create_merge(*, user, template: EmailTemplate, contacts, description: str = 
     if not contacts:
         raise ValidationError("The list is empty: nobody to write to.")
     merge = MailMerge.objects.create(template=template, description=description[:300], created_by=user)
-    MailMergeRecipient.objects.bulk_create([
-        MailMergeRecipient(
-            merge=merge, contact=c, email=c.email, reason=skip_reason(c),
-            status=MailMergeRecipient.Status.SKIPPED if skip_reason(c) else MailMergeRecipient.Status.PENDING,
-        ) for c in contacts
-    ])
+    MailMergeRecipient.objects.bulk_create(
+        [
+            MailMergeRecipient(
+                merge=merge,
+                contact=c,
+                email=c.email,
+                reason=skip_reason(c),
+                status=MailMergeRecipient.Status.SKIPPED if skip_reason(c) else MailMergeRecipient.Status.PENDING,
+            )
+            for c in contacts
+        ]
+    )
     return merge
 
 
@@ -218,8 +274,9 @@ def resume_merge(*, user, merge: MailMerge):
     sent stays sent; a message interrupted mid-send is reported, never repeated."""
     if not user.has_perm("mail.add_mailmerge"):
         raise PermissionDenied
-    waiting = merge.recipients.filter(status__in=[MailMergeRecipient.Status.PENDING,
-                                                  MailMergeRecipient.Status.SENDING]).exists()
+    waiting = merge.recipients.filter(
+        status__in=[MailMergeRecipient.Status.PENDING, MailMergeRecipient.Status.SENDING]
+    ).exists()
     if not waiting:
         raise ValidationError("Every recipient of this merge has been handled: nothing to resume.")
     MailMerge.objects.filter(pk=merge.pk).update(status=MailMerge.Status.QUEUED, error="")
@@ -234,7 +291,8 @@ def run_merge(merge_id: int) -> str:
     user = merge.created_by
     MailMergeRecipient.objects.filter(merge=merge, status=MailMergeRecipient.Status.SENDING).update(
         status=MailMergeRecipient.Status.FAILED,
-        reason="Interrupted while sending: not sent again, to be sure it is not sent twice. Check the mailbox.")
+        reason="Interrupted while sending: not sent again, to be sure it is not sent twice. Check the mailbox.",
+    )
     MailMerge.objects.filter(pk=merge.pk).update(status=MailMerge.Status.RUNNING, error="")
     from django.core.mail import get_connection
 
@@ -245,14 +303,13 @@ def run_merge(merge_id: int) -> str:
             _send_one(merge, recipient_id, user, connection)
     except Exception as error:  # the server went away: stop, keep what was sent
         logger.exception("Mail merge %s stopped", merge.pk)
-        MailMerge.objects.filter(pk=merge.pk).update(status=MailMerge.Status.FAILED, error=str(error)[:2000],
-                                                     finished_at=timezone.now())
+        MailMerge.objects.filter(pk=merge.pk).update(
+            status=MailMerge.Status.FAILED, error=str(error)[:2000], finished_at=timezone.now()
+        )
         return f"stopped: {error}"
     finally:
-        try:
+        with contextlib.suppress(Exception):
             connection.close()
-        except Exception:
-            pass
     MailMerge.objects.filter(pk=merge.pk).update(status=MailMerge.Status.DONE, finished_at=timezone.now())
     counts = merge_progress(merge)
     return f"sent={counts['sent']} skipped={counts['skipped']} failed={counts['failed']}"
@@ -260,51 +317,65 @@ def run_merge(merge_id: int) -> str:
 
 def _send_one(merge, recipient_id, user, connection) -> None:
     with transaction.atomic():
-        claimed = MailMergeRecipient.objects.filter(pk=recipient_id, status=MailMergeRecipient.Status.PENDING) \
-            .update(status=MailMergeRecipient.Status.SENDING)
+        claimed = MailMergeRecipient.objects.filter(pk=recipient_id, status=MailMergeRecipient.Status.PENDING).update(
+            status=MailMergeRecipient.Status.SENDING
+        )
     if not claimed:
         return  # another worker has it
     recipient = MailMergeRecipient.objects.select_related("contact", "contact__organisation").get(pk=recipient_id)
     contact = recipient.contact
     reason = skip_reason(contact)  # the contact may have changed since the merge was created
     if reason:
-        MailMergeRecipient.objects.filter(pk=recipient_id).update(status=MailMergeRecipient.Status.SKIPPED,
-                                                                  reason=reason)
+        MailMergeRecipient.objects.filter(pk=recipient_id).update(
+            status=MailMergeRecipient.Status.SKIPPED, reason=reason
+        )
         return
     context = merge_context(contact=contact, user=user)
     subject, body = render(merge.template.subject, context), render(merge.template.body, context)
     message_id = make_msgid(domain=_domain())
     try:
-        _deliver(user=user, contact=contact, subject=subject, body=body, message_id=message_id,
-                 connection=connection)
+        _deliver(user=user, contact=contact, subject=subject, body=body, message_id=message_id, connection=connection)
     except smtplib.SMTPRecipientsRefused as error:
-        detail = "; ".join(f"{code} {msg.decode(errors='replace') if isinstance(msg, bytes) else msg}"
-                           for code, msg in error.recipients.values())
+        detail = "; ".join(
+            f"{code} {msg.decode(errors='replace') if isinstance(msg, bytes) else msg}"
+            for code, msg in error.recipients.values()
+        )
         MailMergeRecipient.objects.filter(pk=recipient_id).update(
-            status=MailMergeRecipient.Status.FAILED, reason=f"The mail server refused the address: {detail}"[:300])
+            status=MailMergeRecipient.Status.FAILED, reason=f"The mail server refused the address: {detail}"[:300]
+        )
         return
     with transaction.atomic():
         message = _record(user=user, contact=contact, subject=subject, body=body, message_id=message_id)
-        MailMergeRecipient.objects.filter(pk=recipient_id).update(status=MailMergeRecipient.Status.SENT,
-                                                                  message=message, reason="")
+        MailMergeRecipient.objects.filter(pk=recipient_id).update(
+            status=MailMergeRecipient.Status.SENT, message=message, reason=""
+        )
 
 
 def merge_progress(merge: MailMerge) -> dict:
     from django.db.models import Count
 
-    counts = dict(MailMergeRecipient.objects.filter(merge=merge).values_list("status")
-                  .annotate(n=Count("pk")).values_list("status", "n"))
+    counts = dict(
+        MailMergeRecipient.objects.filter(merge=merge)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
     total = sum(counts.values())
     done = total - counts.get("pending", 0) - counts.get("sending", 0)
     status = MailMerge.objects.filter(pk=merge.pk).values_list("status", flat=True).first()
     return {
-        "status": status, "total": total, "done": done, "sent": counts.get("sent", 0),
-        "skipped": counts.get("skipped", 0), "failed": counts.get("failed", 0),
+        "status": status,
+        "total": total,
+        "done": done,
+        "sent": counts.get("sent", 0),
+        "skipped": counts.get("skipped", 0),
+        "failed": counts.get("failed", 0),
         "percent": round(100 * done / total) if total else 100,
     }
 
 
 # --- documents a record offers (an agreement PDF), attached through crm.registry -----------------
+
 
 def documents_offered(obj, user) -> list:
     """The documents `obj` offers this user: registered for its model, available, permitted."""
@@ -312,8 +383,11 @@ def documents_offered(obj, user) -> list:
 
     if obj is None:
         return []
-    return [d for d in documents_for(obj._meta.label_lower)
-            if d.available(obj) and (not d.permission or user.has_perm(d.permission))]
+    return [
+        d
+        for d in documents_for(obj._meta.label_lower)
+        if d.available(obj) and (not d.permission or user.has_perm(d.permission))
+    ]
 
 
 def chosen_documents(obj, names, user) -> list:

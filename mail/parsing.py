@@ -3,8 +3,10 @@ turned into text (scripts and styles removed), attachments listed, forwards reco
 
 Nothing here touches the database; services.py decides where a parsed message goes.
 """
+
 from __future__ import annotations
 
+import contextlib
 import datetime
 import email
 import email.utils
@@ -72,6 +74,7 @@ class ParsedMessage:
 
 
 # --- headers ---------------------------------------------------------------------------------
+
 
 def _header(msg, name: str) -> str:
     """A header as text, whatever its encoding; unknown charsets are decoded leniently."""
@@ -173,11 +176,12 @@ def _date(value: str) -> datetime.datetime | None:
     if when is None or not (1970 <= when.year <= 2200):
         return None
     if timezone.is_naive(when):
-        when = timezone.make_aware(when, datetime.timezone.utc)
+        when = timezone.make_aware(when, datetime.UTC)
     return when
 
 
 # --- bodies ----------------------------------------------------------------------------------
+
 
 def _part_text(part) -> str:
     payload = part.get_payload(decode=True) or b""
@@ -186,8 +190,29 @@ def _part_text(part) -> str:
     return _decode_bytes(payload, part.get_content_charset())
 
 
-BLOCK_TAGS = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "blockquote", "pre",
-              "hr", "section", "article", "header", "footer", "ul", "ol"}
+BLOCK_TAGS = {
+    "p",
+    "div",
+    "br",
+    "tr",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "blockquote",
+    "pre",
+    "hr",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "ul",
+    "ol",
+}
 
 
 def html_to_text(html: str) -> str:
@@ -272,10 +297,10 @@ def _walk(msg, parsed: ParsedMessage, texts: list, htmls: list, depth=0):
 
 # --- forwards --------------------------------------------------------------------------------
 
-FWD_SUBJECT = re.compile(r"^\s*(fwd?|fw|tr|wg)\s*:", re.I)
-GMAIL_MARK = re.compile(r"-{5,}\s*Forwarded message\s*-{5,}", re.I)
-OUTLOOK_MARK = re.compile(r"^[ >]*-{3,}\s*Original Message\s*-{3,}", re.I | re.M)
-BLOCK_LINE = re.compile(r"^[ >*]*(From|Sent|Date|To|Cc|Subject)\s*:\s*\**\s*(.*)$", re.I)
+FWD_SUBJECT = re.compile(r"^\s*(fwd?|fw|tr|wg)\s*:", re.IGNORECASE)
+GMAIL_MARK = re.compile(r"-{5,}\s*Forwarded message\s*-{5,}", re.IGNORECASE)
+OUTLOOK_MARK = re.compile(r"^[ >]*-{3,}\s*Original Message\s*-{3,}", re.IGNORECASE | re.MULTILINE)
+BLOCK_LINE = re.compile(r"^[ >*]*(From|Sent|Date|To|Cc|Subject)\s*:\s*\**\s*(.*)$", re.IGNORECASE)
 
 
 def _parse_loose_date(value: str) -> datetime.datetime | None:
@@ -346,18 +371,23 @@ def _find_forward(parsed: ParsedMessage, inner_messages) -> Forward | None:
         inner = inner_messages[0]
         senders = _addresses(inner, "From")
         if senders:
-            return Forward(senders[0], _addresses(inner, "To") + _addresses(inner, "Cc"),
-                           _date(_header(inner, "Date")), _header(inner, "Subject"))
+            return Forward(
+                senders[0],
+                _addresses(inner, "To") + _addresses(inner, "Cc"),
+                _date(_header(inner, "Date")),
+                _header(inner, "Subject"),
+            )
     if looks_forwarded:
         # Outlook puts the block straight after the forwarder's note, or after "Original Message".
-        for match in re.finditer(r"^[ >*]*From\s*:", text, re.M):
-            block = _forward_block(text[match.start():])
+        for match in re.finditer(r"^[ >*]*From\s*:", text, re.MULTILINE):
+            block = _forward_block(text[match.start() :])
             if block is not None:
                 return block
     return None
 
 
 # --- entry points ----------------------------------------------------------------------------
+
 
 def parse_bytes(data: bytes) -> ParsedMessage:
     """Parse one message; raise UnreadableMessage when the bytes are not an email at all."""
@@ -374,12 +404,24 @@ def parse_bytes(data: bytes) -> ParsedMessage:
     return parse_message(msg, raw=data)
 
 
-KNOWN_HEADERS = ("from", "to", "cc", "subject", "date", "message-id", "received", "return-path", "sender",
-                 "mime-version", "delivered-to", "reply-to")
+KNOWN_HEADERS = (
+    "from",
+    "to",
+    "cc",
+    "subject",
+    "date",
+    "message-id",
+    "received",
+    "return-path",
+    "sender",
+    "mime-version",
+    "delivered-to",
+    "reply-to",
+)
 
 
 def parse_message(msg, raw: bytes | None = None) -> ParsedMessage:
-    keys = {k.lower() for k in msg.keys()}
+    keys = {k.lower() for k in msg}
     if not keys & set(KNOWN_HEADERS):
         raise UnreadableMessage("Not an email message: no From, To, Subject or Date header.")
     problems = [f"{d.__class__.__name__}" for d in getattr(msg, "defects", [])][:5]
@@ -456,36 +498,39 @@ def read_msg_file(data: bytes) -> ParsedMessage:
         cc = _loose_addresses(str(item.cc or ""))
         when = item.date
         if isinstance(when, datetime.datetime) and timezone.is_naive(when):
-            when = timezone.make_aware(when, datetime.timezone.utc)
+            when = timezone.make_aware(when, datetime.UTC)
         body = str(item.body or "")
         html = item.htmlBody
         if isinstance(html, bytes):
             html = _decode_bytes(html, "utf-8")
         message_id = (_header(msg, "Message-ID") if msg is not None else "") or str(
-            getattr(item, "messageId", "") or "")
+            getattr(item, "messageId", "") or ""
+        )
         if not message_id:
             message_id = f"<sha256-{hashlib.sha256(data).hexdigest()}@no-message-id.invalid>"
         parsed = ParsedMessage(
             message_id=message_id.strip()[:490],
             subject=_clean(str(item.subject or ""))[:1000],
             sender=sender[0] if sender else None,
-            to=to, cc=cc, date=when if isinstance(when, datetime.datetime) else None,
-            text=_no_nul(body.strip()), html_text=_no_nul(html_to_text(html or "")) if html else "",
+            to=to,
+            cc=cc,
+            date=when if isinstance(when, datetime.datetime) else None,
+            text=_no_nul(body.strip()),
+            html_text=_no_nul(html_to_text(html or "")) if html else "",
             headers=_no_nul(header_text[:20000]),
         )
         for att in getattr(item, "attachments", []) or []:
             payload = getattr(att, "data", None)
             if isinstance(payload, bytes):
                 name = getattr(att, "longFilename", None) or getattr(att, "shortFilename", None) or "attachment"
-                parsed.attachments.append(Attachment(safe_filename(name), getattr(att, "mimetype", "") or
-                                                     "application/octet-stream", payload))
+                parsed.attachments.append(
+                    Attachment(safe_filename(name), getattr(att, "mimetype", "") or "application/octet-stream", payload)
+                )
         parsed.forward = _find_forward(parsed, [])
         return parsed
     finally:
-        try:
+        with contextlib.suppress(Exception):
             item.close()
-        except Exception:
-            pass
 
 
 def split_mbox(path) -> list[tuple[int, bytes]]:

@@ -1,4 +1,5 @@
 """Reads the email pages share: the triage list, timeline entries, the mailbox state."""
+
 from django.db.models import Count
 from django.urls import reverse
 
@@ -6,8 +7,11 @@ from mail.models import EmailMessage, FiledEmail, MailboxState
 
 
 def triage_queryset():
-    return (EmailMessage.objects.filter(status=EmailMessage.Status.UNMATCHED)
-            .annotate(attachment_count=Count("attachments")).order_by("-sent_at", "-id"))
+    return (
+        EmailMessage.objects.filter(status=EmailMessage.Status.UNMATCHED)
+        .annotate(attachment_count=Count("attachments"))
+        .order_by("-sent_at", "-id")
+    )
 
 
 def mailbox_state() -> MailboxState | None:
@@ -20,8 +24,11 @@ def interaction_links(interaction_ids) -> dict:
     The core lists the email interactions itself (crm.registry.register_interaction_links):
     this turns each into a link to its message, so an email shows once, with its attachments.
     """
-    rows = (FiledEmail.objects.filter(interaction_id__in=interaction_ids)
-            .values("interaction_id", "message_id").annotate(attachments=Count("message__attachments")))
+    rows = (
+        FiledEmail.objects.filter(interaction_id__in=interaction_ids)
+        .values("interaction_id", "message_id")
+        .annotate(attachments=Count("message__attachments"))
+    )
     links = {}
     for row in rows:
         count = row["attachments"]
@@ -31,8 +38,22 @@ def interaction_links(interaction_ids) -> dict:
 
 
 #: Addresses at these domains say nothing about where someone works.
-FREEMAIL = {"gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "hotmail.co.uk", "live.com", "yahoo.com",
-            "yahoo.co.uk", "icloud.com", "me.com", "aol.com", "protonmail.com", "proton.me", "btinternet.com"}
+FREEMAIL = {
+    "gmail.com",
+    "googlemail.com",
+    "outlook.com",
+    "hotmail.com",
+    "hotmail.co.uk",
+    "live.com",
+    "yahoo.com",
+    "yahoo.co.uk",
+    "icloud.com",
+    "me.com",
+    "aol.com",
+    "protonmail.com",
+    "proton.me",
+    "btinternet.com",
+}
 
 
 def organisations_for_address(address: str, limit: int = 10) -> list:
@@ -42,5 +63,8 @@ def organisations_for_address(address: str, limit: int = 10) -> list:
     domain = (address or "").rpartition("@")[2].lower()
     if not domain or domain in FREEMAIL:
         return []
-    return list(Organisation.objects.filter(contacts__email__iendswith="@" + domain)
-                .annotate(n=Count("contacts")).order_by("-n", "name")[:limit])
+    return list(
+        Organisation.objects.filter(contacts__email__iendswith="@" + domain)
+        .annotate(n=Count("contacts"))
+        .order_by("-n", "name")[:limit]
+    )

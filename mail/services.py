@@ -1,5 +1,6 @@
 """Every write of the email app: filing received messages, triage, sending, mail merges and
 erasure. Web views, commands and tasks all call these functions."""
+
 from __future__ import annotations
 
 import logging
@@ -48,7 +49,7 @@ class ImportResult:
         if problem:
             self.problems.append(problem)
 
-    def merge(self, other: "ImportResult") -> None:
+    def merge(self, other: ImportResult) -> None:
         for name in ("logged", "duplicates", "unmatched", "errors", "unreadable"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.problems.extend(other.problems)
@@ -61,12 +62,13 @@ class ImportResult:
 def crm_user_emails() -> set[str]:
     """Addresses of the CRM's own people: mail from them is outbound."""
     return {
-        e.strip().lower() for e in get_user_model().objects.filter(is_active=True).exclude(email="")
-        .values_list("email", flat=True)
+        e.strip().lower()
+        for e in get_user_model().objects.filter(is_active=True).exclude(email="").values_list("email", flat=True)
     }
 
 
 # --- filing ----------------------------------------------------------------------------------
+
 
 def _excerpt(text: str) -> str:
     text = (text or "").strip()
@@ -83,9 +85,14 @@ def log_email_interaction(*, message: EmailMessage, contact: Contact, user=None)
     if FiledEmail.objects.filter(message=message, contact=contact).exists():
         return None
     interaction = log_interaction(
-        user=user, contact=contact, organisation=contact.organisation if contact.organisation_id else None,
-        kind=Interaction.Kind.EMAIL, occurred_at=message.sent_at, summary=_summary(message.subject),
-        outcome=_excerpt(message.text), direction=message.direction,
+        user=user,
+        contact=contact,
+        organisation=contact.organisation if contact.organisation_id else None,
+        kind=Interaction.Kind.EMAIL,
+        occurred_at=message.sent_at,
+        summary=_summary(message.subject),
+        outcome=_excerpt(message.text),
+        direction=message.direction,
     )
     return FiledEmail.objects.create(message=message, contact=contact, interaction=interaction)
 
@@ -124,8 +131,11 @@ def _thread_contacts(reply_to_ids) -> dict[str, list[Contact]]:
     if not ids:
         return {}
     found: dict[str, list[Contact]] = {}
-    rows = (Contact.objects.filter(filed_emails__message__message_id__in=ids)
-            .annotate(thread=F("filed_emails__message__message_id")).only("id", "email", "organisation_id"))
+    rows = (
+        Contact.objects.filter(filed_emails__message__message_id__in=ids)
+        .annotate(thread=F("filed_emails__message__message_id"))
+        .only("id", "email", "organisation_id")
+    )
     for contact in rows:
         found.setdefault(contact.thread, []).append(contact)
     return found
@@ -145,8 +155,9 @@ def delete_files(names: list[str]) -> None:
             logger.warning("Could not delete %s after a failed save", name)
 
 
-def file_parsed(parsed: parsing.ParsedMessage, *, user=None, source=EmailMessage.Source.IMPORT,
-                user_emails: set[str] | None = None) -> tuple[str, EmailMessage | None]:
+def file_parsed(
+    parsed: parsing.ParsedMessage, *, user=None, source=EmailMessage.Source.IMPORT, user_emails: set[str] | None = None
+) -> tuple[str, EmailMessage | None]:
     """Store one parsed message once and file it on the contacts it concerns.
 
     Returns (outcome, message): a duplicate (same Message-ID, filed, waiting or discarded)
@@ -169,9 +180,16 @@ def file_parsed(parsed: parsing.ParsedMessage, *, user=None, source=EmailMessage
     saved: list[str] = []
     try:
         with transaction.atomic():
-            message = _new_message(parsed, status=EmailMessage.Status.FILED if contacts else EmailMessage.Status.UNMATCHED,
-                                   direction=direction, when=when, forwarded_by=forwarded_by, notes=notes,
-                                   source=source, user=user)
+            message = _new_message(
+                parsed,
+                status=EmailMessage.Status.FILED if contacts else EmailMessage.Status.UNMATCHED,
+                direction=direction,
+                when=when,
+                forwarded_by=forwarded_by,
+                notes=notes,
+                source=source,
+                user=user,
+            )
             message.save()
             save_attachments(message, parsed.attachments, saved)
             for contact in contacts:
@@ -189,17 +207,29 @@ def file_parsed(parsed: parsing.ParsedMessage, *, user=None, source=EmailMessage
 
 def _new_message(parsed, *, status, direction, when, forwarded_by, notes, source, user) -> EmailMessage:
     return EmailMessage(
-        message_id=parsed.message_id, from_name=parsed.sender.name if parsed.sender else "",
+        message_id=parsed.message_id,
+        from_name=parsed.sender.name if parsed.sender else "",
         from_address=parsed.sender.email if parsed.sender else "",
-        to_addresses=[a.email for a in parsed.to], cc_addresses=[a.email for a in parsed.cc],
-        subject=parsed.subject, sent_at=when, body_text=parsed.text, html_text=parsed.html_text,
-        headers=parsed.headers, in_reply_to=parsed.in_reply_to, direction=direction, status=status,
-        source=source, forwarded_by=forwarded_by, note=" ".join(notes)[:500], imported_by=user,
+        to_addresses=[a.email for a in parsed.to],
+        cc_addresses=[a.email for a in parsed.cc],
+        subject=parsed.subject,
+        sent_at=when,
+        body_text=parsed.text,
+        html_text=parsed.html_text,
+        headers=parsed.headers,
+        in_reply_to=parsed.in_reply_to,
+        direction=direction,
+        status=status,
+        source=source,
+        forwarded_by=forwarded_by,
+        note=" ".join(notes)[:500],
+        imported_by=user,
     )
 
 
-def file_batch(parsed_messages, *, user=None, source=EmailMessage.Source.IMPORT,
-               user_emails: set[str] | None = None) -> list[str]:
+def file_batch(
+    parsed_messages, *, user=None, source=EmailMessage.Source.IMPORT, user_emails: set[str] | None = None
+) -> list[str]:
     """file_parsed for many messages at once: the same rules, a handful of queries per batch
     (an import of 10,000 saved messages is bulk work). All or nothing per batch; when the
     batch cannot be saved whole, each message is filed on its own so one bad message costs
@@ -211,10 +241,16 @@ def file_batch(parsed_messages, *, user=None, source=EmailMessage.Source.IMPORT,
     known = set(EmailMessage.objects.filter(message_id__in=set(ids)).values_list("message_id", flat=True))
     plans = [_plan(p, user_emails) for p in parsed_messages]
     addresses = {a for plan in plans for a in plan[1]}
-    contacts = {c.email: c for c in Contact.objects.filter(email__in=addresses).only("id", "email", "organisation_id")} \
-        if addresses else {}
-    threads = _thread_contacts(p.in_reply_to for p, plan in zip(parsed_messages, plans)
-                               if plan[0] == Direction.INBOUND and not any(a in contacts for a in plan[1]))
+    contacts = (
+        {c.email: c for c in Contact.objects.filter(email__in=addresses).only("id", "email", "organisation_id")}
+        if addresses
+        else {}
+    )
+    threads = _thread_contacts(
+        p.in_reply_to
+        for p, plan in zip(parsed_messages, plans)
+        if plan[0] == Direction.INBOUND and not any(a in contacts for a in plan[1])
+    )
     outcomes: list[str] = []
     rows = []  # (parsed, message, contacts)
     seen = set()
@@ -230,9 +266,16 @@ def file_batch(parsed_messages, *, user=None, source=EmailMessage.Source.IMPORT,
         notes = [] if when else ["No readable Date header: dated when it was received."]
         if parsed.problems:
             notes.append("Parser warnings: " + ", ".join(parsed.problems[:3]))
-        message = _new_message(parsed, status=EmailMessage.Status.FILED if matched else EmailMessage.Status.UNMATCHED,
-                               direction=direction, when=when or now, forwarded_by=forwarded_by, notes=notes,
-                               source=source, user=user)
+        message = _new_message(
+            parsed,
+            status=EmailMessage.Status.FILED if matched else EmailMessage.Status.UNMATCHED,
+            direction=direction,
+            when=when or now,
+            forwarded_by=forwarded_by,
+            notes=notes,
+            source=source,
+            user=user,
+        )
         rows.append((parsed, message, matched))
         outcomes.append(LOGGED if matched else UNMATCHED)
     if not rows:
@@ -249,9 +292,14 @@ def file_batch(parsed_messages, *, user=None, source=EmailMessage.Source.IMPORT,
             for _, message, matched in rows:
                 for contact in matched:
                     interaction = Interaction(
-                        organisation_id=contact.organisation_id, contact_id=contact.pk, kind=Interaction.Kind.EMAIL,
-                        direction=message.direction, occurred_at=message.sent_at, summary=_summary(message.subject),
-                        outcome=_excerpt(message.text), logged_by=user,
+                        organisation_id=contact.organisation_id,
+                        contact_id=contact.pk,
+                        kind=Interaction.Kind.EMAIL,
+                        direction=message.direction,
+                        occurred_at=message.sent_at,
+                        summary=_summary(message.subject),
+                        outcome=_excerpt(message.text),
+                        logged_by=user,
                     )
                     interactions.append(interaction)
                     filings.append(FiledEmail(message=message, contact_id=contact.pk, interaction=interaction))
@@ -279,7 +327,7 @@ class _Batch:
 
     size = 200
 
-    def __init__(self, *, user, source, result: "ImportResult", user_emails):
+    def __init__(self, *, user, source, result: ImportResult, user_emails):
         self.user, self.source, self.result, self.user_emails = user, source, result, user_emails
         self.items: list[tuple[str, parsing.ParsedMessage]] = []
 
@@ -298,8 +346,7 @@ class _Batch:
         items, self.items = self.items, []
         if not items:
             return
-        outcomes = file_batch([p for _, p in items], user=self.user, source=self.source,
-                              user_emails=self.user_emails)
+        outcomes = file_batch([p for _, p in items], user=self.user, source=self.source, user_emails=self.user_emails)
         for (label, _), outcome in zip(items, outcomes):
             self.result.add(outcome, f"{label}: could not be filed." if outcome == ERROR else "")
 
@@ -308,8 +355,9 @@ def _attachment_rows(message, attachments, saved) -> list[EmailAttachment]:
     limit = settings.MAIL_ATTACHMENT_MAX_BYTES
     rows = []
     for item in attachments:
-        record = EmailAttachment(message=message, filename=item.filename[:255],
-                                 content_type=item.content_type[:150], size=item.size)
+        record = EmailAttachment(
+            message=message, filename=item.filename[:255], content_type=item.content_type[:150], size=item.size
+        )
         if item.size > limit:
             record.skipped = f"Not stored: {item.size / 1048576:.1f} MB is over the {limit / 1048576:.0f} MB limit."
         elif item.size == 0:
@@ -321,8 +369,15 @@ def _attachment_rows(message, attachments, saved) -> list[EmailAttachment]:
     return rows
 
 
-def import_bytes(data: bytes, name: str, *, user=None, source=EmailMessage.Source.IMPORT,
-                 result: ImportResult | None = None, user_emails: set[str] | None = None) -> ImportResult:
+def import_bytes(
+    data: bytes,
+    name: str,
+    *,
+    user=None,
+    source=EmailMessage.Source.IMPORT,
+    result: ImportResult | None = None,
+    user_emails: set[str] | None = None,
+) -> ImportResult:
     """File the message(s) of one saved file: .eml, Outlook .msg or an mbox."""
     result = result if result is not None else ImportResult()
     user_emails = crm_user_emails() if user_emails is None else user_emails
@@ -332,7 +387,7 @@ def import_bytes(data: bytes, name: str, *, user=None, source=EmailMessage.Sourc
     return result
 
 
-def _add_bytes(batch: "_Batch", data: bytes, name: str) -> None:
+def _add_bytes(batch: _Batch, data: bytes, name: str) -> None:
     lower = name.lower()
     if lower.endswith((".mbox", ".mbx")) or (not lower.endswith((".eml", ".msg")) and parsing.looks_like_mbox(data)):
         import tempfile
@@ -346,7 +401,7 @@ def _add_bytes(batch: "_Batch", data: bytes, name: str) -> None:
     batch.add(lambda: reader(data), name)
 
 
-def _add_mbox(batch: "_Batch", path: Path, label: str) -> None:
+def _add_mbox(batch: _Batch, path: Path, label: str) -> None:
     try:
         messages = parsing.split_mbox(path)
     except Exception as error:
@@ -367,13 +422,16 @@ def import_paths(paths, *, user=None) -> ImportResult:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in {".eml", ".msg", ".mbox", ".mbx"})
+            files = sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in {".eml", ".msg", ".mbox", ".mbx"}
+            )
         else:
             files = [path]
         for file in files:
             try:
-                if file.suffix.lower() in {".mbox", ".mbx"} or (file.suffix.lower() not in {".eml", ".msg"}
-                                                                and _starts_like_mbox(file)):
+                if file.suffix.lower() in {".mbox", ".mbx"} or (
+                    file.suffix.lower() not in {".eml", ".msg"} and _starts_like_mbox(file)
+                ):
                     _add_mbox(batch, file, str(file))
                     continue
                 data = file.read_bytes()
@@ -392,6 +450,7 @@ def _starts_like_mbox(path: Path) -> bool:
 
 
 # --- triage ----------------------------------------------------------------------------------
+
 
 def _require(user, perm):
     if user is not None and not user.has_perm(perm):
@@ -422,8 +481,9 @@ def _counterpart(message: EmailMessage):
 
 
 @transaction.atomic
-def create_contact_and_file(message: EmailMessage, *, user, first_name="", last_name="", email="",
-                            organisation=None) -> FiledEmail:
+def create_contact_and_file(
+    message: EmailMessage, *, user, first_name="", last_name="", email="", organisation=None
+) -> FiledEmail:
     """Create the contact a waiting message is from (or to) and file it there, in one step."""
     _require(user, "crm.add_contact")
     address, name = _counterpart(message)
@@ -432,8 +492,14 @@ def create_contact_and_file(message: EmailMessage, *, user, first_name="", last_
         first_name, _, last_name = name.partition(" ")
     if email and Contact.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": "A contact with this email already exists: file the message on them."})
-    contact = Contact(first_name=first_name.strip()[:100], last_name=last_name.strip()[:100], email=email,
-                      organisation=organisation, owner=user, source="Email")
+    contact = Contact(
+        first_name=first_name.strip()[:100],
+        last_name=last_name.strip()[:100],
+        email=email,
+        organisation=organisation,
+        owner=user,
+        source="Email",
+    )
     contact.full_clean()
     contact.save()
     return file_on_contact(message, contact, user=user)
@@ -457,6 +523,7 @@ def discard_message(message: EmailMessage, *, user) -> EmailMessage:
 
 # --- data protection -------------------------------------------------------------------------
 
+
 def erase_contact_emails(contact: Contact, user=None) -> int:
     """Erasure: the person's email interactions, and each message (with its attachment files)
     that no other contact is filed on. Returns the number of messages deleted."""
@@ -478,13 +545,25 @@ def erase_contact_emails(contact: Contact, user=None) -> int:
 def subject_access_rows(contact: Contact) -> list[dict]:
     """Subject access: every message filed on the person, with its text and attachment names."""
     rows = []
-    filings = FiledEmail.objects.filter(contact=contact).select_related("message").prefetch_related(
-        "message__attachments").order_by("message__sent_at")
+    filings = (
+        FiledEmail.objects.filter(contact=contact)
+        .select_related("message")
+        .prefetch_related("message__attachments")
+        .order_by("message__sent_at")
+    )
     for filing in filings:
         m = filing.message
-        rows.append({
-            "message_id": m.message_id, "date": m.sent_at.isoformat(), "direction": m.direction,
-            "from": m.from_address, "to": m.to_addresses, "cc": m.cc_addresses, "subject": m.subject,
-            "text": m.text, "attachments": [a.filename for a in m.attachments.all()],
-        })
+        rows.append(
+            {
+                "message_id": m.message_id,
+                "date": m.sent_at.isoformat(),
+                "direction": m.direction,
+                "from": m.from_address,
+                "to": m.to_addresses,
+                "cc": m.cc_addresses,
+                "subject": m.subject,
+                "text": m.text,
+                "attachments": [a.filename for a in m.attachments.all()],
+            }
+        )
     return rows

@@ -1,4 +1,5 @@
 """Background work, run by the tasks worker (`manage.py db_worker`, or RQ)."""
+
 from django.conf import settings
 from django_tasks import task
 

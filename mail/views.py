@@ -1,4 +1,5 @@
 """Email pages: triage, a message, attachment downloads, uploads, templates, sending, merges."""
+
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
@@ -57,11 +58,17 @@ class MessageDetailView(PermissionRequiredMixin, DetailView):
         address, name = services._counterpart(message)
         first, _, last = (name or "").partition(" ")
         return super().get_context_data(
-            filings=filings, attachments=list(message.attachments.all()), search=search, candidates=candidates,
+            filings=filings,
+            attachments=list(message.attachments.all()),
+            search=search,
+            candidates=candidates,
             searched=bool(search.is_bound and search.is_valid() and search.cleaned_data["q"]),
-            new_contact=NewContactForm(initial={"email": address, "first_name": first, "last_name": last},
-                                       organisations=selectors.organisations_for_address(address)),
-            **kwargs)
+            new_contact=NewContactForm(
+                initial={"email": address, "first_name": first, "last_name": last},
+                organisations=selectors.organisations_for_address(address),
+            ),
+            **kwargs,
+        )
 
 
 class AttachmentDownloadView(PermissionRequiredMixin, View):
@@ -76,7 +83,7 @@ class AttachmentDownloadView(PermissionRequiredMixin, View):
         try:
             handle = attachment.file.open("rb")
         except (FileNotFoundError, OSError):
-            raise Http404("The attachment's file is missing.")
+            raise Http404("The attachment's file is missing.") from None
         response = FileResponse(handle, as_attachment=True, filename=attachment.filename)
         response["Content-Type"] = "application/octet-stream"  # never rendered by the browser
         response["X-Content-Type-Options"] = "nosniff"
@@ -108,11 +115,14 @@ class CreateContactView(PermissionRequiredMixin, View):
     def post(self, request, pk):
         message = get_object_or_404(EmailMessage, pk=pk)
         address, _ = services._counterpart(message)
-        form = NewContactForm(request.POST, organisations=selectors.organisations_for_address(
-            request.POST.get("email") or address))
+        form = NewContactForm(
+            request.POST, organisations=selectors.organisations_for_address(request.POST.get("email") or address)
+        )
         if not form.is_valid():
-            messages.error(request, "Check the new contact's details: " + " ".join(
-                e for errors in form.errors.values() for e in errors))
+            messages.error(
+                request,
+                "Check the new contact's details: " + " ".join(e for errors in form.errors.values() for e in errors),
+            )
             return redirect(message)
         try:
             filed = services.create_contact_and_file(message, user=request.user, **form.cleaned_data)
@@ -159,10 +169,18 @@ class UploadView(PermissionRequiredMixin, View):
         result = services.ImportResult()
         user_emails = services.crm_user_emails()
         for upload in form.cleaned_data["files"]:
-            services.import_bytes(upload.read(), upload.name, user=request.user, source=EmailMessage.Source.UPLOAD,
-                                  result=result, user_emails=user_emails)
-        text = (f"Filed {result.logged}, {result.unmatched} waiting in Email to file, "
-                f"{result.duplicates} already received, {result.errors} with problems.")
+            services.import_bytes(
+                upload.read(),
+                upload.name,
+                user=request.user,
+                source=EmailMessage.Source.UPLOAD,
+                result=result,
+                user_emails=user_emails,
+            )
+        text = (
+            f"Filed {result.logged}, {result.unmatched} waiting in Email to file, "
+            f"{result.duplicates} already received, {result.errors} with problems."
+        )
         (messages.success if not result.errors else messages.warning)(request, text)
         for problem in result.problems[:10]:
             messages.error(request, problem)
@@ -182,6 +200,7 @@ class FetchNowView(PermissionRequiredMixin, View):
 
 
 # --- templates and sending (organiser) --------------------------------------------------------
+
 
 class TemplateListView(PermissionRequiredMixin, ListView):
     permission_required = "mail.view_emailtemplate"
@@ -247,8 +266,11 @@ class ComposeView(PermissionRequiredMixin, View):
         initial = {}
         template = None
         if request.GET.get("template"):
-            template = EmailTemplate.objects.filter(pk=request.GET["template"]).first() \
-                if request.GET["template"].isdigit() else None
+            template = (
+                EmailTemplate.objects.filter(pk=request.GET["template"]).first()
+                if request.GET["template"].isdigit()
+                else None
+            )
         if template:
             initial = {"template": template, "subject": template.subject, "body": template.body}
         if contacts:
@@ -261,8 +283,9 @@ class ComposeView(PermissionRequiredMixin, View):
             problems = error.messages
             offered = {d.name for d in outbound.documents_offered(pledge, request.user)}
             attached = [name for name in attached if name in offered]
-        return self._render(request, form, contacts, organisation, pledge, label, preview=None, attached=attached,
-                            problems=problems)
+        return self._render(
+            request, form, contacts, organisation, pledge, label, preview=None, attached=attached, problems=problems
+        )
 
     def post(self, request):
         contacts, organisation, pledge, label = _compose_target(request)
@@ -275,11 +298,11 @@ class ComposeView(PermissionRequiredMixin, View):
             except ValidationError as error:
                 form.add_error(None, _errors(error))
         if not form.is_valid():
-            return self._render(request, form, contacts, organisation, pledge, label, preview=None,
-                                attached=attached, status=400)
+            return self._render(
+                request, form, contacts, organisation, pledge, label, preview=None, attached=attached, status=400
+            )
         contact = form.contacts[form.cleaned_data["contact"]]
-        context = outbound.merge_context(contact=contact, organisation=organisation, pledge=pledge,
-                                         user=request.user)
+        context = outbound.merge_context(contact=contact, organisation=organisation, pledge=pledge, user=request.user)
         subject = outbound.render(form.cleaned_data["subject"], context)
         body = outbound.render(form.cleaned_data["body"], context)
         preview = {"to": contact, "subject": subject, "body": body, "files": []}
@@ -287,30 +310,48 @@ class ComposeView(PermissionRequiredMixin, View):
             files = outbound.render_documents(pledge, documents)
             preview["files"] = [{"name": name, "size": len(content)} for name, content, _ in files]
             if "send" not in request.POST:
-                return self._render(request, form, contacts, organisation, pledge, label, preview=preview,
-                                    attached=attached)
-            outbound.send_to_contact(user=request.user, contact=contact, subject=subject, body=body,
-                                     attachments=files)
+                return self._render(
+                    request, form, contacts, organisation, pledge, label, preview=preview, attached=attached
+                )
+            outbound.send_to_contact(user=request.user, contact=contact, subject=subject, body=body, attachments=files)
         except ValidationError as error:
             form.add_error(None, _errors(error))
-            return self._render(request, form, contacts, organisation, pledge, label, preview=preview,
-                                attached=attached, status=400)
+            return self._render(
+                request, form, contacts, organisation, pledge, label, preview=preview, attached=attached, status=400
+            )
         sent_with = f" with {', '.join(f['name'] for f in preview['files'])}" if files else ""
         messages.success(request, f"Sent “{subject}” to {contact.email}{sent_with}; it is on the timeline.")
         if pledge is not None:
             return redirect(pledge)
         return redirect(organisation if request.GET.get("organisation") and organisation else contact)
 
-    def _render(self, request, form, contacts, organisation, pledge, label, preview, attached=(), problems=(),
-                status=200):
+    def _render(
+        self, request, form, contacts, organisation, pledge, label, preview, attached=(), problems=(), status=200
+    ):
         chosen = set(attached)
-        documents = [{"name": d.name, "label": d.label, "checked": d.name in chosen}
-                     for d in outbound.documents_offered(pledge, request.user)]
-        return render(request, "mail/compose.html", {
-            "form": form, "contacts": contacts, "organisation": organisation, "pledge": pledge, "label": label,
-            "preview": preview, "merge_fields": outbound.MERGE_FIELDS, "documents": documents, "problems": problems,
-            "target_query": request.GET.urlencode() if request.method == "GET" else request.META.get("QUERY_STRING", ""),
-        }, status=status)
+        documents = [
+            {"name": d.name, "label": d.label, "checked": d.name in chosen}
+            for d in outbound.documents_offered(pledge, request.user)
+        ]
+        return render(
+            request,
+            "mail/compose.html",
+            {
+                "form": form,
+                "contacts": contacts,
+                "organisation": organisation,
+                "pledge": pledge,
+                "label": label,
+                "preview": preview,
+                "merge_fields": outbound.MERGE_FIELDS,
+                "documents": documents,
+                "problems": problems,
+                "target_query": request.GET.urlencode()
+                if request.method == "GET"
+                else request.META.get("QUERY_STRING", ""),
+            },
+            status=status,
+        )
 
 
 class MergeListView(PermissionRequiredMixin, ListView):
@@ -336,11 +377,17 @@ class MergeCreateView(PermissionRequiredMixin, View):
     def get(self, request):
         contact_filter = self._filter(request)
         qs = contact_filter.qs if contact_filter.is_bound else Contact.objects.none()
-        return render(request, "mail/merge_form.html", {
-            "filter": contact_filter, "form": MergeForm(), "count": qs.count(),
-            "skipped": qs.filter(outbound.skipped_condition()).count() if contact_filter.is_bound else 0,
-            "query": request.GET.urlencode(),
-        })
+        return render(
+            request,
+            "mail/merge_form.html",
+            {
+                "filter": contact_filter,
+                "form": MergeForm(),
+                "count": qs.count(),
+                "skipped": qs.filter(outbound.skipped_condition()).count() if contact_filter.is_bound else 0,
+                "query": request.GET.urlencode(),
+            },
+        )
 
     def post(self, request):
         contact_filter = self._filter(request)
@@ -350,8 +397,12 @@ class MergeCreateView(PermissionRequiredMixin, View):
             return redirect(reverse("mail:merge_create") + "?" + request.GET.urlencode())
         description = ", ".join(f"{k}={v}" for k, v in contact_filter.form.cleaned_data.items() if v) or "all contacts"
         try:
-            merge = outbound.create_merge(user=request.user, template=form.cleaned_data["template"],
-                                          contacts=contact_filter.qs, description=description)
+            merge = outbound.create_merge(
+                user=request.user,
+                template=form.cleaned_data["template"],
+                contacts=contact_filter.qs,
+                description=description,
+            )
         except ValidationError as error:
             messages.error(request, _errors(error))
             return redirect(reverse("mail:merge_create") + "?" + request.GET.urlencode())

@@ -1,4 +1,5 @@
 """Django admin for partner profiles and the favours ledger."""
+
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -19,7 +20,13 @@ class PartnerProfileAdmin(admin.ModelAdmin):
 @admin.register(Favour)
 class FavourAdmin(SimpleHistoryAdmin):
     list_display = [
-        "description", "organisation", "direction", "status", "estimated_value", "event", "occurred_on",
+        "description",
+        "organisation",
+        "direction",
+        "status",
+        "estimated_value",
+        "event",
+        "occurred_on",
     ]
     list_select_related = ["organisation", "event"]
     list_filter = ["direction", "status", "event"]
@@ -31,6 +38,7 @@ class FavourAdmin(SimpleHistoryAdmin):
 
 
 # --- On the organisation's admin page (crm.registry) ---------------------------------------
+
 
 class FavourInline(admin.TabularInline):
     model = Favour

@@ -1,19 +1,25 @@
 """Filters for the favours ledger and the partner list (state in the URL)."""
+
 import django_filters
 from django import forms
 from django.db.models import Q
 
+from crm.filters import FilterForm
 from crm.models import Organisation
 from partners.models import Favour, PartnerProfile
-from crm.filters import FilterForm
 
 
 class FavourFilter(django_filters.FilterSet):
     show = django_filters.ChoiceFilter(
-        label="Show", choices=[("owed", "We owe (not yet done)")], empty_label="All favours", method="filter_show",
+        label="Show",
+        choices=[("owed", "We owe (not yet done)")],
+        empty_label="All favours",
+        method="filter_show",
     )
     q = django_filters.CharFilter(
-        field_name="organisation__name", lookup_expr="icontains", label="Organisation",
+        field_name="organisation__name",
+        lookup_expr="icontains",
+        label="Organisation",
         widget=forms.TextInput(attrs={"placeholder": "Name contains…", "type": "search"}),
     )
     direction = django_filters.ChoiceFilter(choices=Favour.Direction.choices, empty_label="Any direction")
@@ -30,19 +36,26 @@ class FavourFilter(django_filters.FilterSet):
 
 class PartnerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        field_name="name", lookup_expr="icontains", label="Name",
+        field_name="name",
+        lookup_expr="icontains",
+        label="Name",
         widget=forms.TextInput(attrs={"placeholder": "Name contains…", "type": "search"}),
     )
     role = django_filters.ChoiceFilter(
-        choices=[("supplier", "Supplier"), ("training_provider", "Training provider")], empty_label="Any role",
+        choices=[("supplier", "Supplier"), ("training_provider", "Training provider")],
+        empty_label="Any role",
         method="filter_role",
     )
     status = django_filters.ChoiceFilter(
-        field_name="partner_profile__status", choices=PartnerProfile.Status.choices, empty_label="Any status",
+        field_name="partner_profile__status",
+        choices=PartnerProfile.Status.choices,
+        empty_label="Any status",
     )
     offer_type = django_filters.ChoiceFilter(
-        field_name="partner_profile__offer_type", choices=PartnerProfile.OfferType.choices,
-        empty_label="Any offer", label="Offer type",
+        field_name="partner_profile__offer_type",
+        choices=PartnerProfile.OfferType.choices,
+        empty_label="Any offer",
+        label="Offer type",
     )
 
     class Meta:

@@ -11,8 +11,17 @@ class FavourForm(LookupChoicesMixin, BootstrapFormMixin, forms.ModelForm):
 
     class Meta:
         model = Favour
-        fields = ["organisation", "direction", "description", "estimated_value", "status", "occurred_on",
-                  "contact", "event", "in_kind"]
+        fields = [
+            "organisation",
+            "direction",
+            "description",
+            "estimated_value",
+            "status",
+            "occurred_on",
+            "contact",
+            "event",
+            "in_kind",
+        ]
         widgets = {
             "occurred_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "estimated_value": forms.NumberInput(attrs={"step": "0.01", "min": "0"}),

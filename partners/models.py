@@ -1,4 +1,5 @@
 """Suppliers, training providers and the favours economy."""
+
 from decimal import Decimal
 
 from django.conf import settings
@@ -32,7 +33,9 @@ class PartnerProfile(models.Model):
         ENDED = "ended", "Ended"
 
     organisation = models.OneToOneField(
-        "crm.Organisation", on_delete=models.CASCADE, related_name="partner_profile",
+        "crm.Organisation",
+        on_delete=models.CASCADE,
+        related_name="partner_profile",
     )
     offer_type = models.CharField(max_length=20, choices=OfferType.choices, db_index=True)
     offer = models.TextField("what they offer", blank=True)
@@ -88,23 +91,38 @@ class Favour(models.Model):
 
     organisation = models.ForeignKey("crm.Organisation", on_delete=models.CASCADE, related_name="favours")
     contact = models.ForeignKey(
-        "crm.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="favours",
+        "crm.Contact",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="favours",
     )
     event = models.ForeignKey("crm.Event", null=True, blank=True, on_delete=models.SET_NULL, related_name="favours")
     direction = models.CharField(max_length=20, choices=Direction.choices, db_index=True)
     description = models.CharField(max_length=300)
     estimated_value = models.DecimalField(
-        "estimated value (GBP)", max_digits=12, decimal_places=2, default=Decimal("0"),
+        "estimated value (GBP)",
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0"))],
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ASKED, db_index=True)
     in_kind = models.ForeignKey(
-        "sponsors.InKindContribution", null=True, blank=True, on_delete=models.SET_NULL, related_name="favours",
+        "sponsors.InKindContribution",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="favours",
         help_text="The in-kind contribution this favour produced, if any.",
     )
     occurred_on = models.DateField(null=True, blank=True)
     logged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -116,7 +134,8 @@ class Favour(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(estimated_value__gte=0), name="favour_value_non_negative",
+                condition=models.Q(estimated_value__gte=0),
+                name="favour_value_non_negative",
             ),
         ]
         indexes = [models.Index(fields=["organisation", "direction", "status"])]

@@ -1,5 +1,6 @@
 """What the favours ledger adds to the core's organisation and contact pages, list and
 timeline (crm.registry). Registered from PartnersConfig.ready()."""
+
 from decimal import Decimal
 
 import django_tables2 as tables
@@ -21,14 +22,23 @@ def organisation_favours(organisation) -> dict:
     cached = getattr(organisation, "_favours", None)
     if cached is None:
         favours = list(organisation.favours.select_related("contact").order_by("-created_at"))
-        received = sum((f.estimated_value for f in favours
-                        if f.direction in Favour.INBOUND and f.status in Favour.COMPLETED), Decimal("0"))
-        returned = sum((f.estimated_value for f in favours
-                        if f.direction == Favour.Direction.WE_OWE and f.status in Favour.COMPLETED), Decimal("0"))
+        received = sum(
+            (f.estimated_value for f in favours if f.direction in Favour.INBOUND and f.status in Favour.COMPLETED),
+            Decimal("0"),
+        )
+        returned = sum(
+            (
+                f.estimated_value
+                for f in favours
+                if f.direction == Favour.Direction.WE_OWE and f.status in Favour.COMPLETED
+            ),
+            Decimal("0"),
+        )
         cached = organisation._favours = {
             "favours": favours,
-            "favours_owed": [f for f in favours
-                             if f.direction == Favour.Direction.WE_OWE and f.status in Favour.PENDING],
+            "favours_owed": [
+                f for f in favours if f.direction == Favour.Direction.WE_OWE and f.status in Favour.PENDING
+            ],
             "favours_received": received,
             "favours_returned": returned,
             "favours_balance": received - returned,
@@ -50,6 +60,7 @@ def _contact_panel(contact, request):
 
 # --- the organisation list: favours balance --------------------------------------------------
 
+
 def favour_balance_expression():
     """Value received minus value returned; positive means we are in their debt."""
     value = Case(
@@ -59,8 +70,10 @@ def favour_balance_expression():
     )
     completed = Favour.objects.filter(organisation=OuterRef("pk"), status__in=Favour.COMPLETED)
     return Coalesce(
-        Subquery(completed.order_by().values("organisation").annotate(total=Sum(value)).values("total")[:1],
-                 output_field=MONEY),
+        Subquery(
+            completed.order_by().values("organisation").annotate(total=Sum(value)).values("total")[:1],
+            output_field=MONEY,
+        ),
         ZERO,
     )
 
@@ -78,11 +91,13 @@ def _annotations():
 
 
 def _columns():
-    return [("favours_balance", FavourBalanceColumn(verbose_name="Favours balance",
-                                                    attrs={"td": {"class": "text-end"}}))]
+    return [
+        ("favours_balance", FavourBalanceColumn(verbose_name="Favours balance", attrs={"td": {"class": "text-end"}}))
+    ]
 
 
 # --- the timeline: favours either way --------------------------------------------------------
+
 
 def _favours(organisation=None, contact=None):
     where = {"organisation": organisation} if organisation is not None else {"contact": contact}
@@ -91,24 +106,51 @@ def _favours(organisation=None, contact=None):
         detail = item.get_status_display()
         if item.estimated_value:
             detail += f" · £{item.estimated_value:,.0f}"
-        yield Entry(as_datetime(item.occurred_on, item.created_at), "favour", "bi-arrow-left-right", title, detail,
-                    user_name(item.logged_by))
+        yield Entry(
+            as_datetime(item.occurred_on, item.created_at),
+            "favour",
+            "bi-arrow-left-right",
+            title,
+            detail,
+            user_name(item.logged_by),
+        )
 
 
 def register() -> None:
-    registry.register_panel(registry.Panel(
-        slot="organisation_stats", name="partners.balance", template="partners/_organisation_stats.html",
-        context=_organisation_stats, order=20,
-    ))
-    registry.register_panel(registry.Panel(
-        slot="organisation", name="partners.favours", template="partners/_organisation_panel.html",
-        context=_organisation_panel, order=20,
-    ))
-    registry.register_panel(registry.Panel(
-        slot="contact", name="partners.favours", template="partners/_contact_panel.html",
-        context=_contact_panel, order=20,
-    ))
-    registry.register_list_extension("organisation", registry.ListExtension(
-        name="partners", annotations=_annotations, columns=_columns, order=20,
-    ))
+    registry.register_panel(
+        registry.Panel(
+            slot="organisation_stats",
+            name="partners.balance",
+            template="partners/_organisation_stats.html",
+            context=_organisation_stats,
+            order=20,
+        )
+    )
+    registry.register_panel(
+        registry.Panel(
+            slot="organisation",
+            name="partners.favours",
+            template="partners/_organisation_panel.html",
+            context=_organisation_panel,
+            order=20,
+        )
+    )
+    registry.register_panel(
+        registry.Panel(
+            slot="contact",
+            name="partners.favours",
+            template="partners/_contact_panel.html",
+            context=_contact_panel,
+            order=20,
+        )
+    )
+    registry.register_list_extension(
+        "organisation",
+        registry.ListExtension(
+            name="partners",
+            annotations=_annotations,
+            columns=_columns,
+            order=20,
+        ),
+    )
     registry.register_timeline_source("partners.favours", _favours)

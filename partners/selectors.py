@@ -5,6 +5,7 @@ a page of organisations costs one query and only the rows shown are summed (a jo
 grouped by organisation summed every supplier before the page was cut: 130 ms at
 20,000 organisations).
 """
+
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum, Value
@@ -23,8 +24,11 @@ OWED_Q = Q(direction=Favour.Direction.WE_OWE, status__in=Favour.PENDING)
 
 def _per_organisation(condition, aggregate, output_field):
     favours = Favour.objects.filter(condition, organisation=OuterRef("pk")).order_by().values("organisation")
-    return Coalesce(Subquery(favours.annotate(v=aggregate).values("v")[:1], output_field=output_field),
-                    Value(0) if output_field is None else ZERO, output_field=output_field)
+    return Coalesce(
+        Subquery(favours.annotate(v=aggregate).values("v")[:1], output_field=output_field),
+        Value(0) if output_field is None else ZERO,
+        output_field=output_field,
+    )
 
 
 def _sum_when(condition):
@@ -69,22 +73,33 @@ def favour_balances(queryset_of_orgs=None):
     orgs = Organisation.objects.all() if queryset_of_orgs is None else queryset_of_orgs
     received, returned, owed = (_through_favours(q) for q in (RECEIVED_Q, RETURNED_Q, OWED_Q))
     value = "favours__estimated_value"
-    return orgs.filter(favours__isnull=False).annotate(
-        favours_received=Coalesce(Sum(value, filter=received), ZERO, output_field=MONEY),
-        favours_returned=Coalesce(Sum(value, filter=returned), ZERO, output_field=MONEY),
-        favours_owed=Coalesce(Sum(value, filter=owed), ZERO, output_field=MONEY),
-        received_count=Count("favours", filter=received),
-        returned_count=Count("favours", filter=returned),
-        owed_count=Count("favours", filter=owed),
-    ).annotate(favour_balance=F("favours_received") - F("favours_returned")).order_by("-favour_balance", "name")
+    return (
+        orgs.filter(favours__isnull=False)
+        .annotate(
+            favours_received=Coalesce(Sum(value, filter=received), ZERO, output_field=MONEY),
+            favours_returned=Coalesce(Sum(value, filter=returned), ZERO, output_field=MONEY),
+            favours_owed=Coalesce(Sum(value, filter=owed), ZERO, output_field=MONEY),
+            received_count=Count("favours", filter=received),
+            returned_count=Count("favours", filter=returned),
+            owed_count=Count("favours", filter=owed),
+        )
+        .annotate(favour_balance=F("favours_received") - F("favours_returned"))
+        .order_by("-favour_balance", "name")
+    )
 
 
 def favour_balance_for(organisation) -> Decimal:
     """Value received from this organisation minus value we returned, as an exact Decimal."""
     totals = Favour.objects.filter(organisation=organisation).aggregate(
-        received=Coalesce(Sum("estimated_value", filter=Q(direction__in=Favour.INBOUND,
-                                                          status__in=Favour.COMPLETED)), ZERO, output_field=MONEY),
-        returned=Coalesce(Sum("estimated_value", filter=Q(direction=Favour.Direction.WE_OWE,
-                                                          status__in=Favour.COMPLETED)), ZERO, output_field=MONEY),
+        received=Coalesce(
+            Sum("estimated_value", filter=Q(direction__in=Favour.INBOUND, status__in=Favour.COMPLETED)),
+            ZERO,
+            output_field=MONEY,
+        ),
+        returned=Coalesce(
+            Sum("estimated_value", filter=Q(direction=Favour.Direction.WE_OWE, status__in=Favour.COMPLETED)),
+            ZERO,
+            output_field=MONEY,
+        ),
     )
     return (Decimal(totals["received"]) - Decimal(totals["returned"])).quantize(Decimal("0.01"))

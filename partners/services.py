@@ -1,4 +1,5 @@
 """Writes to the favours ledger and partner profiles."""
+
 from django.db import transaction
 
 from partners.models import Favour

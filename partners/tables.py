@@ -7,8 +7,11 @@ from partners.models import Favour
 
 
 class FavourTable(tables.Table):
-    organisation = tables.Column(accessor="organisation__name", verbose_name="Organisation",
-                                 linkify=lambda record: record.organisation.get_absolute_url())
+    organisation = tables.Column(
+        accessor="organisation__name",
+        verbose_name="Organisation",
+        linkify=lambda record: record.organisation.get_absolute_url(),
+    )
     direction = tables.Column()
     description = tables.Column()
     estimated_value = MoneyColumn(verbose_name="Value")
@@ -20,8 +23,16 @@ class FavourTable(tables.Table):
     class Meta:
         model = Favour
         fields = []
-        sequence = ["organisation", "direction", "description", "estimated_value", "status", "occurred_on",
-                    "event", "edit"]
+        sequence = [
+            "organisation",
+            "direction",
+            "description",
+            "estimated_value",
+            "status",
+            "occurred_on",
+            "event",
+            "edit",
+        ]
         empty_text = "No favours match. Clear the filters or log a favour."
         attrs = {"class": "table table-sm table-hover align-middle", "data-testid": "favour-table"}
 
@@ -31,19 +42,20 @@ class FavourTable(tables.Table):
             self.columns.hide("edit")
 
     def render_status(self, record):
-        return format_html('<span class="badge favour-badge favour-{}">{}</span>', record.status,
-                           record.get_status_display())
+        return format_html(
+            '<span class="badge favour-badge favour-{}">{}</span>', record.status, record.get_status_display()
+        )
 
     def render_edit(self, record):
-        return format_html('<a class="btn btn-sm btn-link" href="{}">Edit</a>',
-                           record_url("partners:favour_update", record.pk))
+        return format_html(
+            '<a class="btn btn-sm btn-link" href="{}">Edit</a>', record_url("partners:favour_update", record.pk)
+        )
 
 
 class PartnerTable(tables.Table):
     name = tables.Column(linkify=True, verbose_name="Organisation")
     roles = tables.Column(accessor="pk", verbose_name="Role", orderable=False)
-    offer_type = tables.Column(accessor="partner_profile__offer_type", verbose_name="Offer",
-                               default="—")
+    offer_type = tables.Column(accessor="partner_profile__offer_type", verbose_name="Offer", default="—")
     terms = tables.Column(accessor="partner_profile__terms", verbose_name="Terms", default="—")
     status = tables.Column(accessor="partner_profile__status", verbose_name="Status", default="—")
     favour_balance = MoneyColumn(verbose_name="Favour balance")
@@ -56,8 +68,11 @@ class PartnerTable(tables.Table):
         attrs = {"class": "table table-sm table-hover align-middle", "data-testid": "partner-table"}
 
     def render_roles(self, record):
-        labels = [label for flag, label in ((record.is_supplier, "Supplier"),
-                                            (record.is_training_provider, "Training provider")) if flag]
+        labels = [
+            label
+            for flag, label in ((record.is_supplier, "Supplier"), (record.is_training_provider, "Training provider"))
+            if flag
+        ]
         return ", ".join(labels)
 
     def _profile(self, record):

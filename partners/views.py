@@ -1,4 +1,5 @@
 """The favours ledger and the partner list. Views stay thin; partners.services writes."""
+
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
@@ -10,12 +11,12 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from crm.models import Organisation
+from crm.views.redirects import safe_next
 from partners import selectors, services
 from partners.filters import FavourFilter, PartnerFilter
 from partners.forms import FavourForm
 from partners.models import Favour
 from partners.tables import FavourTable, PartnerTable
-from crm.views.redirects import safe_next
 
 
 class FavourListView(PermissionRequiredMixin, SingleTableMixin, FilterView):

@@ -20,6 +20,7 @@ foreign keys; any mismatch raises and rolls the whole restore back. The files ar
 written to a staging folder first and take MEDIA_ROOT's place only once the rows
 have committed, so a failed restore leaves both as they were.
 """
+
 from __future__ import annotations
 
 import base64
@@ -58,6 +59,7 @@ class BackupError(Exception):
 
 # --- canonical encoding -----------------------------------------------------------------------
 
+
 class _Encoder(json.JSONEncoder):
     """Lossless JSON for column values (Django's own encoder drops microseconds)."""
 
@@ -88,6 +90,7 @@ def _checksum(rows) -> str:
 
 # --- which tables -----------------------------------------------------------------------------
 
+
 def backup_models() -> list:
     """Every concrete table Django manages (including history and many-to-many tables), by label."""
     existing = set(connection.introspection.table_names())
@@ -104,7 +107,7 @@ def backup_models() -> list:
 
 
 def _fields(model):
-    return [f for f in model._meta.concrete_fields]
+    return list(model._meta.concrete_fields)
 
 
 def read_rows(model) -> list[list]:
@@ -124,6 +127,7 @@ def table_state(models=None) -> dict:
 
 # --- uploaded files ---------------------------------------------------------------------------
 
+
 def _media_root() -> str:
     return os.path.abspath(str(settings.MEDIA_ROOT))
 
@@ -140,8 +144,10 @@ def read_media() -> dict:
 
 
 def _files_manifest(files: dict) -> dict:
-    return {path: {"size": len(content), "sha256": hashlib.sha256(content).hexdigest()}
-            for path, content in sorted(files.items())}
+    return {
+        path: {"size": len(content), "sha256": hashlib.sha256(content).hexdigest()}
+        for path, content in sorted(files.items())
+    }
 
 
 def _stage_media(files: dict) -> str:
@@ -174,6 +180,7 @@ def _swap_media(staging: str) -> None:
 
 # --- backup -----------------------------------------------------------------------------------
 
+
 def _applied_migrations() -> list[str]:
     from django.db.migrations.recorder import MigrationRecorder
 
@@ -193,15 +200,21 @@ def build_backup() -> dict:
             rows = _plain(read_rows(model))
             data[label] = rows
             tables[label] = {
-                "table": model._meta.db_table, "columns": [f.column for f in _fields(model)],
-                "rows": len(rows), "sha256": _checksum(rows),
+                "table": model._meta.db_table,
+                "columns": [f.column for f in _fields(model)],
+                "rows": len(rows),
+                "sha256": _checksum(rows),
             }
         migrations = _applied_migrations()
         files = read_media()
     manifest = {
-        "created_at": timezone.now().isoformat(), "django_version": django.get_version(),
-        "database_engine": connection.settings_dict["ENGINE"], "vendor": connection.vendor,
-        "total_rows": sum(t["rows"] for t in tables.values()), "tables": tables, "migrations": migrations,
+        "created_at": timezone.now().isoformat(),
+        "django_version": django.get_version(),
+        "database_engine": connection.settings_dict["ENGINE"],
+        "vendor": connection.vendor,
+        "total_rows": sum(t["rows"] for t in tables.values()),
+        "tables": tables,
+        "migrations": migrations,
         "files": _files_manifest(files),
     }
     encoded = {path: base64.b64encode(content).decode("ascii") for path, content in files.items()}
@@ -228,6 +241,7 @@ def write_backup(path: str) -> dict:
 
 # --- reading and verifying a file -------------------------------------------------------------
 
+
 def load_backup(path: str) -> dict:
     """Read and verify a backup file against its own manifest; raise BackupError if anything is off."""
     try:
@@ -244,7 +258,9 @@ def load_backup(path: str) -> dict:
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise BackupError(f"{path} is not a sponsorship CRM backup.")
     if document.get("version") != VERSION:
-        raise BackupError(f"{path} is a version {document.get('version')} backup; this program reads version {VERSION}.")
+        raise BackupError(
+            f"{path} is a version {document.get('version')} backup; this program reads version {VERSION}."
+        )
     manifest, data = document.get("manifest"), document.get("data")
     if not isinstance(manifest, dict) or not isinstance(data, dict) or not isinstance(manifest.get("tables"), dict):
         raise BackupError(f"{path} has no manifest or no data.")
@@ -255,8 +271,10 @@ def load_backup(path: str) -> dict:
     for label, info in tables.items():
         rows = data[label]
         if not isinstance(rows, list) or len(rows) != info.get("rows"):
-            raise BackupError(f"{path} is damaged: {label} should have {info.get('rows')} rows, "
-                              f"the file has {len(rows) if isinstance(rows, list) else 'none'}.")
+            raise BackupError(
+                f"{path} is damaged: {label} should have {info.get('rows')} rows, "
+                f"the file has {len(rows) if isinstance(rows, list) else 'none'}."
+            )
         if _checksum(rows) != info.get("sha256"):
             raise BackupError(f"{path} is damaged: the rows of {label} do not match their checksum.")
     if "files" in manifest:  # backups made before files travelled with the rows have none
@@ -287,13 +305,18 @@ def check_compatible(document: dict) -> list:
             parts.append(f"the backup has tables this database lacks ({', '.join(unknown)})")
         if missing:
             parts.append(f"this database has tables the backup lacks ({', '.join(missing)})")
-        raise BackupError("The backup was taken from a different schema: " + "; ".join(parts)
-                          + ". Restore into a database migrated to the same version.")
+        raise BackupError(
+            "The backup was taken from a different schema: "
+            + "; ".join(parts)
+            + ". Restore into a database migrated to the same version."
+        )
     for label, info in tables.items():
         columns = [f.column for f in _fields(models[label])]
         if info.get("columns") != columns:
-            raise BackupError(f"The backup's columns for {label} differ from this database's "
-                              f"({info.get('columns')} vs {columns}): migrate to the same version first.")
+            raise BackupError(
+                f"The backup's columns for {label} differ from this database's "
+                f"({info.get('columns')} vs {columns}): migrate to the same version first."
+            )
     return [models[label] for label in tables]
 
 
@@ -311,11 +334,14 @@ def existing_data() -> dict:
 
 # --- restore ----------------------------------------------------------------------------------
 
+
 def _insert(model, rows):
     fields = _fields(model)
     quote = connection.ops.quote_name
-    sql = (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-           f"VALUES ({', '.join(['%s'] * len(fields))})")
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
 
     def value(field, raw):
         if raw is None:
@@ -328,7 +354,7 @@ def _insert(model, rows):
 
     with connection.cursor() as cursor:
         for start in range(0, len(rows), BATCH):
-            cursor.executemany(sql, [[value(f, v) for f, v in zip(fields, row)] for row in rows[start:start + BATCH]])
+            cursor.executemany(sql, [[value(f, v) for f, v in zip(fields, row)] for row in rows[start : start + BATCH]])
 
 
 def restore_document(document: dict) -> dict:
@@ -340,8 +366,9 @@ def restore_document(document: dict) -> dict:
     models = check_compatible(document)
     files = document.get("files")
     if isinstance(files, dict):  # as build_backup made them (base64) or load_backup read them (bytes)
-        files = {name: base64.b64decode(content) if isinstance(content, str) else content
-                 for name, content in files.items()}
+        files = {
+            name: base64.b64decode(content) if isinstance(content, str) else content for name, content in files.items()
+        }
     staging = _stage_media(files) if isinstance(files, dict) else None
     try:
         state = _restore_rows(document, models)
@@ -361,8 +388,9 @@ def flush_tables(names: list[str], *, reset_sequences: bool = False, allow_casca
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-    connection.ops.execute_sql_flush(connection.ops.sql_flush(
-        no_style(), names, reset_sequences=reset_sequences, allow_cascade=allow_cascade))
+    connection.ops.execute_sql_flush(
+        connection.ops.sql_flush(no_style(), names, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+    )
 
 
 def _restore_rows(document: dict, models: list) -> dict:
@@ -383,7 +411,9 @@ def _restore_rows(document: dict, models: list) -> dict:
         for label, info in tables.items():
             got = state[label]
             if got["rows"] != info["rows"] or got["sha256"] != info["sha256"]:
-                raise BackupError(f"After restoring, {label} has {got['rows']} rows (expected {info['rows']}) "
-                                  f"and its checksum {'matches' if got['sha256'] == info['sha256'] else 'differs'}; "
-                                  "nothing was restored.")
+                raise BackupError(
+                    f"After restoring, {label} has {got['rows']} rows (expected {info['rows']}) "
+                    f"and its checksum {'matches' if got['sha256'] == info['sha256'] else 'differs'}; "
+                    "nothing was restored."
+                )
     return state

@@ -3,6 +3,7 @@
 Migration 0001 explains why it exists and how it stays current; the retention report reads
 it when it can (`quiet_since`), and otherwise probes the activity tables for each contact.
 """
+
 import datetime
 
 from django.db import connection
@@ -20,7 +21,9 @@ def quiet_since(cutoff: datetime.datetime) -> RawSQL | None:
     # all ~24,000 contacts not edited in two years to keep the 420 of them (18–25 ms against 3).
     return RawSQL(
         f"SELECT a.contact_id FROM {TABLE} a WHERE (a.last_at IS NULL OR a.last_at < %s) "
-        f"AND (SELECT c.updated_at FROM crm_contact c WHERE c.id = a.contact_id) < %s", [cutoff, cutoff])
+        f"AND (SELECT c.updated_at FROM crm_contact c WHERE c.id = a.contact_id) < %s",
+        [cutoff, cutoff],
+    )
 
 
 def kept() -> dict[int, datetime.datetime | None]:

@@ -1,4 +1,5 @@
 """Reads for personal-data duties: what we hold about one person, and who has gone stale."""
+
 import calendar
 import datetime
 
@@ -13,19 +14,46 @@ from partners.models import Favour
 from privacy import contact_activity
 
 CONTACT_FIELDS = [
-    "id", "salutation", "first_name", "last_name", "email", "phone", "job_title", "lawful_basis", "consent_date",
-    "do_not_contact", "source", "notes", "created_at", "updated_at",
+    "id",
+    "salutation",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "job_title",
+    "lawful_basis",
+    "consent_date",
+    "do_not_contact",
+    "source",
+    "notes",
+    "created_at",
+    "updated_at",
 ]
 HISTORY_FIELDS = [
-    "salutation", "first_name", "last_name", "email", "phone", "job_title", "organisation_id", "owner_id", "lawful_basis",
-    "consent_date", "do_not_contact", "source", "notes",
+    "salutation",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "job_title",
+    "organisation_id",
+    "owner_id",
+    "lawful_basis",
+    "consent_date",
+    "do_not_contact",
+    "source",
+    "notes",
 ]
 HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
 NOTES = [
-    "Exports are not tracked per person: we cannot say which CSV or Excel exports included this person. "
-    "Exports leave out people marked do-not-contact.",
-    "Interactions, follow-ups and favours are listed when they are linked to this person; organisation-level "
-    "records that only mention them by name are not found automatically.",
+    (
+        "Exports are not tracked per person: we cannot say which CSV or Excel exports included this person. "
+        "Exports leave out people marked do-not-contact."
+    ),
+    (
+        "Interactions, follow-ups and favours are listed when they are linked to this person; organisation-level "
+        "records that only mention them by name are not found automatically."
+    ),
     "Pledges and in-kind contributions belong to the organisation, not to a person, and are not included.",
 ]
 
@@ -40,8 +68,7 @@ def subject_access(contact_id: int) -> dict:
     A fixed number of queries: the contact, its tags, interactions, follow-ups, favours, history
     and contact import batches — never one per related row.
     """
-    contact = (Contact.objects.select_related("organisation", "owner").prefetch_related("tags")
-               .get(pk=contact_id))
+    contact = Contact.objects.select_related("organisation", "owner").prefetch_related("tags").get(pk=contact_id)
     person = {name: getattr(contact, name) for name in CONTACT_FIELDS}
     person["lawful_basis_label"] = contact.get_lawful_basis_display()
     person["organisation"] = contact.organisation.name if contact.organisation else None
@@ -50,31 +77,49 @@ def subject_access(contact_id: int) -> dict:
 
     interactions = [
         {
-            "id": i.pk, "occurred_at": i.occurred_at, "kind": i.get_kind_display(),
-            "direction": i.get_direction_display() if i.direction else "", "summary": i.summary,
-            "outcome": i.outcome, "organisation": i.organisation.name if i.organisation else None,
+            "id": i.pk,
+            "occurred_at": i.occurred_at,
+            "kind": i.get_kind_display(),
+            "direction": i.get_direction_display() if i.direction else "",
+            "summary": i.summary,
+            "outcome": i.outcome,
+            "organisation": i.organisation.name if i.organisation else None,
             "logged_by": _user(i.logged_by),
         }
-        for i in Interaction.objects.filter(contact=contact).select_related("organisation", "logged_by")
+        for i in Interaction.objects.filter(contact=contact)
+        .select_related("organisation", "logged_by")
         .order_by("occurred_at", "id")
     ]
     follow_ups = [
         {
-            "id": f.pk, "title": f.title, "notes": f.notes, "due_date": f.due_date, "status": f.get_status_display(),
-            "assignee": _user(f.assignee), "organisation": f.organisation.name if f.organisation else None,
-            "completed_at": f.completed_at, "created_at": f.created_at,
+            "id": f.pk,
+            "title": f.title,
+            "notes": f.notes,
+            "due_date": f.due_date,
+            "status": f.get_status_display(),
+            "assignee": _user(f.assignee),
+            "organisation": f.organisation.name if f.organisation else None,
+            "completed_at": f.completed_at,
+            "created_at": f.created_at,
         }
-        for f in FollowUp.objects.filter(contact=contact).select_related("organisation", "assignee")
+        for f in FollowUp.objects.filter(contact=contact)
+        .select_related("organisation", "assignee")
         .order_by("created_at", "id")
     ]
     favours = [
         {
-            "id": f.pk, "direction": f.get_direction_display(), "description": f.description,
-            "estimated_value": f.estimated_value, "status": f.get_status_display(), "occurred_on": f.occurred_on,
-            "organisation": f.organisation.name, "event": f.event.name if f.event else None,
+            "id": f.pk,
+            "direction": f.get_direction_display(),
+            "description": f.description,
+            "estimated_value": f.estimated_value,
+            "status": f.get_status_display(),
+            "occurred_on": f.occurred_on,
+            "organisation": f.organisation.name,
+            "event": f.event.name if f.event else None,
             "created_at": f.created_at,
         }
-        for f in Favour.objects.filter(contact=contact).select_related("organisation", "event")
+        for f in Favour.objects.filter(contact=contact)
+        .select_related("organisation", "event")
         .order_by("created_at", "id")
     ]
     document = {
@@ -106,11 +151,15 @@ def _history(contact) -> list[dict]:
                     changed[name] = {"old": None, "new": new}
             elif getattr(previous, name) != new:
                 changed[name] = {"old": getattr(previous, name), "new": new}
-        versions.append({
-            "date": record.history_date, "user": _user(record.history_user),
-            "action": HISTORY_TYPES.get(record.history_type, record.history_type),
-            "reason": record.history_change_reason or "", "changed_fields": changed,
-        })
+        versions.append(
+            {
+                "date": record.history_date,
+                "user": _user(record.history_user),
+                "action": HISTORY_TYPES.get(record.history_type, record.history_type),
+                "reason": record.history_change_reason or "",
+                "changed_fields": changed,
+            }
+        )
         previous = record
     return versions
 
@@ -123,14 +172,22 @@ def _import_batches(contact_id: int) -> list[dict]:
         actions = []
         if contact_id in (batch.created_records or {}).get("crm.contact", []):
             actions.append("created")
-        if any(entry.get("model") == "crm.contact" and entry.get("id") == contact_id
-               for entry in batch.changed_records or []):
+        if any(
+            entry.get("model") == "crm.contact" and entry.get("id") == contact_id
+            for entry in batch.changed_records or []
+        ):
             actions.append("changed")
         if actions:
-            found.append({
-                "id": batch.pk, "file_name": batch.file_name, "created_at": batch.created_at,
-                "created_by": _user(batch.created_by), "status": batch.get_status_display(), "actions": actions,
-            })
+            found.append(
+                {
+                    "id": batch.pk,
+                    "file_name": batch.file_name,
+                    "created_at": batch.created_at,
+                    "created_by": _user(batch.created_by),
+                    "status": batch.get_status_display(),
+                    "actions": actions,
+                }
+            )
     return found
 
 
@@ -204,7 +261,9 @@ def with_last_activity(queryset=None):
     ).annotate(
         # Coalesce to updated_at (never null) so one missing kind of activity does not hide the rest.
         last_activity=Greatest(
-            F("updated_at"), Coalesce("last_interaction", "updated_at"), Coalesce("last_followup", "updated_at"),
+            F("updated_at"),
+            Coalesce("last_interaction", "updated_at"),
+            Coalesce("last_followup", "updated_at"),
             Coalesce("last_favour", "updated_at"),
         ),
     )
@@ -228,7 +287,11 @@ def stale_contacts(months: int, now=None):
     def recent(model, field):
         return Exists(model.objects.filter(contact=OuterRef("pk"), **{f"{field}__gte": cutoff}))
 
-    stale = (Contact.objects.select_related("organisation").filter(updated_at__lt=cutoff)
-             .exclude(recent(Interaction, "occurred_at")).exclude(recent(FollowUp, "updated_at"))
-             .exclude(recent(Favour, "updated_at")))
+    stale = (
+        Contact.objects.select_related("organisation")
+        .filter(updated_at__lt=cutoff)
+        .exclude(recent(Interaction, "occurred_at"))
+        .exclude(recent(FollowUp, "updated_at"))
+        .exclude(recent(Favour, "updated_at"))
+    )
     return with_last_activity(stale).order_by("last_activity", "id")

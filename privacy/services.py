@@ -1,4 +1,5 @@
 """Erasure on request (UK GDPR Art. 17): anonymise a person, keep the organisation's records whole."""
+
 from django.db import transaction
 
 from crm import registry
@@ -12,8 +13,14 @@ PERSONAL_FIELDS = ("salutation", "first_name", "last_name", "email", "phone", "j
 
 def erased_values(contact_id: int) -> dict:
     return {
-        "salutation": "", "first_name": "Erased", "last_name": f"person #{contact_id}", "email": "", "phone": "", "job_title": "",
-        "notes": "", "consent_date": None,
+        "salutation": "",
+        "first_name": "Erased",
+        "last_name": f"person #{contact_id}",
+        "email": "",
+        "phone": "",
+        "job_title": "",
+        "notes": "",
+        "consent_date": None,
     }
 
 

@@ -1,4 +1,5 @@
 """Personal data: subject access exports, erasure and the retention report."""
+
 from django.urls import path
 
 from privacy import views

@@ -1,9 +1,9 @@
 """Personal data pages: subject access download, erasure on request, the retention report."""
+
 import csv
 import io
 import json
 
-from django_tables2 import SingleTableMixin
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
+from django_tables2 import SingleTableMixin
 
 from crm.forms.base import BootstrapFormMixin
 from crm.models import Contact
@@ -50,11 +51,14 @@ class SubjectAccessView(PermissionRequiredMixin, View):
 
 class EraseForm(BootstrapFormMixin, forms.Form):
     confirmation = forms.CharField(
-        label="Type the person's name, or ERASE, to confirm", max_length=250,
+        label="Type the person's name, or ERASE, to confirm",
+        max_length=250,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     reason = forms.CharField(
-        label="Reason (optional, no personal details)", max_length=80, required=False,
+        label="Reason (optional, no personal details)",
+        max_length=80,
+        required=False,
         help_text="For example: request by email on 3 March.",
     )
 
@@ -82,7 +86,8 @@ class EraseContactView(PermissionRequiredMixin, View):
 
     def render_page(self, contact, form, status=200):
         counts = {
-            "interactions": contact.interactions.count(), "followups": contact.followups.count(),
+            "interactions": contact.interactions.count(),
+            "followups": contact.followups.count(),
             "favours": contact.favours.count(),
         }
         return render(self.request, self.template_name, {"contact": contact, "form": form, **counts}, status=status)

@@ -1,4 +1,5 @@
 """The quick log: a call, email, meeting, note or favour with its follow-up, in seconds."""
+
 from django.apps import AppConfig
 
 
@@ -9,14 +10,25 @@ class QuicklogConfig(AppConfig):
     def ready(self):
         from crm.registry import Panel, register_panel
 
-        register_panel(Panel(
-            slot="record_actions", name="quicklog.log", template="quicklog/_log_button.html",
-            context=_log_query, permission="crm.add_interaction", order=10,
-        ))
-        register_panel(Panel(
-            slot="followups_empty", name="quicklog.log", template="quicklog/_followups_empty.html",
-            context=lambda obj, request: {}, permission="crm.add_interaction",
-        ))
+        register_panel(
+            Panel(
+                slot="record_actions",
+                name="quicklog.log",
+                template="quicklog/_log_button.html",
+                context=_log_query,
+                permission="crm.add_interaction",
+                order=10,
+            )
+        )
+        register_panel(
+            Panel(
+                slot="followups_empty",
+                name="quicklog.log",
+                template="quicklog/_followups_empty.html",
+                context=lambda obj, request: {},
+                permission="crm.add_interaction",
+            )
+        )
 
 
 def _log_query(record, request) -> dict:

@@ -1,5 +1,6 @@
 """The quick log: one short form for a call, email, meeting, note or favour,
 with an optional follow-up. Sections the user may not use are left out entirely."""
+
 from decimal import Decimal
 
 from django import forms
@@ -34,48 +35,70 @@ class QuickLogForm(LookupChoicesMixin, BootstrapFormMixin, forms.Form):
 
     kind = forms.ChoiceField(choices=KIND_CHOICES, initial=Interaction.Kind.CALL)
     organisation = forms.ModelChoiceField(
-        Organisation.objects.order_by("name"), required=False, empty_label="— None —",
+        Organisation.objects.order_by("name"),
+        required=False,
+        empty_label="— None —",
         help_text="Type to search, or leave empty if you pick a contact.",
     )
     contact = ContactChoiceField(
         Contact.objects.select_related("organisation").order_by("last_name", "first_name"),
-        required=False, empty_label="— None —",
+        required=False,
+        empty_label="— None —",
         help_text="Their organisation is filled in for you.",
     )
     occurred_at = forms.DateTimeField(
-        label="When", input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        label="When",
+        input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
     )
     summary = forms.CharField(
-        max_length=300, required=False, help_text="One line: what happened.",
+        max_length=300,
+        required=False,
+        help_text="One line: what happened.",
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     outcome = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     direction = forms.ChoiceField(
-        choices=Interaction.Direction.choices, required=False, initial=Interaction.Direction.OUTBOUND,
+        choices=Interaction.Direction.choices,
+        required=False,
+        initial=Interaction.Direction.OUTBOUND,
     )
 
     followup_due = forms.DateField(
-        label="Follow up by", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        label="Follow up by",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="Leave empty for no follow-up.",
     )
     followup_title = forms.CharField(
-        label="What to do", max_length=300, required=False, help_text="Defaults to “Follow up: <summary>”.",
+        label="What to do",
+        max_length=300,
+        required=False,
+        help_text="Defaults to “Follow up: <summary>”.",
     )
     followup_assignee = UserChoiceField(
         get_user_model().objects.filter(is_active=True).order_by("first_name", "last_name", "username"),
-        label="Assign to", required=False, empty_label=None,
+        label="Assign to",
+        required=False,
+        empty_label=None,
     )
 
     also_favour = forms.BooleanField(label="Also record a favour", required=False)
     favour_direction = forms.ChoiceField(label="Favour direction", choices=Favour.Direction.choices, required=False)
     favour_description = forms.CharField(label="What was the favour?", max_length=300, required=False)
     favour_value = forms.DecimalField(
-        label="Estimated value (£)", min_value=Decimal("0"), max_digits=12, decimal_places=2, required=False,
+        label="Estimated value (£)",
+        min_value=Decimal("0"),
+        max_digits=12,
+        decimal_places=2,
+        required=False,
         widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal"}),
     )
     favour_status = forms.ChoiceField(
-        label="Favour status", choices=Favour.Status.choices, required=False, initial=Favour.Status.ASKED,
+        label="Favour status",
+        choices=Favour.Status.choices,
+        required=False,
+        initial=Favour.Status.ASKED,
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -99,13 +122,35 @@ class QuickLogForm(LookupChoicesMixin, BootstrapFormMixin, forms.Form):
 
     # Layout: (legend or None, [(field name, column classes)]); the template loops over it.
     LAYOUT = [
-        (None, [("kind", "col-12 col-md-4"), ("organisation", "col-12 col-md-4"), ("contact", "col-12 col-md-4"),
-                ("summary", "col-12"), ("occurred_at", "col-12 col-sm-6 col-md-4"),
-                ("direction", "col-12 col-sm-6 col-md-4"), ("outcome", "col-12")]),
-        ("followup", [("followup_due", "col-12 col-md-4"), ("followup_title", "col-12 col-md-5"),
-                      ("followup_assignee", "col-12 col-md-3")]),
-        ("favour", [("favour_direction", "col-12 col-sm-6 col-md-3"), ("favour_description", "col-12 col-md-5"),
-                    ("favour_value", "col-12 col-sm-6 col-md-2"), ("favour_status", "col-12 col-sm-6 col-md-2")]),
+        (
+            None,
+            [
+                ("kind", "col-12 col-md-4"),
+                ("organisation", "col-12 col-md-4"),
+                ("contact", "col-12 col-md-4"),
+                ("summary", "col-12"),
+                ("occurred_at", "col-12 col-sm-6 col-md-4"),
+                ("direction", "col-12 col-sm-6 col-md-4"),
+                ("outcome", "col-12"),
+            ],
+        ),
+        (
+            "followup",
+            [
+                ("followup_due", "col-12 col-md-4"),
+                ("followup_title", "col-12 col-md-5"),
+                ("followup_assignee", "col-12 col-md-3"),
+            ],
+        ),
+        (
+            "favour",
+            [
+                ("favour_direction", "col-12 col-sm-6 col-md-3"),
+                ("favour_description", "col-12 col-md-5"),
+                ("favour_value", "col-12 col-sm-6 col-md-2"),
+                ("favour_status", "col-12 col-sm-6 col-md-2"),
+            ],
+        ),
     ]
 
     def sections(self):
@@ -154,13 +199,20 @@ class QuickLogForm(LookupChoicesMixin, BootstrapFormMixin, forms.Form):
         """The log_interaction keyword arguments for this (valid) form."""
         data = self.cleaned_data
         kwargs = {
-            "organisation": data.get("organisation"), "contact": data.get("contact"), "kind": data["kind"],
-            "occurred_at": data["occurred_at"], "summary": data["summary"], "outcome": data.get("outcome", ""),
-            "direction": data.get("direction", ""), "followup": None, "favour": None,
+            "organisation": data.get("organisation"),
+            "contact": data.get("contact"),
+            "kind": data["kind"],
+            "occurred_at": data["occurred_at"],
+            "summary": data["summary"],
+            "outcome": data.get("outcome", ""),
+            "direction": data.get("direction", ""),
+            "followup": None,
+            "favour": None,
         }
         if self.can_followup and data.get("followup_due"):
             kwargs["followup"] = {
-                "due_date": data["followup_due"], "title": data.get("followup_title", ""),
+                "due_date": data["followup_due"],
+                "title": data.get("followup_title", ""),
                 "assignee": data.get("followup_assignee") or self.user,
             }
         if self.can_favour and self.wants_favour():

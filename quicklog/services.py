@@ -4,6 +4,7 @@ The favour is why this lives above the core: the core's log_interaction knows
 nothing of partners, so the quick log records the favour (partners.services) and
 hands it to the follow-up it creates.
 """
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
@@ -17,8 +18,17 @@ FAVOUR = "favour"
 
 @transaction.atomic
 def log_quick_entry(
-    *, user, organisation=None, contact=None, kind, occurred_at, summary, outcome="",
-    direction=Interaction.Direction.OUTBOUND, followup=None, favour=None,
+    *,
+    user,
+    organisation=None,
+    contact=None,
+    kind,
+    occurred_at,
+    summary,
+    outcome="",
+    direction=Interaction.Direction.OUTBOUND,
+    followup=None,
+    favour=None,
 ) -> Interaction:
     """Log what the quick log's form holds, atomically.
 
@@ -49,8 +59,15 @@ def log_quick_entry(
         followup = {"favour": recorded, **followup}
 
     interaction = log_interaction(
-        user=user, organisation=organisation, contact=contact, kind=kind, occurred_at=occurred_at,
-        summary=summary, outcome=outcome, direction=direction, followup=followup,
+        user=user,
+        organisation=organisation,
+        contact=contact,
+        kind=kind,
+        occurred_at=occurred_at,
+        summary=summary,
+        outcome=outcome,
+        direction=direction,
+        followup=followup,
     )
     interaction.created_favour = recorded
     return interaction

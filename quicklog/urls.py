@@ -1,4 +1,5 @@
 """The quick log."""
+
 from django.urls import path
 
 from quicklog import views

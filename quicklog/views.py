@@ -1,4 +1,5 @@
 """The quick log page and the JSON lookups behind its search-as-you-type pickers."""
+
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,7 +11,6 @@ from crm.models import Contact
 from crm.views.redirects import safe_next
 from quicklog.forms import KIND_CHOICES, QuickLogForm
 from quicklog.services import log_quick_entry
-
 
 
 class QuickLogView(PermissionRequiredMixin, FormView):
@@ -35,8 +35,9 @@ class QuickLogView(PermissionRequiredMixin, FormView):
         if params.get("kind") in dict(KIND_CHOICES):
             initial["kind"] = params["kind"]
         if "contact" in initial and "organisation" not in initial:
-            organisation_id = Contact.objects.filter(pk=initial["contact"]).values_list(
-                "organisation_id", flat=True).first()
+            organisation_id = (
+                Contact.objects.filter(pk=initial["contact"]).values_list("organisation_id", flat=True).first()
+            )
             if organisation_id:
                 initial["organisation"] = organisation_id
         if params.get("kind") == "favour" or params.get("favour"):

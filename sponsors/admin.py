@@ -4,14 +4,19 @@ A pledge's stage is read-only once the pledge exists: stage moves go through the
 (`sponsors.services.move_pledge`) so that each one is recorded as a PledgeStageChange.
 A pledge added here records its first stage just as `create_pledge` does.
 """
+
 from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from crm.registry import register_admin_inline
-
 from sponsors.models import (
-    CLOSED_LOST_STAGES, BenefitDelivery, InKindContribution, Pledge, PledgeStageChange, SponsorshipTier,
+    CLOSED_LOST_STAGES,
+    BenefitDelivery,
+    InKindContribution,
+    Pledge,
+    PledgeStageChange,
+    SponsorshipTier,
 )
 from sponsors.services import note_milestones, sync_benefits
 
@@ -51,7 +56,7 @@ class BenefitDeliveryInline(admin.TabularInline):
 class PledgeAdminForm(forms.ModelForm):
     class Meta:
         model = Pledge
-        fields = "__all__"
+        fields = "__all__"  # noqa: DJ007 (the admin edits every field)
 
     def clean(self):
         cleaned = super().clean()
@@ -65,7 +70,14 @@ class PledgeAdminForm(forms.ModelForm):
 class PledgeAdmin(SimpleHistoryAdmin):
     form = PledgeAdminForm
     list_display = [
-        "organisation", "event", "tier", "amount", "stage", "stage_changed_at", "expected_date", "owner",
+        "organisation",
+        "event",
+        "tier",
+        "amount",
+        "stage",
+        "stage_changed_at",
+        "expected_date",
+        "owner",
     ]
     list_select_related = ["organisation", "event", "tier", "owner"]
     list_filter = ["stage", "event"]
@@ -88,7 +100,10 @@ class PledgeAdmin(SimpleHistoryAdmin):
         super().save_model(request, obj, form, change)
         if not change:
             PledgeStageChange.objects.create(
-                pledge=obj, from_stage="", to_stage=obj.stage, changed_by=request.user,
+                pledge=obj,
+                from_stage="",
+                to_stage=obj.stage,
+                changed_by=request.user,
                 changed_at=obj.stage_changed_at,
             )
         if not change or tier_changed:
@@ -118,7 +133,14 @@ class PledgeStageChangeAdmin(admin.ModelAdmin):
 @admin.register(InKindContribution)
 class InKindContributionAdmin(SimpleHistoryAdmin):
     list_display = [
-        "description", "organisation", "event", "category", "quantity", "estimated_value", "status", "owner",
+        "description",
+        "organisation",
+        "event",
+        "category",
+        "quantity",
+        "estimated_value",
+        "status",
+        "owner",
     ]
     list_select_related = ["organisation", "event", "owner"]
     list_filter = ["status", "category", "event"]
@@ -139,6 +161,7 @@ class BenefitDeliveryAdmin(admin.ModelAdmin):
 
 
 # --- On the organisation's admin page (crm.registry) ---------------------------------------
+
 
 class PledgeInline(admin.TabularInline):
     """Read-only: pledges are created and moved between stages through the pledge admin

@@ -12,9 +12,23 @@ class SponsorsConfig(AppConfig):
         register_role_rules("sponsors")
         record_pages.register()
         # The event page: pledged against the target, then the tickets given to sponsors.
-        register_panel(Panel(slot="event", name="sponsorship", template="sponsors/panels/event_sponsorship.html",
-                             context=lambda event, request: selectors.event_sponsorship(event),
-                             permission="sponsors.view_pledge", order=20))
-        register_panel(Panel(slot="event", name="sponsor_tickets", template="sponsors/panels/event_tickets.html",
-                             context=lambda event, request: selectors.event_tickets(event),
-                             permission="sponsors.view_ticketallocation", order=30))
+        register_panel(
+            Panel(
+                slot="event",
+                name="sponsorship",
+                template="sponsors/panels/event_sponsorship.html",
+                context=lambda event, request: selectors.event_sponsorship(event),
+                permission="sponsors.view_pledge",
+                order=20,
+            )
+        )
+        register_panel(
+            Panel(
+                slot="event",
+                name="sponsor_tickets",
+                template="sponsors/panels/event_tickets.html",
+                context=lambda event, request: selectors.event_tickets(event),
+                permission="sponsors.view_ticketallocation",
+                order=30,
+            )
+        )

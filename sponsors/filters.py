@@ -1,5 +1,6 @@
 """Filters for the pledge and in-kind lists; state lives in the URL so a filtered
 list can be bookmarked, shared or exported."""
+
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
@@ -15,15 +16,19 @@ def _people(request):
 
 class PledgeFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        field_name="organisation__name", lookup_expr="icontains", label="Organisation",
+        field_name="organisation__name",
+        lookup_expr="icontains",
+        label="Organisation",
         widget=forms.TextInput(attrs={"placeholder": "Name contains…", "type": "search"}),
     )
     event = django_filters.ModelChoiceFilter(queryset=Event.objects.all(), empty_label="Any event")
     stage = django_filters.MultipleChoiceFilter(
-        choices=Stage.choices, widget=forms.CheckboxSelectMultiple,
+        choices=Stage.choices,
+        widget=forms.CheckboxSelectMultiple,
     )
     tier = django_filters.ModelChoiceFilter(
-        queryset=SponsorshipTier.objects.select_related("event"), empty_label="Any tier",
+        queryset=SponsorshipTier.objects.select_related("event"),
+        empty_label="Any tier",
     )
     owner = django_filters.ModelChoiceFilter(queryset=_people, empty_label="Anyone")
 
@@ -35,7 +40,9 @@ class PledgeFilter(django_filters.FilterSet):
 
 class InKindFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        field_name="organisation__name", lookup_expr="icontains", label="Organisation",
+        field_name="organisation__name",
+        lookup_expr="icontains",
+        label="Organisation",
         widget=forms.TextInput(attrs={"placeholder": "Name contains…", "type": "search"}),
     )
     event = django_filters.ModelChoiceFilter(queryset=Event.objects.all(), empty_label="Any event")

@@ -1,4 +1,5 @@
 """Forms for pledges and in-kind offers; writes go through sponsors.services."""
+
 from django import forms
 from django.contrib.auth import get_user_model
 
@@ -55,7 +56,8 @@ class PledgeForm(LookupChoicesMixin, BootstrapFormMixin, forms.ModelForm):
 class PledgeMoveForm(BootstrapFormMixin, forms.Form):
     to_stage = forms.ChoiceField(label="Move to", choices=Stage.choices)
     reason = forms.CharField(
-        label="Reason (needed for declined or withdrawn)", required=False,
+        label="Reason (needed for declined or withdrawn)",
+        required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -72,8 +74,16 @@ class InKindForm(LookupChoicesMixin, BootstrapFormMixin, forms.ModelForm):
 
     class Meta:
         model = InKindContribution
-        fields = ["organisation", "event", "category", "description", "quantity", "estimated_value",
-                  "valuation_basis", "owner"]
+        fields = [
+            "organisation",
+            "event",
+            "category",
+            "description",
+            "quantity",
+            "estimated_value",
+            "valuation_basis",
+            "owner",
+        ]
         widgets = {"estimated_value": forms.NumberInput(attrs={"step": "0.01", "min": "0"})}
 
     def __init__(self, *args, **kwargs):
@@ -86,12 +96,18 @@ class BenefitDeliveryForm(BootstrapFormMixin, forms.Form):
     """One line of a pledge's benefits checklist."""
 
     delivered = forms.BooleanField(required=False)
-    delivered_on = forms.DateField(label="Delivered on", required=False,
-                                   widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    delivered_on = forms.DateField(
+        label="Delivered on", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     notes = forms.CharField(max_length=300, required=False)
 
 
 class TicketAllocationForm(BootstrapFormMixin, forms.Form):
     allocated = forms.IntegerField(label="Tickets allocated", min_value=0, max_value=100000)
-    claimed = forms.IntegerField(label="Tickets claimed", min_value=0, max_value=100000, initial=0,
-                                 help_text="How many the sponsor has named attendees for.")
+    claimed = forms.IntegerField(
+        label="Tickets claimed",
+        min_value=0,
+        max_value=100000,
+        initial=0,
+        help_text="How many the sponsor has named attendees for.",
+    )

@@ -1,4 +1,5 @@
 """Money and goods given to an event: tiers, pledges and their pipeline, in-kind offers."""
+
 from decimal import Decimal
 
 from django.conf import settings
@@ -88,7 +89,11 @@ class Pledge(models.Model):
     organisation = models.ForeignKey("crm.Organisation", on_delete=models.PROTECT, related_name="pledges")
     event = models.ForeignKey("crm.Event", on_delete=models.PROTECT, related_name="pledges")
     tier = models.ForeignKey(
-        SponsorshipTier, null=True, blank=True, on_delete=models.SET_NULL, related_name="pledges",
+        SponsorshipTier,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="pledges",
     )
     amount = models.DecimalField("amount (GBP)", max_digits=12, decimal_places=2, validators=NON_NEGATIVE)
     stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.PROSPECT)
@@ -100,7 +105,11 @@ class Pledge(models.Model):
     paid_at = models.DateTimeField(null=True, blank=True, editable=False)
     expected_date = models.DateField(null=True, blank=True)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_pledges",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_pledges",
     )
     lost_reason = models.TextField(blank=True, help_text="Why it was declined or withdrawn.")
     notes = models.TextField(blank=True)
@@ -133,7 +142,9 @@ class Pledge(models.Model):
             models.Index(fields=["event", "stage", "-amount", "id"], name="pledge_event_stage_amount_idx"),
             # The organisations with an open pledge, in order, for the activity board's "not
             # contacted" (PostgreSQL: 5 against 9 ms at 39,000 open pledges).
-            models.Index(fields=["organisation"], condition=models.Q(stage__in=OPEN_STAGES), name="pledge_open_org_idx"),
+            models.Index(
+                fields=["organisation"], condition=models.Q(stage__in=OPEN_STAGES), name="pledge_open_org_idx"
+            ),
         ]
 
     def __str__(self):
@@ -162,7 +173,11 @@ class PledgeStageChange(models.Model):
     from_stage = models.CharField(max_length=20, choices=Stage.choices, blank=True)
     to_stage = models.CharField(max_length=20, choices=Stage.choices)
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     changed_at = models.DateTimeField(default=timezone.now)
     note = models.TextField(blank=True)
@@ -212,14 +227,25 @@ class InKindContribution(models.Model):
     description = models.CharField(max_length=300)
     quantity = models.PositiveIntegerField(default=1)
     estimated_value = models.DecimalField(
-        "estimated value (GBP)", max_digits=12, decimal_places=2, default=Decimal("0"), validators=NON_NEGATIVE,
+        "estimated value (GBP)",
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=NON_NEGATIVE,
     )
     valuation_basis = models.CharField(
-        "how it was valued", max_length=200, blank=True, help_text="e.g. supplier's rate card, quote",
+        "how it was valued",
+        max_length=200,
+        blank=True,
+        help_text="e.g. supplier's rate card, quote",
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OFFERED, db_index=True)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -231,7 +257,8 @@ class InKindContribution(models.Model):
         verbose_name = "in-kind contribution"
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(estimated_value__gte=0), name="in_kind_value_non_negative",
+                condition=models.Q(estimated_value__gte=0),
+                name="in_kind_value_non_negative",
             ),
         ]
         indexes = [models.Index(fields=["event", "category", "status"])]
@@ -277,8 +304,9 @@ class TicketAllocation(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=models.Q(claimed__lte=models.F("allocated")),
-                                   name="tickets_claimed_within_allocation"),
+            models.CheckConstraint(
+                condition=models.Q(claimed__lte=models.F("allocated")), name="tickets_claimed_within_allocation"
+            ),
         ]
 
     def __str__(self):

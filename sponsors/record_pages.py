@@ -3,6 +3,7 @@
 Registered from SponsorsConfig.ready(): the core renders these without importing
 this app. Each piece costs a fixed number of queries whatever the number of pledges.
 """
+
 from decimal import Decimal
 
 import django_filters
@@ -41,10 +42,13 @@ def _panel(organisation, request):
 
 # --- the organisation list: open pledge value, and a pledge-stage filter ----------------------
 
+
 def _open_pledge_value():
     open_pledges = Pledge.objects.filter(organisation=OuterRef("pk"), stage__in=OPEN_STAGES)
     totals = open_pledges.order_by().values("organisation").annotate(total=Sum("amount")).values("total")[:1]
-    return {"open_pledge_value": Coalesce(Subquery(totals, output_field=MONEY), Value(Decimal("0"), output_field=MONEY))}
+    return {
+        "open_pledge_value": Coalesce(Subquery(totals, output_field=MONEY), Value(Decimal("0"), output_field=MONEY))
+    }
 
 
 class OpenPledgeColumn(tables.Column):
@@ -67,19 +71,32 @@ def _stage_filter(org_path: str):
 
 # --- the timeline: stage changes and in-kind status changes ----------------------------------
 
+
 def _stage_changes(organisation=None, contact=None, limit=None):
     if organisation is None:
         return
-    changes = (PledgeStageChange.objects.filter(pledge__organisation=organisation)
-               .select_related("pledge", "pledge__event", "changed_by").order_by("-changed_at", "-id")[:limit])
+    changes = (
+        PledgeStageChange.objects.filter(pledge__organisation=organisation)
+        .select_related("pledge", "pledge__event", "changed_by")
+        .order_by("-changed_at", "-id")[:limit]
+    )
     for change in changes:
         pledge = change.pledge
         if change.from_stage:
-            title = f"Pledge £{pledge.amount:,.0f} moved {Stage(change.from_stage).label} → {change.get_to_stage_display()}"
+            title = (
+                f"Pledge £{pledge.amount:,.0f} moved {Stage(change.from_stage).label} → {change.get_to_stage_display()}"
+            )
         else:
             title = f"Pledge £{pledge.amount:,.0f} for {pledge.event} created as {change.get_to_stage_display()}"
-        yield Entry(change.changed_at, "pledge", "bi-cash-coin", title, change.note, user_name(change.changed_by),
-                    pledge.get_absolute_url())
+        yield Entry(
+            change.changed_at,
+            "pledge",
+            "bi-cash-coin",
+            title,
+            change.note,
+            user_name(change.changed_by),
+            pledge.get_absolute_url(),
+        )
 
 
 def _in_kind_changes(organisation=None, contact=None):
@@ -88,7 +105,8 @@ def _in_kind_changes(organisation=None, contact=None):
         return
     history = (
         InKindContribution.history.filter(organisation_id=organisation.pk)
-        .select_related("history_user").order_by("id", "history_date", "history_id")
+        .select_related("history_user")
+        .order_by("id", "history_date", "history_id")
     )
     previous = {}
     labels = dict(InKindContribution.Status.choices)
@@ -99,25 +117,45 @@ def _in_kind_changes(organisation=None, contact=None):
         if row.history_type == "-" or before == row.status:
             continue
         what = f"{categories.get(row.category, row.category)}: {row.description}"
-        title = f"In-kind {what} offered" if before is None else \
-            f"In-kind {what} {labels.get(before, before).lower()} → {labels.get(row.status, row.status).lower()}"
+        title = (
+            f"In-kind {what} offered"
+            if before is None
+            else f"In-kind {what} {labels.get(before, before).lower()} → {labels.get(row.status, row.status).lower()}"
+        )
         if before is None and row.status != InKindContribution.Status.OFFERED:
             title = f"In-kind {what} recorded as {labels.get(row.status, row.status).lower()}"
         yield Entry(row.history_date, "in_kind", "bi-box-seam", title, "", user_name(row.history_user))
 
 
 def register() -> None:
-    registry.register_panel(registry.Panel(
-        slot="organisation_stats", name="sponsors.open_pledges", template="sponsors/_organisation_stats.html",
-        context=_stats, order=10,
-    ))
-    registry.register_panel(registry.Panel(
-        slot="organisation", name="sponsors.pledges", template="sponsors/_organisation_panel.html",
-        context=_panel, order=10,
-    ))
-    registry.register_list_extension("organisation", registry.ListExtension(
-        name="sponsors", annotations=_open_pledge_value, columns=_columns, filters=_stage_filter, order=10,
-    ))
+    registry.register_panel(
+        registry.Panel(
+            slot="organisation_stats",
+            name="sponsors.open_pledges",
+            template="sponsors/_organisation_stats.html",
+            context=_stats,
+            order=10,
+        )
+    )
+    registry.register_panel(
+        registry.Panel(
+            slot="organisation",
+            name="sponsors.pledges",
+            template="sponsors/_organisation_panel.html",
+            context=_panel,
+            order=10,
+        )
+    )
+    registry.register_list_extension(
+        "organisation",
+        registry.ListExtension(
+            name="sponsors",
+            annotations=_open_pledge_value,
+            columns=_columns,
+            filters=_stage_filter,
+            order=10,
+        ),
+    )
     registry.register_list_extension("contact", registry.ListExtension(name="sponsors", filters=_stage_filter))
     registry.register_timeline_source("sponsors.stage_changes", _stage_changes)
     registry.register_timeline_source("sponsors.in_kind", _in_kind_changes)

@@ -1,4 +1,5 @@
 """Reads shared by the pledge and in-kind pages (board columns, totals)."""
+
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -61,10 +62,21 @@ def pledge_board(pledges, cards_per_column: int = CARDS_PER_COLUMN) -> list[Boar
     pledge_url = detail_url("sponsors:pledge_detail")
     # Only what a card shows: whole rows of four related tables (users' passwords, organisations'
     # notes, every timestamp parsed) were a third of the board's Python time at 240 cards.
-    related = pledges.select_related("organisation", "tier", "owner", "event").only(
-        "amount", "stage", "stage_changed_at", "organisation__name", "tier__name", "event__name",
-        "owner__username", "owner__first_name", "owner__last_name",
-    ).order_by("-amount", "id")
+    related = (
+        pledges.select_related("organisation", "tier", "owner", "event")
+        .only(
+            "amount",
+            "stage",
+            "stage_changed_at",
+            "organisation__name",
+            "tier__name",
+            "event__name",
+            "owner__username",
+            "owner__first_name",
+            "owner__last_name",
+        )
+        .order_by("-amount", "id")
+    )
     for column in columns:
         if column.count:
             column.cards = list(related.filter(stage__in=column.stages)[:cards_per_column])
@@ -79,13 +91,20 @@ def in_kind_totals(items) -> list[dict]:
     money = DecimalField(max_digits=14, decimal_places=2)
     found = {
         row["status"]: row
-        for row in items.order_by().values("status").annotate(
-            count=Count("id"), value=Coalesce(Sum("estimated_value"), Value(Decimal("0")), output_field=money),
+        for row in items.order_by()
+        .values("status")
+        .annotate(
+            count=Count("id"),
+            value=Coalesce(Sum("estimated_value"), Value(Decimal("0")), output_field=money),
         )
     }
     return [
-        {"status": status, "label": label, "count": found.get(status, {}).get("count", 0),
-         "value": found.get(status, {}).get("value", Decimal("0"))}
+        {
+            "status": status,
+            "label": label,
+            "count": found.get(status, {}).get("count", 0),
+            "value": found.get(status, {}).get("value", Decimal("0")),
+        }
         for status, label in InKindContribution.Status.choices
     ]
 
@@ -96,12 +115,21 @@ def event_tickets(event) -> dict:
 
     from sponsors.models import TicketAllocation
 
-    rows = list(TicketAllocation.objects.filter(pledge__event=event).select_related("pledge__organisation")
-                .order_by("-allocated", "pledge__organisation__name"))
+    rows = list(
+        TicketAllocation.objects.filter(pledge__event=event)
+        .select_related("pledge__organisation")
+        .order_by("-allocated", "pledge__organisation__name")
+    )
     allocated = sum(r.allocated for r in rows)
     claimed = sum(r.claimed for r in rows)
-    return {"capacity": event.capacity, "allocated": allocated, "claimed": claimed,
-            "unclaimed": allocated - claimed, "left_to_sell": max(event.capacity - allocated, 0), "rows": rows}
+    return {
+        "capacity": event.capacity,
+        "allocated": allocated,
+        "claimed": claimed,
+        "unclaimed": allocated - claimed,
+        "left_to_sell": max(event.capacity - allocated, 0),
+        "rows": rows,
+    }
 
 
 def event_sponsorship(event) -> dict:
@@ -110,14 +138,24 @@ def event_sponsorship(event) -> dict:
 
     from sponsors.models import PLEDGED_STAGES, Pledge, Stage
 
-    found = {row["stage"]: row for row in Pledge.objects.filter(event=event).values("stage")
-             .annotate(count=Count("id"), value=Sum("amount")).order_by()}
+    found = {
+        row["stage"]: row
+        for row in Pledge.objects.filter(event=event)
+        .values("stage")
+        .annotate(count=Count("id"), value=Sum("amount"))
+        .order_by()
+    }
     pledged = sum((found[s]["value"] or Decimal("0") for s in PLEDGED_STAGES if s in found), Decimal("0"))
     paid = (found.get(Stage.PAID) or {}).get("value") or Decimal("0")
     target = event.sponsorship_target
     return {
-        "target": target, "pledged": pledged, "paid": paid,
+        "target": target,
+        "pledged": pledged,
+        "paid": paid,
         "percent": min(int(pledged * 100 / target), 100) if target else None,
-        "stages": [{"stage": s, "label": label, "count": found[s]["count"], "value": found[s]["value"]}
-                   for s, label in Stage.choices if s in found],
+        "stages": [
+            {"stage": s, "label": label, "count": found[s]["count"], "value": found[s]["value"]}
+            for s, label in Stage.choices
+            if s in found
+        ],
     }

@@ -1,12 +1,20 @@
 """Writes to pledges and in-kind offers. Every stage move goes through `move_pledge`."""
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
 from sponsors.models import (
-    CLOSED_LOST_STAGES, PLEDGED_STAGES, BenefitDelivery, InKindContribution, Pledge, PledgeStageChange,
-    SponsorshipTier, Stage, TicketAllocation,
+    CLOSED_LOST_STAGES,
+    PLEDGED_STAGES,
+    BenefitDelivery,
+    InKindContribution,
+    Pledge,
+    PledgeStageChange,
+    SponsorshipTier,
+    Stage,
+    TicketAllocation,
 )
 
 
@@ -41,15 +49,20 @@ def create_pledge(*, user=None, changed_at=None, **fields) -> Pledge:
     pledge.full_clean()
     pledge.save()
     PledgeStageChange.objects.create(
-        pledge=pledge, from_stage="", to_stage=pledge.stage, changed_by=user, changed_at=pledge.stage_changed_at,
+        pledge=pledge,
+        from_stage="",
+        to_stage=pledge.stage,
+        changed_by=user,
+        changed_at=pledge.stage_changed_at,
     )
     sync_benefits(pledge)
     return pledge
 
 
 @transaction.atomic
-def move_pledge(pledge: Pledge, to_stage: str, *, user=None, reason: str = "", note: str = "",
-                changed_at=None) -> Pledge:
+def move_pledge(
+    pledge: Pledge, to_stage: str, *, user=None, reason: str = "", note: str = "", changed_at=None
+) -> Pledge:
     """Move a pledge to another stage, recording who moved it and when.
 
     Declining or withdrawing needs a reason; moving to the stage it is already in
@@ -62,8 +75,12 @@ def move_pledge(pledge: Pledge, to_stage: str, *, user=None, reason: str = "", n
     _check_lost_reason(to_stage, reason)
     changed_at = changed_at or timezone.now()
     PledgeStageChange.objects.create(
-        pledge=pledge, from_stage=pledge.stage, to_stage=to_stage, changed_by=user,
-        changed_at=changed_at, note=note or reason,
+        pledge=pledge,
+        from_stage=pledge.stage,
+        to_stage=to_stage,
+        changed_by=user,
+        changed_at=changed_at,
+        note=note or reason,
     )
     pledge.stage = to_stage
     pledge.stage_changed_at = changed_at
@@ -125,10 +142,14 @@ def set_in_kind_status(item: InKindContribution, status: str, *, user=None) -> I
         raise ValidationError({"status": f"“{status}” is not an in-kind status."})
     item = InKindContribution.objects.select_for_update().get(pk=item.pk)
     if status not in allowed_in_kind_statuses(item):
-        raise ValidationError({"status": (
-            f"An in-kind contribution that is {item.get_status_display().lower()} "
-            f"cannot be marked {Status(status).label.lower()}."
-        )})
+        raise ValidationError(
+            {
+                "status": (
+                    f"An in-kind contribution that is {item.get_status_display().lower()} "
+                    f"cannot be marked {Status(status).label.lower()}."
+                )
+            }
+        )
     item.status = status
     if item.owner_id is None and user is not None and user.is_authenticated:
         item.owner = user
@@ -150,8 +171,9 @@ def save_in_kind(item: InKindContribution, *, user=None) -> InKindContribution:
 
 
 @transaction.atomic
-def record_benefit_delivery(benefit: BenefitDelivery, *, delivered: bool, delivered_on=None, notes: str = "",
-                            user=None) -> BenefitDelivery:
+def record_benefit_delivery(
+    benefit: BenefitDelivery, *, delivered: bool, delivered_on=None, notes: str = "", user=None
+) -> BenefitDelivery:
     """Tick a promised benefit off the pledge's checklist (or back on), with when and a note.
 
     Delivered without a date means today; a date in the future is refused; not delivered
@@ -188,16 +210,25 @@ def allocate_tickets(pledge: Pledge, *, allocated: int, claimed: int = 0, user=N
     if allocated and pledge.stage in CLOSED_LOST_STAGES:
         raise ValidationError(f"This pledge was {pledge.get_stage_display().lower()}: it gets no tickets.")
     event = Event.objects.select_for_update().get(pk=pledge.event_id)
-    others = (TicketAllocation.objects.filter(pledge__event=event).exclude(pledge=pledge)
-              .aggregate(total=Sum("allocated"))["total"] or 0)
+    others = (
+        TicketAllocation.objects.filter(pledge__event=event)
+        .exclude(pledge=pledge)
+        .aggregate(total=Sum("allocated"))["total"]
+        or 0
+    )
     if allocated and not event.capacity:
         raise ValidationError({"allocated": f"{event} has no capacity set yet: set it before giving out tickets."})
     if others + allocated > event.capacity:
         left = max(event.capacity - others, 0)
-        raise ValidationError({"allocated": (
-            f"Allocating {allocated} tickets would take sponsors to {others + allocated} of {event}'s "
-            f"{event.capacity} places: only {left} {'is' if left == 1 else 'are'} left."
-        )})
+        raise ValidationError(
+            {
+                "allocated": (
+                    f"Allocating {allocated} tickets would take sponsors to {others + allocated} of {event}'s "
+                    f"{event.capacity} places: only {left} {'is' if left == 1 else 'are'} left."
+                )
+            }
+        )
     tickets, _ = TicketAllocation.objects.update_or_create(
-        pledge=pledge, defaults={"allocated": allocated, "claimed": claimed})
+        pledge=pledge, defaults={"allocated": allocated, "claimed": claimed}
+    )
     return tickets

@@ -1,4 +1,5 @@
 """Pledge pipeline and in-kind pages. Views stay thin: forms validate, services write."""
+
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
@@ -11,15 +12,15 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from crm.models import Organisation
+from crm.views.redirects import safe_next
 from sponsors import selectors, services
 from sponsors.filters import InKindFilter, PledgeFilter
 from sponsors.forms import BenefitDeliveryForm, InKindForm, PledgeForm, PledgeMoveForm, TicketAllocationForm
-from crm.views.redirects import safe_next
 from sponsors.models import BenefitDelivery, InKindContribution, Pledge, TicketAllocation
 from sponsors.tables import InKindTable, PledgeTable
 
-
 # --- Pledges -------------------------------------------------------------------
+
 
 class PledgeListView(PermissionRequiredMixin, SingleTableMixin, FilterView):
     permission_required = "sponsors.view_pledge"
@@ -62,17 +63,24 @@ class PledgeDetailView(PermissionRequiredMixin, DetailView):
         benefits = pledge.benefits.all()
         records = list(pledge.history.select_related("history_user").order_by("-history_date", "-history_id"))
         history = []
-        for record, previous in zip(records, records[1:] + [None]):
+        for record, previous in zip(records, [*records[1:], None]):
             changes = record.diff_against(previous).changes if previous else []
             history.append({"record": record, "changes": changes})
         tickets = TicketAllocation.objects.filter(pledge=pledge).first()
-        ticket_form = TicketAllocationForm(initial={
-            "allocated": tickets.allocated if tickets else (pledge.tier.ticket_allocation if pledge.tier else 0),
-            "claimed": tickets.claimed if tickets else 0,
-        })
+        ticket_form = TicketAllocationForm(
+            initial={
+                "allocated": tickets.allocated if tickets else (pledge.tier.ticket_allocation if pledge.tier else 0),
+                "claimed": tickets.claimed if tickets else 0,
+            }
+        )
         return super().get_context_data(
-            stage_changes=stage_changes, benefits=benefits, history=history, tickets=tickets,
-            ticket_form=ticket_form, move_form=PledgeMoveForm(initial={"to_stage": pledge.stage}), **kwargs,
+            stage_changes=stage_changes,
+            benefits=benefits,
+            history=history,
+            tickets=tickets,
+            ticket_form=ticket_form,
+            move_form=PledgeMoveForm(initial={"to_stage": pledge.stage}),
+            **kwargs,
         )
 
 
@@ -153,7 +161,11 @@ class PledgeMoveView(PermissionRequiredMixin, View):
             data = form.cleaned_data
             try:
                 pledge = services.move_pledge(
-                    self.pledge, data["to_stage"], user=request.user, reason=data["reason"], note=data["note"],
+                    self.pledge,
+                    data["to_stage"],
+                    user=request.user,
+                    reason=data["reason"],
+                    note=data["note"],
                 )
             except ValidationError as error:
                 for message in error.messages:
@@ -161,8 +173,9 @@ class PledgeMoveView(PermissionRequiredMixin, View):
             else:
                 messages.success(request, f"Moved {pledge.organisation} to {pledge.get_stage_display()}")
                 return redirect(safe_next(request, pledge.get_absolute_url()))
-        messages.error(request, "The pledge was not moved: " + " ".join(
-            e for errors in form.errors.values() for e in errors))
+        messages.error(
+            request, "The pledge was not moved: " + " ".join(e for errors in form.errors.values() for e in errors)
+        )
         return self.render_form(form, status=400)
 
 
@@ -189,8 +202,9 @@ class BenefitUpdateView(PermissionRequiredMixin, View):
                 state = f"delivered on {benefit.delivered_on:%d %b %Y}" if benefit.delivered else "not delivered yet"
                 messages.success(request, f"{benefit.benefit}: {state}.")
         else:
-            messages.error(request, f"{self.benefit.benefit}: " + " ".join(
-                e for errors in form.errors.values() for e in errors))
+            messages.error(
+                request, f"{self.benefit.benefit}: " + " ".join(e for errors in form.errors.values() for e in errors)
+            )
         return redirect(self.benefit.pledge)
 
 
@@ -214,11 +228,14 @@ class TicketAllocationView(PermissionRequiredMixin, View):
             except ValidationError as error:
                 messages.error(request, "Tickets not changed: " + " ".join(error.messages))
             else:
-                messages.success(request, f"{self.pledge.organisation}: {tickets.allocated} tickets allocated, "
-                                          f"{tickets.claimed} claimed.")
+                messages.success(
+                    request,
+                    f"{self.pledge.organisation}: {tickets.allocated} tickets allocated, {tickets.claimed} claimed.",
+                )
         else:
-            messages.error(request, "Tickets not changed: " + " ".join(
-                e for errors in form.errors.values() for e in errors))
+            messages.error(
+                request, "Tickets not changed: " + " ".join(e for errors in form.errors.values() for e in errors)
+            )
         return redirect(self.pledge)
 
 
@@ -235,6 +252,7 @@ class EventTicketsView(PermissionRequiredMixin, View):
 
 
 # --- In-kind -----------------------------------------------------------------
+
 
 class InKindListView(PermissionRequiredMixin, SingleTableMixin, FilterView):
     permission_required = "sponsors.view_inkindcontribution"
@@ -301,19 +319,26 @@ class InKindStatusView(PermissionRequiredMixin, View):
     VERBS = {"confirmed": "Confirm", "delivered": "Mark delivered", "declined": "Decline"}
 
     def dispatch(self, request, *args, **kwargs):
-        self.item = get_object_or_404(InKindContribution.objects.select_related("organisation", "event"),
-                                      pk=kwargs["pk"])
+        self.item = get_object_or_404(
+            InKindContribution.objects.select_related("organisation", "event"), pk=kwargs["pk"]
+        )
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request, pk):
         status = request.GET.get("status", "")
         if status not in self.VERBS:
             raise Http404("Unknown status.")
-        return render(request, "sponsors/inkind_status_confirm.html", {
-            "item": self.item, "status": status, "verb": self.VERBS[status],
-            "allowed": status in services.allowed_in_kind_statuses(self.item),
-            "next": safe_next(request, ""),
-        })
+        return render(
+            request,
+            "sponsors/inkind_status_confirm.html",
+            {
+                "item": self.item,
+                "status": status,
+                "verb": self.VERBS[status],
+                "allowed": status in services.allowed_in_kind_statuses(self.item),
+                "next": safe_next(request, ""),
+            },
+        )
 
     def post(self, request, pk):
         status = request.POST.get("status", "")
@@ -322,6 +347,7 @@ class InKindStatusView(PermissionRequiredMixin, View):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, f"{item.organisation}: {item.description} is now "
-                                      f"{item.get_status_display().lower()}.")
+            messages.success(
+                request, f"{item.organisation}: {item.description} is now {item.get_status_display().lower()}."
+            )
         return redirect(safe_next(request, reverse("sponsors:inkind_list")))

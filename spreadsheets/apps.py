@@ -1,4 +1,5 @@
 """CSV and Excel in and out: the import wizard, its history and undo, and every list's export."""
+
 from django.apps import AppConfig
 
 
@@ -16,7 +17,11 @@ class SpreadsheetsConfig(AppConfig):
         register_erasure_hook("spreadsheets.exports", forget_exports_on_erasure)
 
         # Every list's export buttons; the export itself checks the view permission of what it exports.
-        register_panel(Panel(
-            slot="list_actions", name="spreadsheets.export", template="spreadsheets/_export_buttons.html",
-            context=lambda target, request: {"target": target},
-        ))
+        register_panel(
+            Panel(
+                slot="list_actions",
+                name="spreadsheets.export",
+                template="spreadsheets/_export_buttons.html",
+                context=lambda target, request: {"target": target},
+            )
+        )

@@ -4,13 +4,14 @@ One code path for the web view (spreadsheets/views/exports.py) and the ``export_
 command. Columns come from the resources in spreadsheets/resources/exports.py; rows are
 streamed from ``values_list`` in chunks so memory stays flat at 100,000 rows.
 """
+
 import codecs
 import csv
 import io
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import islice
-from typing import Callable
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
@@ -26,7 +27,11 @@ from sponsors.filters import PledgeFilter
 from sponsors.models import Pledge
 from spreadsheets.resources import exports as resources
 from spreadsheets.resources.exports import (
-    TAGS, ContactExportResource, FollowUpExportResource, InteractionExportResource, OrganisationExportResource,
+    TAGS,
+    ContactExportResource,
+    FollowUpExportResource,
+    InteractionExportResource,
+    OrganisationExportResource,
     PledgeExportResource,
 )
 
@@ -85,16 +90,50 @@ class ExportTarget:
 TARGETS = {
     target.name: target
     for target in (
-        ExportTarget("contacts", Contact, ContactFilter, ContactExportResource,
-                     ("organisation", "owner"), ("last_name", "first_name", "id"), tags=True, rows=contact_rows),
-        ExportTarget("organisations", Organisation, OrganisationFilter, OrganisationExportResource,
-                     ("owner",), ("name", "id"), tags=True, rows=organisation_rows),
-        ExportTarget("pledges", Pledge, PledgeFilter, PledgeExportResource,
-                     ("organisation", "event", "tier", "owner"), ("-amount", "id")),
-        ExportTarget("interactions", Interaction, InteractionFilter, InteractionExportResource,
-                     ("organisation", "contact", "logged_by"), ("-occurred_at", "-id")),
-        ExportTarget("followups", FollowUp, FollowUpFilter, FollowUpExportResource,
-                     ("assignee", "organisation", "contact"), ("due_date", "id")),
+        ExportTarget(
+            "contacts",
+            Contact,
+            ContactFilter,
+            ContactExportResource,
+            ("organisation", "owner"),
+            ("last_name", "first_name", "id"),
+            tags=True,
+            rows=contact_rows,
+        ),
+        ExportTarget(
+            "organisations",
+            Organisation,
+            OrganisationFilter,
+            OrganisationExportResource,
+            ("owner",),
+            ("name", "id"),
+            tags=True,
+            rows=organisation_rows,
+        ),
+        ExportTarget(
+            "pledges",
+            Pledge,
+            PledgeFilter,
+            PledgeExportResource,
+            ("organisation", "event", "tier", "owner"),
+            ("-amount", "id"),
+        ),
+        ExportTarget(
+            "interactions",
+            Interaction,
+            InteractionFilter,
+            InteractionExportResource,
+            ("organisation", "contact", "logged_by"),
+            ("-occurred_at", "-id"),
+        ),
+        ExportTarget(
+            "followups",
+            FollowUp,
+            FollowUpFilter,
+            FollowUpExportResource,
+            ("assignee", "organisation", "contact"),
+            ("due_date", "id"),
+        ),
     )
 }
 
@@ -149,9 +188,14 @@ class RowStream:
         zone = timezone.get_current_timezone()
         paths = ["pk"]
         index = {}
-        names = {"_neutral": neutralise, "_text": safe_text, "_P": FORMULA_PREFIXES,
-                 "_aw": lambda value: value.replace(tzinfo=stored_zone)
-                 if value is not None and value.tzinfo is None else value}
+        names = {
+            "_neutral": neutralise,
+            "_text": safe_text,
+            "_P": FORMULA_PREFIXES,
+            "_aw": lambda value: (
+                value.replace(tzinfo=stored_zone) if value is not None and value.tzinfo is None else value
+            ),
+        }
         cells = []
         for n, (_, _, column_paths, formatter) in enumerate(self.columns):
             if formatter is resources.moment:
@@ -170,8 +214,10 @@ class RowStream:
                     names[f"_f{n}"] = resources.naive_moment_in(formatter.zone, stored_zone)
                     args = f"row[{positions[0]}]"
                 else:
-                    args = ", ".join(f"_aw(row[{position}])" if path in naive else f"row[{position}]"
-                                     for path, position in zip(column_paths, positions))
+                    args = ", ".join(
+                        f"_aw(row[{position}])" if path in naive else f"row[{position}]"
+                        for path, position in zip(column_paths, positions)
+                    )
             if formatter is resources.number:
                 expression = args
             elif formatter is resources.text and args.startswith("row[") and args.count("row[") == 1:
@@ -185,7 +231,7 @@ class RowStream:
                 expression = f"_neutral(_f{n}({args}))"
             cells.append(expression)
         source = f"def convert(row, tags):\n    return [{', '.join(cells)}]\n"
-        exec(compile(source, f"<export {self.target.name}>", "exec"), names)  # noqa: S102 - our own columns
+        exec(compile(source, f"<export {self.target.name}>", "exec"), names)
         return paths, names["convert"]
 
     def _tags(self, ids):
@@ -236,12 +282,21 @@ class RowStream:
             return None
         for column in columns:
             field = getattr(column, "output_field", None)
-            if (type(column).__name__ != "Col" or not _RAW_TYPES.get(field.get_internal_type())
-                    or hasattr(field, "from_db_value")):
+            if (
+                type(column).__name__ != "Col"
+                or not _RAW_TYPES.get(field.get_internal_type())
+                or hasattr(field, "from_db_value")
+            ):
                 return None
-        moments = frozenset(path for path, column in zip(paths, columns)
-                            if column.output_field.get_internal_type() == "DateTimeField") if settings.USE_TZ \
+        moments = (
+            frozenset(
+                path
+                for path, column in zip(paths, columns)
+                if column.output_field.get_internal_type() == "DateTimeField"
+            )
+            if settings.USE_TZ
             else frozenset()
+        )
         return sql, params, moments
 
     def __iter__(self):
@@ -271,11 +326,30 @@ class RowStream:
 
 
 #: Field types whose values the SQLite driver already returns as the ORM would (datetimes: but naive).
-_RAW_TYPES = dict.fromkeys((
-    "AutoField", "BigAutoField", "SmallAutoField", "CharField", "TextField", "EmailField", "URLField", "SlugField",
-    "IntegerField", "BigIntegerField", "SmallIntegerField", "PositiveIntegerField", "PositiveSmallIntegerField",
-    "PositiveBigIntegerField", "BooleanField", "DateField", "DateTimeField", "ForeignKey", "OneToOneField",
-), True)
+_RAW_TYPES = dict.fromkeys(
+    (
+        "AutoField",
+        "BigAutoField",
+        "SmallAutoField",
+        "CharField",
+        "TextField",
+        "EmailField",
+        "URLField",
+        "SlugField",
+        "IntegerField",
+        "BigIntegerField",
+        "SmallIntegerField",
+        "PositiveIntegerField",
+        "PositiveSmallIntegerField",
+        "PositiveBigIntegerField",
+        "BooleanField",
+        "DateField",
+        "DateTimeField",
+        "ForeignKey",
+        "OneToOneField",
+    ),
+    True,
+)
 
 
 class _Buffer:
@@ -351,7 +425,7 @@ def export_filename(target: ExportTarget, fmt: str) -> str:
 
 def xlsx_tempfile(stream: RowStream):
     """An anonymous temporary file holding the workbook, positioned at its start."""
-    handle = tempfile.TemporaryFile(suffix=".xlsx")
+    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 (the caller closes it)
     write_xlsx(stream, handle)
     handle.seek(0)
     return handle

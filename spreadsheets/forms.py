@@ -1,4 +1,5 @@
 """Forms of the import wizard: upload, column mapping and the confirm step."""
+
 from django import forms
 from django.conf import settings
 
@@ -32,17 +33,22 @@ class MappingSelect(forms.Select):
 class ImportUploadForm(BootstrapFormMixin, forms.Form):
     target = forms.ChoiceField(label="What the file contains", choices=ImportBatch.Target.choices)
     file = forms.FileField(
-        label="CSV or Excel file", help_text="A CSV (comma, semicolon or tab separated) or an Excel .xlsx file.",
+        label="CSV or Excel file",
+        help_text="A CSV (comma, semicolon or tab separated) or an Excel .xlsx file.",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.tsv,.txt,.xlsx"}),
     )
-    mode = forms.ChoiceField(label="What to do with each row", choices=MODE_CHOICES, initial="create_update",
-                             widget=forms.RadioSelect)
+    mode = forms.ChoiceField(
+        label="What to do with each row", choices=MODE_CHOICES, initial="create_update", widget=forms.RadioSelect
+    )
     overwrite_blank = forms.BooleanField(
-        label="Blank cells overwrite existing values", required=False,
+        label="Blank cells overwrite existing values",
+        required=False,
         help_text="Off: a blank cell leaves the existing value as it is.",
     )
     saved_mapping = forms.ModelChoiceField(
-        label="Saved mapping (optional)", required=False, queryset=ImportMapping.objects.none(),
+        label="Saved mapping (optional)",
+        required=False,
+        queryset=ImportMapping.objects.none(),
         empty_label="— match the columns automatically —",
     )
 
@@ -70,8 +76,11 @@ class ImportUploadForm(BootstrapFormMixin, forms.Form):
         cleaned = super().clean()
         saved, target = cleaned.get("saved_mapping"), cleaned.get("target")
         if saved and target and saved.target != target:
-            self.add_error("saved_mapping", f"“{saved.name}” is a mapping for {saved.get_target_display().lower()}, "
-                                            f"not {dict(ImportBatch.Target.choices)[target].lower()}.")
+            self.add_error(
+                "saved_mapping",
+                f"“{saved.name}” is a mapping for {saved.get_target_display().lower()}, "
+                f"not {dict(ImportBatch.Target.choices)[target].lower()}.",
+            )
         return cleaned
 
 
@@ -79,7 +88,9 @@ class ColumnMappingForm(BootstrapFormMixin, forms.Form):
     """One select per column of the file, plus an optional name to save the mapping under."""
 
     save_as = forms.CharField(
-        label="Save this mapping as", max_length=100, required=False,
+        label="Save this mapping as",
+        max_length=100,
+        required=False,
         help_text="Optional. Reuse it next time from the upload page; an existing name is updated.",
     )
 
@@ -92,7 +103,9 @@ class ColumnMappingForm(BootstrapFormMixin, forms.Form):
         ]
         for index, header in enumerate(self.headers):
             self.fields[self.column_name(index)] = forms.ChoiceField(
-                label=header or f"Column {index + 1}", choices=choices, required=False,
+                label=header or f"Column {index + 1}",
+                choices=choices,
+                required=False,
             )
         # BootstrapFormMixin styled the fields it saw in super().__init__; style the new selects too.
         for index in range(len(self.headers)):
@@ -135,9 +148,7 @@ class ColumnMappingForm(BootstrapFormMixin, forms.Form):
             covered |= {"first_name", "last_name"}
         missing = [f.label for f in self.target_fields if f.required and f.name not in covered]
         if missing:
-            raise forms.ValidationError(
-                "Choose a column for each required field: " + ", ".join(missing) + "."
-            )
+            raise forms.ValidationError("Choose a column for each required field: " + ", ".join(missing) + ".")
         return cleaned
 
 
@@ -147,9 +158,9 @@ class ImportConfirmForm(forms.Form):
     def __init__(self, *args, error_count=0, **kwargs):
         super().__init__(*args, **kwargs)
         self.error_count = error_count
-        self.fields["skip_errors"].label = (
-            f"Import the valid rows and skip the {error_count} row{'s' if error_count != 1 else ''} with errors"
-        )
+        self.fields[
+            "skip_errors"
+        ].label = f"Import the valid rows and skip the {error_count} row{'s' if error_count != 1 else ''} with errors"
         self.fields["skip_errors"].widget.attrs["class"] = "form-check-input"
 
     def clean(self):

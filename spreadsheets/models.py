@@ -5,6 +5,7 @@ goes. Progress made inside the import's single transaction cannot be seen throug
 database until it commits, so the live figures also go to a small side file
 (spreadsheets.services.record_progress) that the progress view reads.
 """
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse

@@ -1,4 +1,5 @@
 """Reads the job pages share."""
+
 from spreadsheets.models import SpreadsheetJob
 
 

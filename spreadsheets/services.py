@@ -6,6 +6,7 @@ rows the views call ``start_import_job`` / ``start_export_job`` instead, and the
 (spreadsheets.tasks) calls ``run_job``. The import itself is the same engine call as the
 synchronous path (plan, then one atomic commit), so a failed job has written nothing.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -94,8 +95,13 @@ def live_progress(job: SpreadsheetJob) -> dict:
     else:
         percent = min(100, round(100 * done / total)) if total else 0
     return {
-        "status": job.status, "status_label": job.get_status_display(), "step": step,
-        "done": done, "total": total, "percent": percent, "finished": finished,
+        "status": job.status,
+        "status_label": job.get_status_display(),
+        "step": step,
+        "done": done,
+        "total": total,
+        "percent": percent,
+        "finished": finished,
         # Nothing measurable yet (waiting for the worker, or a step that reports only at its end).
         "indeterminate": not finished and done == 0,
         # No news for a long while: the worker was probably stopped (an import then wrote nothing).
@@ -126,13 +132,19 @@ def start_import_job(*, user, upload: Path, meta: dict, skip_errors: bool) -> Sp
     """Take a claimed upload (spreadsheets.uploads.claim_upload) into a queued import job."""
     clean_old_job_files()
     params = {
-        "mapping": meta.get("mapping"), "mode": meta.get("mode", "create_update"),
-        "overwrite_blank": bool(meta.get("overwrite_blank")), "skip_errors": bool(skip_errors),
+        "mapping": meta.get("mapping"),
+        "mode": meta.get("mode", "create_update"),
+        "overwrite_blank": bool(meta.get("overwrite_blank")),
+        "skip_errors": bool(skip_errors),
     }
     with transaction.atomic():
         job = SpreadsheetJob.objects.create(
-            kind=SpreadsheetJob.Kind.IMPORT, target=meta["target"], params=params, created_by=user,
-            file_name=str(meta.get("file_name") or "import")[:255], rows_total=int(meta.get("row_count") or 0),
+            kind=SpreadsheetJob.Kind.IMPORT,
+            target=meta["target"],
+            params=params,
+            created_by=user,
+            file_name=str(meta.get("file_name") or "import")[:255],
+            rows_total=int(meta.get("row_count") or 0),
         )
         relative = f"{JOB_FOLDER}/{job.pk}-{secrets.token_hex(8)}.upload"
         target = _file(relative)
@@ -145,15 +157,19 @@ def start_import_job(*, user, upload: Path, meta: dict, skip_errors: bool) -> Sp
     return job
 
 
-def start_export_job(*, user, target: str, file_format: str, filters: QueryDict | dict,
-                     include_do_not_contact: bool, total: int) -> SpreadsheetJob:
+def start_export_job(
+    *, user, target: str, file_format: str, filters: QueryDict | dict, include_do_not_contact: bool, total: int
+) -> SpreadsheetJob:
     """Queue an export of exactly the rows the list shows for these filters."""
     clean_old_job_files()
     if isinstance(filters, QueryDict):
         filters = {key: filters.getlist(key) for key in filters}
     with transaction.atomic():
         job = SpreadsheetJob.objects.create(
-            kind=SpreadsheetJob.Kind.EXPORT, target=target, file_format=file_format, created_by=user,
+            kind=SpreadsheetJob.Kind.EXPORT,
+            target=target,
+            file_format=file_format,
+            created_by=user,
             params={"filters": filters, "include_do_not_contact": bool(include_do_not_contact)},
             rows_total=total,
         )
@@ -168,9 +184,13 @@ def _enqueue(job: SpreadsheetJob) -> None:
         run_spreadsheet_job.enqueue(job.pk)
     except Exception as error:  # the queue is down: say so on the job page rather than wait forever
         logger.exception("Could not queue spreadsheet job %s", job.pk)
-        _update(job, status=SpreadsheetJob.Status.FAILED, finished_at=timezone.now(),
-                error=f"The job could not be queued ({error.__class__.__name__}). Nothing was done; "
-                      "please try again later.")
+        _update(
+            job,
+            status=SpreadsheetJob.Status.FAILED,
+            finished_at=timezone.now(),
+            error=f"The job could not be queued ({error.__class__.__name__}). Nothing was done; "
+            "please try again later.",
+        )
 
 
 # ---------------------------------------------------------------- running (in the worker)
@@ -231,12 +251,18 @@ def _run_import(job: SpreadsheetJob) -> str:
         mapping = importing.auto_map(job.target, table.headers, table.rows)
     _update(job, step="Checking rows", rows_done=0, rows_total=total)
     table.rows = _CountingRows(table.rows, checking)
-    plan = importing.plan_import(job.target, table, mapping, mode=params.get("mode", "create_update"),
-                                 overwrite_blank=bool(params.get("overwrite_blank")))
+    plan = importing.plan_import(
+        job.target,
+        table,
+        mapping,
+        mode=params.get("mode", "create_update"),
+        overwrite_blank=bool(params.get("overwrite_blank")),
+    )
     if plan.has_errors and not params.get("skip_errors"):
         raise importing.ImportRejected(
             f"{plan.counts['errors']} row(s) now have errors (the records changed since the preview). "
-            "Upload the file again to see them.")
+            "Upload the file again to see them."
+        )
     step = f"Writing {plan.writes} rows, all or nothing"
     _update(job, step=step, rows_done=0, rows_total=plan.writes)
     record_progress(job.pk, 0, plan.writes, step)
@@ -244,11 +270,20 @@ def _run_import(job: SpreadsheetJob) -> str:
     def writing(done, of):
         record_progress(job.pk, done, of, step)
 
-    batch = importing.commit_import(plan, user=job.created_by, file_name=job.file_name,
-                                    mapping=params.get("mapping"), progress=writing)
+    batch = importing.commit_import(
+        plan, user=job.created_by, file_name=job.file_name, mapping=params.get("mapping"), progress=writing
+    )
     _discard_file(job)
-    _update(job, status=SpreadsheetJob.Status.DONE, step="Done", batch=batch, summary=plan.summary,
-            rows_done=plan.writes, rows_total=plan.writes, finished_at=timezone.now())
+    _update(
+        job,
+        status=SpreadsheetJob.Status.DONE,
+        step="Done",
+        batch=batch,
+        summary=plan.summary,
+        rows_done=plan.writes,
+        rows_total=plan.writes,
+        finished_at=timezone.now(),
+    )
     return plan.summary
 
 
@@ -261,8 +296,12 @@ def _run_export(job: SpreadsheetJob) -> str:
     data = QueryDict(mutable=True)
     for key, values in (params.get("filters") or {}).items():
         data.setlist(key, values if isinstance(values, list) else [values])
-    queryset = exports.filtered_queryset(spec, data, request=SimpleNamespace(user=user),
-                                         include_do_not_contact=bool(params.get("include_do_not_contact")))
+    queryset = exports.filtered_queryset(
+        spec,
+        data,
+        request=SimpleNamespace(user=user),
+        include_do_not_contact=bool(params.get("include_do_not_contact")),
+    )
     total = queryset.count()
     _update(job, step="Writing the file", rows_done=0, rows_total=total)
     stream = exports.RowStream(spec, queryset)
@@ -276,15 +315,23 @@ def _run_export(job: SpreadsheetJob) -> str:
             if fmt == "xlsx":
                 exports.write_xlsx(rows, handle)
             else:
-                for part in exports.iter_csv(rows):
-                    handle.write(part)
+                handle.writelines(exports.iter_csv(rows))
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
     summary = f"{stream.count} row{'s' if stream.count != 1 else ''} exported"
-    _update(job, status=SpreadsheetJob.Status.DONE, step="Done", file_path=relative,
-            file_size=path.stat().st_size, file_name=exports.export_filename(spec, fmt),
-            rows_done=stream.count, rows_total=stream.count, summary=summary, finished_at=timezone.now())
+    _update(
+        job,
+        status=SpreadsheetJob.Status.DONE,
+        step="Done",
+        file_path=relative,
+        file_size=path.stat().st_size,
+        file_name=exports.export_filename(spec, fmt),
+        rows_done=stream.count,
+        rows_total=stream.count,
+        summary=summary,
+        finished_at=timezone.now(),
+    )
     return summary
 
 

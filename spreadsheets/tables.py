@@ -1,4 +1,5 @@
 """The import history and background jobs tables."""
+
 import django_tables2 as tables
 from django.utils.html import format_html
 
@@ -12,8 +13,9 @@ class ImportBatchTable(tables.Table):
     created_by = tables.Column(verbose_name="Who", accessor="created_by__username", default="—")
     file_name = tables.Column(verbose_name="File")
     target = tables.Column(verbose_name="Target")
-    counts = tables.Column(verbose_name="New / updated / unchanged / skipped / errors", empty_values=(),
-                           orderable=False)
+    counts = tables.Column(
+        verbose_name="New / updated / unchanged / skipped / errors", empty_values=(), orderable=False
+    )
     status = tables.Column()
 
     class Meta:
@@ -24,8 +26,12 @@ class ImportBatchTable(tables.Table):
 
     def render_counts(self, record):
         return format_html(
-            '<span class="font-monospace">{} / {} / {} / {} / {}</span>', record.new_count, record.updated_count,
-            record.unchanged_count, record.skipped_count, record.error_count,
+            '<span class="font-monospace">{} / {} / {} / {} / {}</span>',
+            record.new_count,
+            record.updated_count,
+            record.unchanged_count,
+            record.skipped_count,
+            record.error_count,
         )
 
     def render_status(self, record):
@@ -51,5 +57,6 @@ class JobTable(tables.Table):
 
     def render_status(self, record):
         css = {"done": "text-bg-success", "failed": "text-bg-danger", "running": "text-bg-primary"}.get(
-            record.status, "text-bg-secondary")
+            record.status, "text-bg-secondary"
+        )
         return format_html('<span class="badge {}">{}</span>', css, record.get_status_display())

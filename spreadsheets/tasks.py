@@ -1,4 +1,5 @@
 """Background work of the import/export app, run by the tasks worker (`manage.py db_worker`, or RQ)."""
+
 from django_tasks import task
 
 

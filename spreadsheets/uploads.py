@@ -5,8 +5,10 @@ The bytes live in ``var/uploads/<token>.upload``; the session holds what the use
 the session that uploaded it. Committing *claims* the file with an atomic rename, so two
 quick POSTs of the confirm button cannot import the same file twice.
 """
+
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
 import time
@@ -98,19 +100,15 @@ def claim_upload(token: str) -> Path | None:
 
 def release_upload(token: str) -> None:
     """Give a claimed file back (the commit failed, the user may try again)."""
-    try:
+    with contextlib.suppress(FileNotFoundError):
         _path(token, ".committing").rename(_path(token))
-    except FileNotFoundError:
-        pass
 
 
 def finish_upload(session, token: str, batch_id: int | None = None) -> None:
     """Forget the upload and delete its file; remember the batch for a repeated POST."""
     for suffix in (".upload", ".committing"):
-        try:
+        with contextlib.suppress(FileNotFoundError, ValueError):
             _path(token, suffix).unlink()
-        except (FileNotFoundError, ValueError):
-            pass
     uploads = dict(session.get(SESSION_KEY, {}))
     uploads.pop(token, None)
     session[SESSION_KEY] = uploads

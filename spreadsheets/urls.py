@@ -1,5 +1,6 @@
 """Imports (the wizard: upload → map → preview → commit; history and undo), exports of every list,
 and the background jobs that run long imports and exports."""
+
 from django.urls import path
 
 from spreadsheets.views import exports, imports, jobs

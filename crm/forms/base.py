@@ -71,9 +71,12 @@ class LookupChoicesMixin:
                 continue
             limited = self._limit_rendered_choices(name)
             if limited or self.always_search:
-                self.fields[name].widget.attrs.update({
-                    "data-autocomplete": kind, "data-lookup-url": f"{reverse('crm:lookup')}?type={kind}",
-                })
+                self.fields[name].widget.attrs.update(
+                    {
+                        "data-autocomplete": kind,
+                        "data-lookup-url": f"{reverse('crm:lookup')}?type={kind}",
+                    }
+                )
         for name, by in self.narrowed_fields.items():
             if name in self.fields:
                 self._limit_rendered_choices(name, narrow_by=by, lookup=False)

@@ -1,4 +1,5 @@
 """Forms for follow-ups: create/edit, and the three row actions (done, snooze, reassign)."""
+
 import datetime
 
 from django import forms
@@ -25,8 +26,9 @@ class UserChoiceField(forms.ModelChoiceField):
 class FollowUpForm(LookupChoicesMixin, BootstrapFormMixin, forms.ModelForm):
     """Create or edit a follow-up; the organisation is filled in from the contact or pledge when left blank."""
 
-    assignee = UserChoiceField(queryset=FollowUp._meta.get_field("assignee").related_model.objects.none(),
-                               required=False, label="Assigned to")
+    assignee = UserChoiceField(
+        queryset=FollowUp._meta.get_field("assignee").related_model.objects.none(), required=False, label="Assigned to"
+    )
 
     lookup_fields = {"organisation": "organisation", "contact": "contact"}
     narrowed_fields = {"pledge": "organisation", "favour": "organisation"}
@@ -41,7 +43,8 @@ class FollowUpForm(LookupChoicesMixin, BootstrapFormMixin, forms.ModelForm):
         self.fields["assignee"].queryset = assignable_users()
         self.fields["organisation"].queryset = Organisation.objects.order_by("name")
         self.fields["contact"].queryset = Contact.objects.select_related("organisation").order_by(
-            "last_name", "first_name")
+            "last_name", "first_name"
+        )
         self.fields["pledge"].queryset = self.fields["pledge"].queryset.select_related("organisation", "event")
         self.fields["favour"].queryset = self.fields["favour"].queryset.select_related("organisation")
         self.setup_lookups()
@@ -65,11 +68,14 @@ class FollowUpForm(LookupChoicesMixin, BootstrapFormMixin, forms.ModelForm):
 
 class CompleteFollowUpForm(BootstrapFormMixin, forms.Form):
     outcome = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Optional; when given it is logged on the timeline.",
     )
     kind = forms.ChoiceField(
-        label="Log as", choices=[(k.value, k.label) for k in COMPLETION_KINDS], initial=Interaction.Kind.CALL,
+        label="Log as",
+        choices=[(k.value, k.label) for k in COMPLETION_KINDS],
+        initial=Interaction.Kind.CALL,
         required=False,
     )
 
@@ -83,7 +89,8 @@ class SnoozeFollowUpForm(BootstrapFormMixin, forms.Form):
     PRESETS = {"tomorrow": 1, "next_week": 7}
 
     preset = forms.ChoiceField(
-        required=False, choices=[("", "A chosen date"), ("tomorrow", "Tomorrow"), ("next_week", "Next week")],
+        required=False,
+        choices=[("", "A chosen date"), ("tomorrow", "Tomorrow"), ("next_week", "Next week")],
     )
     until = forms.DateField(required=False, label="Until", widget=DateInput())
 
@@ -102,8 +109,11 @@ class SnoozeFollowUpForm(BootstrapFormMixin, forms.Form):
 
 
 class ReassignFollowUpForm(BootstrapFormMixin, forms.Form):
-    assignee = UserChoiceField(queryset=FollowUp._meta.get_field("assignee").related_model.objects.none(),
-                               label="Reassign to", empty_label=None)
+    assignee = UserChoiceField(
+        queryset=FollowUp._meta.get_field("assignee").related_model.objects.none(),
+        label="Reassign to",
+        empty_label=None,
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

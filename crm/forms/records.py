@@ -6,7 +6,9 @@ from crm.models import Contact, Organisation, Role
 
 class OrganisationForm(BootstrapFormMixin, forms.ModelForm):
     roles = forms.MultipleChoiceField(
-        choices=Role.choices, widget=forms.CheckboxSelectMultiple, required=False,
+        choices=Role.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
     )
     website = forms.URLField(required=False, assume_scheme="https")
 
@@ -27,8 +29,21 @@ class ContactForm(LookupChoicesMixin, BootstrapFormMixin, forms.ModelForm):
 
     class Meta:
         model = Contact
-        fields = ["first_name", "last_name", "salutation", "email", "phone", "job_title", "organisation", "owner", "tags",
-                  "lawful_basis", "consent_date", "do_not_contact", "notes"]
+        fields = [
+            "first_name",
+            "last_name",
+            "salutation",
+            "email",
+            "phone",
+            "job_title",
+            "organisation",
+            "owner",
+            "tags",
+            "lawful_basis",
+            "consent_date",
+            "do_not_contact",
+            "notes",
+        ]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3}), "consent_date": forms.DateInput(attrs={"type": "date"})}
 
     def __init__(self, *args, **kwargs):

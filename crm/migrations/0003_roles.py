@@ -1,4 +1,5 @@
 """Create the Organiser, Committee and Staff groups with their permissions."""
+
 from django.db import migrations
 
 

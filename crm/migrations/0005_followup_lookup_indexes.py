@@ -5,25 +5,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('crm', '0004_preferences_and_mappings'),
-        ('partners', '0001_initial'),
-        ('sponsors', '0001_initial'),
+        ("crm", "0004_preferences_and_mappings"),
+        ("partners", "0001_initial"),
+        ("sponsors", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='followup',
-            name='crm_followu_organis_b3040f_idx',
+            model_name="followup",
+            name="crm_followu_organis_b3040f_idx",
         ),
         migrations.AddIndex(
-            model_name='followup',
-            index=models.Index(fields=['organisation', 'status', 'due_date'], name='crm_followu_organis_c1ff6f_idx'),
+            model_name="followup",
+            index=models.Index(fields=["organisation", "status", "due_date"], name="crm_followu_organis_c1ff6f_idx"),
         ),
         migrations.AddIndex(
-            model_name='followup',
-            index=models.Index(fields=['contact', 'status', 'due_date'], name='crm_followu_contact_f02585_idx'),
+            model_name="followup",
+            index=models.Index(fields=["contact", "status", "due_date"], name="crm_followu_contact_f02585_idx"),
         ),
     ]

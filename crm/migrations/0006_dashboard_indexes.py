@@ -5,15 +5,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('crm', '0005_followup_lookup_indexes'),
+        ("crm", "0005_followup_lookup_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='interaction',
-            index=models.Index(fields=['occurred_at', 'kind', 'logged_by'], name='crm_interac_occurre_b554e2_idx'),
+            model_name="interaction",
+            index=models.Index(fields=["occurred_at", "kind", "logged_by"], name="crm_interac_occurre_b554e2_idx"),
         ),
     ]

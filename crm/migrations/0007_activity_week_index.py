@@ -5,19 +5,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('crm', '0006_dashboard_indexes'),
+        ("crm", "0006_dashboard_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='interaction',
-            name='crm_interac_occurre_efd73a_idx',
+            model_name="interaction",
+            name="crm_interac_occurre_efd73a_idx",
         ),
         migrations.AddIndex(
-            model_name='interaction',
-            index=models.Index(fields=['kind', 'logged_by', 'occurred_at'], name='interaction_kind_owner_idx'),
+            model_name="interaction",
+            index=models.Index(fields=["kind", "logged_by", "occurred_at"], name="interaction_kind_owner_idx"),
         ),
     ]

@@ -2,6 +2,7 @@
 
 dashboards 0001 takes the same table (crm_savedview) over, rows and all.
 """
+
 from django.db import migrations
 
 

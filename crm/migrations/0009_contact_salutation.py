@@ -10,11 +10,15 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="contact",
             name="salutation",
-            field=models.CharField(blank=True, db_default="", default="", help_text="Dr, Prof, Cllr, Ms…", max_length=30),
+            field=models.CharField(
+                blank=True, db_default="", default="", help_text="Dr, Prof, Cllr, Ms…", max_length=30
+            ),
         ),
         migrations.AddField(
             model_name="historicalcontact",
             name="salutation",
-            field=models.CharField(blank=True, db_default="", default="", help_text="Dr, Prof, Cllr, Ms…", max_length=30),
+            field=models.CharField(
+                blank=True, db_default="", default="", help_text="Dr, Prof, Cllr, Ms…", max_length=30
+            ),
         ),
     ]

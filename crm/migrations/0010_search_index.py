@@ -7,6 +7,7 @@ forms, imports, restores and erasure all keep them current without a line of Pyt
 PostgreSQL: pg_trgm GIN indexes on the same columns, as Django's icontains writes them
 (UPPER(column::text)), so ILIKE-style lookups use the index instead of scanning.
 """
+
 from django.db import migrations
 
 #: table → (FTS table, indexed columns)
@@ -23,13 +24,19 @@ def _sqlite_statements(table, fts, columns):
     old = ", ".join(f"old.{c}" for c in columns)
     return [
         f"CREATE VIRTUAL TABLE {fts} USING fts5({cols}, content='{table}', content_rowid='id', tokenize='trigram')",
-        f"CREATE TRIGGER {fts}_ai AFTER INSERT ON {table} BEGIN "
-        f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new}); END",
-        f"CREATE TRIGGER {fts}_ad AFTER DELETE ON {table} BEGIN "
-        f"INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old}); END",
-        f"CREATE TRIGGER {fts}_au AFTER UPDATE OF {cols} ON {table} BEGIN "
-        f"INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old}); "
-        f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new}); END",
+        (
+            f"CREATE TRIGGER {fts}_ai AFTER INSERT ON {table} BEGIN "
+            f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new}); END"
+        ),
+        (
+            f"CREATE TRIGGER {fts}_ad AFTER DELETE ON {table} BEGIN "
+            f"INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old}); END"
+        ),
+        (
+            f"CREATE TRIGGER {fts}_au AFTER UPDATE OF {cols} ON {table} BEGIN "
+            f"INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old}); "
+            f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new}); END"
+        ),
         f"INSERT INTO {fts}({fts}) VALUES ('rebuild')",
     ]
 
@@ -45,8 +52,10 @@ def create(apps, schema_editor):
             cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
             for table, (_, columns) in INDEXED.items():
                 for column in columns:
-                    cursor.execute(f"CREATE INDEX IF NOT EXISTS {table}_{column}_trgm ON {table} "
-                                   f"USING gin (UPPER({column}::text) gin_trgm_ops)")
+                    cursor.execute(
+                        f"CREATE INDEX IF NOT EXISTS {table}_{column}_trgm ON {table} "
+                        f"USING gin (UPPER({column}::text) gin_trgm_ops)"
+                    )
 
 
 def drop(apps, schema_editor):

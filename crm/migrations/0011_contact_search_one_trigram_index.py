@@ -15,6 +15,7 @@ bench/bench_search.py on PostgreSQL at the large data gives the same selector ti
 with this index as with the three (5.5–65 ms against 5.7–68 ms, same run, same data).
 SQLite's FTS5 tables are untouched; organisations and interactions keep their indexes.
 """
+
 from django.db import migrations
 
 COLUMNS = ("first_name", "last_name", "email")
@@ -29,8 +30,9 @@ def combine(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     with schema_editor.connection.cursor() as cursor:
-        cursor.execute(f"CREATE INDEX IF NOT EXISTS {COMBINED} ON crm_contact "
-                       f"USING gin ({', '.join(_expr(c) for c in COLUMNS)})")
+        cursor.execute(
+            f"CREATE INDEX IF NOT EXISTS {COMBINED} ON crm_contact USING gin ({', '.join(_expr(c) for c in COLUMNS)})"
+        )
         for column in COLUMNS:
             cursor.execute(f"DROP INDEX IF EXISTS crm_contact_{column}_trgm")
 
@@ -40,8 +42,9 @@ def split(apps, schema_editor):
         return
     with schema_editor.connection.cursor() as cursor:
         for column in COLUMNS:
-            cursor.execute(f"CREATE INDEX IF NOT EXISTS crm_contact_{column}_trgm ON crm_contact "
-                           f"USING gin ({_expr(column)})")
+            cursor.execute(
+                f"CREATE INDEX IF NOT EXISTS crm_contact_{column}_trgm ON crm_contact USING gin ({_expr(column)})"
+            )
         cursor.execute(f"DROP INDEX IF EXISTS {COMBINED}")
 
 

@@ -16,6 +16,7 @@ took ~1.5 s and the three b-trees dropped here ~0.4 s.
   re-import that changes job titles or phones then never touches the search index.
   (Search then reads ids from that table: crm/selectors/contact_search.py.)
 """
+
 from importlib import import_module
 
 import django.db.models.deletion
@@ -57,14 +58,22 @@ CREATE = [
          TRUNCATE crm_contact_search;
          RETURN NULL;
        END $$""",
-    "CREATE TRIGGER crm_contact_search_ai AFTER INSERT ON crm_contact REFERENCING NEW TABLE AS inserted "
-    "FOR EACH STATEMENT EXECUTE FUNCTION crm_contact_search_inserted()",
-    "CREATE TRIGGER crm_contact_search_ad AFTER DELETE ON crm_contact REFERENCING OLD TABLE AS deleted "
-    "FOR EACH STATEMENT EXECUTE FUNCTION crm_contact_search_deleted()",
-    f"CREATE TRIGGER crm_contact_search_au AFTER UPDATE OF {', '.join(TRACKED)} ON crm_contact "
-    f"FOR EACH ROW WHEN ({CHANGED}) EXECUTE FUNCTION crm_contact_search_updated()",
-    "CREATE TRIGGER crm_contact_search_at AFTER TRUNCATE ON crm_contact "
-    "FOR EACH STATEMENT EXECUTE FUNCTION crm_contact_search_truncated()",
+    (
+        "CREATE TRIGGER crm_contact_search_ai AFTER INSERT ON crm_contact REFERENCING NEW TABLE AS inserted "
+        "FOR EACH STATEMENT EXECUTE FUNCTION crm_contact_search_inserted()"
+    ),
+    (
+        "CREATE TRIGGER crm_contact_search_ad AFTER DELETE ON crm_contact REFERENCING OLD TABLE AS deleted "
+        "FOR EACH STATEMENT EXECUTE FUNCTION crm_contact_search_deleted()"
+    ),
+    (
+        f"CREATE TRIGGER crm_contact_search_au AFTER UPDATE OF {', '.join(TRACKED)} ON crm_contact "
+        f"FOR EACH ROW WHEN ({CHANGED}) EXECUTE FUNCTION crm_contact_search_updated()"
+    ),
+    (
+        "CREATE TRIGGER crm_contact_search_at AFTER TRUNCATE ON crm_contact "
+        "FOR EACH STATEMENT EXECUTE FUNCTION crm_contact_search_truncated()"
+    ),
     "ANALYZE crm_contact_search",
 ]
 
@@ -76,8 +85,6 @@ DROP = [
 ]
 
 
-
-
 def _sqlite_triggers():
     """The FTS5 triggers of crm_contact, as migration 0010 made them.
 
@@ -87,8 +94,11 @@ def _sqlite_triggers():
     fts = import_module("crm.migrations.0010_search_index")
     table = "crm_contact"
     statements = fts._sqlite_statements(table, *fts.INDEXED[table])
-    return [sql.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS", 1)
-            for sql in statements if sql.startswith("CREATE TRIGGER")]
+    return [
+        sql.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS", 1)
+        for sql in statements
+        if sql.startswith("CREATE TRIGGER")
+    ]
 
 
 def _run(postgresql=(), sqlite=()):
@@ -98,13 +108,13 @@ def _run(postgresql=(), sqlite=()):
         with schema_editor.connection.cursor() as cursor:
             for sql in statements:
                 cursor.execute(sql)
+
     return run
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('crm', '0011_contact_search_one_trigram_index'),
+        ("crm", "0011_contact_search_one_trigram_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -112,32 +122,48 @@ class Migration(migrations.Migration):
         # Undone last: the reversed AlterFields below drop SQLite's triggers again.
         migrations.RunPython(migrations.RunPython.noop, _run(sqlite=_sqlite_triggers)),
         migrations.AlterField(
-            model_name='contact',
-            name='do_not_contact',
+            model_name="contact",
+            name="do_not_contact",
             field=models.BooleanField(default=False),
         ),
         migrations.AlterField(
-            model_name='contact',
-            name='organisation',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='contacts', to='crm.organisation'),
+            model_name="contact",
+            name="organisation",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="contacts",
+                to="crm.organisation",
+            ),
         ),
         migrations.AlterField(
-            model_name='contact',
-            name='owner',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='owned_contacts', to=settings.AUTH_USER_MODEL),
+            model_name="contact",
+            name="owner",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="owned_contacts",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalcontact',
-            name='do_not_contact',
+            model_name="historicalcontact",
+            name="do_not_contact",
             field=models.BooleanField(default=False),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(condition=models.Q(('owner__isnull', False)), fields=['owner'], name='contact_owner'),
+            model_name="contact",
+            index=models.Index(condition=models.Q(("owner__isnull", False)), fields=["owner"], name="contact_owner"),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(condition=models.Q(('do_not_contact', True)), fields=['id'], name='contact_do_not_contact'),
+            model_name="contact",
+            index=models.Index(
+                condition=models.Q(("do_not_contact", True)), fields=["id"], name="contact_do_not_contact"
+            ),
         ),
         migrations.RunPython(_run(CREATE, _sqlite_triggers), _run(DROP)),
     ]

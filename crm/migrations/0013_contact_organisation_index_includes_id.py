@@ -7,6 +7,7 @@ index the people come from an index-only scan instead of a heap visit each (not 
 no INCLUDE (its indexes carry the rowid already), so only PostgreSQL changes; the model's
 state is unchanged.
 """
+
 from django.db import migrations
 
 NAME = "crm_contact_organis_4451ef_idx"
@@ -19,6 +20,7 @@ def _rebuild(include: str):
         with schema_editor.connection.cursor() as cursor:
             cursor.execute(f"DROP INDEX IF EXISTS {NAME}")
             cursor.execute(f"CREATE INDEX {NAME} ON crm_contact (organisation_id, last_name){include}")
+
     return run
 
 

@@ -20,6 +20,7 @@ at a quiet time applies it at once).
 SQLite writes index entries only for the columns an update changes, and keeps the index:
 the model's state is unchanged, as in migration 0013.
 """
+
 from django.db import migrations
 
 INDEX = "crm_contact_updated_6d80fc_idx"
@@ -36,11 +37,11 @@ def _in_place(enable: bool):
             else:
                 cursor.execute(f"CREATE INDEX IF NOT EXISTS {INDEX} ON crm_contact (updated_at)")
                 cursor.execute("ALTER TABLE crm_contact RESET (fillfactor)")
+
     return run
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("crm", "0013_contact_organisation_index_includes_id"),
     ]

@@ -24,7 +24,11 @@ class Contact(models.Model):
 
     # db_default: rows written as raw columns (synthetic data, restores of older backups) get "".
     salutation = models.CharField(
-        max_length=30, blank=True, default="", db_default="", help_text="Dr, Prof, Cllr, Ms…",
+        max_length=30,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="Dr, Prof, Cllr, Ms…",
     )
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
@@ -34,16 +38,26 @@ class Contact(models.Model):
     # No single-column indexes on these two (Meta.indexes): (organisation, last_name) serves
     # lookups by organisation, and only contacts with an owner enter the owner index.
     organisation = models.ForeignKey(
-        "crm.Organisation", null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts",
+        "crm.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="contacts",
         db_index=False,
     )
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="owned_contacts", db_index=False,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_contacts",
+        db_index=False,
     )
     tags = models.ManyToManyField("crm.Tag", blank=True, related_name="contacts")
     lawful_basis = models.CharField(
-        max_length=30, choices=LawfulBasis.choices, default=LawfulBasis.LEGITIMATE_INTERESTS,
+        max_length=30,
+        choices=LawfulBasis.choices,
+        default=LawfulBasis.LEGITIMATE_INTERESTS,
     )
     consent_date = models.DateField(null=True, blank=True)
     do_not_contact = models.BooleanField(default=False)
@@ -58,7 +72,9 @@ class Contact(models.Model):
         ordering = ["last_name", "first_name", "id"]
         constraints = [
             models.UniqueConstraint(
-                Lower("email"), condition=~Q(email=""), name="contact_email_unique_ci",
+                Lower("email"),
+                condition=~Q(email=""),
+                name="contact_email_unique_ci",
                 violation_error_message="A contact with this email already exists.",
             ),
             models.CheckConstraint(

@@ -14,11 +14,17 @@ class Event(models.Model):
     venue = models.CharField(max_length=200, blank=True)
     capacity = models.PositiveIntegerField("capacity (tickets)", default=0)
     sponsorship_target = models.DecimalField(
-        "sponsorship target (GBP)", max_digits=12, decimal_places=2, default=Decimal("0"),
+        "sponsorship target (GBP)",
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0"))],
     )
     in_kind_target = models.DecimalField(
-        "in-kind target (GBP)", max_digits=12, decimal_places=2, default=Decimal("0"),
+        "in-kind target (GBP)",
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0"))],
     )
 

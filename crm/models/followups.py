@@ -27,27 +27,55 @@ class FollowUp(models.Model):
     notes = models.TextField(blank=True)
     due_date = models.DateField()
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="followups",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="followups",
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     organisation = models.ForeignKey(
-        "crm.Organisation", null=True, blank=True, on_delete=models.CASCADE, related_name="followups",
+        "crm.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="followups",
     )
     contact = models.ForeignKey(
-        "crm.Contact", null=True, blank=True, on_delete=models.CASCADE, related_name="followups",
+        "crm.Contact",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="followups",
     )
     pledge = models.ForeignKey(
-        "sponsors.Pledge", null=True, blank=True, on_delete=models.SET_NULL, related_name="followups",
+        "sponsors.Pledge",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="followups",
     )
     favour = models.ForeignKey(
-        "partners.Favour", null=True, blank=True, on_delete=models.SET_NULL, related_name="followups",
+        "partners.Favour",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="followups",
     )
     interaction = models.ForeignKey(
-        "crm.Interaction", null=True, blank=True, on_delete=models.SET_NULL, related_name="followups",
+        "crm.Interaction",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="followups",
         help_text="The interaction this follow-up came from.",
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     completed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -19,7 +19,11 @@ class ImportBatch(models.Model):
     target = models.CharField(max_length=20, choices=Target.choices)
     file_name = models.CharField(max_length=255)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="import_batches",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="import_batches",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.COMMITTED)
@@ -33,7 +37,9 @@ class ImportBatch(models.Model):
     errors = models.JSONField(default=list, blank=True, help_text="Row-level errors: line, column, reason.")
     created_records = models.JSONField(default=dict, blank=True, help_text="model label → ids created.")
     changed_records = models.JSONField(
-        default=list, blank=True, help_text="Previous values of each record the import changed.",
+        default=list,
+        blank=True,
+        help_text="Previous values of each record the import changed.",
     )
     undone_at = models.DateTimeField(null=True, blank=True)
 
@@ -62,7 +68,11 @@ class ImportMapping(models.Model):
     target = models.CharField(max_length=20, choices=ImportBatch.Target.choices)
     mapping = models.JSONField(default=dict, help_text="Column header → field.")
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

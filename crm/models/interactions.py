@@ -21,10 +21,18 @@ class Interaction(models.Model):
         NONE = "", "Not applicable"
 
     organisation = models.ForeignKey(
-        "crm.Organisation", null=True, blank=True, on_delete=models.CASCADE, related_name="interactions",
+        "crm.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="interactions",
     )
     contact = models.ForeignKey(
-        "crm.Contact", null=True, blank=True, on_delete=models.CASCADE, related_name="interactions",
+        "crm.Contact",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="interactions",
     )
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CALL)
     direction = models.CharField(max_length=10, choices=Direction.choices, blank=True, default=Direction.OUTBOUND)
@@ -32,7 +40,10 @@ class Interaction(models.Model):
     summary = models.CharField(max_length=300)
     outcome = models.TextField(blank=True)
     logged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="logged_interactions",
     )
     created_at = models.DateTimeField(auto_now_add=True)

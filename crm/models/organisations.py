@@ -30,7 +30,9 @@ class Organisation(models.Model):
 
     name = models.CharField(max_length=200)
     name_key = models.CharField(
-        max_length=200, unique=True, editable=False,
+        max_length=200,
+        unique=True,
+        editable=False,
         help_text="Normalised name: two organisations may not share it.",
     )
     is_sponsor = models.BooleanField("sponsor", default=False, db_index=True)
@@ -41,7 +43,10 @@ class Organisation(models.Model):
     website = models.URLField(blank=True)
     city = models.CharField("city / region", max_length=100, blank=True, db_index=True)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="owned_organisations",
         help_text="The committee member who holds the relationship.",
     )

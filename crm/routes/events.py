@@ -1,4 +1,5 @@
 """Events."""
+
 from django.urls import path
 
 from crm.views import events

@@ -1,4 +1,5 @@
 """Follow-ups and the private calendar feed."""
+
 from django.urls import path
 
 from crm.views import followups

@@ -1,4 +1,5 @@
 """Organisations and contacts."""
+
 from django.urls import path
 
 from crm.views import contacts, organisations
@@ -8,8 +9,7 @@ urlpatterns = [
     path("organisations/new/", organisations.OrganisationCreateView.as_view(), name="organisation_create"),
     path("organisations/<int:pk>/", organisations.OrganisationDetailView.as_view(), name="organisation_detail"),
     path("organisations/<int:pk>/edit/", organisations.OrganisationUpdateView.as_view(), name="organisation_update"),
-    path("organisations/<int:pk>/delete/", organisations.OrganisationDeleteView.as_view(),
-         name="organisation_delete"),
+    path("organisations/<int:pk>/delete/", organisations.OrganisationDeleteView.as_view(), name="organisation_delete"),
     path("contacts/", contacts.ContactListView.as_view(), name="contact_list"),
     path("contacts/new/", contacts.ContactCreateView.as_view(), name="contact_create"),
     path("contacts/<int:pk>/", contacts.ContactDetailView.as_view(), name="contact_detail"),

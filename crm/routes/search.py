@@ -1,4 +1,5 @@
 """The global search and the search-as-you-type lookups the pickers use."""
+
 from django.urls import path
 
 from crm.views import search

@@ -9,6 +9,7 @@ the contact's organisation), and the matching ids go on as one array parameter, 
 planner can count. Conditions on crm_contact across a join or a subquery made it guess
 and read far more rows than match.
 """
+
 from django.db import connection
 from django.db.models import BooleanField, F, Func, Q, Value
 from django.db.models.expressions import RawSQL
@@ -23,12 +24,15 @@ ORGANISATION_IDS_LIMIT = 1000
 #: The trigram index finds words of at least this many characters; shorter ones scan the table.
 INDEXED_LENGTH = 3
 
-PERSON = ("UPPER(first_name::text) LIKE UPPER(%s) OR UPPER(last_name::text) LIKE UPPER(%s) "
-          "OR UPPER(email::text) LIKE UPPER(%s)")
+PERSON = (
+    "UPPER(first_name::text) LIKE UPPER(%s) OR UPPER(last_name::text) LIKE UPPER(%s) "
+    "OR UPPER(email::text) LIKE UPPER(%s)"
+)
 
 
 class AnyOf(Func):
     """``column = ANY(%s)`` with one array parameter (``IN (…)`` would bind each id apart)."""
+
     template = "%(expressions)s)"
     arg_joiner = " = ANY("
     output_field = BooleanField()
@@ -41,8 +45,9 @@ def _organisations(term: str, pattern: str) -> tuple[str, list]:
     ids join the name and email bitmaps, where a subquery in the OR reads every row.
     """
     if len(term) >= INDEXED_LENGTH:
-        ids = list(Organisation.objects.filter(name__icontains=term)
-                   .values_list("pk", flat=True)[:ORGANISATION_IDS_LIMIT + 1])
+        ids = list(
+            Organisation.objects.filter(name__icontains=term).values_list("pk", flat=True)[: ORGANISATION_IDS_LIMIT + 1]
+        )
         if len(ids) <= ORGANISATION_IDS_LIMIT:
             return "organisation_id = ANY(%s)", [ids]
     return "organisation_id IN (SELECT id FROM crm_organisation WHERE UPPER(name::text) LIKE UPPER(%s))", [pattern]
@@ -61,8 +66,10 @@ def _matching_sql(terms) -> tuple[str, list]:
 def organisation_ids(term: str) -> RawSQL:
     """Ids of the organisations with a contact whose name or email contains `term`."""
     pattern = f"%{connection.ops.prep_for_like_query(term)}%"
-    return RawSQL(f"SELECT organisation_id FROM crm_contact_search WHERE organisation_id IS NOT NULL AND ({PERSON})",
-                  [pattern] * 3)
+    return RawSQL(
+        f"SELECT organisation_id FROM crm_contact_search WHERE organisation_id IS NOT NULL AND ({PERSON})",
+        [pattern] * 3,
+    )
 
 
 def organisation_list_ids(term: str) -> RawSQL:
@@ -71,9 +78,11 @@ def organisation_list_ids(term: str) -> RawSQL:
     the two on the organisations, PostgreSQL tested the name of each of 20,000 of them (10 ms a
     query, twice a list page)."""
     pattern = f"%{connection.ops.prep_for_like_query(term)}%"
-    return RawSQL(f"SELECT id FROM crm_organisation WHERE UPPER(name::text) LIKE UPPER(%s) UNION "
-                  f"SELECT organisation_id FROM crm_contact_search WHERE organisation_id IS NOT NULL AND ({PERSON})",
-                  [pattern] * 4)
+    return RawSQL(
+        f"SELECT id FROM crm_organisation WHERE UPPER(name::text) LIKE UPPER(%s) UNION "
+        f"SELECT organisation_id FROM crm_contact_search WHERE organisation_id IS NOT NULL AND ({PERSON})",
+        [pattern] * 4,
+    )
 
 
 def matching(terms) -> tuple[Q, bool]:

@@ -1,4 +1,5 @@
 """Reads for the follow-up page, the reminder digest and the calendar feed."""
+
 import datetime
 from dataclasses import dataclass, field
 
@@ -12,7 +13,13 @@ from crm.roles import COMMITTEE, ORGANISER
 
 #: Related rows every follow-up row shows; one query for any number of rows.
 RELATED = (
-    "organisation", "contact", "assignee", "pledge", "pledge__organisation", "pledge__event", "favour",
+    "organisation",
+    "contact",
+    "assignee",
+    "pledge",
+    "pledge__organisation",
+    "pledge__event",
+    "favour",
 )
 
 GROUPS = (("overdue", "Overdue"), ("today", "Today"), ("week", "This week"), ("later", "Later"))
@@ -55,10 +62,15 @@ class FollowUpListFilter(django_filters.FilterSet):
     """The filter state of the follow-up page (kept in the URL): whose, and which assignee."""
 
     who = django_filters.ChoiceFilter(
-        label="Show", choices=(("mine", "Mine"), ("all", "Everyone's")), method="filter_who", empty_label=None,
+        label="Show",
+        choices=(("mine", "Mine"), ("all", "Everyone's")),
+        method="filter_who",
+        empty_label=None,
     )
     assignee = django_filters.ModelChoiceFilter(
-        label="Assignee", queryset=lambda request: _assignee_choices(), empty_label="Anyone",
+        label="Assignee",
+        queryset=lambda request: _assignee_choices(),
+        empty_label="Anyone",
     )
 
     class Meta:
@@ -91,7 +103,8 @@ class FollowUpListFilter(django_filters.FilterSet):
         field = self.form.fields.get("assignee")
         if field is not None:
             field.widget.choices = [("", field.empty_label)] + [
-                (person.pk, field.label_from_instance(person)) for person in people]
+                (person.pk, field.label_from_instance(person)) for person in people
+            ]
 
     def filter_who(self, queryset, name, value):
         return queryset  # applied in filter_queryset, which also sees the assignee choice

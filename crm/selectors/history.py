@@ -1,4 +1,5 @@
 """Who changed what and when, read from django-simple-history, for detail pages."""
+
 from dataclasses import dataclass, field
 
 
@@ -31,8 +32,10 @@ def record_history(obj, limit: int = 50) -> list[Change]:
     previous = None
     for record in records:
         entry = Change(
-            when=record.history_date, who=(record.history_user.get_username() if record.history_user else "system"),
-            action=ACTIONS.get(record.history_type, record.history_type), reason=record.history_change_reason or "",
+            when=record.history_date,
+            who=(record.history_user.get_username() if record.history_user else "system"),
+            action=ACTIONS.get(record.history_type, record.history_type),
+            reason=record.history_change_reason or "",
         )
         if previous is not None and record.history_type == "~":
             delta = record.diff_against(previous, foreign_keys_are_objs=False)
@@ -62,7 +65,10 @@ def _resolve_related(model, changes):
             related[(related_model, pk)] = instance
     for change in changes:
         change.fields = [
-            (model._meta.get_field(name).verbose_name, _display(model, name, old, related),
-             _display(model, name, new, related))
+            (
+                model._meta.get_field(name).verbose_name,
+                _display(model, name, old, related),
+                _display(model, name, new, related),
+            )
             for name, old, new in change.fields
         ]

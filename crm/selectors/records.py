@@ -5,6 +5,7 @@ same handful of queries as a page of 5, and sorting by a figure happens in SQL.
 Figures other apps own (open pledges, favour balance) come from their list
 extensions in crm.registry.
 """
+
 from django.db.models import BooleanField, Case, OuterRef, Subquery, Value, When
 from django.utils import timezone
 
@@ -23,8 +24,11 @@ def _next_followup(**correlation):
 def _has_overdue():
     """Whether the next open follow-up is past due: overdue is exactly that. As an EXISTS of its own,
     PostgreSQL hashed every overdue follow-up (10,000: 3 ms) to answer it for the 50 rows of a page."""
-    return Case(When(next_followup__lt=timezone.localdate(), then=Value(True)), default=Value(False),
-                output_field=BooleanField())
+    return Case(
+        When(next_followup__lt=timezone.localdate(), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
 
 
 def extension_annotations(list_name: str) -> dict:

@@ -7,6 +7,7 @@ full-text index (crm migration 0010): SQLite's FTS5 trigram tables, or PostgreSQ
 pg_trgm indexes, which serve the same icontains lookups (contacts' in a table of their
 own: crm/selectors/contact_search.py); shorter words scan.
 """
+
 from django.db import DatabaseError, connection
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
@@ -45,7 +46,7 @@ def _organisation_has(term: str) -> Q:
 def terms_of(query) -> list[str]:
     """The first MAX_TERMS words of a query; control characters (a NUL breaks both databases' text
     matching) are spaces. Each word is a condition: 1,500 of them broke SQLite's expression depth."""
-    text = "".join(ch if ch >= " " else " " for ch in (query or ""))
+    text = "".join(max(ch, " ") for ch in (query or ""))
     return text.split()[:MAX_TERMS]
 
 
@@ -85,8 +86,11 @@ def contacts_matching(terms):
     if connection.vendor == "postgresql":
         # Organisations after the first page is cut, not joined before: PostgreSQL hashed all
         # 20,000 of them to sort 1,600 "smith"s (19 of 26 ms).
-        return (Contact.objects.filter(condition).prefetch_related("organisation")
-                .order_by(*contact_search.ordering(listed)))
+        return (
+            Contact.objects.filter(condition)
+            .prefetch_related("organisation")
+            .order_by(*contact_search.ordering(listed))
+        )
     return Contact.objects.filter(condition).select_related("organisation").order_by("last_name", "first_name", "id")
 
 
@@ -124,8 +128,11 @@ def interactions_matching(terms):
     indexed = [term for term in terms if _indexed(term)]
     queryset = Interaction.objects.all()
     if indexed:
-        queryset = queryset.filter(pk__in=RawSQL(
-            "SELECT rowid FROM crm_interaction_search WHERE crm_interaction_search MATCH %s", [_match_all(indexed)]))
+        queryset = queryset.filter(
+            pk__in=RawSQL(
+                "SELECT rowid FROM crm_interaction_search WHERE crm_interaction_search MATCH %s", [_match_all(indexed)]
+            )
+        )
     for term in terms:
         if term not in indexed:
             queryset = queryset.filter(Q(summary__icontains=term) | Q(outcome__icontains=term))
@@ -134,7 +141,7 @@ def interactions_matching(terms):
 
 def capped_count(queryset, cap: int | None) -> int:
     """How many rows match, counting no further than cap + 1 when there is a cap (the database stops there)."""
-    return queryset.count() if cap is None else queryset.order_by()[:cap + 1].count()
+    return queryset.count() if cap is None else queryset.order_by()[: cap + 1].count()
 
 
 def count_interactions(terms, queryset) -> int:
@@ -147,8 +154,11 @@ def count_interactions(terms, queryset) -> int:
     """
     if terms and all(_indexed(term) for term in terms):
         with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM (SELECT rowid FROM crm_interaction_search "
-                           "WHERE crm_interaction_search MATCH %s LIMIT %s)", [_match_all(terms), COUNT_CAP + 1])
+            cursor.execute(
+                "SELECT count(*) FROM (SELECT rowid FROM crm_interaction_search "
+                "WHERE crm_interaction_search MATCH %s LIMIT %s)",
+                [_match_all(terms), COUNT_CAP + 1],
+            )
             return cursor.fetchone()[0]
     if connection.vendor != "postgresql":
         return capped_count(queryset, COUNT_CAP)
@@ -175,9 +185,16 @@ def search(query, *, limit=SEARCH_LIMIT, include_contacts=True, include_interact
     terms = terms_of(query)
     cap = COUNT_CAP if any(len(term) < INDEXED_LENGTH for term in terms) else None
     result = {
-        "query": " ".join(terms), "terms": terms,
-        "organisations": [], "organisations_count": 0, "contacts": [], "contacts_count": 0,
-        "interactions": [], "interactions_count": 0, "limit": limit, "count_cap": cap,
+        "query": " ".join(terms),
+        "terms": terms,
+        "organisations": [],
+        "organisations_count": 0,
+        "contacts": [],
+        "contacts_count": 0,
+        "interactions": [],
+        "interactions_count": 0,
+        "limit": limit,
+        "count_cap": cap,
         "interactions_count_cap": COUNT_CAP,
     }
     if not terms:
@@ -216,7 +233,8 @@ def lookup(query, kind, *, limit=LOOKUP_LIMIT) -> list[dict]:
     if kind == "contact":
         return [
             {
-                "id": c.pk, "label": contact_label(c),
+                "id": c.pk,
+                "label": contact_label(c),
                 "organisation": (
                     {"id": c.organisation_id, "label": c.organisation.name} if c.organisation_id else None
                 ),

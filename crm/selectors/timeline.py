@@ -8,6 +8,7 @@ and say more about an interaction they know (an email's message) through
 register_interaction_links. A page shows the newest hundred entries, so an organisation
 with 5,000 emails costs what one with a hundred does; the whole timeline is a link away.
 """
+
 import datetime
 from dataclasses import dataclass
 from itertools import islice
@@ -51,8 +52,11 @@ class Timeline(list):
 
 
 def _interactions(limit=None, **where):
-    items = list(Interaction.objects.filter(**where).select_related("logged_by", "contact")
-                 .order_by("-occurred_at", "-id")[:limit])
+    items = list(
+        Interaction.objects.filter(**where)
+        .select_related("logged_by", "contact")
+        .order_by("-occurred_at", "-id")[:limit]
+    )
     links = {}
     ids = [item.pk for item in items]
     for provider in interaction_links():
@@ -63,16 +67,24 @@ def _interactions(limit=None, **where):
             title += f" (with {item.contact})"
         url, note = links.get(item.pk, ("", ""))
         detail = " · ".join(part for part in (item.outcome, note) if part)
-        yield Entry(item.occurred_at, "interaction", "bi-chat-left-text", title, detail, user_name(item.logged_by),
-                    url)
+        yield Entry(item.occurred_at, "interaction", "bi-chat-left-text", title, detail, user_name(item.logged_by), url)
 
 
 def _completed_followups(limit=None, **where):
-    done = (FollowUp.objects.filter(status=FollowUp.Status.DONE, **where).select_related("assignee")
-            .order_by(F("completed_at").desc(nulls_last=True), "-updated_at", "-id")[:limit])
+    done = (
+        FollowUp.objects.filter(status=FollowUp.Status.DONE, **where)
+        .select_related("assignee")
+        .order_by(F("completed_at").desc(nulls_last=True), "-updated_at", "-id")[:limit]
+    )
     for item in done:
-        yield Entry(item.completed_at or item.updated_at, "followup", "bi-check2-circle",
-                    f"Follow-up done: {item.title}", f"Was due {item.due_date:%d %b %Y}", user_name(item.assignee))
+        yield Entry(
+            item.completed_at or item.updated_at,
+            "followup",
+            "bi-check2-circle",
+            f"Follow-up done: {item.title}",
+            f"Was due {item.due_date:%d %b %Y}",
+            user_name(item.assignee),
+        )
 
 
 def _timeline(limit, **where) -> Timeline:

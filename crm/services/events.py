@@ -1,4 +1,5 @@
 """Writes to events."""
+
 from django.db import transaction
 
 from crm.models import Event

@@ -1,4 +1,5 @@
 """Writes to follow-ups: create, complete, snooze, reassign, and the calendar feed token."""
+
 import datetime
 import secrets
 
@@ -54,8 +55,13 @@ def complete_followup(followup: FollowUp, *, user, outcome: str = "", kind: str 
                 {"outcome": "This follow-up has no organisation or contact to log the outcome against."}
             )
         interaction = Interaction(
-            organisation_id=followup.organisation_id, contact_id=followup.contact_id, kind=kind,
-            summary=followup.title[:300], outcome=outcome, logged_by=user, occurred_at=timezone.now(),
+            organisation_id=followup.organisation_id,
+            contact_id=followup.contact_id,
+            kind=kind,
+            summary=followup.title[:300],
+            outcome=outcome,
+            logged_by=user,
+            occurred_at=timezone.now(),
         )
         if kind == Interaction.Kind.NOTE:
             interaction.direction = Interaction.Direction.NONE

@@ -1,5 +1,6 @@
 """Writes to the contact history: one interaction, with an optional follow-up, saved together or
 not at all. The quick log (quicklog.services) adds a favour on top of this."""
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
@@ -12,16 +13,26 @@ def prefixed(error: ValidationError, prefix: str) -> ValidationError:
     if not hasattr(error, "error_dict"):
         return error
     renames = {"estimated_value": "value", "due_date": "due"}
-    return ValidationError({
-        (key if key == "__all__" else f"{prefix}{renames.get(key, key)}"): messages
-        for key, messages in error.message_dict.items()
-    })
+    return ValidationError(
+        {
+            (key if key == "__all__" else f"{prefix}{renames.get(key, key)}"): messages
+            for key, messages in error.message_dict.items()
+        }
+    )
 
 
 @transaction.atomic
 def log_interaction(
-    *, user, organisation=None, contact=None, kind, occurred_at, summary, outcome="",
-    direction=Interaction.Direction.OUTBOUND, followup=None,
+    *,
+    user,
+    organisation=None,
+    contact=None,
+    kind,
+    occurred_at,
+    summary,
+    outcome="",
+    direction=Interaction.Direction.OUTBOUND,
+    followup=None,
 ) -> Interaction:
     """Log one interaction, with an optional follow-up, atomically.
 
@@ -36,8 +47,14 @@ def log_interaction(
         organisation = contact.organisation
 
     interaction = Interaction(
-        organisation=organisation, contact=contact, kind=kind, occurred_at=occurred_at,
-        summary=(summary or "").strip(), outcome=outcome or "", direction=direction or "", logged_by=user,
+        organisation=organisation,
+        contact=contact,
+        kind=kind,
+        occurred_at=occurred_at,
+        summary=(summary or "").strip(),
+        outcome=outcome or "",
+        direction=direction or "",
+        logged_by=user,
     )
     interaction.full_clean()
     interaction.save()
@@ -50,7 +67,11 @@ def log_interaction(
             fields["assignee"] = user
         try:
             interaction.created_followup = create_followup(
-                user=user, organisation=organisation, contact=contact, interaction=interaction, **fields,
+                user=user,
+                organisation=organisation,
+                contact=contact,
+                interaction=interaction,
+                **fields,
             )
         except ValidationError as error:
             raise prefixed(error, "followup_") from error

@@ -1,4 +1,5 @@
 """Writes to the core domain. Views, the admin, imports and commands call these."""
+
 from django.db import transaction
 
 from crm.models import Contact, Organisation

@@ -1,4 +1,5 @@
 """django-tables2 tables, one module per area."""
+
 from .events import EventTable
 from .records import ContactTable, OrganisationTable
 

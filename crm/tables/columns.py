@@ -1,4 +1,5 @@
 """Columns every app's tables share."""
+
 import datetime
 
 import django_tables2 as tables
@@ -43,6 +44,7 @@ class DateColumn(tables.Column):
     def from_field(cls, field, **kwargs):
         if isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField):
             return cls(**kwargs)
+        return None
 
     def render(self, value):
         # As in a template: an aware datetime is shown in the local time zone.
@@ -63,6 +65,7 @@ class DateTimeColumn(DateColumn):
     def from_field(cls, field, **kwargs):
         if isinstance(field, models.DateTimeField):
             return cls(**kwargs)
+        return None
 
     def value(self, value, **kwargs):
         return value.isoformat(sep=" ") if isinstance(value, datetime.datetime) else value

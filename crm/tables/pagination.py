@@ -5,6 +5,7 @@ that probes other tables for every candidate row (the retention report's "no rec
 is evaluated twice. Here the page query carries the total, `COUNT(*) OVER ()`, and the count
 query runs only when the page asked for is past the end.
 """
+
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count, Window
 
@@ -23,11 +24,11 @@ class OnePassPaginator(Paginator):
         try:
             number = int(number)
         except (TypeError, ValueError):
-            raise PageNotAnInteger(self.error_messages["invalid_page"])
+            raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
         if number < 1:
             raise EmptyPage(self.error_messages["min_page"])
         bottom = (number - 1) * self.per_page
-        rows = self.object_list[bottom:bottom + self.per_page]
+        rows = self.object_list[bottom : bottom + self.per_page]
         records = list(rows.data)  # evaluated once; the table iterates the same cached rows
         if records:
             self._learn_count(getattr(records[0], TOTAL))
@@ -42,4 +43,3 @@ class OnePassPaginator(Paginator):
         table_data = getattr(self.object_list, "data", None)
         if table_data is not None:
             table_data._length = total  # so django-tables2 does not count again
-

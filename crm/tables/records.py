@@ -20,7 +20,10 @@ class DueDateColumn(DateColumn):
             return "—"
         text = value.strftime("%d %b %Y")
         if value < timezone.localdate():
-            return format_html('<span class="text-danger fw-semibold">{} <span class="badge text-bg-danger">overdue</span></span>', text)
+            return format_html(
+                '<span class="text-danger fw-semibold">{} <span class="badge text-bg-danger">overdue</span></span>',
+                text,
+            )
         return text
 
 
@@ -28,9 +31,11 @@ def blanks_last(*names):
     """A table's order_FOO: sort by `names` with the missing values (NULL) last either way, as a
     spreadsheet puts blanks. Left to the database, "never" contacted came first in a newest-first
     sort on PostgreSQL (NULL sorts as the largest value there) and last on SQLite (the smallest)."""
+
     def order(table, queryset, is_descending):
         keys = [F(name).desc(nulls_last=True) if is_descending else F(name).asc(nulls_last=True) for name in names]
         return queryset.order_by(*keys), True
+
     return order
 
 
@@ -68,8 +73,7 @@ class OrganisationTable(tables.Table):
 
 
 class ContactTable(tables.Table):
-    name = tables.Column(accessor="full_name", order_by=("last_name", "first_name"), linkify=True,
-                         verbose_name="Name")
+    name = tables.Column(accessor="full_name", order_by=("last_name", "first_name"), linkify=True, verbose_name="Name")
     email = tables.EmailColumn()
     organisation = tables.Column(linkify=True, order_by="organisation__name")
     job_title = tables.Column(verbose_name="Job title")

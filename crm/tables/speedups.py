@@ -5,6 +5,7 @@ it renders, to learn which arguments the method wants; on a 50-row list that was
 the page's time. A function's signature does not change, so it is read once per function
 (bound methods share their function's entry) and remembered. Installed by CrmConfig.ready().
 """
+
 from django_tables2 import utils
 
 _original_signature = utils.signature

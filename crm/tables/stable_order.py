@@ -7,6 +7,7 @@ does this). django-tables2 orders the queryset in one place, TableQuerysetData.o
 after it, the primary key is added as the last sort key when the ordering has none.
 Installed by CrmConfig.ready().
 """
+
 from django.db.models import QuerySet
 from django_tables2.data import TableQuerysetData
 

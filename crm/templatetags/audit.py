@@ -1,4 +1,5 @@
 """Template helpers for audit trails."""
+
 import re
 
 from django import template
@@ -16,5 +17,7 @@ def history_reason(reason):
     text = "" if reason is None else str(reason)
     match = IMPORT_REASON.match(text)
     if match:
-        return format_html('<a href="{}">{}</a>', reverse("spreadsheets:import_detail", args=[int(match.group(1))]), text)
+        return format_html(
+            '<a href="{}">{}</a>', reverse("spreadsheets:import_detail", args=[int(match.group(1))]), text
+        )
     return conditional_escape(text)

@@ -1,4 +1,5 @@
 """Counts that stop counting: a count past its cap reads "more than 1,000"."""
+
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 

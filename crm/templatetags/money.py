@@ -1,4 +1,5 @@
 """{{ amount|gbp }}: £12,345 (crm.formatting.format_money); blank for no amount."""
+
 from django import template
 
 from crm.formatting import format_money

@@ -1,4 +1,5 @@
 """`{% panels "slot" record %}`: the parts other apps contribute to a page (see crm.registry)."""
+
 from django import template
 from django.utils.safestring import mark_safe
 

@@ -5,6 +5,7 @@ template engine: at 50 rows of 8 columns that was most of a list page's server t
 parts that do not change from row to row (a column's `<td>` attributes when none is computed from
 the record, its header for the phone layout's label) are worked out once per table.
 """
+
 from django import template
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html

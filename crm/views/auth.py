@@ -1,4 +1,5 @@
 """The sign-in lock-out page django-axes shows after too many failed attempts."""
+
 from django.contrib.auth.forms import AuthenticationForm
 from django.shortcuts import render
 
@@ -13,8 +14,12 @@ def locked_out(request, original_response=None, credentials=None):
     """
     username = (credentials or {}).get("username") or request.POST.get("username", "")
     form = AuthenticationForm(request, initial={"username": username})
-    context = {"form": form, "locked_out": True, "locked_out_message": LOCKED_OUT_MESSAGE,
-               "next": request.POST.get("next") or request.GET.get("next", "")}
+    context = {
+        "form": form,
+        "locked_out": True,
+        "locked_out_message": LOCKED_OUT_MESSAGE,
+        "next": request.POST.get("next") or request.GET.get("next", ""),
+    }
     return render(request, "registration/login.html", context, status=429)
 
 

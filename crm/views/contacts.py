@@ -39,7 +39,10 @@ class ContactDetailView(PermissionRequiredMixin, DetailView):
         contact = self.object
         timeline = contact_timeline(contact, limit=timeline_limit(self.request))
         return super().get_context_data(
-            **contact_page(contact), timeline=timeline, history=record_history(contact), **kwargs,
+            **contact_page(contact),
+            timeline=timeline,
+            history=record_history(contact),
+            **kwargs,
         )
 
 

@@ -1,4 +1,5 @@
 """Events: the list, an event's page (its facts and what other apps add: tickets, sponsorship), create, edit."""
+
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.shortcuts import redirect

@@ -1,4 +1,5 @@
 """Follow-up pages: my list (grouped by due date), the row actions, create/edit and the calendar feed."""
+
 import datetime
 
 from django.contrib import messages
@@ -17,11 +18,11 @@ from django.views.generic import CreateView, TemplateView, UpdateView
 from crm import calendar
 from crm.forms.followups import CompleteFollowUpForm, FollowUpForm, ReassignFollowUpForm, SnoozeFollowUpForm
 from crm.models import CalendarFeed, FollowUp
-from crm.views.followup_rows import attach_row_html
-from crm.views.redirects import safe_next
 from crm.selectors import followups as selectors
 from crm.services import followups as services
 from crm.templatetags.options import options
+from crm.views.followup_rows import attach_row_html
+from crm.views.redirects import safe_next
 
 
 def _next_url(request, default=None):
@@ -41,7 +42,10 @@ class FollowUpListView(PermissionRequiredMixin, TemplateView):
         request = self.request
         today = timezone.localdate()
         filterset = selectors.FollowUpListFilter(
-            request.GET or None, queryset=FollowUp.objects.all(), user=request.user, request=request,
+            request.GET or None,
+            queryset=FollowUp.objects.all(),
+            user=request.user,
+            request=request,
         )
         scoped = filterset.qs  # the who/assignee filter, before the status split
         groups = selectors.open_followup_groups(scoped, today, expand=request.GET.get("show", ""))
@@ -61,9 +65,14 @@ class FollowUpListView(PermissionRequiredMixin, TemplateView):
                 if followup.assignee_id not in assignee_options:
                     assignee_options[followup.assignee_id] = options(assignable, followup.assignee_id)
         attach_row_html(
-            groups, can_change=can_change, shows_everyone=filterset.shows_everyone, next_url=next_url,
+            groups,
+            can_change=can_change,
+            shows_everyone=filterset.shows_everyone,
+            next_url=next_url,
             csrf_field=format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)),
-            kind_options=options(complete_kinds, "call"), assignee_options=assignee_options, today=today,
+            kind_options=options(complete_kinds, "call"),
+            assignee_options=assignee_options,
+            today=today,
         )
         feed = CalendarFeed.objects.filter(user=request.user).first()
         feed_url = request.build_absolute_uri(reverse("crm:calendar_feed", args=[feed.token])) if feed else ""
@@ -94,7 +103,10 @@ def followup_complete(request, pk):
         return redirect(_next_url(request))
     try:
         interaction = services.complete_followup(
-            followup, user=request.user, outcome=form.cleaned_data["outcome"], kind=form.cleaned_data["kind"],
+            followup,
+            user=request.user,
+            outcome=form.cleaned_data["outcome"],
+            kind=form.cleaned_data["kind"],
         )
     except ValidationError as error:
         messages.error(request, f"Could not mark “{followup.title}” done: {_error_text(error)}")
@@ -212,7 +224,9 @@ def calendar_feed_reset(request):
     had_feed = CalendarFeed.objects.filter(user=request.user).exists()
     services.reset_calendar_feed(user=request.user)
     if had_feed:
-        messages.success(request, "Reset your calendar link. The old link no longer works: subscribe again with the new one.")
+        messages.success(
+            request, "Reset your calendar link. The old link no longer works: subscribe again with the new one."
+        )
     else:
         messages.success(request, "Created your calendar feed. Subscribe to the link in your calendar app.")
     return redirect(_next_url(request) + "#calendar-feed")

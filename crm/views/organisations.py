@@ -40,8 +40,10 @@ class OrganisationDetailView(PermissionRequiredMixin, DetailView):
         organisation = self.object
         timeline = organisation_timeline(organisation, limit=timeline_limit(self.request))
         return super().get_context_data(
-            **organisation_page(organisation), timeline=timeline,
-            history=record_history(organisation), **kwargs,
+            **organisation_page(organisation),
+            timeline=timeline,
+            history=record_history(organisation),
+            **kwargs,
         )
 
 
@@ -53,7 +55,10 @@ class OrganisationFormMixin(PermissionRequiredMixin):
     def form_valid(self, form):
         organisation = form.save(commit=False)
         services.save_organisation(
-            organisation, roles=form.cleaned_data["roles"], tags=form.cleaned_data["tags"], user=self.request.user,
+            organisation,
+            roles=form.cleaned_data["roles"],
+            tags=form.cleaned_data["tags"],
+            user=self.request.user,
         )
         messages.success(self.request, f"Saved {organisation.name}.")
         return redirect(organisation)

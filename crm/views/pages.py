@@ -1,4 +1,5 @@
 """The home page: the pipeline dashboard is where every role starts."""
+
 from django.conf import settings
 from django.shortcuts import redirect
 

@@ -1,4 +1,5 @@
 """Where a form goes after saving: back to the page it came from, never off the site."""
+
 from django.utils.http import url_has_allowed_host_and_scheme
 
 

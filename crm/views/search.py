@@ -1,4 +1,5 @@
 """The global search page behind the navbar's search box, and the search-as-you-type lookups."""
+
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied
@@ -21,8 +22,11 @@ class SearchView(PermissionRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         query = self.request.GET.get("q", "")
         user = self.request.user
-        context["results"] = search(query, include_contacts=user.has_perm("crm.view_contact"),
-                                    include_interactions=user.has_perm("crm.view_interaction"))
+        context["results"] = search(
+            query,
+            include_contacts=user.has_perm("crm.view_contact"),
+            include_interactions=user.has_perm("crm.view_interaction"),
+        )
         return context
 
 

@@ -1,4 +1,5 @@
 """The activity dashboard: who is being contacted, who is not, and what is overdue."""
+
 import datetime
 from collections import defaultdict
 
@@ -8,11 +9,11 @@ from django.db.models import Count, Exists, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
+from crm.links import detail_url
+from crm.models import FollowUp, Interaction, Organisation
 from dashboards import charts, interaction_days
 from dashboards.boards.base import Board, Column, Figure, Section, Table, name_from_values, page_rows, person_name
-from crm.links import detail_url
 from dashboards.filters import Criteria, local_midnight, pledge_q
-from crm.models import FollowUp, Interaction, Organisation
 from sponsors.models import OPEN_STAGES, Pledge
 
 DEFAULT_WEEKS = 12
@@ -70,15 +71,18 @@ def weekly(criteria: Criteria, start, end) -> tuple[list, dict, dict, dict]:
         weeks.append(week)
         week += datetime.timedelta(weeks=1)
     first, stop = local_midnight(start), local_midnight(end + datetime.timedelta(days=1))
-    bounds = [(max(local_midnight(wk), first), min(local_midnight(wk + datetime.timedelta(weeks=1)), stop))
-              for wk in weeks]
+    bounds = [
+        (max(local_midnight(wk), first), min(local_midnight(wk + datetime.timedelta(weeks=1)), stop)) for wk in weeks
+    ]
     rows = None
     if weeks and not criteria.has_organisation_filters:
         rows = interaction_days.weekly_counts(weeks[0], start, end, criteria.owner.pk if criteria.owner else None)
     if rows is None:
         rows = []
         for chunk in range(0, len(bounds), WEEKS_PER_QUERY):
-            rows.extend(_weekly_counts(interactions(criteria).order_by(), bounds[chunk:chunk + WEEKS_PER_QUERY], chunk))
+            rows.extend(
+                _weekly_counts(interactions(criteria).order_by(), bounds[chunk : chunk + WEEKS_PER_QUERY], chunk)
+            )
     users = {u.pk: u for u in get_user_model().objects.filter(pk__in={r["logged_by"] for r in rows} - {None})}
     by_kind = defaultdict(lambda: defaultdict(int))
     by_owner = defaultdict(lambda: defaultdict(int))
@@ -94,7 +98,7 @@ def weekly(criteria: Criteria, start, end) -> tuple[list, dict, dict, dict]:
 
 
 #: Stand-ins compiled into the one week's SELECT that every week's copy of it replaces.
-_LOWER, _UPPER = (datetime.datetime(1901, 1, day, tzinfo=datetime.timezone.utc) for day in (1, 2))
+_LOWER, _UPPER = (datetime.datetime(1901, 1, day, tzinfo=datetime.UTC) for day in (1, 2))
 _WEEK = -7_654_321
 
 
@@ -105,13 +109,19 @@ def _weekly_counts(base, bounds: list, first_week: int) -> list[dict]:
     is that SQL again with its own parameters. Building and compiling a queryset per week, as
     `.union()` needs, cost more Python than the rest of the board's tables (6 of 34 ms).
     """
-    template = (base.filter(occurred_at__gte=_LOWER, occurred_at__lt=_UPPER)
-                .values("kind", "logged_by").annotate(week_number=Value(_WEEK), n=Count("*")))
+    template = (
+        base.filter(occurred_at__gte=_LOWER, occurred_at__lt=_UPPER)
+        .values("kind", "logged_by")
+        .annotate(week_number=Value(_WEEK), n=Count("*"))
+    )
     sql, params = template.query.sql_with_params()
     adapt = connection.ops.adapt_datetimefield_value
     marks = {adapt(_LOWER): 0, adapt(_UPPER): 1, _WEEK: 2}
-    slots = [(i, marks[param]) for i, param in enumerate(params)
-             if isinstance(param, (str, int, datetime.datetime)) and not isinstance(param, bool) and param in marks]
+    slots = [
+        (i, marks[param])
+        for i, param in enumerate(params)
+        if isinstance(param, (str, int, datetime.datetime)) and not isinstance(param, bool) and param in marks
+    ]
     assert sorted(kind for _, kind in slots) == [0, 1, 2], "each stand-in appears once in the SQL"
     part = f"({sql})" if connection.features.supports_parentheses_in_compound else sql
     all_params = []
@@ -134,7 +144,9 @@ def not_contacted(criteria: Criteria, now=None) -> list[dict]:
     org_url = detail_url("crm:organisation_detail")
     cutoff = now - datetime.timedelta(days=30)
     stages = [s for s in OPEN_STAGES if not criteria.stages or s in criteria.stages]
-    open_orgs = Pledge.objects.filter(pledge_q(criteria, created_in_range=False), stage__in=stages).values("organisation")
+    open_orgs = Pledge.objects.filter(pledge_q(criteria, created_in_range=False), stage__in=stages).values(
+        "organisation"
+    )
     if connection.vendor == "postgresql":
         rows = _stale_organisations_postgresql(open_orgs, cutoff)
     else:
@@ -143,9 +155,17 @@ def not_contacted(criteria: Criteria, now=None) -> list[dict]:
     tz = timezone.get_current_timezone()  # once: looking it up per row was a tenth of the page's time
     for pk, name, last_contact, username, first_name, last_name in rows:
         days = (now - last_contact).days if last_contact else None
-        out.append({"organisation": name, "owner": name_from_values(username, first_name, last_name),
-                    "bucket": _bucket(days), "last_contact": last_contact.astimezone(tz).date() if last_contact else None,
-                    "days": days, "_url": org_url(pk), "_pk": pk})
+        out.append(
+            {
+                "organisation": name,
+                "owner": name_from_values(username, first_name, last_name),
+                "bucket": _bucket(days),
+                "last_contact": last_contact.astimezone(tz).date() if last_contact else None,
+                "days": days,
+                "_url": org_url(pk),
+                "_pk": pk,
+            }
+        )
     out.sort(key=lambda r: (-(r["days"] if r["days"] is not None else 10**6), r["organisation"], r["_pk"]))
     return out
 
@@ -173,8 +193,11 @@ def _stale_organisations(open_orgs, cutoff):
         Organisation.objects.filter(pk__in=open_orgs)
         .exclude(Exists(direct.filter(occurred_at__gte=cutoff)))
         .exclude(Exists(via_contact.filter(occurred_at__gte=cutoff)))
-        .annotate(last_contact=Greatest(Coalesce(latest_direct, latest_via_contact),
-                                        Coalesce(latest_via_contact, latest_direct)))
+        .annotate(
+            last_contact=Greatest(
+                Coalesce(latest_direct, latest_via_contact), Coalesce(latest_via_contact, latest_direct)
+            )
+        )
         .values_list("pk", "name", "last_contact", "owner__username", "owner__first_name", "owner__last_name")
     )
 
@@ -214,12 +237,19 @@ def overdue_by_assignee(overdue_qs) -> list[dict]:
     """How many follow-ups are overdue per assignee, and the oldest due date, with the assignee's
     names: grouped by assignee id from the (assignee, status, due date) index alone, then joined to
     the few users (grouping by the joined names read and hashed every row: 5 against 1 ms)."""
-    grouped_sql, params = (overdue_qs.order_by().values("assignee_id")
-                           .annotate(n=Count("*"), oldest=Min("due_date")).query.sql_with_params())
+    grouped_sql, params = (
+        overdue_qs.order_by()
+        .values("assignee_id")
+        .annotate(n=Count("*"), oldest=Min("due_date"))
+        .query.sql_with_params()
+    )
     user = connection.ops.quote_name(get_user_model()._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f'SELECT u.username, u.first_name, u.last_name, g."n", g."oldest" FROM ({grouped_sql}) g '
-                       f'LEFT JOIN {user} u ON u.id = g."assignee_id"', params)
+        cursor.execute(
+            f'SELECT u.username, u.first_name, u.last_name, g."n", g."oldest" FROM ({grouped_sql}) g '
+            f'LEFT JOIN {user} u ON u.id = g."assignee_id"',
+            params,
+        )
         rows = cursor.fetchall()
     keys = ("assignee__username", "assignee__first_name", "assignee__last_name", "n", "oldest")
     # SQLite hands back the MIN of a date column as text.
@@ -241,12 +271,20 @@ def build(criteria: Criteria, now=None) -> Board:
     stale = not_contacted(criteria, now)
     overdue_qs = overdue(criteria, today)
     by_assignee = overdue_by_assignee(overdue_qs)
-    overdue_items = list(overdue_qs.select_related("assignee", "organisation").order_by("due_date", "pk")[:OVERDUE_LIMIT])
+    overdue_items = list(
+        overdue_qs.select_related("assignee", "organisation").order_by("due_date", "pk")[:OVERDUE_LIMIT]
+    )
 
     board = Board("activity", "Activity")
     board.figures = [
         Figure("Interactions", total, "int", key="interactions", note=f"{start:%-d %b} to {end:%-d %b %Y}"),
-        Figure("Not contacted for 30+ days", len(stale), "int", key="not_contacted", note="organisations with an open pledge"),
+        Figure(
+            "Not contacted for 30+ days",
+            len(stale),
+            "int",
+            key="not_contacted",
+            note="organisations with an open pledge",
+        ),
         Figure("Overdue follow-ups", sum(r["n"] for r in by_assignee), "int", key="overdue"),
     ]
     board.context.update(weeks=weeks, by_kind=by_kind, by_owner=by_owner, stale=stale, by_assignee=by_assignee)
@@ -255,63 +293,175 @@ def build(criteria: Criteria, now=None) -> Board:
     rows = [{"week": w, **{k.value: by_kind[k.value].get(w, 0) for k in kinds}} for w in weeks]
     for row in rows:
         row["total"] = sum(row[k.value] for k in kinds)
-    traces = [charts.bar(labels, [r[k.value] for r in rows], name=k.label, color=charts.PALETTE[i % 10], money=False)
-              for i, k in enumerate(kinds)]
-    board.sections.append(Section("Interactions per week by kind", Table(
-        "by-kind", "Interactions per week by kind",
-        [Column("week", "Week of", "date")] + [Column(k.value, k.label, "int") for k in kinds]
-        + [Column("total", "Total", "int")], rows if total else [], empty="No interactions in this period.",
-    ), charts.render(charts.figure(traces, barmode="stack"), "chart-kind",
-                     label="Interactions per week by kind") if total else "", wide=True))
+    traces = [
+        charts.bar(labels, [r[k.value] for r in rows], name=k.label, color=charts.PALETTE[i % 10], money=False)
+        for i, k in enumerate(kinds)
+    ]
+    board.sections.append(
+        Section(
+            "Interactions per week by kind",
+            Table(
+                "by-kind",
+                "Interactions per week by kind",
+                [Column("week", "Week of", "date")]
+                + [Column(k.value, k.label, "int") for k in kinds]
+                + [Column("total", "Total", "int")],
+                rows if total else [],
+                empty="No interactions in this period.",
+            ),
+            charts.render(charts.figure(traces, barmode="stack"), "chart-kind", label="Interactions per week by kind")
+            if total
+            else "",
+            wide=True,
+        )
+    )
 
     owners = sorted(by_owner, key=lambda k: owner_names[k].lower())
     rows = [{"week": w, **{o: by_owner[o].get(w, 0) for o in owners}} for w in weeks]
-    traces = [charts.line(labels, [r[o] for r in rows], name=owner_names[o], color=charts.PALETTE[i % 10],
-                          money=False) for i, o in enumerate(owners)]
-    board.sections.append(Section("Interactions per week by owner", Table(
-        "by-owner", "Interactions per week by owner",
-        [Column("week", "Week of", "date")] + [Column(o, owner_names[o], "int") for o in owners],
-        rows if total else [], empty="No interactions in this period.",
-    ), charts.render(charts.figure(traces), "chart-owner", label="Interactions per week by owner") if total else "",
-        wide=True))
+    traces = [
+        charts.line(labels, [r[o] for r in rows], name=owner_names[o], color=charts.PALETTE[i % 10], money=False)
+        for i, o in enumerate(owners)
+    ]
+    board.sections.append(
+        Section(
+            "Interactions per week by owner",
+            Table(
+                "by-owner",
+                "Interactions per week by owner",
+                [Column("week", "Week of", "date")] + [Column(o, owner_names[o], "int") for o in owners],
+                rows if total else [],
+                empty="No interactions in this period.",
+            ),
+            charts.render(charts.figure(traces), "chart-owner", label="Interactions per week by owner")
+            if total
+            else "",
+            wide=True,
+        )
+    )
 
     bucket_rows = [{"bucket": label, "count": sum(1 for r in stale if r["bucket"] == label)} for label, _, _ in BUCKETS]
-    board.sections.append(Section("Open pledges not contacted", Table(
-        "not-contacted-summary", "Organisations with an open pledge not contacted",
-        [Column("bucket", "Not contacted for"), Column("count", "Organisations", "int")], bucket_rows,
-    ), charts.render(charts.figure([charts.bar([r["bucket"] for r in bucket_rows], [r["count"] for r in bucket_rows],
-                                               color="#fd7e14", money=False)], showlegend=False, height=260),
-                     "chart-stale", label="Organisations not contacted") if stale else "",
-        note="Organisations with an open pledge; “90 days or more” includes never contacted."))
+    board.sections.append(
+        Section(
+            "Open pledges not contacted",
+            Table(
+                "not-contacted-summary",
+                "Organisations with an open pledge not contacted",
+                [Column("bucket", "Not contacted for"), Column("count", "Organisations", "int")],
+                bucket_rows,
+            ),
+            charts.render(
+                charts.figure(
+                    [
+                        charts.bar(
+                            [r["bucket"] for r in bucket_rows],
+                            [r["count"] for r in bucket_rows],
+                            color="#fd7e14",
+                            money=False,
+                        )
+                    ],
+                    showlegend=False,
+                    height=260,
+                ),
+                "chart-stale",
+                label="Organisations not contacted",
+            )
+            if stale
+            else "",
+            note="Organisations with an open pledge; “90 days or more” includes never contacted.",
+        )
+    )
 
     assignee_rows = [
-        {"assignee": (name_from_values(r["assignee__username"], r["assignee__first_name"], r["assignee__last_name"])
-                      or "Unassigned"), "count": r["n"], "oldest": r["oldest"]}
+        {
+            "assignee": (
+                name_from_values(r["assignee__username"], r["assignee__first_name"], r["assignee__last_name"])
+                or "Unassigned"
+            ),
+            "count": r["n"],
+            "oldest": r["oldest"],
+        }
         for r in by_assignee
     ]
     assignee_rows.sort(key=lambda r: (-r["count"], r["assignee"]))
-    board.sections.append(Section("Overdue follow-ups by assignee", Table(
-        "overdue-by-assignee", "Overdue follow-ups by assignee",
-        [Column("assignee", "Assignee"), Column("count", "Overdue", "int"), Column("oldest", "Oldest due", "date")],
-        assignee_rows, empty="No overdue follow-ups. Well done.",
-    ), charts.render(charts.figure([charts.bar([r["assignee"] for r in assignee_rows],
-                                               [r["count"] for r in assignee_rows], color="#dc3545", money=False)],
-                                   showlegend=False, height=260), "chart-overdue",
-                     label="Overdue follow-ups by assignee") if assignee_rows else ""))
+    board.sections.append(
+        Section(
+            "Overdue follow-ups by assignee",
+            Table(
+                "overdue-by-assignee",
+                "Overdue follow-ups by assignee",
+                [
+                    Column("assignee", "Assignee"),
+                    Column("count", "Overdue", "int"),
+                    Column("oldest", "Oldest due", "date"),
+                ],
+                assignee_rows,
+                empty="No overdue follow-ups. Well done.",
+            ),
+            charts.render(
+                charts.figure(
+                    [
+                        charts.bar(
+                            [r["assignee"] for r in assignee_rows],
+                            [r["count"] for r in assignee_rows],
+                            color="#dc3545",
+                            money=False,
+                        )
+                    ],
+                    showlegend=False,
+                    height=260,
+                ),
+                "chart-overdue",
+                label="Overdue follow-ups by assignee",
+            )
+            if assignee_rows
+            else "",
+        )
+    )
 
-    board.sections.append(Section("Not contacted: the list", Table("not-contacted", "Not contacted", [
-        Column("organisation", "Organisation"), Column("owner", "Owner"), Column("bucket", "Not contacted for"),
-        Column("last_contact", "Last contact", "date"),
-    ], **page_rows(stale, criteria), empty="Every organisation with an open pledge was contacted in the last 30 days.",
-        link_column="organisation")))
-    board.sections.append(Section("Overdue follow-ups", Table("overdue", "Overdue follow-ups", [
-        Column("due", "Due", "date"), Column("title", "What"), Column("assignee", "Assignee"),
-        Column("organisation", "Organisation"),
-    ], [
-        {"due": f.due_date, "title": f.title, "assignee": person_name(f.assignee),
-         "organisation": f.organisation.name if f.organisation else "",
-         "_url": org_url(f.organisation_id) if f.organisation_id else None}
-        for f in overdue_items
-    ], empty="No overdue follow-ups.", link_column="organisation"),
-        note=f"The {OVERDUE_LIMIT} oldest." if len(overdue_items) == OVERDUE_LIMIT else ""))
+    board.sections.append(
+        Section(
+            "Not contacted: the list",
+            Table(
+                "not-contacted",
+                "Not contacted",
+                [
+                    Column("organisation", "Organisation"),
+                    Column("owner", "Owner"),
+                    Column("bucket", "Not contacted for"),
+                    Column("last_contact", "Last contact", "date"),
+                ],
+                **page_rows(stale, criteria),
+                empty="Every organisation with an open pledge was contacted in the last 30 days.",
+                link_column="organisation",
+            ),
+        )
+    )
+    board.sections.append(
+        Section(
+            "Overdue follow-ups",
+            Table(
+                "overdue",
+                "Overdue follow-ups",
+                [
+                    Column("due", "Due", "date"),
+                    Column("title", "What"),
+                    Column("assignee", "Assignee"),
+                    Column("organisation", "Organisation"),
+                ],
+                [
+                    {
+                        "due": f.due_date,
+                        "title": f.title,
+                        "assignee": person_name(f.assignee),
+                        "organisation": f.organisation.name if f.organisation else "",
+                        "_url": org_url(f.organisation_id) if f.organisation_id else None,
+                    }
+                    for f in overdue_items
+                ],
+                empty="No overdue follow-ups.",
+                link_column="organisation",
+            ),
+            note=f"The {OVERDUE_LIMIT} oldest." if len(overdue_items) == OVERDUE_LIMIT else "",
+        )
+    )
     return board

@@ -1,4 +1,5 @@
 """What a dashboard hands to its page: figures, tables (also downloadable as CSV) and charts."""
+
 import csv
 import io
 from dataclasses import dataclass, field
@@ -79,8 +80,11 @@ class Table:
 
     def display_rows(self):
         for row in self.rows:
-            yield {"url": row.get("_url"), "danger": row.get("_danger", False),
-                   "cells": [self._cell(col, row.get(col.key)) for col in self.columns]}
+            yield {
+                "url": row.get("_url"),
+                "danger": row.get("_danger", False),
+                "cells": [self._cell(col, row.get(col.key)) for col in self.columns],
+            }
 
     def body_html(self):
         """The table's body rows as HTML (what `display_rows` gives, marked up).
@@ -91,14 +95,18 @@ class Table:
         """
         out = []
         # Stacked rows label each cell with its column (static/crm/app.css shows it on a phone).
-        labels = ([f' data-label="{conditional_escape(c.label)}"' for c in self.columns] if self.stacked
-                  else [""] * len(self.columns))
+        labels = (
+            [f' data-label="{conditional_escape(c.label)}"' for c in self.columns]
+            if self.stacked
+            else [""] * len(self.columns)
+        )
         for row in self.display_rows():
             url = conditional_escape(row["url"]) if row["url"] else ""
             cells = []
             for cell, label in zip(row["cells"], labels):
                 css = ("text-end text-nowrap" if cell["numeric"] else "") + (
-                    " text-danger fw-semibold" if cell["danger"] else "")
+                    " text-danger fw-semibold" if cell["danger"] else ""
+                )
                 text = conditional_escape(cell["text"])
                 if cell["link"] and url:
                     text = f'<a href="{url}">{text}</a>'
@@ -125,8 +133,12 @@ class Table:
             text = f"{value:%-d %b %Y}"
         else:
             text = str(value)
-        return {"text": text, "numeric": column.numeric, "link": column.key == self.link_column,
-                "danger": column.key == "status" and value == "Not covered"}
+        return {
+            "text": text,
+            "numeric": column.numeric,
+            "link": column.key == self.link_column,
+            "danger": column.key == "status" and value == "Not covered",
+        }
 
     def to_csv(self) -> str:
         """The table as CSV, with formula-like cells neutralised for spreadsheet programs."""

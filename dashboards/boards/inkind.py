@@ -1,11 +1,12 @@
 """The in-kind dashboard: what goods and services are offered, confirmed and delivered."""
+
 from decimal import Decimal
 
 from django.db.models import Count, Sum
 
+from crm.links import detail_url
 from dashboards import charts
 from dashboards.boards.base import Board, Column, Figure, Section, Table, money
-from crm.links import detail_url
 from dashboards.filters import Criteria
 from sponsors.models import InKindContribution
 
@@ -14,8 +15,12 @@ Status = InKindContribution.Status
 #: What every event needs; "covered" means a confirmed or delivered item exists.
 ESSENTIALS = (Category.VENUE, Category.CATERING, Category.AV, Category.LANYARDS)
 SECURED = (Status.CONFIRMED, Status.DELIVERED)
-STATUS_COLOURS = {Status.OFFERED: "#ffc107", Status.CONFIRMED: "#0d6efd", Status.DELIVERED: "#198754",
-                  Status.DECLINED: "#adb5bd"}
+STATUS_COLOURS = {
+    Status.OFFERED: "#ffc107",
+    Status.CONFIRMED: "#0d6efd",
+    Status.DELIVERED: "#198754",
+    Status.DECLINED: "#adb5bd",
+}
 
 
 def contributions(criteria: Criteria):
@@ -30,8 +35,12 @@ def contributions(criteria: Criteria):
 def pivot(criteria: Criteria) -> dict:
     """{category: {status: (count, value)}} from one grouped query."""
     out = {c.value: {s.value: (0, Decimal("0.00")) for s in Status} for c in Category}
-    rows = contributions(criteria).order_by().values("category", "status").annotate(
-        n=Count("id"), value=Sum("estimated_value"))
+    rows = (
+        contributions(criteria)
+        .order_by()
+        .values("category", "status")
+        .annotate(n=Count("id"), value=Sum("estimated_value"))
+    )
     for row in rows:
         out[row["category"]][row["status"]] = (row["n"], money(row["value"]))
     return out
@@ -61,8 +70,12 @@ def build(criteria: Criteria) -> Board:
         Figure("Offered, not yet confirmed", status_total(Status.OFFERED), key="offered"),
         Figure("Confirmed", status_total(Status.CONFIRMED), key="confirmed"),
         Figure("Delivered", status_total(Status.DELIVERED), key="delivered"),
-        Figure("Secured", secured, key="secured", note=(f"{secured / target:.0%} of target" if target else
-                                                        "confirmed or delivered")),
+        Figure(
+            "Secured",
+            secured,
+            key="secured",
+            note=(f"{secured / target:.0%} of target" if target else "confirmed or delivered"),
+        ),
     ]
     board.context["pivot"] = data
 
@@ -78,40 +91,100 @@ def build(criteria: Criteria) -> Board:
     for status in Status:
         footer[status.value] = status_total(status.value)
     traces = [
-        charts.bar([r["category"] for r in rows], [r[status.value] for r in rows], name=status.label,
-                   color=STATUS_COLOURS[status])
+        charts.bar(
+            [r["category"] for r in rows],
+            [r[status.value] for r in rows],
+            name=status.label,
+            color=STATUS_COLOURS[status],
+        )
         for status in Status
     ]
-    board.sections.append(Section(
-        "Value by category and status",
-        Table("by-category", "Value by category and status",
-              [Column("category", "Category")] + [Column(s.value, s.label, "money") for s in Status]
-              + [Column("total", "Total", "money")],
-              rows, footer=footer if rows else None, empty="No in-kind contributions for these filters."),
-        charts.render(charts.figure(traces, money_axis="yaxis", barmode="stack"), "chart-inkind",
-                      label="In-kind value by category and status") if rows else "",
-        wide=True,
-    ))
+    board.sections.append(
+        Section(
+            "Value by category and status",
+            Table(
+                "by-category",
+                "Value by category and status",
+                [Column("category", "Category")]
+                + [Column(s.value, s.label, "money") for s in Status]
+                + [Column("total", "Total", "money")],
+                rows,
+                footer=footer if rows else None,
+                empty="No in-kind contributions for these filters.",
+            ),
+            charts.render(
+                charts.figure(traces, money_axis="yaxis", barmode="stack"),
+                "chart-inkind",
+                label="In-kind value by category and status",
+            )
+            if rows
+            else "",
+            wide=True,
+        )
+    )
 
     # Essentials -------------------------------------------------------------------------
     covered = essentials(criteria)
-    board.sections.append(Section("Essentials covered", Table("essentials", "Essentials covered", [
-        Column("category", "Essential"), Column("status", "Status"), Column("items", "Confirmed or delivered items", "int"),
-    ], [
-        {"category": Category(c).label, "status": "Covered" if n else "Not covered", "items": n, "_danger": not n}
-        for c, n in covered.items()
-    ]), note="For the whole event, whatever the other filters."))
+    board.sections.append(
+        Section(
+            "Essentials covered",
+            Table(
+                "essentials",
+                "Essentials covered",
+                [
+                    Column("category", "Essential"),
+                    Column("status", "Status"),
+                    Column("items", "Confirmed or delivered items", "int"),
+                ],
+                [
+                    {
+                        "category": Category(c).label,
+                        "status": "Covered" if n else "Not covered",
+                        "items": n,
+                        "_danger": not n,
+                    }
+                    for c, n in covered.items()
+                ],
+            ),
+            note="For the whole event, whatever the other filters.",
+        )
+    )
 
     # Still only offered ----------------------------------------------------------------
-    offered = (contributions(criteria).filter(status=Status.OFFERED).select_related("organisation", "event")
-               .order_by("-estimated_value", "pk"))
-    board.sections.append(Section("Still only offered", Table("offered", "Still only offered", [
-        Column("organisation", "Organisation"), Column("category", "Category"), Column("description", "What"),
-        Column("quantity", "Quantity", "int"), Column("value", "Estimated value", "money"),
-    ], [
-        {"organisation": i.organisation.name, "category": i.get_category_display(), "description": i.description,
-         "quantity": i.quantity, "value": i.estimated_value,
-         "_url": org_url(i.organisation_id)}
-        for i in offered
-    ], empty="Nothing is waiting for confirmation.", link_column="organisation"), wide=True))
+    offered = (
+        contributions(criteria)
+        .filter(status=Status.OFFERED)
+        .select_related("organisation", "event")
+        .order_by("-estimated_value", "pk")
+    )
+    board.sections.append(
+        Section(
+            "Still only offered",
+            Table(
+                "offered",
+                "Still only offered",
+                [
+                    Column("organisation", "Organisation"),
+                    Column("category", "Category"),
+                    Column("description", "What"),
+                    Column("quantity", "Quantity", "int"),
+                    Column("value", "Estimated value", "money"),
+                ],
+                [
+                    {
+                        "organisation": i.organisation.name,
+                        "category": i.get_category_display(),
+                        "description": i.description,
+                        "quantity": i.quantity,
+                        "value": i.estimated_value,
+                        "_url": org_url(i.organisation_id),
+                    }
+                    for i in offered
+                ],
+                empty="Nothing is waiting for confirmation.",
+                link_column="organisation",
+            ),
+            wide=True,
+        )
+    )
     return board

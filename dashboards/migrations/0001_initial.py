@@ -3,6 +3,7 @@
 The content type and its permissions move to the new app label as well, so the
 roles keep their grants and the admin's log keeps pointing at the right model.
 """
+
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
@@ -27,7 +28,7 @@ def rename_url_names(apps, schema_editor, old="crm:", new="dashboards:"):
     SavedView = apps.get_model("dashboards", "SavedView")
     db = schema_editor.connection.alias
     for view in SavedView.objects.using(db).filter(url_name__startswith=old):
-        view.url_name = new + view.url_name[len(old):]
+        view.url_name = new + view.url_name[len(old) :]
         view.save(update_fields=["url_name"])
 
 
@@ -50,23 +51,40 @@ class Migration(migrations.Migration):
                 migrations.CreateModel(
                     name="SavedView",
                     fields=[
-                        ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False,
-                                                   verbose_name="ID")),
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
                         ("name", models.CharField(max_length=100)),
-                        ("url_name", models.CharField(
-                            help_text="The page, as a URL name such as dashboards:dashboard.", max_length=100)),
+                        (
+                            "url_name",
+                            models.CharField(
+                                help_text="The page, as a URL name such as dashboards:dashboard.", max_length=100
+                            ),
+                        ),
                         ("query_string", models.TextField(blank=True)),
-                        ("shared", models.BooleanField(
-                            default=False, help_text="Visible to every user who can see the page.")),
+                        (
+                            "shared",
+                            models.BooleanField(default=False, help_text="Visible to every user who can see the page."),
+                        ),
                         ("created_at", models.DateTimeField(auto_now_add=True)),
-                        ("owner", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE,
-                                                    related_name="saved_views", to=settings.AUTH_USER_MODEL)),
+                        (
+                            "owner",
+                            models.ForeignKey(
+                                on_delete=django.db.models.deletion.CASCADE,
+                                related_name="saved_views",
+                                to=settings.AUTH_USER_MODEL,
+                            ),
+                        ),
                     ],
                     options={
                         "db_table": "crm_savedview",
                         "ordering": ["name"],
-                        "constraints": [models.UniqueConstraint(fields=("owner", "url_name", "name"),
-                                                                name="saved_view_unique_name")],
+                        "constraints": [
+                            models.UniqueConstraint(fields=("owner", "url_name", "name"), name="saved_view_unique_name")
+                        ],
                     },
                 ),
             ],

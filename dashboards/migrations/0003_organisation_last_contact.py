@@ -21,6 +21,7 @@ backup restore inserts contacts before interactions and both before organisation
 label): an interaction's people are there to be looked up, and an organisation arriving
 after its interactions keeps the row they made.
 """
+
 from django.db import migrations
 
 TABLE = "dashboards_organisation_contact"
@@ -79,40 +80,52 @@ LEFT_BEHIND = (
 
 def _function(name: str, body: str, *, row: bool = False) -> str:
     result = "NEW" if row else "NULL"
-    return (f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            f"BEGIN {body}; RETURN {result}; END $$")
+    return f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body}; RETURN {result}; END $$"
 
 
 def _trigger(name: str, source: str, event: str, function: str, tables: str = "") -> str:
-    return (f"CREATE TRIGGER {name} AFTER {event} ON {source} {tables} "
-            f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()")
+    return f"CREATE TRIGGER {name} AFTER {event} ON {source} {tables} FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
 
 
 CREATE = [
     f"CREATE TABLE {TABLE} (organisation_id bigint PRIMARY KEY, last_at timestamptz NULL)",
     f"CREATE INDEX {TABLE}_last_at ON {TABLE} (last_at NULLS FIRST, organisation_id)",
     _function(f"{TABLE}_recount_all", RECOUNT_ALL),
-    _function(f"{TABLE}_org_added",
-              f"INSERT INTO {TABLE} (organisation_id) SELECT id FROM inserted ORDER BY id ON CONFLICT DO NOTHING"),
+    _function(
+        f"{TABLE}_org_added",
+        f"INSERT INTO {TABLE} (organisation_id) SELECT id FROM inserted ORDER BY id ON CONFLICT DO NOTHING",
+    ),
     _function(f"{TABLE}_org_removed", f"DELETE FROM {TABLE} WHERE organisation_id IN (SELECT id FROM deleted)"),
     _function(f"{TABLE}_added", RAISE),
     # A trigger with transition tables cannot name columns (UPDATE OF …): every update runs it, and
     # one that moves no interaction away or back in time recounts nothing.
     _function(f"{TABLE}_changed", f"{RAISE}; {_recount(_organisations_of('(' + LEFT_BEHIND + ')'))}"),
     _function(f"{TABLE}_removed", _recount(_organisations_of("deleted"))),
-    _function(f"{TABLE}_person_moved",
-              _recount("SELECT OLD.organisation_id UNION ALL SELECT NEW.organisation_id"), row=True),
-    _trigger(f"{TABLE}_org_ai", "crm_organisation", "INSERT", f"{TABLE}_org_added", "REFERENCING NEW TABLE AS inserted"),
-    _trigger(f"{TABLE}_org_ad", "crm_organisation", "DELETE", f"{TABLE}_org_removed", "REFERENCING OLD TABLE AS deleted"),
+    _function(
+        f"{TABLE}_person_moved", _recount("SELECT OLD.organisation_id UNION ALL SELECT NEW.organisation_id"), row=True
+    ),
+    _trigger(
+        f"{TABLE}_org_ai", "crm_organisation", "INSERT", f"{TABLE}_org_added", "REFERENCING NEW TABLE AS inserted"
+    ),
+    _trigger(
+        f"{TABLE}_org_ad", "crm_organisation", "DELETE", f"{TABLE}_org_removed", "REFERENCING OLD TABLE AS deleted"
+    ),
     _trigger(f"{TABLE}_org_at", "crm_organisation", "TRUNCATE", f"{TABLE}_recount_all"),
     _trigger(f"{TABLE}_ai", "crm_interaction", "INSERT", f"{TABLE}_added", "REFERENCING NEW TABLE AS inserted"),
-    _trigger(f"{TABLE}_au", "crm_interaction", "UPDATE", f"{TABLE}_changed",
-             "REFERENCING OLD TABLE AS deleted NEW TABLE AS inserted"),
+    _trigger(
+        f"{TABLE}_au",
+        "crm_interaction",
+        "UPDATE",
+        f"{TABLE}_changed",
+        "REFERENCING OLD TABLE AS deleted NEW TABLE AS inserted",
+    ),
     _trigger(f"{TABLE}_ad", "crm_interaction", "DELETE", f"{TABLE}_removed", "REFERENCING OLD TABLE AS deleted"),
     _trigger(f"{TABLE}_at", "crm_interaction", "TRUNCATE", f"{TABLE}_recount_all"),
     _trigger(f"{TABLE}_contact_at", "crm_contact", "TRUNCATE", f"{TABLE}_recount_all"),
-    (f"CREATE TRIGGER {TABLE}_contact_au AFTER UPDATE OF organisation_id ON crm_contact FOR EACH ROW "
-     f"WHEN (OLD.organisation_id IS DISTINCT FROM NEW.organisation_id) EXECUTE FUNCTION {TABLE}_person_moved()"),
+    (
+        f"CREATE TRIGGER {TABLE}_contact_au AFTER UPDATE OF organisation_id ON crm_contact FOR EACH ROW "
+        f"WHEN (OLD.organisation_id IS DISTINCT FROM NEW.organisation_id) EXECUTE FUNCTION {TABLE}_person_moved()"
+    ),
     f"INSERT INTO {TABLE} (organisation_id, last_at) SELECT o.id, {_latest('o.id')} FROM crm_organisation o ORDER BY o.id",
     f"ANALYZE {TABLE}",
 ]
@@ -121,8 +134,10 @@ DROP = [
     *(f"DROP TRIGGER IF EXISTS {TABLE}_{s} ON crm_organisation" for s in ("org_ai", "org_ad", "org_at")),
     *(f"DROP TRIGGER IF EXISTS {TABLE}_{s} ON crm_interaction" for s in ("ai", "au", "ad", "at")),
     *(f"DROP TRIGGER IF EXISTS {TABLE}_{s} ON crm_contact" for s in ("contact_at", "contact_au")),
-    *(f"DROP FUNCTION IF EXISTS {TABLE}_{s}()" for s in (
-        "recount_all", "org_added", "org_removed", "added", "changed", "removed", "person_moved")),
+    *(
+        f"DROP FUNCTION IF EXISTS {TABLE}_{s}()"
+        for s in ("recount_all", "org_added", "org_removed", "added", "changed", "removed", "person_moved")
+    ),
     f"DROP TABLE IF EXISTS {TABLE}",
 ]
 
@@ -134,11 +149,11 @@ def _run(statements):
         with schema_editor.connection.cursor() as cursor:
             for sql in statements:
                 cursor.execute(sql)
+
     return run
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("dashboards", "0002_interaction_day_counts"),
         ("crm", "0014_contact_updates_in_place"),

@@ -1,5 +1,6 @@
 """Seed the editable "Sponsorship agreement" template the pledge page's "Send the agreement by
 email" starts from (kept if the organiser has already written one of that name)."""
+
 from django.db import migrations
 
 SUBJECT = "Sponsorship agreement: {{ event }}"

@@ -1,5 +1,6 @@
 """Seed the editable "Sponsorship invoice" template the pledge page's "Send the invoice by email"
 starts from (kept if the organiser has already written one of that name)."""
+
 from django.db import migrations
 
 SUBJECT = "Invoice for your sponsorship of {{ event }}"

@@ -16,6 +16,7 @@ from its transition tables, so an import's COPY or a bulk delete costs one state
 - truncating any of the four tables (a backup restore, a test flush) recounts everything.
 Rows are written in contact order, so two writers lock them in the same order.
 """
+
 from django.db import migrations
 
 TABLE = "privacy_contact_activity"
@@ -25,9 +26,13 @@ SOURCES = [("crm_interaction", "occurred_at"), ("crm_followup", "updated_at"), (
 
 def _latest(contact: str) -> str:
     """The latest activity of the contact whose id is the SQL expression `contact` (NULL: none)."""
-    return "GREATEST(" + ", ".join(
-        f"(SELECT max(s.{column}) FROM {source} s WHERE s.contact_id = {contact})" for source, column in SOURCES
-    ) + ")"
+    return (
+        "GREATEST("
+        + ", ".join(
+            f"(SELECT max(s.{column}) FROM {source} s WHERE s.contact_id = {contact})" for source, column in SOURCES
+        )
+        + ")"
+    )
 
 
 RECOUNT_ALL = (
@@ -57,13 +62,11 @@ def _recount(contacts: str) -> str:
 
 
 def _function(name: str, body: str) -> str:
-    return (f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            f"BEGIN {body}; RETURN NULL; END $$")
+    return f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body}; RETURN NULL; END $$"
 
 
 def _trigger(name: str, source: str, event: str, function: str, tables: str = "") -> str:
-    return (f"CREATE TRIGGER {name} AFTER {event} ON {source} {tables} "
-            f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()")
+    return f"CREATE TRIGGER {name} AFTER {event} ON {source} {tables} FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
 
 
 def _statements() -> tuple[list[str], list[str]]:
@@ -71,12 +74,15 @@ def _statements() -> tuple[list[str], list[str]]:
         f"CREATE TABLE {TABLE} (contact_id bigint PRIMARY KEY, last_at timestamptz NULL)",
         f"CREATE INDEX {TABLE}_last_at ON {TABLE} (last_at NULLS FIRST, contact_id)",
         _function(f"{TABLE}_recount_all", RECOUNT_ALL),
-        _function(f"{TABLE}_contact_added",
-                  f"INSERT INTO {TABLE} (contact_id) SELECT id FROM inserted ORDER BY id ON CONFLICT DO NOTHING"),
-        _function(f"{TABLE}_contact_removed",
-                  f"DELETE FROM {TABLE} WHERE contact_id IN (SELECT id FROM deleted)"),
+        _function(
+            f"{TABLE}_contact_added",
+            f"INSERT INTO {TABLE} (contact_id) SELECT id FROM inserted ORDER BY id ON CONFLICT DO NOTHING",
+        ),
+        _function(f"{TABLE}_contact_removed", f"DELETE FROM {TABLE} WHERE contact_id IN (SELECT id FROM deleted)"),
         _trigger(f"{TABLE}_ai", "crm_contact", "INSERT", f"{TABLE}_contact_added", "REFERENCING NEW TABLE AS inserted"),
-        _trigger(f"{TABLE}_ad", "crm_contact", "DELETE", f"{TABLE}_contact_removed", "REFERENCING OLD TABLE AS deleted"),
+        _trigger(
+            f"{TABLE}_ad", "crm_contact", "DELETE", f"{TABLE}_contact_removed", "REFERENCING OLD TABLE AS deleted"
+        ),
         _trigger(f"{TABLE}_at", "crm_contact", "TRUNCATE", f"{TABLE}_recount_all"),
     ]
     drop = [f"DROP TRIGGER IF EXISTS {TABLE}_{s} ON crm_contact" for s in ("ai", "ad", "at")]
@@ -93,15 +99,22 @@ def _statements() -> tuple[list[str], list[str]]:
             _function(f"{prefix}_changed", f"{_raise(column)}; {_recount(moved_or_earlier)}"),
             _function(f"{prefix}_removed", _recount("SELECT contact_id FROM deleted")),
             _trigger(f"{prefix}_ai", source, "INSERT", f"{prefix}_added", "REFERENCING NEW TABLE AS inserted"),
-            _trigger(f"{prefix}_au", source, "UPDATE", f"{prefix}_changed",
-                     "REFERENCING OLD TABLE AS deleted NEW TABLE AS inserted"),
+            _trigger(
+                f"{prefix}_au",
+                source,
+                "UPDATE",
+                f"{prefix}_changed",
+                "REFERENCING OLD TABLE AS deleted NEW TABLE AS inserted",
+            ),
             _trigger(f"{prefix}_ad", source, "DELETE", f"{prefix}_removed", "REFERENCING OLD TABLE AS deleted"),
             _trigger(f"{prefix}_at", source, "TRUNCATE", f"{TABLE}_recount_all"),
         ]
         drop += [f"DROP TRIGGER IF EXISTS {prefix}_{s} ON {source}" for s in ("ai", "au", "ad", "at")]
         drop += [f"DROP FUNCTION IF EXISTS {prefix}_{s}()" for s in ("added", "changed", "removed")]
-    create += [f"INSERT INTO {TABLE} (contact_id, last_at) SELECT c.id, {_latest('c.id')} FROM crm_contact c ORDER BY c.id",
-               f"ANALYZE {TABLE}"]
+    create += [
+        f"INSERT INTO {TABLE} (contact_id, last_at) SELECT c.id, {_latest('c.id')} FROM crm_contact c ORDER BY c.id",
+        f"ANALYZE {TABLE}",
+    ]
     drop += [f"DROP FUNCTION IF EXISTS {TABLE}_{s}()" for s in ("recount_all", "contact_added", "contact_removed")]
     drop.append(f"DROP TABLE IF EXISTS {TABLE}")
     return create, drop
@@ -114,11 +127,11 @@ def _run(index: int):
         with schema_editor.connection.cursor() as cursor:
             for sql in _statements()[index]:
                 cursor.execute(sql)
+
     return run
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("crm", "0013_contact_organisation_index_includes_id"),
         ("partners", "0001_initial"),

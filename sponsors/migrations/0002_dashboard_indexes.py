@@ -5,15 +5,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sponsors', '0001_initial'),
+        ("sponsors", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='pledgestagechange',
-            index=models.Index(fields=['to_stage', 'changed_at'], name='sponsors_pl_to_stag_a3c64a_idx'),
+            model_name="pledgestagechange",
+            index=models.Index(fields=["to_stage", "changed_at"], name="sponsors_pl_to_stag_a3c64a_idx"),
         ),
     ]

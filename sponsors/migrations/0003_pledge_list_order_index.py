@@ -5,16 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('crm', '0006_dashboard_indexes'),
-        ('sponsors', '0002_dashboard_indexes'),
+        ("crm", "0006_dashboard_indexes"),
+        ("sponsors", "0002_dashboard_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='pledge',
-            index=models.Index(fields=['-amount', 'id'], name='pledge_amount_desc_idx'),
+            model_name="pledge",
+            index=models.Index(fields=["-amount", "id"], name="pledge_amount_desc_idx"),
         ),
     ]

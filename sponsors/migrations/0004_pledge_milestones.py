@@ -15,45 +15,48 @@ def fill_milestones(apps, schema_editor):
     def first(stages):
         return Subquery(
             PledgeStageChange.objects.filter(pledge=OuterRef("pk"), to_stage__in=stages)
-            .order_by().values("pledge").annotate(first=Min("changed_at")).values("first")[:1]
+            .order_by()
+            .values("pledge")
+            .annotate(first=Min("changed_at"))
+            .values("first")[:1]
         )
 
     Pledge.objects.using(schema_editor.connection.alias).update(
-        pledged_at=first(PLEDGED_STAGES), paid_at=first(["paid"]),
+        pledged_at=first(PLEDGED_STAGES),
+        paid_at=first(["paid"]),
     )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('crm', '0006_dashboard_indexes'),
-        ('sponsors', '0003_pledge_list_order_index'),
+        ("crm", "0006_dashboard_indexes"),
+        ("sponsors", "0003_pledge_list_order_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='pledge',
-            name='paid_at',
+            model_name="pledge",
+            name="paid_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='pledge',
-            name='pledged_at',
+            model_name="pledge",
+            name="pledged_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddIndex(
-            model_name='pledge',
-            index=models.Index(fields=['event', 'stage', 'tier', 'amount'], name='pledge_event_stage_cover_idx'),
+            model_name="pledge",
+            index=models.Index(fields=["event", "stage", "tier", "amount"], name="pledge_event_stage_cover_idx"),
         ),
         migrations.AddIndex(
-            model_name='pledge',
-            index=models.Index(fields=['event', 'pledged_at', 'paid_at', 'amount'], name='pledge_event_milestones_idx'),
+            model_name="pledge",
+            index=models.Index(fields=["event", "pledged_at", "paid_at", "amount"], name="pledge_event_milestones_idx"),
         ),
         # A prefix of pledge_event_stage_cover_idx.
         migrations.RemoveIndex(
-            model_name='pledge',
-            name='sponsors_pl_event_i_1f2551_idx',
+            model_name="pledge",
+            name="sponsors_pl_event_i_1f2551_idx",
         ),
         migrations.RunPython(fill_milestones, migrations.RunPython.noop),
     ]

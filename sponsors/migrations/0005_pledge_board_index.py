@@ -5,16 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('crm', '0007_activity_week_index'),
-        ('sponsors', '0004_pledge_milestones'),
+        ("crm", "0007_activity_week_index"),
+        ("sponsors", "0004_pledge_milestones"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='pledge',
-            index=models.Index(fields=['stage', '-amount', 'id'], name='pledge_stage_amount_idx'),
+            model_name="pledge",
+            index=models.Index(fields=["stage", "-amount", "id"], name="pledge_stage_amount_idx"),
         ),
     ]

@@ -15,27 +15,26 @@ def analyse(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sponsors', '0007_ticket_allocation'),
+        ("sponsors", "0007_ticket_allocation"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='pledge',
-            name='pledge_event_stage_cover_idx',
+            model_name="pledge",
+            name="pledge_event_stage_cover_idx",
         ),
         migrations.RemoveIndex(
-            model_name='pledgestagechange',
-            name='sponsors_pl_changed_e9ace1_idx',
+            model_name="pledgestagechange",
+            name="sponsors_pl_changed_e9ace1_idx",
         ),
         migrations.AddIndex(
-            model_name='pledge',
-            index=models.Index(fields=['event', 'stage', 'tier', 'amount', 'id'], name='pledge_event_stage_id_idx'),
+            model_name="pledge",
+            index=models.Index(fields=["event", "stage", "tier", "amount", "id"], name="pledge_event_stage_id_idx"),
         ),
         migrations.AddIndex(
-            model_name='pledgestagechange',
-            index=models.Index(fields=['changed_at', 'id'], name='stage_change_latest_idx'),
+            model_name="pledgestagechange",
+            index=models.Index(fields=["changed_at", "id"], name="stage_change_latest_idx"),
         ),
         migrations.RunPython(analyse, migrations.RunPython.noop),
     ]

@@ -11,15 +11,20 @@ def analyse(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sponsors', '0008_dashboard_covering_indexes'),
+        ("sponsors", "0008_dashboard_covering_indexes"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='pledge',
-            index=models.Index(condition=models.Q(('stage__in', ('prospect', 'approached', 'in_discussion', 'verbal', 'confirmed', 'invoiced'))), fields=['organisation'], name='pledge_open_org_idx'),
+            model_name="pledge",
+            index=models.Index(
+                condition=models.Q(
+                    ("stage__in", ("prospect", "approached", "in_discussion", "verbal", "confirmed", "invoiced"))
+                ),
+                fields=["organisation"],
+                name="pledge_open_org_idx",
+            ),
         ),
         migrations.RunPython(analyse, migrations.RunPython.noop),
     ]

@@ -16,23 +16,24 @@ def analyse(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sponsors', '0009_open_pledge_organisation_index'),
+        ("sponsors", "0009_open_pledge_organisation_index"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='pledgestagechange',
-            name='sponsors_pl_to_stag_a3c64a_idx',
+            model_name="pledgestagechange",
+            name="sponsors_pl_to_stag_a3c64a_idx",
         ),
         migrations.AddIndex(
-            model_name='pledge',
-            index=models.Index(fields=['event', 'stage', '-amount', 'id'], name='pledge_event_stage_amount_idx'),
+            model_name="pledge",
+            index=models.Index(fields=["event", "stage", "-amount", "id"], name="pledge_event_stage_amount_idx"),
         ),
         migrations.AddIndex(
-            model_name='pledgestagechange',
-            index=models.Index(fields=['to_stage', 'changed_at', 'pledge'], include=('id',), name='stage_change_won_lost_idx'),
+            model_name="pledgestagechange",
+            index=models.Index(
+                fields=["to_stage", "changed_at", "pledge"], include=("id",), name="stage_change_won_lost_idx"
+            ),
         ),
         migrations.RunPython(analyse, migrations.RunPython.noop),
     ]

@@ -6,6 +6,7 @@ stage's options are worked out once per page. The rest of the card, as template 
 was still a third of the board's time on PostgreSQL at the large dataset (~30 template
 nodes a card); `pledge_card` writes the same markup, every value escaped.
 """
+
 from django import template
 from django.middleware.csrf import get_token
 from django.utils.html import escape, format_html, format_html_join
@@ -24,13 +25,16 @@ def move_form(context, pledge):
     if page is None:
         request = context["request"]
         page = context.render_context["move_form"] = {
-            "csrf": get_token(request), "next": request.get_full_path(), "options": {},
+            "csrf": get_token(request),
+            "next": request.get_full_path(),
+            "options": {},
             "action": detail_url("sponsors:pledge_move"),
         }
     options = page["options"].get(pledge.stage)
     if options is None:
         options = page["options"][pledge.stage] = format_html_join(
-            "", '<option value="{}"{}>{}</option>',
+            "",
+            '<option value="{}"{}>{}</option>',
             ((value, " selected" if value == pledge.stage else "", label) for value, label in Stage.choices),
         )
     return format_html(
@@ -40,7 +44,13 @@ def move_form(context, pledge):
         '<label class="visually-hidden" for="move-{}">Move {} to</label>'
         '<select name="to_stage" id="move-{}" class="form-select form-select-sm">{}</select>'
         '<button type="submit" class="btn btn-sm btn-outline-primary text-nowrap">Move</button></form>',
-        page["action"](pledge.pk), page["csrf"], page["next"], pledge.pk, pledge.organisation.name, pledge.pk, options,
+        page["action"](pledge.pk),
+        page["csrf"],
+        page["next"],
+        pledge.pk,
+        pledge.organisation.name,
+        pledge.pk,
+        options,
     )
 
 
@@ -52,8 +62,12 @@ def pledge_card(context, pledge, column_key, can_move):
     days = pledge.days_in_stage
     late = " text-danger fw-semibold" if days > 30 and pledge.is_open else ""
     tier = f"{escape(pledge.tier.name)} · " if pledge.tier_id else ""
-    lost = (f'<div class="small"><span class="badge stage-badge stage-{escape(pledge.stage)}">'
-            f"{escape(pledge.get_stage_display())}</span></div>" if column_key == "lost" else "")
+    lost = (
+        f'<div class="small"><span class="badge stage-badge stage-{escape(pledge.stage)}">'
+        f"{escape(pledge.get_stage_display())}</span></div>"
+        if column_key == "lost"
+        else ""
+    )
     form = move_form(context, pledge) if can_move else ""
     return mark_safe(
         f'<article class="card pledge-card mb-2" data-testid="pledge-card" data-pledge="{pledge.pk}">'

@@ -3,13 +3,27 @@
 Public API used by the web wizard (crm/views) and the management commands:
 read_table → auto_map → plan_import → commit_import; undo_import.
 """
+
 from .engine import MODE_LABELS, MODES, Plan, commit_import, plan_import
 from .mapping import TARGETS, Field, auto_map, parse_map_options, target_fields
 from .reading import ALLOWED_EXTENSIONS, ImportRejected, Table, read_table
 from .undo import ImportUndoRefused, undo_import
 
 __all__ = [
-    "ALLOWED_EXTENSIONS", "Field", "ImportRejected", "ImportUndoRefused", "MODES", "MODE_LABELS", "Plan", "TARGETS",
-    "Table", "auto_map", "commit_import", "parse_map_options", "plan_import", "read_table", "target_fields",
+    "ALLOWED_EXTENSIONS",
+    "MODES",
+    "MODE_LABELS",
+    "TARGETS",
+    "Field",
+    "ImportRejected",
+    "ImportUndoRefused",
+    "Plan",
+    "Table",
+    "auto_map",
+    "commit_import",
+    "parse_map_options",
+    "plan_import",
+    "read_table",
+    "target_fields",
     "undo_import",
 ]

@@ -24,6 +24,7 @@ The import's writing helpers (spreadsheets/resources/base.py) call this module w
 the database is PostgreSQL, with the same rows they give SQLite, so validation,
 mapping, history, undo and the import records cannot differ between the two.
 """
+
 from __future__ import annotations
 
 import time
@@ -68,8 +69,11 @@ def _column_types(cursor, table: str, columns: list[str]) -> list[int]:
     """The type oids of the columns, as a binary COPY needs them; asked once per table and database."""
     key = (connection.settings_dict["NAME"], table, tuple(columns))
     if key not in _TYPES:
-        cursor.execute("SELECT attname, atttypid FROM pg_attribute WHERE attrelid = %s::regclass "
-                       "AND attnum > 0 AND NOT attisdropped", [_quote(table)])
+        cursor.execute(
+            "SELECT attname, atttypid FROM pg_attribute WHERE attrelid = %s::regclass "
+            "AND attnum > 0 AND NOT attisdropped",
+            [_quote(table)],
+        )
         oids = dict(cursor.fetchall())
         _TYPES[key] = [oids[c] for c in columns]
     return _TYPES[key]
@@ -83,8 +87,10 @@ def reserve_ids(cursor, table: str, pk_column: str, count: int) -> list[int]:
     """
     if count <= 0:
         return []
-    cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s) ORDER BY 1",
-                   [_quote(table), pk_column, count])
+    cursor.execute(
+        "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s) ORDER BY 1",
+        [_quote(table), pk_column, count],
+    )
     ids = [row[0] for row in cursor.fetchall()]
     if ids[0] is None:
         raise RuntimeError(f"{table}.{pk_column} takes its values from no sequence; it cannot be written by COPY.")
@@ -103,13 +109,17 @@ def update_rows(cursor, table: str, pk_column: str, columns: list[str], rows, *,
     cols = [_quote(c) for c in columns]
     sets = [f"{c} = u.{c}" for c in cols] + [f"{_quote(c)} = %s" for c in (also or {})]
     with transaction.atomic(savepoint=False):
-        cursor.execute(f"CREATE TEMPORARY TABLE {temp} ON COMMIT DROP AS "
-                       f"SELECT {', '.join([pk] + cols)} FROM {_quote(table)} WITH NO DATA")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {temp} ON COMMIT DROP AS "
+            f"SELECT {', '.join([pk, *cols])} FROM {_quote(table)} WITH NO DATA"
+        )
         # On an error the transaction rolls back, and the table's creation with it.
-        if copy_rows(cursor, f"import_update_{table}", [pk_column] + list(columns), rows):
+        if copy_rows(cursor, f"import_update_{table}", [pk_column, *list(columns)], rows):
             cursor.execute(f"ANALYZE {temp}")  # a hash join on the ids, not a guess from an empty table
-            cursor.execute(f"UPDATE {_quote(table)} AS t SET {', '.join(sets)} FROM {temp} AS u "
-                           f"WHERE t.{pk} = u.{pk}", list((also or {}).values()))
+            cursor.execute(
+                f"UPDATE {_quote(table)} AS t SET {', '.join(sets)} FROM {temp} AS u WHERE t.{pk} = u.{pk}",
+                list((also or {}).values()),
+            )
         cursor.execute(f"DROP TABLE {temp}")  # the next group of columns in this transaction makes its own
 
 
@@ -128,7 +138,8 @@ def fetch_rows(sql: str, params, chunk_size: int = 5000):
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(sql, params, binary=True)
         if connection.queries_logged:
-            connection.queries_log.append({"sql": f"{sql} -- params {list(params)!r}",
-                                           "time": f"{time.monotonic() - start:.3f}"})
+            connection.queries_log.append(
+                {"sql": f"{sql} -- params {list(params)!r}", "time": f"{time.monotonic() - start:.3f}"}
+            )
         while rows := cursor.fetchmany(chunk_size):
             yield from rows

@@ -5,10 +5,11 @@ a row means; this module walks the file once, keeps the counts, the errors and
 the diffs, and at commit hands the valid rows back to the resource, which
 batches the writes inside one transaction.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -51,8 +52,10 @@ class Plan:
     @property
     def summary(self) -> str:
         c = self.counts
-        return (f"new={c['new']} updated={c['updated']} unchanged={c['unchanged']} "
-                f"skipped={c['skipped']} errors={c['errors']}")
+        return (
+            f"new={c['new']} updated={c['updated']} unchanged={c['unchanged']} "
+            f"skipped={c['skipped']} errors={c['errors']}"
+        )
 
     @property
     def has_errors(self) -> bool:
@@ -74,25 +77,31 @@ def _check_mapping(target, table: Table, mapping: dict) -> dict:
     used = [n for n in clean.values() if n]
     twice = {n for n in used if used.count(n) > 1}
     if twice:
-        name = sorted(twice)[0]
+        name = min(twice)
         headers = [h for h, n in clean.items() if n == name]
-        raise ImportRejected(f"Columns {', '.join('“%s”' % h for h in headers)} are all mapped to "
-                             f"{fields[name].label}; map only one.")
+        raise ImportRejected(
+            f"Columns {', '.join(f'“{h}”' for h in headers)} are all mapped to {fields[name].label}; map only one."
+        )
     missing = [f.label for f in fields.values() if f.required and f.name not in used]
     if missing:
-        raise ImportRejected(f"The file has no column for {', '.join(missing)}: "
-                             f"map a column to it (columns found: {', '.join(table.headers)}).")
+        raise ImportRejected(
+            f"The file has no column for {', '.join(missing)}: "
+            f"map a column to it (columns found: {', '.join(table.headers)})."
+        )
     if target == "contacts" and not set(used) & {"email", "first_name", "last_name", "full_name"}:
-        raise ImportRejected("The file has no column for Email or a name: map a column to Email, "
-                             f"First name, Last name or Full name (columns found: {', '.join(table.headers)}).")
+        raise ImportRejected(
+            "The file has no column for Email or a name: map a column to Email, "
+            f"First name, Last name or Full name (columns found: {', '.join(table.headers)})."
+        )
     if target == "interactions" and not set(used) & {"organisation", "contact"}:
         raise ImportRejected("The file has no column for the Organisation or the Contact email: map one of them.")
     return clean
 
 
 @gc_paused
-def plan_import(target: str, table: Table, mapping: dict, *, mode: str = "create_update",
-                overwrite_blank: bool = False) -> Plan:
+def plan_import(
+    target: str, table: Table, mapping: dict, *, mode: str = "create_update", overwrite_blank: bool = False
+) -> Plan:
     """The dry run: what the import would do, row by row. Reads the database, never writes."""
     if target not in TARGETS:
         raise ImportRejected(f"Unknown import target “{target}”; choose one of {', '.join(TARGETS)}.")
@@ -105,7 +114,7 @@ def plan_import(target: str, table: Table, mapping: dict, *, mode: str = "create
     column_of = {n: h for _, h, n in columns}
     resource = resource_for(target)
     resource.prepare({n for _, _, n in columns})
-    counts = dict(new=0, updated=0, unchanged=0, skipped=0, errors=0)
+    counts = {"new": 0, "updated": 0, "unchanged": 0, "skipped": 0, "errors": 0}
     errors, diffs, skipped, rows = [], [], [], []
     seen: dict = {}
     cleaners = [(i, header, name, resource.cleaner(name)) for i, header, name in columns]
@@ -127,8 +136,9 @@ def plan_import(target: str, table: Table, mapping: dict, *, mode: str = "create
         if row_errors is None:
             problems = complete(values)
             if problems:
-                row_errors = [{"line": line, "column": column_of.get(name, name), "reason": reason}
-                              for name, reason in problems]
+                row_errors = [
+                    {"line": line, "column": column_of.get(name, name), "reason": reason} for name, reason in problems
+                ]
         if row_errors:
             counts["errors"] += 1
             errors.extend(row_errors)
@@ -159,7 +169,9 @@ def plan_import(target: str, table: Table, mapping: dict, *, mode: str = "create
             continue
         if mode == "create":
             counts["skipped"] += 1
-            skipped.append({"line": line, "reason": f"{resource.label(values, snapshot)} already exists (create only)."})
+            skipped.append(
+                {"line": line, "reason": f"{resource.label(values, snapshot)} already exists (create only)."}
+            )
             rows.append(PlanRow(line, "skipped", values, snapshot))
             continue
         changes = resource.changes(snapshot, values, overwrite_blank)
@@ -170,16 +182,33 @@ def plan_import(target: str, table: Table, mapping: dict, *, mode: str = "create
         counts["updated"] += 1
         rows.append(PlanRow(line, "updated", values, snapshot, changes))
         if len(diffs) < MAX_REPORTED_DIFFS:
-            diffs.append({"line": line, "label": resource.label(values, snapshot),
-                          "changes": {name: [old, new] for name, (old, new) in changes.items()}})
-    return Plan(target=target, mode=mode, overwrite_blank=overwrite_blank, mapping=mapping, headers=table.headers,
-                counts=counts, errors=errors, diffs=diffs, skipped=skipped, rows=rows, resource=resource,
-                file_name=table.filename)
+            diffs.append(
+                {
+                    "line": line,
+                    "label": resource.label(values, snapshot),
+                    "changes": {name: [old, new] for name, (old, new) in changes.items()},
+                }
+            )
+    return Plan(
+        target=target,
+        mode=mode,
+        overwrite_blank=overwrite_blank,
+        mapping=mapping,
+        headers=table.headers,
+        counts=counts,
+        errors=errors,
+        diffs=diffs,
+        skipped=skipped,
+        rows=rows,
+        resource=resource,
+        file_name=table.filename,
+    )
 
 
 def _noun(target):
-    return {"contacts": "contact", "organisations": "organisation", "pledges": "pledge",
-            "interactions": "interaction"}[target]
+    return {"contacts": "contact", "organisations": "organisation", "pledges": "pledge", "interactions": "interaction"}[
+        target
+    ]
 
 
 def _reason(exc, header):
@@ -190,8 +219,9 @@ def _reason(exc, header):
 
 
 @gc_paused
-def commit_import(plan: Plan, *, user=None, file_name: str = "", mapping=None,
-                  progress: Callable[[int, int], None] | None = None) -> ImportBatch:
+def commit_import(
+    plan: Plan, *, user=None, file_name: str = "", mapping=None, progress: Callable[[int, int], None] | None = None
+) -> ImportBatch:
     """Write every valid row of the plan, or nothing; record an ImportBatch that can undo it.
 
     ``progress(rows done, total)`` (a background job's bar) is called as the writes go.
@@ -201,13 +231,17 @@ def commit_import(plan: Plan, *, user=None, file_name: str = "", mapping=None,
             cursor.execute("PRAGMA cache_size = -131072")
     with transaction.atomic():
         batch = ImportBatch.objects.create(
-            target=plan.target, file_name=(file_name or plan.file_name or "import")[:255],
+            target=plan.target,
+            file_name=(file_name or plan.file_name or "import")[:255],
             created_by=user if getattr(user, "pk", None) else None,
             mapping=mapping if mapping is not None else {h: n for h, n in plan.mapping.items() if n},
             mode=plan.mode,
-            new_count=plan.counts["new"], updated_count=plan.counts["updated"],
-            unchanged_count=plan.counts["unchanged"], skipped_count=plan.counts["skipped"],
-            error_count=plan.counts["errors"], errors=plan.errors[:5000],
+            new_count=plan.counts["new"],
+            updated_count=plan.counts["updated"],
+            unchanged_count=plan.counts["unchanged"],
+            skipped_count=plan.counts["skipped"],
+            error_count=plan.counts["errors"],
+            errors=plan.errors[:5000],
         )
         if progress:
             progress(0, plan.writes)
@@ -219,9 +253,9 @@ def commit_import(plan: Plan, *, user=None, file_name: str = "", mapping=None,
         # created_at marks the end of the writes: a created record updated after it was edited by someone.
         finished = timezone.now()
         ImportBatch.objects.filter(pk=batch.pk).update(
-            created_records=created, changed_records=changed, created_at=finished)
+            created_records=created, changed_records=changed, created_at=finished
+        )
         # Set here rather than read back: the records can be megabytes of JSON (0.4 s on PostgreSQL
         # for 100,000 changed contacts), and they are already JSON-shaped (jsonable values).
         batch.created_records, batch.changed_records, batch.created_at = created, changed, finished
     return batch
-

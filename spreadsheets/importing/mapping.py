@@ -4,6 +4,7 @@ The aliases cover the exports people actually bring: Outlook, Google Contacts
 (old and new CSV shapes), LinkedIn connections, other CRMs and plain spreadsheets.
 Matching ignores case, spaces and punctuation ("E-mail Address" == "email address").
 """
+
 from __future__ import annotations
 
 import re
@@ -25,26 +26,89 @@ class Field:
 
 _FIELDS: dict[str, list[Field]] = {
     "contacts": [
-        Field("first_name", "First name", aliases=(
-            "first name", "given name", "firstname", "forename", "forenames", "first", "christian name")),
-        Field("last_name", "Last name", aliases=(
-            "last name", "family name", "surname", "lastname", "last")),
-        Field("salutation", "Salutation (Dr, Cllr, Ms…)", aliases=(
-            "salutation", "honorific", "prefix", "name prefix", "courtesy title", "form of address")),
-        Field("full_name", "Full name (split into salutation, first and last)", aliases=(
-            "full name", "name", "contact name", "display name", "contact", "person", "fullname")),
-        Field("email", "Email", aliases=(
-            "email", "e-mail", "email address", "e-mail address", "e-mail 1 - value", "email 1 - value",
-            "e-mail 1 address", "primary email", "work email", "email (work)", "mail", "emailaddress1")),
-        Field("phone", "Phone", aliases=(
-            "phone", "business phone", "phone 1 - value", "mobile", "mobile phone", "telephone", "tel",
-            "phone number", "primary phone", "work phone", "telephone number", "mobile number")),
-        Field("job_title", "Job title", aliases=(
-            "job title", "position", "organization 1 - title", "organization title", "organisation title",
-            "jobtitle", "role", "job")),
-        Field("organisation", "Organisation (linked or created by name)", aliases=(
-            "organisation", "organization", "company", "organization 1 - name", "organization name",
-            "organisation name", "company name", "employer", "account", "account name", "org")),
+        Field(
+            "first_name",
+            "First name",
+            aliases=("first name", "given name", "firstname", "forename", "forenames", "first", "christian name"),
+        ),
+        Field("last_name", "Last name", aliases=("last name", "family name", "surname", "lastname", "last")),
+        Field(
+            "salutation",
+            "Salutation (Dr, Cllr, Ms…)",
+            aliases=("salutation", "honorific", "prefix", "name prefix", "courtesy title", "form of address"),
+        ),
+        Field(
+            "full_name",
+            "Full name (split into salutation, first and last)",
+            aliases=("full name", "name", "contact name", "display name", "contact", "person", "fullname"),
+        ),
+        Field(
+            "email",
+            "Email",
+            aliases=(
+                "email",
+                "e-mail",
+                "email address",
+                "e-mail address",
+                "e-mail 1 - value",
+                "email 1 - value",
+                "e-mail 1 address",
+                "primary email",
+                "work email",
+                "email (work)",
+                "mail",
+                "emailaddress1",
+            ),
+        ),
+        Field(
+            "phone",
+            "Phone",
+            aliases=(
+                "phone",
+                "business phone",
+                "phone 1 - value",
+                "mobile",
+                "mobile phone",
+                "telephone",
+                "tel",
+                "phone number",
+                "primary phone",
+                "work phone",
+                "telephone number",
+                "mobile number",
+            ),
+        ),
+        Field(
+            "job_title",
+            "Job title",
+            aliases=(
+                "job title",
+                "position",
+                "organization 1 - title",
+                "organization title",
+                "organisation title",
+                "jobtitle",
+                "role",
+                "job",
+            ),
+        ),
+        Field(
+            "organisation",
+            "Organisation (linked or created by name)",
+            aliases=(
+                "organisation",
+                "organization",
+                "company",
+                "organization 1 - name",
+                "organization name",
+                "organisation name",
+                "company name",
+                "employer",
+                "account",
+                "account name",
+                "org",
+            ),
+        ),
         Field("tags", "Tags (comma-separated)", aliases=("tags", "labels", "categories", "groups", "tag")),
         Field("notes", "Notes", aliases=("notes", "note", "comments", "comment")),
         Field("lawful_basis", "Lawful basis", aliases=("lawful basis", "legal basis")),
@@ -52,11 +116,27 @@ _FIELDS: dict[str, list[Field]] = {
         Field("do_not_contact", "Do not contact", aliases=("do not contact", "dnc", "opted out", "unsubscribed")),
     ],
     "organisations": [
-        Field("name", "Name", required=True, aliases=(
-            "name", "organisation", "organization", "company", "organisation name", "organization name",
-            "company name", "account name", "account")),
-        Field("roles", "Roles (sponsor, supplier, training provider, public body)", aliases=(
-            "roles", "role", "type", "types", "relationship")),
+        Field(
+            "name",
+            "Name",
+            required=True,
+            aliases=(
+                "name",
+                "organisation",
+                "organization",
+                "company",
+                "organisation name",
+                "organization name",
+                "company name",
+                "account name",
+                "account",
+            ),
+        ),
+        Field(
+            "roles",
+            "Roles (sponsor, supplier, training provider, public body)",
+            aliases=("roles", "role", "type", "types", "relationship"),
+        ),
         Field("sector", "Sector", aliases=("sector", "industry")),
         Field("website", "Website", aliases=("website", "web site", "web page", "url", "web", "homepage")),
         Field("city", "City / region", aliases=("city", "town", "region", "city / region", "location")),
@@ -64,25 +144,43 @@ _FIELDS: dict[str, list[Field]] = {
         Field("notes", "Notes", aliases=("notes", "note", "comments", "description")),
     ],
     "pledges": [
-        Field("organisation", "Organisation (must exist)", required=True, aliases=(
-            "organisation", "organization", "company", "sponsor", "organisation name", "organization name")),
+        Field(
+            "organisation",
+            "Organisation (must exist)",
+            required=True,
+            aliases=("organisation", "organization", "company", "sponsor", "organisation name", "organization name"),
+        ),
         Field("event", "Event (must exist)", required=True, aliases=("event", "event name")),
-        Field("amount", "Amount (GBP)", required=True, aliases=(
-            "amount", "amount (gbp)", "amount gbp", "value", "pledge", "pledged", "sum")),
+        Field(
+            "amount",
+            "Amount (GBP)",
+            required=True,
+            aliases=("amount", "amount (gbp)", "amount gbp", "value", "pledge", "pledged", "sum"),
+        ),
         Field("stage", "Stage", aliases=("stage", "status", "pipeline stage")),
         Field("tier", "Tier", aliases=("tier", "level", "package", "sponsorship tier")),
         Field("expected_date", "Expected date", aliases=("expected date", "expected", "close date", "due date")),
         Field("notes", "Notes", aliases=("notes", "note", "comments")),
     ],
     "interactions": [
-        Field("organisation", "Organisation (must exist)", aliases=(
-            "organisation", "organization", "company", "organisation name", "organization name")),
-        Field("contact", "Contact email (must exist)", aliases=(
-            "contact", "contact email", "email", "e-mail", "email address", "person")),
+        Field(
+            "organisation",
+            "Organisation (must exist)",
+            aliases=("organisation", "organization", "company", "organisation name", "organization name"),
+        ),
+        Field(
+            "contact",
+            "Contact email (must exist)",
+            aliases=("contact", "contact email", "email", "e-mail", "email address", "person"),
+        ),
         Field("kind", "Kind (call, email, meeting…)", aliases=("kind", "type", "channel", "interaction type")),
         Field("direction", "Direction (outbound/inbound)", aliases=("direction",)),
-        Field("occurred_at", "Date", required=True, aliases=(
-            "occurred at", "date", "when", "date time", "datetime", "occurred", "occurred on")),
+        Field(
+            "occurred_at",
+            "Date",
+            required=True,
+            aliases=("occurred at", "date", "when", "date time", "datetime", "occurred", "occurred on"),
+        ),
         Field("summary", "Summary", required=True, aliases=("summary", "subject", "title", "what")),
         Field("outcome", "Outcome", aliases=("outcome", "notes", "details", "result")),
     ],
@@ -111,10 +209,27 @@ _ALIAS_INDEX = {
 }
 _KNOWN = set().union(*(set(index) for index in _ALIAS_INDEX.values())) | {
     # common export columns that are not fields but show that a row is a header row
-    normalise_header(h) for h in (
-        "middle name", "title", "suffix", "nickname", "department", "home phone", "e-mail 2 address",
-        "e-mail display name", "connected on", "url", "birthday", "address", "postcode", "country",
-        "e-mail 2 - value", "phone 1 - type", "e-mail 1 - type", "group membership", "notes",
+    normalise_header(h)
+    for h in (
+        "middle name",
+        "title",
+        "suffix",
+        "nickname",
+        "department",
+        "home phone",
+        "e-mail 2 address",
+        "e-mail display name",
+        "connected on",
+        "url",
+        "birthday",
+        "address",
+        "postcode",
+        "country",
+        "e-mail 2 - value",
+        "phone 1 - type",
+        "e-mail 1 - type",
+        "group membership",
+        "notes",
     )
 }
 
@@ -157,8 +272,9 @@ def auto_map(target: str, headers: list[str], rows: list[list[str]] | None = Non
     return mapping
 
 
-def parse_map_options(options: list[str], headers: list[str], target: str,
-                      rows: list[list[str]] | None = None) -> dict[str, str]:
+def parse_map_options(
+    options: list[str], headers: list[str], target: str, rows: list[list[str]] | None = None
+) -> dict[str, str]:
     """CLI --map "Header=field" overrides on top of auto_map; unknown names are an error."""
     from .reading import ImportRejected
 

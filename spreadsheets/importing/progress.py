@@ -4,6 +4,7 @@ The writes happen batch by batch deep inside the resources (and, on PostgreSQL, 
 rather than pass a callback through every layer, commit_import sets one for the duration of the
 writes and the batch loops report to it.
 """
+
 import contextvars
 from contextlib import contextmanager
 

@@ -5,6 +5,7 @@ encoding (UTF-8 with or without BOM, UTF-16 as Excel's "Unicode Text" saves it,
 Windows-1252), the delimiter, preamble
 lines above the header row, and XLSX workbooks. Nothing here touches the database.
 """
+
 from __future__ import annotations
 
 import csv
@@ -54,6 +55,7 @@ def gc_paused(func):
     again for nothing (it once cost a third of the import time). Nested calls keep the
     collector off until the outermost one returns.
     """
+
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         was_enabled = gc.isenabled()
@@ -63,6 +65,7 @@ def gc_paused(func):
         finally:
             if was_enabled:
                 gc.enable()
+
     return wrapper
 
 
@@ -102,6 +105,7 @@ def read_table(data: bytes, filename: str) -> Table:
 
 # --- decoding -------------------------------------------------------------------------------
 
+
 def _utf16(data: bytes) -> str | None:
     """Excel's "Unicode Text" (and some Windows tools) save UTF-16 with a byte-order mark; without
     one, ASCII-heavy UTF-16 shows as a zero byte beside nearly every other byte."""
@@ -123,8 +127,9 @@ def _decode(data: bytes) -> tuple[str, str]:
         try:
             text = data.decode(utf16)
         except UnicodeDecodeError:
-            raise ImportRejected("The file says it is UTF-16 (Excel's Unicode Text) but cannot be read as that.") \
-                from None
+            raise ImportRejected(
+                "The file says it is UTF-16 (Excel's Unicode Text) but cannot be read as that."
+            ) from None
         return text.lstrip("\ufeff"), utf16
     if b"\x00" in data[:65536]:
         raise ImportRejected("This looks like a binary file, not a CSV text file.")
@@ -162,6 +167,7 @@ def _decode(data: bytes) -> tuple[str, str]:
 
 # --- delimiter ------------------------------------------------------------------------------
 
+
 def _detect_delimiter(text: str) -> str:
     sample_lines = [line for line in text[:65536].splitlines()[:60] if line.strip()]
     sample = "\n".join(sample_lines)
@@ -192,6 +198,7 @@ def _consistency(sample: str, delimiter: str) -> tuple[int, int]:
 
 # --- parsing --------------------------------------------------------------------------------
 
+
 def _parse_csv(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     numbered = []
@@ -203,7 +210,7 @@ def _parse_csv(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
     except csv.Error as exc:
         if "end of data" in str(exc) or "unexpected end" in str(exc):
             raise ImportRejected(
-                f"Line {start} has a quote (\") that is never closed, so the rest of the file cannot be read."
+                f'Line {start} has a quote (") that is never closed, so the rest of the file cannot be read.'
             ) from None
         raise ImportRejected(f"Line {start} cannot be read: {exc}.") from None
     return numbered
@@ -231,7 +238,9 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
-        raise ImportRejected("This .xlsx file cannot be opened: it is damaged or not really an Excel workbook.") from None
+        raise ImportRejected(
+            "This .xlsx file cannot be opened: it is damaged or not really an Excel workbook."
+        ) from None
     try:
         sheet = workbook.worksheets[0]
         rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
@@ -281,12 +290,10 @@ def _build_table(numbered: list[tuple[int, list[str]]]) -> Table:
     headers = _clean_headers(raw_headers)
     width = len(headers)
     rows, lines = [], []
-    for line, row in candidates[h + 1:]:
+    for line, row in candidates[h + 1 :]:
         if len(row) > width:
             if any(cell.strip() for cell in row[width:]):
-                raise ImportRejected(
-                    f"Line {line} has {len(row)} cells but the header has {width}."
-                )
+                raise ImportRejected(f"Line {line} has {len(row)} cells but the header has {width}.")
             row = row[:width]
         elif len(row) < width:
             row = row + [""] * (width - len(row))
@@ -294,8 +301,7 @@ def _build_table(numbered: list[tuple[int, list[str]]]) -> Table:
         lines.append(line)
     if not rows:
         raise ImportRejected("The file has a header row but no data rows.")
-    return Table(headers=headers, rows=rows, line_numbers=lines, skipped_lines=header_line - 1,
-                 header_line=header_line)
+    return Table(headers=headers, rows=rows, line_numbers=lines, skipped_lines=header_line - 1, header_line=header_line)
 
 
 def _clean_headers(raw: list[str]) -> list[str]:

@@ -1,4 +1,5 @@
 """Undo an import: delete what it created, restore what it changed, or refuse and say why."""
+
 from __future__ import annotations
 
 from django.apps import apps
@@ -22,7 +23,7 @@ def _describe(obj) -> str:
 
 def _chunks(ids):
     for start in range(0, len(ids), CHUNK):
-        yield ids[start:start + CHUNK]
+        yield ids[start : start + CHUNK]
 
 
 def _has_updated_at(model):
@@ -34,8 +35,10 @@ def undo_import(batch: ImportBatch, *, user=None) -> dict:
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         if batch.status == ImportBatch.Status.UNDONE:
-            raise ImportUndoRefused(f"Import #{batch.pk} was already undone"
-                                    f"{' on ' + timezone.localtime(batch.undone_at).strftime('%d %b %Y %H:%M') if batch.undone_at else ''}.")
+            raise ImportUndoRefused(
+                f"Import #{batch.pk} was already undone"
+                f"{' on ' + timezone.localtime(batch.undone_at).strftime('%d %b %Y %H:%M') if batch.undone_at else ''}."
+            )
         # 1. refuse if anything was edited after the import
         for label, ids in (batch.created_records or {}).items():
             model = apps.get_model(label)
@@ -46,7 +49,8 @@ def undo_import(batch: ImportBatch, *, user=None) -> dict:
                 if edited:
                     raise ImportUndoRefused(
                         f"{_describe(edited)} was edited after import #{batch.pk}, so the import cannot be undone. "
-                        "Undo that edit first or fix the records by hand.")
+                        "Undo that edit first or fix the records by hand."
+                    )
         changed_by_model: dict[str, list] = {}
         for entry in batch.changed_records or []:
             changed_by_model.setdefault(entry["model"], []).append(entry)
@@ -60,10 +64,13 @@ def undo_import(batch: ImportBatch, *, user=None) -> dict:
                         obj = model._default_manager.get(pk=pk)
                         raise ImportUndoRefused(
                             f"{_describe(obj)} was edited after import #{batch.pk}, so the import cannot be "
-                            "undone. Undo that edit first or fix the records by hand.")
+                            "undone. Undo that edit first or fix the records by hand."
+                        )
             if len(set(ids)) != sum(model._default_manager.filter(pk__in=c).count() for c in _chunks(ids)):
-                raise ImportUndoRefused(f"A {model._meta.verbose_name} changed by import #{batch.pk} has since been "
-                                        "deleted, so the import cannot be undone.")
+                raise ImportUndoRefused(
+                    f"A {model._meta.verbose_name} changed by import #{batch.pk} has since been "
+                    "deleted, so the import cannot be undone."
+                )
         # 2. restore changed records (before deleting: they may point at created organisations)
         restored = 0
         for label, entries in changed_by_model.items():
@@ -89,7 +96,7 @@ def undo_import(batch: ImportBatch, *, user=None) -> dict:
         # 3. delete created records, most dependent first
         deleted = 0
         order = ["crm.interaction", "sponsors.pledge", "crm.contact", "crm.organisation"]
-        labels = sorted(batch.created_records or {}, key=lambda l: order.index(l) if l in order else -1)
+        labels = sorted(batch.created_records or {}, key=lambda label: order.index(label) if label in order else -1)
         for label in labels:
             model = apps.get_model(label)
             ids = batch.created_records[label]
@@ -100,9 +107,9 @@ def undo_import(batch: ImportBatch, *, user=None) -> dict:
                     blocker = next(iter(exc.protected_objects))
                     raise ImportUndoRefused(
                         f"{_describe(blocker)} now depends on a record import #{batch.pk} created, so the import "
-                        "cannot be undone.") from None
+                        "cannot be undone."
+                    ) from None
                 deleted += per_model.get(model._meta.label, 0)
         ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.UNDONE, undone_at=timezone.now())
     batch.refresh_from_db()
     return {"deleted": deleted, "restored": restored}
-

@@ -6,41 +6,82 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('crm', '0010_search_index'),
+        ("crm", "0010_search_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SpreadsheetJob',
+            name="SpreadsheetJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('import', 'Import'), ('export', 'Export')], max_length=10)),
-                ('target', models.CharField(help_text='contacts, organisations, pledges…', max_length=30)),
-                ('file_format', models.CharField(blank=True, help_text='csv or xlsx (exports)', max_length=10)),
-                ('params', models.JSONField(blank=True, default=dict, help_text='What the task needs to redo the request.')),
-                ('status', models.CharField(choices=[('queued', 'Waiting to start'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], default='queued', max_length=10)),
-                ('step', models.CharField(blank=True, help_text='What the task is doing now.', max_length=60)),
-                ('rows_done', models.PositiveIntegerField(default=0)),
-                ('rows_total', models.PositiveIntegerField(default=0)),
-                ('summary', models.CharField(blank=True, max_length=300)),
-                ('error', models.TextField(blank=True)),
-                ('file_name', models.CharField(blank=True, help_text="The uploaded or the downloadable file's name.", max_length=255)),
-                ('file_path', models.CharField(blank=True, help_text='Relative to MEDIA_ROOT; never served directly.', max_length=255)),
-                ('file_size', models.PositiveBigIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('batch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='crm.importbatch')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kind", models.CharField(choices=[("import", "Import"), ("export", "Export")], max_length=10)),
+                ("target", models.CharField(help_text="contacts, organisations, pledges…", max_length=30)),
+                ("file_format", models.CharField(blank=True, help_text="csv or xlsx (exports)", max_length=10)),
+                (
+                    "params",
+                    models.JSONField(blank=True, default=dict, help_text="What the task needs to redo the request."),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Waiting to start"),
+                            ("running", "Running"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("step", models.CharField(blank=True, help_text="What the task is doing now.", max_length=60)),
+                ("rows_done", models.PositiveIntegerField(default=0)),
+                ("rows_total", models.PositiveIntegerField(default=0)),
+                ("summary", models.CharField(blank=True, max_length=300)),
+                ("error", models.TextField(blank=True)),
+                (
+                    "file_name",
+                    models.CharField(
+                        blank=True, help_text="The uploaded or the downloadable file's name.", max_length=255
+                    ),
+                ),
+                (
+                    "file_path",
+                    models.CharField(
+                        blank=True, help_text="Relative to MEDIA_ROOT; never served directly.", max_length=255
+                    ),
+                ),
+                ("file_size", models.PositiveBigIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="crm.importbatch",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['created_by', '-created_at'], name='spreadsheetjob_user_recent')],
+                "ordering": ["-created_at", "-id"],
+                "indexes": [models.Index(fields=["created_by", "-created_at"], name="spreadsheetjob_user_recent")],
             },
         ),
     ]

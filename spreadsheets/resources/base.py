@@ -5,8 +5,10 @@ clean one cell and say what is wrong with it, plus the row-level rules (what
 identifies a record, what counts as a change). The import engine (spreadsheets/importing)
 drives them for the web wizard and the CLI alike and batches the writes.
 """
+
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import operator
@@ -114,9 +116,14 @@ def apply_updates(model, updates, now):
         for columns, rows in groups.items():
             if bulk.enabled():  # rows are (values…, [stamp,] pk): COPY them as (pk, values…)
                 width = len(columns)
-                bulk.update_rows(cursor, table, model._meta.pk.column, [fields[c].column for c in columns],
-                                 ([row[-1], *row[:width]] for row in rows),
-                                 also={"updated_at": stamp} if has_updated_at else None)
+                bulk.update_rows(
+                    cursor,
+                    table,
+                    model._meta.pk.column,
+                    [fields[c].column for c in columns],
+                    ([row[-1], *row[:width]] for row in rows),
+                    also={"updated_at": stamp} if has_updated_at else None,
+                )
                 _report(model, len(rows))
                 continue
             sets = [f"{quote(fields[c].column)} = %s" for c in columns]
@@ -124,8 +131,8 @@ def apply_updates(model, updates, now):
                 sets.append(f"{quote('updated_at')} = %s")
             sql = f"UPDATE {quote(table)} SET {', '.join(sets)} WHERE {quote(model._meta.pk.column)} = %s"
             for start in range(0, len(rows), BATCH):
-                cursor.executemany(sql, rows[start:start + BATCH])
-                _report(model, len(rows[start:start + BATCH]))
+                cursor.executemany(sql, rows[start : start + BATCH])
+                _report(model, len(rows[start : start + BATCH]))
 
 
 def bulk_create(model, objs):
@@ -138,8 +145,8 @@ def bulk_create(model, objs):
     Elsewhere, Django's bulk_create (RETURNING ids).
     """
     for start in range(0, len(objs), BATCH):
-        insert_rows(model, objs[start:start + BATCH])
-        _report(model, len(objs[start:start + BATCH]))
+        insert_rows(model, objs[start : start + BATCH])
+        _report(model, len(objs[start : start + BATCH]))
 
 
 def insert_rows(model, objs):
@@ -194,8 +201,12 @@ def insert_rows(model, objs):
         if bulk.enabled():
             first = None
             ids = bulk.reserve_ids(cursor, meta.db_table, meta.pk.column, len(rows))
-            insert_values(cursor, meta.db_table, [meta.pk.column] + [f.column for f in fields],
-                          [[pk, *row] for pk, row in zip(ids, rows)])
+            insert_values(
+                cursor,
+                meta.db_table,
+                [meta.pk.column] + [f.column for f in fields],
+                [[pk, *row] for pk, row in zip(ids, rows)],
+            )
         else:
             first, ids = _insert_sqlite(cursor, meta, fields, rows), None
     for offset, obj in enumerate(objs):
@@ -219,8 +230,11 @@ def _insert_sqlite(cursor, meta, fields, rows) -> int:
     found = cursor.fetchone()
     first = max(highest, found[0] if found else 0) + 1
     insert_values(cursor, meta.db_table, [f.column for f in fields], rows)
-    cursor.execute(f"SELECT MIN({quote(meta.pk.column)}), COUNT(*) FROM {quote(meta.db_table)} "
-                   f"WHERE {quote(meta.pk.column)} >= %s", [first])
+    cursor.execute(
+        f"SELECT MIN({quote(meta.pk.column)}), COUNT(*) FROM {quote(meta.db_table)} "
+        f"WHERE {quote(meta.pk.column)} >= %s",
+        [first],
+    )
     if tuple(cursor.fetchone()) != (first, len(rows)):
         raise RuntimeError(f"Could not determine the ids of the rows inserted into {meta.db_table}.")
     return first
@@ -230,10 +244,8 @@ def _max_params() -> int:
     """Bound parameters allowed in one statement: SQLite's own limit (32766 since 3.32), else Django's figure."""
     limit = connection.features.max_query_params or 999
     if connection.vendor == "sqlite":
-        try:
+        with contextlib.suppress(AttributeError, connection.Database.Error):
             limit = connection.connection.getlimit(connection.Database.SQLITE_LIMIT_VARIABLE_NUMBER)
-        except (AttributeError, connection.Database.Error):
-            pass
     return limit
 
 
@@ -258,7 +270,7 @@ def insert_values(cursor, table, columns, rows):
     full = head + ", ".join([one] * per)
     flatten = itertools.chain.from_iterable
     for start in range(0, len(rows), per):
-        chunk = rows[start:start + per]
+        chunk = rows[start : start + per]
         sql = full if len(chunk) == per else head + ", ".join([one] * len(chunk))
         cursor.execute(sql, list(flatten(chunk)))
 
@@ -280,9 +292,23 @@ def _param_rows(objs, fields, getter_of):
     return rows
 
 
-_PLAIN = {"CharField", "TextField", "EmailField", "URLField", "SlugField", "ForeignKey", "BigAutoField", "AutoField",
-          "IntegerField", "BigIntegerField", "PositiveIntegerField", "PositiveSmallIntegerField", "SmallIntegerField",
-          "BooleanField", "OneToOneField"}
+_PLAIN = {
+    "CharField",
+    "TextField",
+    "EmailField",
+    "URLField",
+    "SlugField",
+    "ForeignKey",
+    "BigAutoField",
+    "AutoField",
+    "IntegerField",
+    "BigIntegerField",
+    "PositiveIntegerField",
+    "PositiveSmallIntegerField",
+    "SmallIntegerField",
+    "BooleanField",
+    "OneToOneField",
+}
 
 
 def _fast_prep(field):
@@ -302,6 +328,7 @@ def _fast_prep(field):
             return result
         except TypeError:
             return field.get_db_prep_save(value, connection)
+
     return prep
 
 
@@ -311,12 +338,18 @@ def record_history(model, objs, *, user, reason, now, update=False):
     if history is None or not objs:
         return
     historical = history.model
-    tracked = [f.attname for f in historical._meta.concrete_fields
-               if f.attname not in ("history_id", "history_date", "history_change_reason", "history_type",
-                                    "history_user_id")]
+    tracked = [
+        f.attname
+        for f in historical._meta.concrete_fields
+        if f.attname not in ("history_id", "history_date", "history_change_reason", "history_type", "history_user_id")
+    ]
     user_id = getattr(user, "pk", None)
-    extra = {"history_date": now, "history_change_reason": reason, "history_type": "~" if update else "+",
-             "history_user_id": user_id}
+    extra = {
+        "history_date": now,
+        "history_change_reason": reason,
+        "history_type": "~" if update else "+",
+        "history_user_id": user_id,
+    }
     _insert_history(historical, objs, tracked, extra)
 
 
@@ -329,15 +362,18 @@ def _insert_history(historical, objs, tracked, extra):
     """
     meta = historical._meta
     by_attname = {f.attname: f for f in meta.concrete_fields}
-    columns = [a for a in tracked] + list(extra)
+    columns = list(tracked) + list(extra)
     missing = [f.attname for f in meta.concrete_fields if not f.primary_key and f.attname not in columns]
     if missing:  # a column neither tracked nor extra: keep the generic path (defaults, auto_now)
-        rows = [{**{a: (obj.get(a) if isinstance(obj, dict) else getattr(obj, a)) for a in tracked}, **extra}
-                for obj in objs]
+        rows = [
+            {**{a: (obj.get(a) if isinstance(obj, dict) else getattr(obj, a)) for a in tracked}, **extra}
+            for obj in objs
+        ]
         bulk_create(historical, rows)
         return
-    preps = [(i, _fast_prep(by_attname[a])) for i, a in enumerate(tracked)
-             if by_attname[a].get_internal_type() not in _PLAIN]
+    preps = [
+        (i, _fast_prep(by_attname[a])) for i, a in enumerate(tracked) if by_attname[a].get_internal_type() not in _PLAIN
+    ]
     tail = tuple(_fast_prep(by_attname[a])(v) for a, v in extra.items())
     if isinstance(objs[0], dict):
         getter = operator.itemgetter(*tracked)
@@ -355,7 +391,7 @@ def _insert_history(historical, objs, tracked, extra):
     with connection.cursor() as cursor:
         for start in range(0, len(objs), HISTORY_BATCH):
             rows = []
-            for obj in objs[start:start + HISTORY_BATCH]:
+            for obj in objs[start : start + HISTORY_BATCH]:
                 row = values(obj)
                 if preps:
                     row = list(row)
@@ -381,8 +417,11 @@ def fetch_values(queryset, attnames, chunk_size=5000):
     meta = queryset.model._meta
     fields = [meta.get_field(a) for a in attnames]
     raw_ok = connection.vendor in ("sqlite", "postgresql") and all(
-        f.get_internal_type() in _PLAIN | {"DateField", "DateTimeField"} and not hasattr(f, "from_db_value")
-        and f.attname == a for f, a in zip(fields, attnames))
+        f.get_internal_type() in _PLAIN | {"DateField", "DateTimeField"}
+        and not hasattr(f, "from_db_value")
+        and f.attname == a
+        for f, a in zip(fields, attnames)
+    )
     if not raw_ok:
         yield from qs.iterator(chunk_size=chunk_size)
         return
@@ -392,8 +431,7 @@ def fetch_values(queryset, attnames, chunk_size=5000):
         return
     from django.conf import settings
 
-    moments = [i for i, f in enumerate(fields) if f.get_internal_type() == "DateTimeField"] \
-        if settings.USE_TZ else []
+    moments = [i for i, f in enumerate(fields) if f.get_internal_type() == "DateTimeField"] if settings.USE_TZ else []
     zone = connection.timezone
     aware = {}
     compiler = qs.query.get_compiler(using=qs.db)

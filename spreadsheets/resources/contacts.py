@@ -1,25 +1,50 @@
 """Contacts: matched on email, or on first + last name within the same organisation."""
+
 from __future__ import annotations
 
-from import_export import fields
 from django.db import connection
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from import_export import fields
 
 from crm.models import Contact, Organisation
-from crm.normalise import honorific, split_salutation
 from crm.models.contacts import LawfulBasis
+from crm.normalise import honorific, split_salutation
 
-from .base import (ImportResource, apply_updates, bulk_create, ensure_tags, fetch_values, jsonable, record_history,
-               shown, tag_ids_by_record)
-from .widgets import ChoiceWidget, EmailWidget, FlexibleDateWidget, ListWidget, OrganisationWidget, TextWidget, \
-    YesNoWidget
+from .base import (
+    ImportResource,
+    apply_updates,
+    bulk_create,
+    ensure_tags,
+    fetch_values,
+    jsonable,
+    record_history,
+    shown,
+    tag_ids_by_record,
+)
+from .widgets import (
+    ChoiceWidget,
+    EmailWidget,
+    FlexibleDateWidget,
+    ListWidget,
+    OrganisationWidget,
+    TextWidget,
+    YesNoWidget,
+)
 
 # import field → model attname for the plain columns
 COLUMNS = {
-    "salutation": "salutation", "first_name": "first_name", "last_name": "last_name", "email": "email", "phone": "phone",
-    "job_title": "job_title", "organisation": "organisation_id", "notes": "notes",
-    "lawful_basis": "lawful_basis", "consent_date": "consent_date", "do_not_contact": "do_not_contact",
+    "salutation": "salutation",
+    "first_name": "first_name",
+    "last_name": "last_name",
+    "email": "email",
+    "phone": "phone",
+    "job_title": "job_title",
+    "organisation": "organisation_id",
+    "notes": "notes",
+    "lawful_basis": "lawful_basis",
+    "consent_date": "consent_date",
+    "do_not_contact": "do_not_contact",
 }
 BLANK = {"organisation": None, "consent_date": None, "do_not_contact": False}
 NOT_BLANKABLE = {"email", "first_name", "last_name", "lawful_basis"}
@@ -48,19 +73,34 @@ class ContactResource(ImportResource):
     email = fields.Field(attribute="email", column_name="email", widget=EmailWidget())
     phone = fields.Field(attribute="phone", column_name="phone", widget=TextWidget(40))
     job_title = fields.Field(attribute="job_title", column_name="job_title", widget=TextWidget(150))
-    organisation = fields.Field(attribute="organisation", column_name="organisation",
-                                widget=OrganisationWidget(create_missing=True))
+    organisation = fields.Field(
+        attribute="organisation", column_name="organisation", widget=OrganisationWidget(create_missing=True)
+    )
     tags = fields.Field(attribute=None, column_name="tags", widget=ListWidget())
     notes = fields.Field(attribute="notes", column_name="notes", widget=TextWidget())
-    lawful_basis = fields.Field(attribute="lawful_basis", column_name="lawful_basis",
-                                widget=ChoiceWidget(LawfulBasis.choices, "lawful basis"))
+    lawful_basis = fields.Field(
+        attribute="lawful_basis", column_name="lawful_basis", widget=ChoiceWidget(LawfulBasis.choices, "lawful basis")
+    )
     consent_date = fields.Field(attribute="consent_date", column_name="consent_date", widget=FlexibleDateWidget())
     do_not_contact = fields.Field(attribute="do_not_contact", column_name="do_not_contact", widget=YesNoWidget())
 
     class Meta:
         model = Contact
-        fields = ("salutation", "first_name", "last_name", "full_name", "email", "phone", "job_title", "organisation", "tags",
-                  "notes", "lawful_basis", "consent_date", "do_not_contact")
+        fields = (
+            "salutation",
+            "first_name",
+            "last_name",
+            "full_name",
+            "email",
+            "phone",
+            "job_title",
+            "organisation",
+            "tags",
+            "notes",
+            "lawful_basis",
+            "consent_date",
+            "do_not_contact",
+        )
         import_id_fields = ("email",)
 
     # --- loading ------------------------------------------------------------------------------
@@ -112,8 +152,9 @@ class ContactResource(ImportResource):
         ids = sorted(set(ids))
         # PostgreSQL: the ids as one array parameter, however many contacts share names.
         wanted = RawSQL("SELECT unnest(%s::bigint[])", [ids]) if connection.vendor == "postgresql" else ids
-        ordered = (Contact.objects.filter(pk__in=wanted).order_by("last_name", "first_name", "id")
-                   .values_list("pk", flat=True))
+        ordered = (
+            Contact.objects.filter(pk__in=wanted).order_by("last_name", "first_name", "id").values_list("pk", flat=True)
+        )
         for pk in ordered:
             snap = self.snapshots[pk]
             key = (snap["first_name"].lower(), snap["last_name"].lower(), snap["organisation_id"])
@@ -143,13 +184,16 @@ class ContactResource(ImportResource):
 
     def _name_key(self, values):
         org = values.get("organisation")
-        return ((values.get("first_name") or "").lower(), (values.get("last_name") or "").lower(),
-                org.key if org else None)
+        return (
+            (values.get("first_name") or "").lower(),
+            (values.get("last_name") or "").lower(),
+            org.key if org else None,
+        )
 
     def keys(self, values):
         if values.get("email"):
             return [("email", values["email"])]
-        return [("name",) + self._name_key(values)]
+        return [("name", *self._name_key(values))]
 
     def find(self, values):
         if values.get("email"):
@@ -157,8 +201,9 @@ class ContactResource(ImportResource):
         org = values.get("organisation")
         if org is not None and org.pk is None:
             return None
-        return self.by_name.get(((values.get("first_name") or "").lower(), (values.get("last_name") or "").lower(),
-                                 org.pk if org else None))
+        return self.by_name.get(
+            ((values.get("first_name") or "").lower(), (values.get("last_name") or "").lower(), org.pk if org else None)
+        )
 
     def label(self, values, snapshot=None):
         name = " ".join(p for p in (values.get("first_name"), values.get("last_name")) if p)
@@ -217,15 +262,23 @@ class ContactResource(ImportResource):
         for r in new_rows:
             get = r.values.get
             org = get("organisation")  # an OrganisationRef: (key, name, pk)
-            append({
-                "salutation": get("salutation") or "",
-                "first_name": get("first_name") or "", "last_name": get("last_name") or "",
-                "email": get("email") or "", "phone": get("phone") or "", "job_title": get("job_title") or "",
-                "organisation_id": None if org is None else (org[2] or org_ids[org[0]]),
-                "notes": get("notes") or "",
-                "consent_date": get("consent_date"), "do_not_contact": bool(get("do_not_contact")),
-                "source": reason, "owner_id": None, "lawful_basis": get("lawful_basis") or default_basis,
-            })
+            append(
+                {
+                    "salutation": get("salutation") or "",
+                    "first_name": get("first_name") or "",
+                    "last_name": get("last_name") or "",
+                    "email": get("email") or "",
+                    "phone": get("phone") or "",
+                    "job_title": get("job_title") or "",
+                    "organisation_id": None if org is None else (org[2] or org_ids[org[0]]),
+                    "notes": get("notes") or "",
+                    "consent_date": get("consent_date"),
+                    "do_not_contact": bool(get("do_not_contact")),
+                    "source": reason,
+                    "owner_id": None,
+                    "lawful_basis": get("lawful_basis") or default_basis,
+                }
+            )
         bulk_create(Contact, contacts)
         record_history(Contact, contacts, user=user, reason=reason, now=now)
 
@@ -249,8 +302,7 @@ class ContactResource(ImportResource):
                 tag_links += [(snap["id"], t) for t in r.values["tags"]]
             if new_values:
                 updates.append((snap["id"], new_values))
-            changed.append({"model": "crm.contact", "id": snap["id"], "previous": previous,
-                            "updated_at": stamp})
+            changed.append({"model": "crm.contact", "id": snap["id"], "previous": previous, "updated_at": stamp})
             history_objs.append({**snap, **new_values})
         apply_updates(Contact, updates, now)
         if len(updates) != len(upd_rows):  # tag-only changes still count as an edit
@@ -276,9 +328,9 @@ class ContactResource(ImportResource):
 
 def _touch(model, ids, now):
     for start in range(0, len(ids), 1000):
-        model._default_manager.filter(pk__in=ids[start:start + 1000]).update(updated_at=now)
+        model._default_manager.filter(pk__in=ids[start : start + 1000]).update(updated_at=now)
 
 
 def bulk_create_ignore(model, objs):
     for start in range(0, len(objs), 1000):
-        model._default_manager.bulk_create(objs[start:start + 1000], ignore_conflicts=True)
+        model._default_manager.bulk_create(objs[start : start + 1000], ignore_conflicts=True)

@@ -10,6 +10,7 @@ Each resource serves two paths that must agree cell for cell:
 
 Formatters return text, or a Decimal for money so spreadsheets get a number.
 """
+
 from decimal import Decimal
 
 from django.utils import timezone
@@ -26,6 +27,7 @@ LIST_SEPARATOR = "; "
 
 
 # -- formatters shared by both paths -------------------------------------------------------
+
 
 def text(value) -> str:
     return "" if value is None else str(value)
@@ -46,6 +48,7 @@ def number(value):
 
 def moment_in(zone):
     """A formatter for local wall-clock time to the minute, as people read it in the app."""
+
     def moment(value) -> str:
         return value.astimezone(zone).isoformat(" ", "minutes")[:16] if value else ""
 
@@ -56,6 +59,7 @@ def moment_in(zone):
 
 def naive_moment_in(zone, stored_zone):
     """``moment_in(zone)`` for datetimes read without Django's converters: naive ones are in ``stored_zone``."""
+
     def moment(value) -> str:
         if not value:
             return ""
@@ -163,8 +167,22 @@ class ContactExportResource(ExportResource):
     class Meta:
         model = Contact
         fields = export_order = (
-            "id", "salutation", "first_name", "last_name", "email", "phone", "job_title", "organisation", "owner", "tags",
-            "lawful_basis", "consent_date", "do_not_contact", "source", "notes", "created_at",
+            "id",
+            "salutation",
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "job_title",
+            "organisation",
+            "owner",
+            "tags",
+            "lawful_basis",
+            "consent_date",
+            "do_not_contact",
+            "source",
+            "notes",
+            "created_at",
         )
 
     def dehydrate_organisation(self, contact):
@@ -212,8 +230,19 @@ class OrganisationExportResource(ExportResource):
 
     class Meta:
         model = Organisation
-        fields = export_order = ("id", "name", "roles", "sector", "city", "website", "owner", "tags", "source", "notes",
-                        "created_at")
+        fields = export_order = (
+            "id",
+            "name",
+            "roles",
+            "sector",
+            "city",
+            "website",
+            "owner",
+            "tags",
+            "source",
+            "notes",
+            "created_at",
+        )
 
     def dehydrate_roles(self, organisation):
         return roles_text(*(getattr(organisation, path) for path in ROLE_PATHS))
@@ -259,8 +288,20 @@ class PledgeExportResource(ExportResource):
 
     class Meta:
         model = Pledge
-        fields = export_order = ("id", "organisation", "event", "tier", "amount", "stage", "stage_changed_at",
-                        "expected_date", "owner", "lost_reason", "notes", "created_at")
+        fields = export_order = (
+            "id",
+            "organisation",
+            "event",
+            "tier",
+            "amount",
+            "stage",
+            "stage_changed_at",
+            "expected_date",
+            "owner",
+            "lost_reason",
+            "notes",
+            "created_at",
+        )
 
     def dehydrate_organisation(self, pledge):
         return pledge.organisation.name
@@ -312,8 +353,17 @@ class InteractionExportResource(ExportResource):
 
     class Meta:
         model = Interaction
-        fields = export_order = ("id", "occurred_at", "kind", "direction", "organisation", "contact", "summary", "outcome",
-                        "logged_by")
+        fields = export_order = (
+            "id",
+            "occurred_at",
+            "kind",
+            "direction",
+            "organisation",
+            "contact",
+            "summary",
+            "outcome",
+            "logged_by",
+        )
 
     def dehydrate_occurred_at(self, interaction):
         return moment(interaction.occurred_at)
@@ -361,8 +411,19 @@ class FollowUpExportResource(ExportResource):
 
     class Meta:
         model = FollowUp
-        fields = export_order = ("id", "title", "due_date", "status", "assignee", "organisation", "contact", "pledge",
-                        "notes", "completed_at", "created_at")
+        fields = export_order = (
+            "id",
+            "title",
+            "due_date",
+            "status",
+            "assignee",
+            "organisation",
+            "contact",
+            "pledge",
+            "notes",
+            "completed_at",
+            "created_at",
+        )
 
     def dehydrate_due_date(self, followup):
         return day(followup.due_date)

@@ -1,4 +1,5 @@
 """Interactions: each row is one entry of contact history; an identical entry already stored is unchanged."""
+
 from __future__ import annotations
 
 from import_export import fields
@@ -14,12 +15,17 @@ class InteractionResource(ImportResource):
     target = "interactions"
 
     organisation = fields.Field(attribute="organisation", column_name="organisation", widget=OrganisationWidget())
-    contact = fields.Field(attribute="contact", column_name="contact",
-                           widget=LookupWidget(Contact, "email", "contact with the email", normalise=email_key))
-    kind = fields.Field(attribute="kind", column_name="kind",
-                        widget=ChoiceWidget(Interaction.Kind.choices, "kind of interaction"))
-    direction = fields.Field(attribute="direction", column_name="direction",
-                             widget=ChoiceWidget(Interaction.Direction.choices, "direction"))
+    contact = fields.Field(
+        attribute="contact",
+        column_name="contact",
+        widget=LookupWidget(Contact, "email", "contact with the email", normalise=email_key),
+    )
+    kind = fields.Field(
+        attribute="kind", column_name="kind", widget=ChoiceWidget(Interaction.Kind.choices, "kind of interaction")
+    )
+    direction = fields.Field(
+        attribute="direction", column_name="direction", widget=ChoiceWidget(Interaction.Direction.choices, "direction")
+    )
     occurred_at = fields.Field(attribute="occurred_at", column_name="occurred_at", widget=FlexibleDateTimeWidget())
     summary = fields.Field(attribute="summary", column_name="summary", widget=TextWidget(300))
     outcome = fields.Field(attribute="outcome", column_name="outcome", widget=TextWidget())
@@ -33,7 +39,8 @@ class InteractionResource(ImportResource):
         self.existing = {
             (org, contact, when, summary.lower()): pk
             for pk, org, contact, when, summary in Interaction.objects.values_list(
-                "pk", "organisation_id", "contact_id", "occurred_at", "summary").iterator(chunk_size=5000)
+                "pk", "organisation_id", "contact_id", "occurred_at", "summary"
+            ).iterator(chunk_size=5000)
         }
 
     def complete(self, values):
@@ -65,10 +72,17 @@ class InteractionResource(ImportResource):
             if r.action != "new":
                 continue
             v = r.values
-            objs.append(Interaction(
-                organisation_id=v["organisation"].pk if v.get("organisation") else None, contact_id=v.get("contact"),
-                kind=v.get("kind") or Interaction.Kind.NOTE, direction=v.get("direction") or "",
-                occurred_at=v["occurred_at"], summary=v["summary"], outcome=v.get("outcome") or "", logged_by=user,
-            ))
+            objs.append(
+                Interaction(
+                    organisation_id=v["organisation"].pk if v.get("organisation") else None,
+                    contact_id=v.get("contact"),
+                    kind=v.get("kind") or Interaction.Kind.NOTE,
+                    direction=v.get("direction") or "",
+                    occurred_at=v["occurred_at"],
+                    summary=v["summary"],
+                    outcome=v.get("outcome") or "",
+                    logged_by=user,
+                )
+            )
         bulk_create(Interaction, objs)
         return ({"crm.interaction": [o.pk for o in objs]} if objs else {}), []

@@ -1,4 +1,5 @@
 """Organisations: matched on the normalised name (case, punctuation, Ltd/Limited, &/and, “The”)."""
+
 from __future__ import annotations
 
 from django.utils import timezone
@@ -8,8 +9,16 @@ from crm.models import Organisation
 from crm.models.organisations import Role, Sector
 from crm.normalise import organisation_key
 
-from .base import (ImportResource, apply_updates, bulk_create, ensure_tags, jsonable, record_history, shown,
-               tag_ids_by_record)
+from .base import (
+    ImportResource,
+    apply_updates,
+    bulk_create,
+    ensure_tags,
+    jsonable,
+    record_history,
+    shown,
+    tag_ids_by_record,
+)
 from .contacts import _touch, bulk_create_ignore
 from .widgets import ChoiceWidget, ListWidget, RolesWidget, TextWidget
 
@@ -50,8 +59,9 @@ class OrganisationResource(ImportResource):
         for row in Organisation.objects.values_list(*self.attnames).iterator(chunk_size=5000):
             snap = dict(zip(self.attnames, row))
             self.by_key[snap["name_key"]] = snap
-        self.tags_of = tag_ids_by_record(Organisation.tags.through, "organisation_id") if "tags" in mapping_fields \
-            else {}
+        self.tags_of = (
+            tag_ids_by_record(Organisation.tags.through, "organisation_id") if "tags" in mapping_fields else {}
+        )
         from crm.models import Tag
 
         self.tag_names = {name.lower(): pk for pk, name in Tag.objects.values_list("pk", "name")}
@@ -102,9 +112,15 @@ class OrganisationResource(ImportResource):
         orgs = []
         for r in new_rows:
             v = r.values
-            org = Organisation(name=v["name"], name_key=organisation_key(v["name"]), sector=v.get("sector") or "",
-                               website=v.get("website") or "", city=v.get("city") or "", notes=v.get("notes") or "",
-                               source=reason)
+            org = Organisation(
+                name=v["name"],
+                name_key=organisation_key(v["name"]),
+                sector=v.get("sector") or "",
+                website=v.get("website") or "",
+                city=v.get("city") or "",
+                notes=v.get("notes") or "",
+                source=reason,
+            )
             org.set_roles(v.get("roles") or [])
             orgs.append(org)
         bulk_create(Organisation, orgs)
@@ -132,8 +148,9 @@ class OrganisationResource(ImportResource):
                 updates.append((snap["id"], new_values))
             else:
                 touched.append(snap["id"])
-            changed.append({"model": "crm.organisation", "id": snap["id"], "previous": previous,
-                            "updated_at": now.isoformat()})
+            changed.append(
+                {"model": "crm.organisation", "id": snap["id"], "previous": previous, "updated_at": now.isoformat()}
+            )
             history_objs.append({**snap, **new_values})
         apply_updates(Organisation, updates, now)
         _touch(Organisation, touched, now)

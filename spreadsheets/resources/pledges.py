@@ -1,4 +1,5 @@
 """Pledges: the organisation and event must exist; one pledge per organisation and event is matched."""
+
 from __future__ import annotations
 
 from import_export import fields
@@ -34,8 +35,9 @@ class PledgeResource(ImportResource):
         for row in Pledge.objects.values_list(*self.attnames):
             snap = dict(zip(self.attnames, row))
             self.by_pair.setdefault((snap["organisation_id"], snap["event_id"]), []).append(snap)
-        self.tiers = {(e, n.lower()): (pk, n) for pk, e, n in SponsorshipTier.objects.values_list("pk", "event_id",
-                                                                                               "name")}
+        self.tiers = {
+            (e, n.lower()): (pk, n) for pk, e, n in SponsorshipTier.objects.values_list("pk", "event_id", "name")
+        }
         self.tier_names = {pk: n for (e, _), (pk, n) in self.tiers.items()}
         self.event_names = dict(Event.objects.values_list("pk", "name"))
 
@@ -50,7 +52,7 @@ class PledgeResource(ImportResource):
                 problems.append(("tier", f"No tier “{values['tier']}” for this event."))
             else:
                 values["tier"] = tier[0]
-        elif "tier" in values and values["tier"]:
+        elif values.get("tier"):
             values["tier"] = None
         if values.get("amount") is None and not values.get("tier"):
             problems.append(("amount", "The pledge needs an amount (or a tier with a price)."))
@@ -93,9 +95,15 @@ class PledgeResource(ImportResource):
             v = r.values
             if r.action == "new":
                 pledge = create_pledge(
-                    user=user, organisation_id=v["organisation"].pk, event_id=v["event"], amount=v.get("amount"),
-                    stage=v.get("stage") or Stage.PROSPECT, tier_id=v.get("tier"),
-                    expected_date=v.get("expected_date"), notes=v.get("notes") or "", owner=user,
+                    user=user,
+                    organisation_id=v["organisation"].pk,
+                    event_id=v["event"],
+                    amount=v.get("amount"),
+                    stage=v.get("stage") or Stage.PROSPECT,
+                    tier_id=v.get("tier"),
+                    expected_date=v.get("expected_date"),
+                    notes=v.get("notes") or "",
+                    owner=user,
                 )
                 created.append(pledge.pk)
             elif r.action == "updated":
@@ -114,7 +122,12 @@ class PledgeResource(ImportResource):
                 if "stage" in r.changes:
                     pledge = move_pledge(pledge, v["stage"], user=user, note=f"import #{batch.pk}")
                 pledge.refresh_from_db(fields=["updated_at"])
-                changed.append({"model": "sponsors.pledge", "id": pledge.pk, "previous": previous,
-                                "updated_at": pledge.updated_at.isoformat()})
+                changed.append(
+                    {
+                        "model": "sponsors.pledge",
+                        "id": pledge.pk,
+                        "previous": previous,
+                        "updated_at": pledge.updated_at.isoformat(),
+                    }
+                )
         return ({"sponsors.pledge": created} if created else {}), changed
-

@@ -1,4 +1,5 @@
 """The import resource of each target the wizard and import_csv accept."""
+
 from .base import ImportResource
 from .contacts import ContactResource
 from .interactions import InteractionResource

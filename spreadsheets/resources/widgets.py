@@ -5,6 +5,7 @@ reports it against the line and column. Lookups (organisations, events,
 contacts) read from caches the resource fills once per file, so cleaning a
 100,000-row file does not query the database per row.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,8 +18,19 @@ from import_export import widgets
 
 from crm.normalise import email_key, organisation_key
 
-DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d %b %Y", "%d %B %Y", "%d-%b-%Y", "%d-%m-%Y",
-                "%d.%m.%Y", "%Y/%m/%d", "%b %d, %Y", "%B %d, %Y")
+DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%d/%m/%Y",
+    "%d/%m/%y",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%d-%b-%Y",
+    "%d-%m-%Y",
+    "%d.%m.%Y",
+    "%Y/%m/%d",
+    "%b %d, %Y",
+    "%B %d, %Y",
+)
 TIME_FORMATS = ("%H:%M", "%H:%M:%S")
 _EMAIL_QUICK = re.compile(r"^[^@\s,;<>]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 
@@ -31,8 +43,11 @@ class TextWidget(widgets.CharWidget):
     def clean(self, value, row=None, **kwargs):
         # cells arrive as stripped strings; single-line fields also fold inner runs of spaces
         text = "" if value is None else str(value)
-        text = (" ".join(text.split()) if "  " in text or "\n" in text or "\t" in text else text.strip()) \
-            if self.max_length else text.strip()
+        text = (
+            (" ".join(text.split()) if "  " in text or "\n" in text or "\t" in text else text.strip())
+            if self.max_length
+            else text.strip()
+        )
         if self.max_length and len(text) > self.max_length:
             raise ValueError(f"is {len(text)} characters long; the limit is {self.max_length}.")
         return text
@@ -67,8 +82,7 @@ class _EmailCheck:
 class EmailWidget(widgets.CharWidget):
     def clean(self, value, row=None, **kwargs):
         text = email_key(str(value or ""))
-        if text.startswith("mailto:"):
-            text = text[7:]
+        text = text.removeprefix("mailto:")
         if not _EMAIL_QUICK.match(text):
             raise ValueError(f"“{value}” is not a valid email address.")
         try:

@@ -4,6 +4,7 @@ The views stay thin: parsing, planning, committing and undoing are the import en
 (spreadsheets.importing, shared with the CLI); the uploaded bytes wait between steps in
 spreadsheets.uploads.
 """
+
 from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
@@ -89,9 +90,15 @@ class ImportUndoView(PermissionRequiredMixin, View):
             messages.info(request, "This import has already been undone.")
             return redirect(batch)
         created = sum(len(ids or []) for ids in (batch.created_records or {}).values())
-        return render(request, "spreadsheets/imports/undo_confirm.html", {
-            "batch": batch, "created_total": created, "changed_total": len(batch.changed_records or []),
-        })
+        return render(
+            request,
+            "spreadsheets/imports/undo_confirm.html",
+            {
+                "batch": batch,
+                "created_total": created,
+                "changed_total": len(batch.changed_records or []),
+            },
+        )
 
     def post(self, request, pk):
         batch = get_object_or_404(ImportBatch, pk=pk)
@@ -163,10 +170,15 @@ class ImportUploadView(WizardMixin, View):
             return self.show(form)
         saved = form.cleaned_data["saved_mapping"]
         token = uploads.save_upload(
-            request.session, data,
-            file_name=upload.name, target=form.cleaned_data["target"], mode=form.cleaned_data["mode"],
-            overwrite_blank=form.cleaned_data["overwrite_blank"], saved_mapping=saved.pk if saved else None,
-            encoding=getattr(table, "encoding", ""), delimiter=getattr(table, "delimiter", ""),
+            request.session,
+            data,
+            file_name=upload.name,
+            target=form.cleaned_data["target"],
+            mode=form.cleaned_data["mode"],
+            overwrite_blank=form.cleaned_data["overwrite_blank"],
+            saved_mapping=saved.pk if saved else None,
+            encoding=getattr(table, "encoding", ""),
+            delimiter=getattr(table, "delimiter", ""),
             row_count=len(table.rows),
         )
         return redirect("spreadsheets:import_map", token=token)
@@ -224,7 +236,9 @@ class ImportMapView(WizardMixin, View):
                 messages.warning(request, "You may not save mappings; this one is used for this import only.")
             else:
                 saved, created = ImportMapping.objects.update_or_create(
-                    target=meta["target"], name=name, defaults={"mapping": mapping, "created_by": request.user},
+                    target=meta["target"],
+                    name=name,
+                    defaults={"mapping": mapping, "created_by": request.user},
                 )
                 uploads.update_upload(request.session, token, saved_mapping=saved.pk)
                 messages.success(request, f"Mapping “{name}” {'saved' if created else 'updated'}.")
@@ -242,14 +256,21 @@ class ImportMapView(WizardMixin, View):
                     break
             samples.append(values)
         fields = self.fields(meta["target"])
-        return render(self.request, self.template_name, {
-            "form": form, "step": 2, "meta": meta, "token": token,
-            "columns": list(zip(table.headers, form.column_fields(), samples)),
-            "required_fields": [f for f in fields if f.required],
-            "delimiter_label": describe_delimiter(meta.get("delimiter")),
-            "row_count": len(table.rows),
-            "target_label": dict(ImportBatch.Target.choices).get(meta["target"], meta["target"]),
-        })
+        return render(
+            self.request,
+            self.template_name,
+            {
+                "form": form,
+                "step": 2,
+                "meta": meta,
+                "token": token,
+                "columns": list(zip(table.headers, form.column_fields(), samples)),
+                "required_fields": [f for f in fields if f.required],
+                "delimiter_label": describe_delimiter(meta.get("delimiter")),
+                "row_count": len(table.rows),
+                "target_label": dict(ImportBatch.Target.choices).get(meta["target"], meta["target"]),
+            },
+        )
 
 
 class PlanMixin(WizardMixin):
@@ -258,7 +279,10 @@ class PlanMixin(WizardMixin):
         if mapping is None:
             mapping = importing.auto_map(meta["target"], table.headers, table.rows)
         return importing.plan_import(
-            meta["target"], table, mapping, mode=meta.get("mode", "create_update"),
+            meta["target"],
+            table,
+            mapping,
+            mode=meta.get("mode", "create_update"),
             overwrite_blank=bool(meta.get("overwrite_blank")),
         )
 
@@ -293,29 +317,48 @@ def render_preview(request, token, meta, plan, form, status=200):
     counts = plan.counts
     labels = field_labels(meta["target"])
     diffs = [
-        {"line": d.get("line"), "label": d.get("label"),
-         "changes": [(labels.get(field, field), change[0], change[1]) for field, change in d.get("changes", {}).items()]}
+        {
+            "line": d.get("line"),
+            "label": d.get("label"),
+            "changes": [
+                (labels.get(field, field), change[0], change[1]) for field, change in d.get("changes", {}).items()
+            ],
+        }
         for d in list(plan.diffs)[:SHOW_AT_MOST]
     ]
     diff_total = len(plan.diffs)
     errors = list(plan.errors)
-    return render(request, "spreadsheets/imports/preview.html", {
-        "step": 3, "token": token, "meta": meta, "form": form,
-        "counts": counts,
-        "to_import": counts.get("new", 0) + counts.get("updated", 0),
-        "count_cards": [
-            (key, label, colour, counts.get(key, 0)) for key, label, colour in (
-                ("new", "New", "success"), ("updated", "Updated", "primary"), ("unchanged", "Unchanged", "secondary"),
-                ("skipped", "Skipped", "warning"), ("errors", "Errors", "danger"),
-            )
-        ],
-        "errors": errors[:SHOW_AT_MOST], "error_total": len(errors),
-        "diffs": diffs, "diff_total": diff_total,
-        "show_at_most": SHOW_AT_MOST,
-        "mode_label": dict(MODE_CHOICES).get(meta.get("mode"), meta.get("mode")),
-        "target_label": dict(ImportBatch.Target.choices).get(meta["target"], meta["target"]),
-        "background": (meta.get("row_count") or 0) > services.background_rows(),
-    }, status=status)
+    return render(
+        request,
+        "spreadsheets/imports/preview.html",
+        {
+            "step": 3,
+            "token": token,
+            "meta": meta,
+            "form": form,
+            "counts": counts,
+            "to_import": counts.get("new", 0) + counts.get("updated", 0),
+            "count_cards": [
+                (key, label, colour, counts.get(key, 0))
+                for key, label, colour in (
+                    ("new", "New", "success"),
+                    ("updated", "Updated", "primary"),
+                    ("unchanged", "Unchanged", "secondary"),
+                    ("skipped", "Skipped", "warning"),
+                    ("errors", "Errors", "danger"),
+                )
+            ],
+            "errors": errors[:SHOW_AT_MOST],
+            "error_total": len(errors),
+            "diffs": diffs,
+            "diff_total": diff_total,
+            "show_at_most": SHOW_AT_MOST,
+            "mode_label": dict(MODE_CHOICES).get(meta.get("mode"), meta.get("mode")),
+            "target_label": dict(ImportBatch.Target.choices).get(meta["target"], meta["target"]),
+            "background": (meta.get("row_count") or 0) > services.background_rows(),
+        },
+        status=status,
+    )
 
 
 class ImportCommitView(PlanMixin, View):
@@ -340,8 +383,9 @@ class ImportCommitView(PlanMixin, View):
         if uploads.claim_upload(token) is None:
             return self.gone(token)
         try:
-            batch = importing.commit_import(plan, user=request.user, file_name=meta["file_name"],
-                                          mapping=meta.get("mapping"))
+            batch = importing.commit_import(
+                plan, user=request.user, file_name=meta["file_name"], mapping=meta.get("mapping")
+            )
         except importing.ImportRejected as rejected:
             uploads.release_upload(token)
             messages.error(request, f"Nothing was imported: {rejected}")
@@ -350,9 +394,12 @@ class ImportCommitView(PlanMixin, View):
             uploads.release_upload(token)
             raise
         uploads.finish_upload(request.session, token, batch_id=batch.pk)
-        messages.success(request, f"Imported: new={batch.new_count} updated={batch.updated_count} "
-                                  f"unchanged={batch.unchanged_count} skipped={batch.skipped_count} "
-                                  f"errors={batch.error_count}.")
+        messages.success(
+            request,
+            f"Imported: new={batch.new_count} updated={batch.updated_count} "
+            f"unchanged={batch.unchanged_count} skipped={batch.skipped_count} "
+            f"errors={batch.error_count}.",
+        )
         return redirect(batch)
 
     def start_in_background(self, request, token, meta):
@@ -368,16 +415,19 @@ class ImportCommitView(PlanMixin, View):
         if claimed is None:
             return self.gone(token)
         try:
-            job = services.start_import_job(user=request.user, upload=claimed, meta=meta,
-                                            skip_errors=form.cleaned_data.get("skip_errors", False))
+            job = services.start_import_job(
+                user=request.user, upload=claimed, meta=meta, skip_errors=form.cleaned_data.get("skip_errors", False)
+            )
         except Exception:
             uploads.release_upload(token)
             raise
         uploads.finish_upload(request.session, token)
         jobs = dict(request.session.get(JOBS_KEY, {}))
         jobs[token] = job.pk
-        request.session[JOBS_KEY] = dict(list(jobs.items())[-uploads.DONE_KEEP:])
-        messages.info(request, f"The import of {job.file_name} runs in the background: you can leave this page "
-                               "and come back to it from Recent jobs.")
+        request.session[JOBS_KEY] = dict(list(jobs.items())[-uploads.DONE_KEEP :])
+        messages.info(
+            request,
+            f"The import of {job.file_name} runs in the background: you can leave this page "
+            "and come back to it from Recent jobs.",
+        )
         return redirect(job)
-

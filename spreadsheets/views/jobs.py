@@ -1,5 +1,6 @@
 """Background jobs: the user's recent jobs, one job's page (progress, then the result), its
 JSON progress for the page's script, and the permission-checked download of an export file."""
+
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.http import FileResponse, Http404, JsonResponse
 from django.views import View
@@ -45,8 +46,10 @@ class JobDetailView(JobPermissionMixin, TemplateView):
         job = self.get_job(kwargs["pk"])
         can_download = job.kind == SpreadsheetJob.Kind.EXPORT and _may_export(self.request.user, job)
         return super().get_context_data(
-            job=job, progress=services.live_progress(job),
-            download_ready=can_download and services.export_file(job) is not None, **kwargs,
+            job=job,
+            progress=services.live_progress(job),
+            download_ready=can_download and services.export_file(job) is not None,
+            **kwargs,
         )
 
 
@@ -73,8 +76,12 @@ class JobDownloadView(JobPermissionMixin, View):
         path = services.export_file(job)
         if path is None:
             raise Http404("This file is not ready or has been cleaned up: export the list again.")
-        response = FileResponse(open(path, "rb"), as_attachment=True, filename=job.file_name,
-                                content_type=CONTENT_TYPES.get(job.file_format, "application/octet-stream"))
+        response = FileResponse(
+            open(path, "rb"),  # noqa: SIM115 (FileResponse closes it)
+            as_attachment=True,
+            filename=job.file_name,
+            content_type=CONTENT_TYPES.get(job.file_format, "application/octet-stream"),
+        )
         response["Cache-Control"] = "no-store"
         return response
 

@@ -1,4 +1,5 @@
 """API clients: a bearer token per role."""
+
 import pytest
 from rest_framework.test import APIClient
 

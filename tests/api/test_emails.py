@@ -1,4 +1,5 @@
 """Emails through the API: read-only, with who each was filed on, filters and constant queries."""
+
 import datetime
 
 import pytest
@@ -15,9 +16,13 @@ pytestmark = pytest.mark.django_db
 
 def message(subject, days_ago=0, direction="inbound", **fields):
     return EmailMessage.objects.create(
-        message_id=f"<{subject}-{days_ago}@x>", subject=subject, from_address=fields.pop("sender", "a@b.example"),
-        sent_at=timezone.now() - datetime.timedelta(days=days_ago), direction=direction,
-        body_text=fields.pop("body", "Hello"), **fields,
+        message_id=f"<{subject}-{days_ago}@x>",
+        subject=subject,
+        from_address=fields.pop("sender", "a@b.example"),
+        sent_at=timezone.now() - datetime.timedelta(days=days_ago),
+        direction=direction,
+        body_text=fields.pop("body", "Hello"),
+        **fields,
     )
 
 
@@ -25,8 +30,9 @@ def message(subject, days_ago=0, direction="inbound", **fields):
 def filed(organiser):
     acme = factories.organisation(name="Acme")
     jo, sam = factories.contact(acme, first_name="Jo"), factories.contact(acme, first_name="Sam")
-    email = message("Sponsorship", sender="jo@acme.example", to_addresses=["us@network.example"],
-                    body="Happy to sponsor.")
+    email = message(
+        "Sponsorship", sender="jo@acme.example", to_addresses=["us@network.example"], body="Happy to sponsor."
+    )
     file_on_contact(email, jo, user=organiser)
     file_on_contact(email, sam, user=organiser)
     EmailAttachment.objects.create(message=email, filename="logo.png", content_type="image/png", size=1234)
@@ -40,8 +46,15 @@ def test_an_email_shows_its_contacts_organisation_interactions_and_attachments(a
     assert body["contacts"] == [jo.pk, sam.pk] and body["organisations"] == [acme.pk]
     assert sorted(body["interactions"]) == sorted(Interaction.objects.filter(kind="email").values_list("pk", flat=True))
     assert body["to_addresses"] == ["us@network.example"] and body["direction"] == "inbound"
-    assert body["attachments"] == [{"id": email.attachments.get().pk, "filename": "logo.png",
-                                    "content_type": "image/png", "size": 1234, "skipped": ""}]
+    assert body["attachments"] == [
+        {
+            "id": email.attachments.get().pk,
+            "filename": "logo.png",
+            "content_type": "image/png",
+            "size": 1234,
+            "skipped": "",
+        }
+    ]
 
 
 def test_emails_are_read_only_for_everyone(api_organiser, api_staff, api_committee, filed):
@@ -71,8 +84,7 @@ def test_email_filters(api_staff, filed):
     assert ids({"sent_after": (today - datetime.timedelta(days=5)).isoformat()}) == [email.pk, waiting.pk]
     assert ids({"sent_before": (today - datetime.timedelta(days=5)).isoformat()}) == [old.pk]
     assert ids({"ordering": "sent_at"}) == [old.pk, waiting.pk, email.pk]
-    for bad in ({"contact": 999999}, {"direction": "sideways"}, {"sent_after": "last week"},
-                {"updated_since": "soon"}):
+    for bad in ({"contact": 999999}, {"direction": "sideways"}, {"sent_after": "last week"}, {"updated_since": "soon"}):
         response = api_staff.get("/api/emails/", bad)
         assert response.status_code == 400 and set(bad) <= set(response.json()), bad
 
@@ -83,8 +95,9 @@ def test_updated_since_counts_filing_as_a_change(api_organiser, organiser):
     since = (timezone.now() - datetime.timedelta(days=1)).isoformat()
     assert api_organiser.get("/api/emails/", {"updated_since": since}).json()["count"] == 0
     file_on_contact(email, factories.contact(), user=organiser)
-    assert [r["id"] for r in api_organiser.get("/api/emails/", {"updated_since": since}).json()["results"]] \
-        == [email.pk]
+    assert [r["id"] for r in api_organiser.get("/api/emails/", {"updated_since": since}).json()["results"]] == [
+        email.pk
+    ]
 
 
 def _emails(n, organiser):

@@ -1,6 +1,7 @@
 """Schema-driven fuzzing (schemathesis) against the live test server with a bearer token:
 no 5xx, and every documented response matches the schema. Bounded: a few examples per
 operation, so the run stays well under a minute."""
+
 from decimal import Decimal
 
 import pytest
@@ -28,8 +29,9 @@ CHECKS = [not_a_server_error, response_schema_conformance, content_type_conforma
 def test_fuzzing_finds_no_server_error_and_no_response_off_schema(live_server, organiser):
     org = factories.busy_organisation(factories.event(), owner=organiser)
     # Money and mail too, so their resources have records to read and write against.
-    pledge = create_pledge(organisation=org, event=factories.event(), amount=Decimal("900"), stage="confirmed",
-                           user=organiser)
+    pledge = create_pledge(
+        organisation=org, event=factories.event(), amount=Decimal("900"), stage="confirmed", user=organiser
+    )
     record_payment(raise_invoice(pledge, user=organiser), amount="100", user=organiser)
     email = EmailMessage.objects.create(message_id="<fuzz@x>", subject="Hi", sent_at=timezone.now())
     file_on_contact(email, factories.contact(org), user=organiser)
@@ -45,13 +47,21 @@ def test_fuzzing_finds_no_server_error_and_no_response_off_schema(live_server, o
     failures = []
     headers = {"Authorization": f"Bearer {key}"}
     for operation in operations:
-        for mode, examples, checks in ((GenerationMode.POSITIVE, MAX_EXAMPLES, CHECKS),
-                                       (GenerationMode.NEGATIVE, NEGATIVE_EXAMPLES, [not_a_server_error])):
+        for mode, examples, checks in (
+            (GenerationMode.POSITIVE, MAX_EXAMPLES, CHECKS),
+            (GenerationMode.NEGATIVE, NEGATIVE_EXAMPLES, [not_a_server_error]),
+        ):
+
             @given(case=operation.as_strategy(generation_mode=mode))
-            @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
-                      suppress_health_check=list(HealthCheck))
+            @settings(
+                max_examples=examples,
+                deadline=None,
+                database=None,
+                derandomize=True,
+                suppress_health_check=list(HealthCheck),
+            )
             def run(case):
-                case.call_and_validate(base_url=live_server.url, headers=headers, checks=checks)
+                case.call_and_validate(base_url=live_server.url, headers=headers, checks=checks)  # noqa: B023 (run at once)
 
             try:
                 run()

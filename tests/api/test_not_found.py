@@ -1,4 +1,5 @@
 """Every unknown URL under /api/ answers JSON 404, as the API's own answers do."""
+
 import pytest
 
 from tests.crm import factories
@@ -6,10 +7,19 @@ from tests.crm import factories
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("path", [
-    "/api/contacts/abc/", "/api/contacts/1.5/", "/api/invoices/abc/", "/api/emails/abc/", "/api/payments/x/",
-    "/api/credit-notes/-1/", "/api/nothing-here/", "/api/contacts/1/nothing/",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/contacts/abc/",
+        "/api/contacts/1.5/",
+        "/api/invoices/abc/",
+        "/api/emails/abc/",
+        "/api/payments/x/",
+        "/api/credit-notes/-1/",
+        "/api/nothing-here/",
+        "/api/contacts/1/nothing/",
+    ],
+)
 def test_unknown_api_urls_answer_json_404(api_organiser, client, path):
     for response in (api_organiser.get(path), api_organiser.post(path, {}, format="json"), client.get(path)):
         assert response.status_code == 404, path

@@ -5,6 +5,7 @@ and organisers; the rest by organisers only; events, tiers and emails are read-o
 invoices, credit notes and payments are created, never edited. A refused
 request changes no row.
 """
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -59,8 +60,12 @@ def test_writes_follow_the_roles(world, resource):
     wrong = []
     for role in ordered:
         client = clients(world)[role]
-        for method, url in (("post", f"/api/{resource}/"), ("put", f"/api/{resource}/{obj.pk}/"),
-                            ("patch", f"/api/{resource}/{obj.pk}/"), ("delete", f"/api/{resource}/{obj.pk}/")):
+        for method, url in (
+            ("post", f"/api/{resource}/"),
+            ("put", f"/api/{resource}/{obj.pk}/"),
+            ("patch", f"/api/{resource}/{obj.pk}/"),
+            ("delete", f"/api/{resource}/{obj.pk}/"),
+        ):
             before = domain_counts()
             response = getattr(client, method)(url, {}, format="json")
             got = response.status_code
@@ -96,7 +101,6 @@ def test_a_user_without_a_role_reads_nothing(world, django_user_model):
 def test_a_committee_token_cannot_create_a_payment_even_with_valid_data(world):
     invoice, committee = world["invoice"], clients(world)["committee"]
     before = domain_counts()
-    response = committee.post("/api/payments/", {"invoice": invoice.pk, "amount": "50.00"},
-                                                format="json")
+    response = committee.post("/api/payments/", {"invoice": invoice.pk, "amount": "50.00"}, format="json")
     assert response.status_code == 403 and response.json()["detail"]
     assert domain_counts() == before

@@ -1,5 +1,6 @@
 """The resources invoicing and mail register (crm.registry) get the project's REST_FRAMEWORK
 defaults without importing the API app: token authentication, capped pages, rate limits."""
+
 import pytest
 from django.core.cache import cache
 from rest_framework.settings import api_settings
@@ -30,8 +31,9 @@ def test_page_size_is_capped_on_registered_resources(organiser, settings):
     settings.API_MAX_PAGE_SIZE = 2
     event = factories.event()
     for _ in range(3):
-        pledge = create_pledge(organisation=factories.organisation(), event=event, amount=100, stage="confirmed",
-                               user=organiser)
+        pledge = create_pledge(
+            organisation=factories.organisation(), event=event, amount=100, stage="confirmed", user=organiser
+        )
         raise_invoice(pledge, user=organiser)
     body = token_client(organiser).get("/api/invoices/?page_size=1000000").json()
     assert body["count"] == 3 and len(body["results"]) == 2 and "page=2" in body["next"]

@@ -1,4 +1,5 @@
 """The REST API's resources: reads, writes through the services, and bad input as 4xx JSON."""
+
 import datetime
 from decimal import Decimal
 
@@ -18,9 +19,17 @@ def test_organisations_round_trip(api_organiser, organiser):
     from crm.models import Tag
 
     Tag.objects.get_or_create(name="nhs")
-    response = api_organiser.post("/api/organisations/", {
-        "name": "Acme Digital", "roles": ["sponsor", "supplier"], "city": "Leeds", "owner": "org", "tags": ["nhs"],
-    }, format="json")
+    response = api_organiser.post(
+        "/api/organisations/",
+        {
+            "name": "Acme Digital",
+            "roles": ["sponsor", "supplier"],
+            "city": "Leeds",
+            "owner": "org",
+            "tags": ["nhs"],
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["roles"] == ["sponsor", "supplier"] and body["tags"] == ["nhs"] and body["owner"] == "org"
@@ -65,17 +74,25 @@ def test_contact_email_clash_names_the_email(api_staff):
 def test_bogus_ids_are_404_json(api_organiser):
     response = api_organiser.get("/api/contacts/999999/")
     assert response.status_code == 404 and response.json()["detail"]
-    response = api_organiser.post("/api/interactions/", {"organisation": 999999, "summary": "Call",
-                                                         "kind": "call"}, format="json")
+    response = api_organiser.post(
+        "/api/interactions/", {"organisation": 999999, "summary": "Call", "kind": "call"}, format="json"
+    )
     assert response.status_code == 400 and "organisation" in response.json()
 
 
 def test_interactions_are_logged_through_the_service(api_staff, staff):
     org = factories.organisation()
     person = factories.contact(org)
-    response = api_staff.post("/api/interactions/", {
-        "contact": person.pk, "kind": "meeting", "summary": "Coffee", "occurred_at": "2026-03-01T10:00:00Z",
-    }, format="json")
+    response = api_staff.post(
+        "/api/interactions/",
+        {
+            "contact": person.pk,
+            "kind": "meeting",
+            "summary": "Coffee",
+            "occurred_at": "2026-03-01T10:00:00Z",
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     interaction = Interaction.objects.get()
     assert interaction.organisation == org  # the service fills the contact's organisation
@@ -89,8 +106,9 @@ def test_interactions_are_logged_through_the_service(api_staff, staff):
 def test_followups_create_and_update(api_organiser, organiser):
     org = factories.organisation()
     due = (timezone.localdate() + datetime.timedelta(days=2)).isoformat()
-    response = api_organiser.post("/api/followups/", {"title": "Chase", "due_date": due, "organisation": org.pk},
-                                  format="json")
+    response = api_organiser.post(
+        "/api/followups/", {"title": "Chase", "due_date": due, "organisation": org.pk}, format="json"
+    )
     assert response.status_code == 201, response.json()
     followup = FollowUp.objects.get()
     assert followup.assignee == organiser and followup.created_by == organiser
@@ -101,9 +119,16 @@ def test_followups_create_and_update(api_organiser, organiser):
 def test_pledge_create_records_the_first_stage(api_organiser, organiser):
     ev = factories.event()
     org = factories.organisation()
-    response = api_organiser.post("/api/pledges/", {
-        "organisation": org.pk, "event": ev.pk, "amount": "2500.00", "stage": "approached",
-    }, format="json")
+    response = api_organiser.post(
+        "/api/pledges/",
+        {
+            "organisation": org.pk,
+            "event": ev.pk,
+            "amount": "2500.00",
+            "stage": "approached",
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["amount"] == "2500.00" and body["weighted_amount"] == "500.00"
@@ -111,10 +136,16 @@ def test_pledge_create_records_the_first_stage(api_organiser, organiser):
 
 
 def test_pledge_stage_change_by_patch_is_recorded_like_the_board(api_organiser, organiser):
-    pledge = create_pledge(organisation=factories.organisation(), event=factories.event(), amount=Decimal("1000"),
-                           stage="approached", user=organiser)
-    response = api_organiser.patch(f"/api/pledges/{pledge.pk}/", {"stage": "verbal", "notes": "Said yes"},
-                                   format="json")
+    pledge = create_pledge(
+        organisation=factories.organisation(),
+        event=factories.event(),
+        amount=Decimal("1000"),
+        stage="approached",
+        user=organiser,
+    )
+    response = api_organiser.patch(
+        f"/api/pledges/{pledge.pk}/", {"stage": "verbal", "notes": "Said yes"}, format="json"
+    )
     assert response.status_code == 200, response.json()
     pledge.refresh_from_db()
     assert pledge.stage == "verbal" and pledge.notes == "Said yes" and pledge.pledged_at is not None
@@ -126,8 +157,13 @@ def test_pledge_stage_change_by_patch_is_recorded_like_the_board(api_organiser, 
 
 
 def test_refused_moves_name_the_field_and_change_nothing(api_organiser, organiser):
-    pledge = create_pledge(organisation=factories.organisation(), event=factories.event(), amount=Decimal("1000"),
-                           stage="approached", user=organiser)
+    pledge = create_pledge(
+        organisation=factories.organisation(),
+        event=factories.event(),
+        amount=Decimal("1000"),
+        stage="approached",
+        user=organiser,
+    )
     response = api_organiser.post(f"/api/pledges/{pledge.pk}/move/", {"stage": "declined"}, format="json")
     assert response.status_code == 400 and "reason" in response.json()
     response = api_organiser.patch(f"/api/pledges/{pledge.pk}/", {"stage": "withdrawn", "notes": "x"}, format="json")
@@ -138,15 +174,21 @@ def test_refused_moves_name_the_field_and_change_nothing(api_organiser, organise
     assert pledge.stage == "approached" and pledge.notes == ""  # the PATCH's notes rolled back too
     assert PledgeStageChange.objects.filter(pledge=pledge).count() == 1
 
-    response = api_organiser.post(f"/api/pledges/{pledge.pk}/move/", {"stage": "declined", "reason": "No budget"},
-                                  format="json")
+    response = api_organiser.post(
+        f"/api/pledges/{pledge.pk}/move/", {"stage": "declined", "reason": "No budget"}, format="json"
+    )
     assert response.status_code == 200 and response.json()["stage"] == "declined"
     assert response.json()["lost_reason"] == "No budget"
 
 
 def test_committee_cannot_move_a_pledge(api_committee, organiser):
-    pledge = create_pledge(organisation=factories.organisation(), event=factories.event(), amount=Decimal("1000"),
-                           stage="approached", user=organiser)
+    pledge = create_pledge(
+        organisation=factories.organisation(),
+        event=factories.event(),
+        amount=Decimal("1000"),
+        stage="approached",
+        user=organiser,
+    )
     response = api_committee.post(f"/api/pledges/{pledge.pk}/move/", {"stage": "paid"}, format="json")
     assert response.status_code == 403
     assert Pledge.objects.get(pk=pledge.pk).stage == "approached"
@@ -154,10 +196,18 @@ def test_committee_cannot_move_a_pledge(api_committee, organiser):
 
 def test_in_kind_status_moves_are_checked(api_organiser):
     org, ev = factories.organisation(), factories.event()
-    response = api_organiser.post("/api/in-kind/", {
-        "organisation": org.pk, "event": ev.pk, "category": "venue", "description": "Hall",
-        "estimated_value": "800.00", "status": "delivered",
-    }, format="json")
+    response = api_organiser.post(
+        "/api/in-kind/",
+        {
+            "organisation": org.pk,
+            "event": ev.pk,
+            "category": "venue",
+            "description": "Hall",
+            "estimated_value": "800.00",
+            "status": "delivered",
+        },
+        format="json",
+    )
     assert response.status_code == 201 and response.json()["status"] == "offered"
     item = InKindContribution.objects.get()
     response = api_organiser.patch(f"/api/in-kind/{item.pk}/", {"status": "delivered"}, format="json")
@@ -168,13 +218,27 @@ def test_in_kind_status_moves_are_checked(api_organiser):
 
 def test_favours_are_recorded_with_who_logged_them(api_organiser, organiser):
     org = factories.organisation()
-    response = api_organiser.post("/api/favours/", {
-        "organisation": org.pk, "direction": "we_asked", "description": "Lanyards", "estimated_value": "-5",
-    }, format="json")
+    response = api_organiser.post(
+        "/api/favours/",
+        {
+            "organisation": org.pk,
+            "direction": "we_asked",
+            "description": "Lanyards",
+            "estimated_value": "-5",
+        },
+        format="json",
+    )
     assert response.status_code == 400 and "estimated_value" in response.json()
-    response = api_organiser.post("/api/favours/", {
-        "organisation": org.pk, "direction": "we_asked", "description": "Lanyards", "estimated_value": "120.50",
-    }, format="json")
+    response = api_organiser.post(
+        "/api/favours/",
+        {
+            "organisation": org.pk,
+            "direction": "we_asked",
+            "description": "Lanyards",
+            "estimated_value": "120.50",
+        },
+        format="json",
+    )
     assert response.status_code == 201
     assert Favour.objects.get().logged_by == organiser
 
@@ -213,8 +277,9 @@ def test_the_web_session_works_too_with_csrf(client, staff):
 
 def test_followup_actions_go_through_the_services(api_organiser, api_staff, organiser, staff):
     org = factories.organisation()
-    followup = FollowUp.objects.create(organisation=org, title="Chase Acme", assignee=organiser,
-                                       due_date=timezone.localdate())
+    followup = FollowUp.objects.create(
+        organisation=org, title="Chase Acme", assignee=organiser, due_date=timezone.localdate()
+    )
     url = f"/api/followups/{followup.pk}"
     assert api_staff.post(f"{url}/snooze/", {"until": "2099-01-01"}, format="json").status_code == 403
     response = api_organiser.post(f"{url}/snooze/", {"until": "2001-01-01"}, format="json")
@@ -226,8 +291,9 @@ def test_followup_actions_go_through_the_services(api_organiser, api_staff, orga
     assert response.status_code == 400 and "assignee" in response.json()
     response = api_organiser.post(f"{url}/reassign/", {"assignee": "stf"}, format="json")
     assert response.status_code == 200 and response.json()["assignee"] == "stf"
-    response = api_organiser.post(f"{url}/complete/", {"outcome": "Agreed to Gold", "kind": "note",
-                                                       "colour": "red"}, format="json")
+    response = api_organiser.post(
+        f"{url}/complete/", {"outcome": "Agreed to Gold", "kind": "note", "colour": "red"}, format="json"
+    )
     assert response.status_code == 400 and response.json() == {"colour": ["Unknown field."]}
     response = api_organiser.post(f"{url}/complete/", {"outcome": "Agreed to Gold", "kind": "note"}, format="json")
     assert response.status_code == 200 and response.json()["status"] == "done"

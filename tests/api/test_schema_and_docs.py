@@ -1,4 +1,5 @@
 """The OpenAPI schema and the docs page, with their assets served locally."""
+
 import pytest
 from django.contrib.staticfiles import finders
 from django.urls import reverse
@@ -20,8 +21,12 @@ def test_the_schema_describes_every_resource_and_the_bearer_scheme(api_committee
 
 def test_the_schema_lists_the_resources_invoicing_and_mail_register(api_committee):
     paths = api_committee.get("/api/schema/?format=json").json()["paths"]
-    assert set(paths["/api/invoices/"]) == set(paths["/api/payments/"]) == set(paths["/api/credit-notes/"]) \
+    assert (
+        set(paths["/api/invoices/"])
+        == set(paths["/api/payments/"])
+        == set(paths["/api/credit-notes/"])
         == {"get", "post"}
+    )
     assert set(paths["/api/invoices/{id}/"]) == {"get"}  # issued invoices are never edited
     assert set(paths["/api/emails/"]) == set(paths["/api/emails/{id}/"]) == {"get"}
     invoice_params = {p["name"] for p in paths["/api/invoices/"]["get"]["parameters"]}

@@ -1,4 +1,5 @@
 """Personal API tokens: stored hashed, shown once, revocable, expiring, rate-limited."""
+
 import datetime
 import io
 
@@ -66,6 +67,7 @@ def test_a_token_can_do_only_what_its_user_can(committee):
 def test_requests_over_the_rate_get_429_with_retry_after(organiser, settings):
     cache.clear()
     from rest_framework.settings import api_settings
+
     from api.throttling import TokenRateThrottle
 
     TokenRateThrottle.THROTTLE_RATES = {**api_settings.DEFAULT_THROTTLE_RATES, "api_token": "3/minute"}

@@ -1,5 +1,6 @@
 """Two-factor sign-in: enrolment with a local QR code, recovery codes, the verify step,
 the lock-out after wrong codes, the setting that makes it mandatory, tokens unaffected."""
+
 import re
 import time
 
@@ -43,7 +44,7 @@ def test_enrol_then_sign_in_asks_for_a_code(client, staff):
     assert client.get(reverse("crm:contact_list")).status_code == 200  # not enrolled: nothing asked
     response = client.post(reverse("api:otp_setup"), {"action": "confirm", "code": "000000"})
     assert "did not match" in response.content.decode()
-    device, codes = enrol(client, staff)
+    device, _codes = enrol(client, staff)
     assert device.confirmed
 
     client.post(reverse("logout"))

@@ -1,5 +1,6 @@
 """Webhooks: events from the models' signals, signed deliveries received by a real HTTP
 server, retries with backoff through the django-tasks database worker, refused targets."""
+
 import datetime
 import http.server
 import json
@@ -27,7 +28,7 @@ from tests.crm import factories
 def _documented_verify():
     """The receiver's check exactly as docs/api.md shows it (so the example is proven to work)."""
     text = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text()
-    block = next(b for b in re.findall(r"```python\n(.*?)```", text, re.S) if "def verify" in b)
+    block = next(b for b in re.findall(r"```python\n(.*?)```", text, re.DOTALL) if "def verify" in b)
     namespace = {}
     exec(compile(block, "docs/api.md", "exec"), namespace)
     return namespace["verify"]
@@ -41,7 +42,9 @@ class Receiver(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.received.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body})
+        self.received.append(
+            {"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body}
+        )
         if self.path == "/hang":
             time.sleep(1.5)
         status = 500 if self.path == "/fail" else 200
@@ -72,19 +75,38 @@ def receiver(settings):
 
 def run_worker():
     """The django-tasks-db worker's own loop, in this process, until no task is ready."""
-    Worker(queue_names=["default"], interval=0, batch=True, backend_name="default", startup_delay=False,
-           max_tasks=None, worker_id="test-worker", excluded_queue_names=[]).run()
+    Worker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test-worker",
+        excluded_queue_names=[],
+    ).run()
 
 
 def hook(url, events, **fields):
     return save_webhook(Webhook(name=fields.pop("name", "Sponsor wall"), url=url, events=events, **fields))
 
 
-@pytest.mark.parametrize("url", [
-    "ftp://example.org/x", "http:///nohost", "http://127.0.0.1:8000/", "http://localhost/", "http://10.1.2.3/",
-    "http://192.168.0.10/", "http://169.254.169.254/latest/meta-data", "http://[::1]/", "http://[::ffff:10.0.0.1]/",
-    "http://0.0.0.0/", "http://100.64.0.1/",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://example.org/x",
+        "http:///nohost",
+        "http://127.0.0.1:8000/",
+        "http://localhost/",
+        "http://10.1.2.3/",
+        "http://192.168.0.10/",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1]/",
+        "http://[::ffff:10.0.0.1]/",
+        "http://0.0.0.0/",
+        "http://100.64.0.1/",
+    ],
+)
 def test_private_and_non_http_targets_are_refused(url, settings):
     settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = False
     with pytest.raises(ValidationError) as error:
@@ -104,8 +126,13 @@ def test_a_pledge_paid_is_delivered_signed_by_the_database_worker(receiver, orga
     base, received = receiver
     webhook = hook(f"{base}/ok", ["pledge.stage_changed", "pledge.paid"])
     hook(f"{base}/ok", ["contact.created"], name="Not listening to pledges")
-    pledge = create_pledge(organisation=factories.organisation(name="Acme"), event=factories.event(),
-                           amount=Decimal("2500"), stage="invoiced", user=organiser)
+    pledge = create_pledge(
+        organisation=factories.organisation(name="Acme"),
+        event=factories.event(),
+        amount=Decimal("2500"),
+        stage="invoiced",
+        user=organiser,
+    )
     assert not WebhookDelivery.objects.exists()  # the first stage is not a change
     move_pledge(pledge, "paid", user=organiser)
     assert DBTaskResult.objects.count() == 2 and not received  # queued, not sent in the request
@@ -118,16 +145,25 @@ def test_a_pledge_paid_is_delivered_signed_by_the_database_worker(receiver, orga
         assert not verify("another secret", request["headers"]["x-crm-signature"], request["body"])
         payload = json.loads(request["body"])
         assert payload["data"]["pledge"]["id"] == pledge.pk and payload["data"]["pledge"]["amount"] == "2500.00"
-        assert payload["data"]["change"] == {**payload["data"]["change"], "from_stage": "invoiced",
-                                             "to_stage": "paid", "changed_by": "org"}
+        assert payload["data"]["change"] == {
+            **payload["data"]["change"],
+            "from_stage": "invoiced",
+            "to_stage": "paid",
+            "changed_by": "org",
+        }
         assert request["headers"]["x-crm-delivery"] == payload["id"]
     deliveries = WebhookDelivery.objects.filter(webhook=webhook)
     assert {(d.status, d.response_code, d.attempt) for d in deliveries} == {("succeeded", 200, 1)}
     assert all(d.duration_ms is not None and d.attempted_at for d in deliveries)
     assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
 
-    create_pledge(organisation=factories.organisation(), event=factories.event(), amount=Decimal("10"),
-                  stage="paid", user=organiser)  # created as paid: pledge.paid, but no stage change
+    create_pledge(
+        organisation=factories.organisation(),
+        event=factories.event(),
+        amount=Decimal("10"),
+        stage="paid",
+        user=organiser,
+    )  # created as paid: pledge.paid, but no stage change
     assert list(WebhookDelivery.objects.filter(status="pending").values_list("event", flat=True)) == ["pledge.paid"]
 
 
@@ -171,7 +207,10 @@ def test_contact_and_interaction_events_fire_after_commit_only(receiver, staff):
         factories.contact(first_name="Rolled", last_name="Back")
         raise RuntimeError
     assert list(WebhookDelivery.objects.filter(webhook=webhook).order_by("id").values_list("event", flat=True)) == [
-        "contact.created", "contact.changed", "interaction.logged"]
+        "contact.created",
+        "contact.changed",
+        "interaction.logged",
+    ]
     run_worker()
     bodies = [json.loads(r["body"]) for r in received]
     assert [b["event"] for b in bodies] == ["contact.created", "contact.changed", "interaction.logged"]
@@ -189,7 +228,7 @@ def test_inactive_webhooks_get_nothing(receiver):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_redirect_is_not_followed(receiver, settings):
-    base, received = receiver
+    _base, _received = receiver
 
     class Redirect(Receiver):
         def do_POST(self):
@@ -211,22 +250,34 @@ def test_a_redirect_is_not_followed(receiver, settings):
     assert delivery.status == "gave_up" and delivery.response_code == 302 and "not followed" in delivery.error
 
 
-def test_the_organiser_manages_webhooks_and_sends_a_test(client, organiser, settings,
-                                                         django_capture_on_commit_callbacks):
+def test_the_organiser_manages_webhooks_and_sends_a_test(
+    client, organiser, settings, django_capture_on_commit_callbacks
+):
     settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = False
     client.force_login(organiser)
-    response = client.post(reverse("api:webhook_create"), {
-        "name": "Intranet", "url": "http://10.0.0.5/hook", "events": ["pledge.paid"], "active": "on",
-    })
+    response = client.post(
+        reverse("api:webhook_create"),
+        {
+            "name": "Intranet",
+            "url": "http://10.0.0.5/hook",
+            "events": ["pledge.paid"],
+            "active": "on",
+        },
+    )
     assert response.status_code == 200 and "private, loopback or link-local" in response.content.decode()
     response = client.post(reverse("api:webhook_create"), {"name": "No events", "url": "https://93.184.216.34/"})
     assert "This field is required" in response.content.decode()
     assert not Webhook.objects.exists()
 
-    response = client.post(reverse("api:webhook_create"), {
-        "name": "Sponsor wall", "url": "https://93.184.216.34/hook", "events": ["pledge.paid", "contact.created"],
-        "active": "on",
-    })
+    response = client.post(
+        reverse("api:webhook_create"),
+        {
+            "name": "Sponsor wall",
+            "url": "https://93.184.216.34/hook",
+            "events": ["pledge.paid", "contact.created"],
+            "active": "on",
+        },
+    )
     webhook = Webhook.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("api:webhook_detail", args=[webhook.pk])
     assert len(webhook.secret) == 64 and webhook.created_by == organiser
@@ -239,9 +290,14 @@ def test_the_organiser_manages_webhooks_and_sends_a_test(client, organiser, sett
 
     listing = client.get(reverse("api:webhook_list")).content.decode()
     assert "Sponsor wall" in listing and "Pledge paid, Contact created" in listing
-    response = client.post(reverse("api:webhook_update", args=[webhook.pk]), {
-        "name": "Sponsor wall", "url": "https://93.184.216.34/v2", "events": ["pledge.paid"],
-    })
+    response = client.post(
+        reverse("api:webhook_update", args=[webhook.pk]),
+        {
+            "name": "Sponsor wall",
+            "url": "https://93.184.216.34/v2",
+            "events": ["pledge.paid"],
+        },
+    )
     webhook.refresh_from_db()
     assert webhook.url.endswith("/v2") and not webhook.active and webhook.events == ["pledge.paid"]
     client.post(reverse("api:webhook_delete", args=[webhook.pk]))
@@ -267,8 +323,13 @@ def test_the_delivery_connects_to_the_address_that_was_checked(db, settings, mon
     settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = False
     settings.WEBHOOK_MAX_ATTEMPTS = 1
     answers = iter([["93.184.216.34"], ["93.184.216.35"], ["127.0.0.1"]])
-    monkeypatch.setattr(socket, "getaddrinfo", lambda host, port, **kw: [
-        (socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port)) for address in next(answers)])
+    monkeypatch.setattr(
+        socket,
+        "getaddrinfo",
+        lambda host, port, **kw: [
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port)) for address in next(answers)
+        ],
+    )
     connected = []
 
     def fake_connect(address, timeout=None, *args):
@@ -277,8 +338,9 @@ def test_the_delivery_connects_to_the_address_that_was_checked(db, settings, mon
 
     monkeypatch.setattr(socket, "create_connection", fake_connect)
     webhook = save_webhook(Webhook(name="Wall", url="https://hooks.example.org/crm", events=["contact.created"]))
-    delivery = WebhookDelivery.objects.create(webhook=webhook, event="contact.created",
-                                              event_id="5f0c0000-0000-0000-0000-000000000000", payload={})
+    delivery = WebhookDelivery.objects.create(
+        webhook=webhook, event="contact.created", event_id="5f0c0000-0000-0000-0000-000000000000", payload={}
+    )
     services.attempt_delivery(delivery.pk)
     assert connected == [("93.184.216.35", 443)]
     delivery.refresh_from_db()

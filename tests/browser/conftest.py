@@ -1,4 +1,5 @@
 """Browser journeys: Playwright drives Debian's Chromium against the live server."""
+
 import pytest
 from playwright.sync_api import expect
 

@@ -5,14 +5,14 @@ axe-core comes from npm (node_modules, installed by `make setup`) and is injecte
 test: nothing is fetched from the network. Each role signs in with the demo data and
 walks its pages at desktop (1280 px) and phone (390 px) widths.
 """
+
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from playwright.sync_api import expect
-
-from django.contrib.auth import get_user_model
 
 from crm.models import Contact, ImportBatch, Organisation
 from invoicing.services import raise_invoice, record_payment
@@ -35,19 +35,67 @@ RUN_AXE = """async (tags) => {
 
 #: Every page of the app a signed-in person can open, by the roles that reach it.
 EVERYONE = [
-    "/dashboard/", "/dashboard/in-kind/", "/dashboard/partners/", "/dashboard/activity/", "/dashboard/print/",
-    "/organisations/", "{organisation}", "/contacts/", "/contacts/?sort=-email", "{contact}", "/followups/",
+    "/dashboard/",
+    "/dashboard/in-kind/",
+    "/dashboard/partners/",
+    "/dashboard/activity/",
+    "/dashboard/print/",
+    "/organisations/",
+    "{organisation}",
+    "/contacts/",
+    "/contacts/?sort=-email",
+    "{contact}",
+    "/followups/",
     "/followups/?who=all",
-    "/pledges/", "/pledges/board/", "{pledge}", "/in-kind/", "/partners/", "/favours/", "/imports/",
-    "/search/?q=leeds", "/invoices/", "{invoice}", "/invoices/settings/", "/events/", "{event}", "{event_tickets}",
-    "/mail/triage/", "/mail/templates/", "/mail/merges/", "/api/tokens/", "/account/two-factor/",
-    "/jobs/", "{job_done}", "{job_running}",
+    "/pledges/",
+    "/pledges/board/",
+    "{pledge}",
+    "/in-kind/",
+    "/partners/",
+    "/favours/",
+    "/imports/",
+    "/search/?q=leeds",
+    "/invoices/",
+    "{invoice}",
+    "/invoices/settings/",
+    "/events/",
+    "{event}",
+    "{event_tickets}",
+    "/mail/triage/",
+    "/mail/templates/",
+    "/mail/merges/",
+    "/api/tokens/",
+    "/account/two-factor/",
+    "/jobs/",
+    "{job_done}",
+    "{job_running}",
 ]
-STAFF = ["/organisations/new/", "{organisation_edit}", "/contacts/new/", "{contact_edit}", "/log/",
-         "/imports/upload/", "/privacy/retention/", "{contact_erase}"]
-ORGANISER = ["/followups/new/", "/pledges/new/", "{pledge_edit}", "/in-kind/new/", "/favours/new/",
-             "{raise_invoice}", "/mail/templates/new/", "/mail/merges/new/", "{compose}", "{compose_agreement}",
-             "/webhooks/", "/webhooks/new/", "/events/new/", "{event_edit}"]
+STAFF = [
+    "/organisations/new/",
+    "{organisation_edit}",
+    "/contacts/new/",
+    "{contact_edit}",
+    "/log/",
+    "/imports/upload/",
+    "/privacy/retention/",
+    "{contact_erase}",
+]
+ORGANISER = [
+    "/followups/new/",
+    "/pledges/new/",
+    "{pledge_edit}",
+    "/in-kind/new/",
+    "/favours/new/",
+    "{raise_invoice}",
+    "/mail/templates/new/",
+    "/mail/merges/new/",
+    "{compose}",
+    "{compose_agreement}",
+    "/webhooks/",
+    "/webhooks/new/",
+    "/events/new/",
+    "{event_edit}",
+]
 PAGES = {
     "committee": EVERYONE,
     "staff": EVERYONE + STAFF,
@@ -69,21 +117,41 @@ def demo(db):
     jobs = {}
     for user in get_user_model().objects.filter(username__in=["organiser", "staff", "committee"]):
         done = SpreadsheetJob.objects.create(
-            kind="import", target="contacts", file_name="big-list.csv", status="done", created_by=user,
-            rows_done=4000, rows_total=4000, summary="new=4000 updated=0 unchanged=0 skipped=0 errors=0",
-            batch=ImportBatch.objects.create(target="contacts", file_name="big-list.csv", created_by=user))
-        running = SpreadsheetJob.objects.create(kind="export", target="contacts", file_format="xlsx",
-                                                status="running", step="Writing the file", created_by=user,
-                                                rows_done=2000, rows_total=5000)
+            kind="import",
+            target="contacts",
+            file_name="big-list.csv",
+            status="done",
+            created_by=user,
+            rows_done=4000,
+            rows_total=4000,
+            summary="new=4000 updated=0 unchanged=0 skipped=0 errors=0",
+            batch=ImportBatch.objects.create(target="contacts", file_name="big-list.csv", created_by=user),
+        )
+        running = SpreadsheetJob.objects.create(
+            kind="export",
+            target="contacts",
+            file_format="xlsx",
+            status="running",
+            step="Writing the file",
+            created_by=user,
+            rows_done=2000,
+            rows_total=5000,
+        )
         jobs[user.username] = {"job_done": done.get_absolute_url(), "job_running": running.get_absolute_url()}
     return {
-        "organisation": organisation.get_absolute_url(), "organisation_edit": f"/organisations/{organisation.pk}/edit/",
-        "contact": contact.get_absolute_url(), "contact_edit": f"/contacts/{contact.pk}/edit/",
+        "organisation": organisation.get_absolute_url(),
+        "organisation_edit": f"/organisations/{organisation.pk}/edit/",
+        "contact": contact.get_absolute_url(),
+        "contact_edit": f"/contacts/{contact.pk}/edit/",
         "contact_erase": f"/contacts/{contact.pk}/erase/",
-        "pledge": pledge.get_absolute_url(), "pledge_edit": f"/pledges/{pledge.pk}/edit/",
-        "invoice": f"/invoices/{invoice.number}/", "raise_invoice": f"/pledges/{confirmed[1].pk}/invoice/new/",
+        "pledge": pledge.get_absolute_url(),
+        "pledge_edit": f"/pledges/{pledge.pk}/edit/",
+        "invoice": f"/invoices/{invoice.number}/",
+        "raise_invoice": f"/pledges/{confirmed[1].pk}/invoice/new/",
         "event_tickets": f"/events/{pledge.event_id}/tickets/",
-        "event": f"/events/{pledge.event_id}/", "event_edit": f"/events/{pledge.event_id}/edit/", "compose": f"/mail/compose/?contact={contact.pk}",
+        "event": f"/events/{pledge.event_id}/",
+        "event_edit": f"/events/{pledge.event_id}/edit/",
+        "compose": f"/mail/compose/?contact={contact.pk}",
         "compose_agreement": f"/mail/compose/?pledge={confirmed[1].pk}&document=agreement",
         "jobs": jobs,
     }
@@ -108,8 +176,9 @@ def violations_on(page, url) -> list[str]:
     # Evaluated, not added as a <script>: the site's CSP rightly blocks inline scripts.
     page.evaluate(AXE_SOURCE)
     found = page.evaluate(RUN_AXE, RULE_SETS)
-    return sideways + [f"{v['id']} ({v['impact']}, {v['count']}×): {v['help']}\n      " + "\n      ".join(v["nodes"])
-                       for v in found]
+    return sideways + [
+        f"{v['id']} ({v['impact']}, {v['count']}×): {v['help']}\n      " + "\n      ".join(v["nodes"]) for v in found
+    ]
 
 
 def sign_in_as(page, live_server, username):

@@ -1,5 +1,6 @@
 """Browser journeys of the API app: a token made and used, the docs page drawing the schema,
 a webhook set up and tested, two-factor enrolment and sign-in. No CSP violations anywhere."""
+
 import re
 import time
 
@@ -47,8 +48,12 @@ def test_a_token_is_made_shown_once_and_works(page, live_server, sign_in, staff,
 
     page.get_by_role("button", name="Revoke Spreadsheet script").click()
     expect(page.get_by_text("no longer works")).to_be_visible()
-    assert requests.get(f"{live_server.url}/api/contacts/", headers={"Authorization": f"Bearer {key}"},
-                        timeout=10).status_code == 401
+    assert (
+        requests.get(
+            f"{live_server.url}/api/contacts/", headers={"Authorization": f"Bearer {key}"}, timeout=10
+        ).status_code
+        == 401
+    )
 
 
 def test_the_docs_page_draws_the_schema_from_local_files(page, live_server, sign_in, committee, screenshot_dir):
@@ -62,8 +67,7 @@ def test_the_docs_page_draws_the_schema_from_local_files(page, live_server, sign
     assert outside == [] and violations(page) == []
 
 
-def test_the_docs_list_the_resources_invoicing_and_mail_register(page, live_server, sign_in, committee,
-                                                                  screenshot_dir):
+def test_the_docs_list_the_resources_invoicing_and_mail_register(page, live_server, sign_in, committee, screenshot_dir):
     page.add_init_script(COLLECT_VIOLATIONS)
     sign_in(committee)
     page.goto(f"{live_server.url}/api/docs/")
@@ -80,8 +84,9 @@ def test_the_docs_list_the_resources_invoicing_and_mail_register(page, live_serv
     assert violations(page) == []
 
 
-def test_the_organiser_sets_up_a_webhook_and_sends_a_test(page, live_server, sign_in, organiser, settings,
-                                                          screenshot_dir):
+def test_the_organiser_sets_up_a_webhook_and_sends_a_test(
+    page, live_server, sign_in, organiser, settings, screenshot_dir
+):
     page.add_init_script(COLLECT_VIOLATIONS)
     settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = False
     sign_in(organiser)

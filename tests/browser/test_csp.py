@@ -3,6 +3,7 @@
 A violation means an inline <script>, a style="" attribute, a CDN file or similar slipped in:
 the browser blocks it (so something on the page silently breaks) and reports it here.
 """
+
 import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
@@ -20,11 +21,32 @@ document.addEventListener('securitypolicyviolation', e => window.__csp.push(
 """
 
 PAGES = [
-    "/dashboard/", "/dashboard/in-kind/", "/dashboard/partners/", "/dashboard/activity/", "/dashboard/print/",
-    "/organisations/", "/organisations/new/", "{organisation}", "/contacts/", "{contact}", "/followups/",
-    "/followups/new/", "/log/", "/pledges/", "/pledges/board/", "{pledge}", "/pledges/new/", "/in-kind/",
-    "/in-kind/new/", "/partners/", "/favours/", "/favours/new/", "/imports/", "/imports/upload/",
-    "/search/?q=a", "/privacy/retention/",
+    "/dashboard/",
+    "/dashboard/in-kind/",
+    "/dashboard/partners/",
+    "/dashboard/activity/",
+    "/dashboard/print/",
+    "/organisations/",
+    "/organisations/new/",
+    "{organisation}",
+    "/contacts/",
+    "{contact}",
+    "/followups/",
+    "/followups/new/",
+    "/log/",
+    "/pledges/",
+    "/pledges/board/",
+    "{pledge}",
+    "/pledges/new/",
+    "/in-kind/",
+    "/in-kind/new/",
+    "/partners/",
+    "/favours/",
+    "/favours/new/",
+    "/imports/",
+    "/imports/upload/",
+    "/search/?q=a",
+    "/privacy/retention/",
 ]
 
 
@@ -40,8 +62,9 @@ def test_main_pages_have_no_csp_violations(demo, page, live_server):
         "pledge": Pledge.objects.first().get_absolute_url(),
     }
     console = []
-    page.on("console", lambda msg: console.append(f"{msg.type}: {msg.text}") if msg.type in ("error", "warning")
-            else None)
+    page.on(
+        "console", lambda msg: console.append(f"{msg.type}: {msg.text}") if msg.type in ("error", "warning") else None
+    )
     page.add_init_script(COLLECT_VIOLATIONS)
     page.set_viewport_size({"width": 1400, "height": 900})
 
@@ -57,8 +80,10 @@ def test_main_pages_have_no_csp_violations(demo, page, live_server):
         console.clear()
         response = page.goto(f"{live_server.url}{path}")
         assert response.status == 200, f"{path}: {response.status}"
-        assert "Content-Security-Policy" in {k.title(): v for k, v in response.headers.items()} or \
-            "content-security-policy" in response.headers, f"{path}: no CSP header"
+        assert (
+            "Content-Security-Policy" in {k.title(): v for k, v in response.headers.items()}
+            or "content-security-policy" in response.headers
+        ), f"{path}: no CSP header"
         page.wait_for_load_state("networkidle")
         if path.startswith("/dashboard/") and path != "/dashboard/print/":
             # The charts render (plotly draws its SVG) under the policy.

@@ -1,12 +1,17 @@
 """The committee opens each dashboard on a desktop and a phone: charts draw from the local plotly bundle."""
+
 import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
-BOARDS = [("pipeline", "/dashboard/"), ("inkind", "/dashboard/in-kind/"), ("partners", "/dashboard/partners/"),
-          ("activity", "/dashboard/activity/")]
+BOARDS = [
+    ("pipeline", "/dashboard/"),
+    ("inkind", "/dashboard/in-kind/"),
+    ("partners", "/dashboard/partners/"),
+    ("activity", "/dashboard/activity/"),
+]
 
 
 @pytest.fixture
@@ -25,13 +30,25 @@ def sign_in_as_committee(page, live_server):
 def test_committee_sees_every_dashboard_with_charts(demo, page, live_server, screenshot_dir):
     errors = []
     # The browser's own favicon.ico probe is not the page's doing.
-    page.on("console", lambda msg: errors.append(f"{msg.text} {msg.location.get('url')}")
-            if msg.type == "error" and not (msg.location.get("url") or "").endswith("/favicon.ico") else None)
+    page.on(
+        "console",
+        lambda msg: (
+            errors.append(f"{msg.text} {msg.location.get('url')}")
+            if msg.type == "error" and not (msg.location.get("url") or "").endswith("/favicon.ico")
+            else None
+        ),
+    )
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("response", lambda resp: errors.append(f"{resp.status} {resp.url}") if resp.status >= 400 else None)
     offsite = []
-    page.on("request", lambda req: offsite.append(req.url) if not req.url.startswith(live_server.url)
-            and not req.url.startswith("data:") else None)
+    page.on(
+        "request",
+        lambda req: (
+            offsite.append(req.url)
+            if not req.url.startswith(live_server.url) and not req.url.startswith("data:")
+            else None
+        ),
+    )
     sign_in_as_committee(page, live_server)
     for width, height, label in ((1400, 1000, "desktop"), (390, 844, "phone")):
         page.set_viewport_size({"width": width, "height": height})

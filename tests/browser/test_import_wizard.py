@@ -1,4 +1,5 @@
 """A member of staff imports a contacts CSV through the wizard in a real browser."""
+
 import pytest
 from playwright.sync_api import expect
 

@@ -1,5 +1,6 @@
 """The organiser raises an invoice with a PO number, downloads its PDF, records a part payment
 then the rest, and sees the pledge move to Paid — at desktop and phone widths."""
+
 import datetime
 import io
 import os
@@ -18,12 +19,14 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def confirmed_pledge(db, organiser):
     event = Event.objects.create(name="Launch 2027", date=datetime.date(2027, 3, 18), capacity=250)
-    gold = SponsorshipTier.objects.create(event=event, name="Gold", price=Decimal("2500"), ticket_allocation=4,
-                                          stand=True)
+    gold = SponsorshipTier.objects.create(
+        event=event, name="Gold", price=Decimal("2500"), ticket_allocation=4, stand=True
+    )
     org = Organisation.objects.create(name="Leeds City Council", is_sponsor=True, is_public_body=True)
     Contact.objects.create(organisation=org, first_name="Priya", last_name="Shah", email="priya@leeds.example")
-    return create_pledge(organisation=org, event=event, tier=gold, amount=Decimal("2500"), stage="confirmed",
-                         owner=organiser)
+    return create_pledge(
+        organisation=org, event=event, tier=gold, amount=Decimal("2500"), stage="confirmed", owner=organiser
+    )
 
 
 def no_sideways_scroll(page):
@@ -31,8 +34,9 @@ def no_sideways_scroll(page):
 
 
 @pytest.mark.postgres
-def test_raise_pay_in_two_parts_and_see_the_pledge_paid(sign_in, live_server, organiser, confirmed_pledge,
-                                                        screenshot_dir):
+def test_raise_pay_in_two_parts_and_see_the_pledge_paid(
+    sign_in, live_server, organiser, confirmed_pledge, screenshot_dir
+):
     shot = lambda name: page.screenshot(path=os.path.join(screenshot_dir, name), full_page=True)  # noqa: E731
     page = sign_in(organiser)
     page.set_viewport_size({"width": 1280, "height": 900})
@@ -109,7 +113,7 @@ def test_benefits_checklist_and_ticket_counts(sign_in, live_server, organiser, c
             page.get_by_role("button", name="Save Exhibition stand").click()
             page.wait_for_load_state()
             assert page.get_by_text("Exhibition stand: delivered on").count() == 0  # not ticked: still due
-            page.locator("#benefit-%d-delivered" % confirmed_pledge.benefits.get(benefit="Exhibition stand").pk).check()
+            page.locator(f"#benefit-{confirmed_pledge.benefits.get(benefit='Exhibition stand').pk}-delivered").check()
             page.get_by_role("button", name="Save Exhibition stand").click()
             page.wait_for_load_state()
             assert page.get_by_text("Exhibition stand: delivered on").is_visible()
@@ -140,8 +144,9 @@ def test_benefits_checklist_and_ticket_counts(sign_in, live_server, organiser, c
 def test_money_owed_and_overdue_invoices_panels(sign_in, live_server, organiser, confirmed_pledge, screenshot_dir):
     from invoicing import services
 
-    invoice = services.raise_invoice(confirmed_pledge, po="PO-OLD-1",
-                                     issue_date=datetime.date.today() - datetime.timedelta(days=45))
+    invoice = services.raise_invoice(
+        confirmed_pledge, po="PO-OLD-1", issue_date=datetime.date.today() - datetime.timedelta(days=45)
+    )
     services.record_payment(invoice, amount="500")
     page = sign_in(organiser)
     for width, height in ((1280, 900), (390, 844)):

@@ -4,6 +4,7 @@ Every key press is counted except the characters of the text typed; the budget i
 Tab presses are made until the wanted control has focus, as a person would, so a page
 that adds stops along the way shows up as a higher count.
 """
+
 import datetime
 import re
 
@@ -39,7 +40,6 @@ class Keyboard:
         for _ in range(limit):
             self.press("Tab")
             if self.has_focus(selector):
-                print(f"  {selector}: {self.presses}")
                 return
         raise AssertionError(f"{selector} never took focus in {limit} Tab presses")
 
@@ -96,4 +96,3 @@ def test_log_a_call_with_a_follow_up_without_a_mouse(organiser, sign_in, page, l
     followup = FollowUp.objects.get(title="Send the Gold pack")
     assert followup.due_date == tomorrow and followup.organisation == acme
     assert keys.presses <= BUDGET, f"{keys.presses} key presses (budget {BUDGET})"
-    print(f"logged a call with a follow-up in {keys.presses} key presses")

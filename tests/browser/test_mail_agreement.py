@@ -2,6 +2,7 @@
 page (contact, template and PDF preselected), preview, send through a real SMTP server, and
 find the message with its PDF on the contact's timeline. At 1280 and 390 px, axe-clean, no
 Content-Security-Policy violation."""
+
 import datetime
 import os
 from decimal import Decimal
@@ -49,17 +50,28 @@ def check(page, screenshot_dir, name) -> list[str]:
 
 def test_send_the_agreement_from_the_pledge_page(live_server, page, sign_in, organiser, smtp, screenshot_dir):
     # The seeded template (migration 0002) does not survive the live server's flushes: make it here.
-    EmailTemplate.objects.get_or_create(name="Sponsorship agreement", defaults={
-        "subject": "Sponsorship agreement: {{ event }}",
-        "body": "Dear {{ first_name }},\n\nAttached is the agreement for {{ amount }}.\n\n{{ sender_name }}"})
-    event = Event.objects.create(name="Launch 2027", date=datetime.date(2027, 3, 18), venue="Civic Hall",
-                                 capacity=250, sponsorship_target=Decimal("20000"))
-    tier = SponsorshipTier.objects.create(event=event, name="Gold", price=Decimal("2500"), ticket_allocation=4,
-                                          stand=True, logo=True)
+    EmailTemplate.objects.get_or_create(
+        name="Sponsorship agreement",
+        defaults={
+            "subject": "Sponsorship agreement: {{ event }}",
+            "body": "Dear {{ first_name }},\n\nAttached is the agreement for {{ amount }}.\n\n{{ sender_name }}",
+        },
+    )
+    event = Event.objects.create(
+        name="Launch 2027",
+        date=datetime.date(2027, 3, 18),
+        venue="Civic Hall",
+        capacity=250,
+        sponsorship_target=Decimal("20000"),
+    )
+    tier = SponsorshipTier.objects.create(
+        event=event, name="Gold", price=Decimal("2500"), ticket_allocation=4, stand=True, logo=True
+    )
     org = factories.organisation(name="Leeds City Council")
     priya = factories.contact(org, first_name="Priya", last_name="Shah", email="priya@leeds.example")
-    pledge = create_pledge(organisation=org, event=event, tier=tier, amount=Decimal("2500"), stage="confirmed",
-                           user=organiser)
+    pledge = create_pledge(
+        organisation=org, event=event, tier=tier, amount=Decimal("2500"), stage="confirmed", user=organiser
+    )
     page.add_init_script(COLLECT_VIOLATIONS)
     sign_in(organiser)
     page.goto(live_server.url + pledge.get_absolute_url())
@@ -79,8 +91,9 @@ def test_send_the_agreement_from_the_pledge_page(live_server, page, sign_in, org
     problems += check(page, screenshot_dir, "preview")
 
     page.get_by_role("button", name="Send").click()
-    expect(page.get_by_text(f"Sent “Sponsorship agreement: Launch 2027” to priya@leeds.example with {filename}"))\
-        .to_be_visible()
+    expect(
+        page.get_by_text(f"Sent “Sponsorship agreement: Launch 2027” to priya@leeds.example with {filename}")
+    ).to_be_visible()
     [received] = smtp.messages
     [attachment] = list(received.iter_attachments())
     assert attachment.get_filename() == filename and attachment.get_content().startswith(b"%PDF")

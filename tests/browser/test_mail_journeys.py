@@ -1,6 +1,7 @@
 """Email in a real browser: a saved message dropped on an organisation page lands on its
 timeline; an unmatched message is filed from the triage list; a merge's progress page. At
 desktop and phone widths, with no Content-Security-Policy violation."""
+
 import os
 
 import pytest
@@ -41,16 +42,20 @@ def violations(page):
     return page.evaluate("window.__csp || []")
 
 
-def test_drop_an_eml_on_an_organisation_page_and_see_it_on_the_timeline(live_server, page, sign_in, organiser,
-                                                                         screenshot_dir):
+def test_drop_an_eml_on_an_organisation_page_and_see_it_on_the_timeline(
+    live_server, page, sign_in, organiser, screenshot_dir
+):
     org = factories.organisation(name="Acme Digital")
     factories.contact(org, first_name="Sam", last_name="Sponsor", email="sam@acme.example")
     page.add_init_script(COLLECT_VIOLATIONS)
     sign_in(organiser)
     page.goto(live_server.url + org.get_absolute_url())
     expect(page.get_by_text("Drop saved emails here")).to_be_visible()
-    eml = build(subject="Gold package confirmed", body="We will take the gold package.",
-                attachments=[("deck.pdf", b"%PDF-1.4 deck", "application/pdf")]).decode()
+    eml = build(
+        subject="Gold package confirmed",
+        body="We will take the gold package.",
+        attachments=[("deck.pdf", b"%PDF-1.4 deck", "application/pdf")],
+    ).decode()
     transfer = page.evaluate_handle(DROP, [eml])
     with page.expect_navigation():
         page.dispatch_event("[data-mail-drop]", "drop", {"dataTransfer": transfer})
@@ -70,8 +75,9 @@ def test_drop_an_eml_on_an_organisation_page_and_see_it_on_the_timeline(live_ser
 
 
 def test_file_an_unmatched_message_from_triage(live_server, page, sign_in, organiser, screenshot_dir):
-    nina = factories.contact(factories.organisation(name="Newco"), first_name="Nina", last_name="Newton",
-                             email="nina.newton@newco.example")
+    nina = factories.contact(
+        factories.organisation(name="Newco"), first_name="Nina", last_name="Newton", email="nina.newton@newco.example"
+    )
     file_parsed(parsing.parse_bytes(build(sender="Nina N <nina@personal.example>", subject="Catering offer")))
     file_parsed(parsing.parse_bytes(build(sender="promo@spam.example", subject="Win a prize")))
     page.add_init_script(COLLECT_VIOLATIONS)
@@ -97,8 +103,11 @@ def test_file_an_unmatched_message_from_triage(live_server, page, sign_in, organ
 
 
 def test_mail_merge_progress_page(live_server, page, sign_in, organiser, screenshot_dir):
-    template = EmailTemplate.objects.create(name="Sponsorship pack", subject="Our sponsorship pack, {{ first_name }}",
-                                            body="Dear {{ first_name }},\nPlease find our pack.")
+    template = EmailTemplate.objects.create(
+        name="Sponsorship pack",
+        subject="Our sponsorship pack, {{ first_name }}",
+        body="Dear {{ first_name }},\nPlease find our pack.",
+    )
     org = factories.organisation(name="Listco")
     people = [factories.contact(org, first_name=f"Person{i}", email=f"p{i}@list.example") for i in range(50)]
     people[0].do_not_contact = True
@@ -117,8 +126,11 @@ def test_mail_merge_progress_page(live_server, page, sign_in, organiser, screens
 def test_send_a_templated_email_and_find_it_on_the_timeline(live_server, page, sign_in, organiser, screenshot_dir):
     from django.core import mail as django_mail
 
-    EmailTemplate.objects.create(name="Thank you", subject="Thank you, {{ organisation }}",
-                                 body="Dear {{ first_name }},\nThank you for your support.\n{{ sender_name }}")
+    EmailTemplate.objects.create(
+        name="Thank you",
+        subject="Thank you, {{ organisation }}",
+        body="Dear {{ first_name }},\nThank you for your support.\n{{ sender_name }}",
+    )
     org = factories.organisation(name="Acme Digital")
     sam = factories.contact(org, first_name="Sam", last_name="Sponsor", email="sam@acme.example")
     page.add_init_script(COLLECT_VIOLATIONS)
@@ -134,7 +146,6 @@ def test_send_a_templated_email_and_find_it_on_the_timeline(live_server, page, s
     page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_role("button", name="Send").click()
     expect(page.get_by_text("Sent “Thank you, Acme Digital” to sam@acme.example")).to_be_visible()
-    expect(page.get_by_test_id("timeline").get_by_role(
-        "link", name="Email: Thank you, Acme Digital")).to_be_visible()
+    expect(page.get_by_test_id("timeline").get_by_role("link", name="Email: Thank you, Acme Digital")).to_be_visible()
     assert [m.to for m in django_mail.outbox] == [["sam@acme.example"]]
     assert violations(page) == []

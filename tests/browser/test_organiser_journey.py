@@ -1,4 +1,5 @@
 """The organiser's day: log a call with a follow-up, chase it, close it, see it all on the timeline."""
+
 import datetime
 
 import pytest

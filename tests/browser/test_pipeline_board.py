@@ -1,4 +1,5 @@
 """The organiser moves a card on the pipeline board and sees it in the next column."""
+
 import os
 from decimal import Decimal
 
@@ -15,12 +16,18 @@ pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 def pipeline(db, organiser):
     event = Event.objects.create(name="Launch 2026", sponsorship_target=Decimal("25000"))
     gold = SponsorshipTier.objects.create(event=event, name="Gold", price=Decimal("5000"))
-    rows = [("Northern Digital Ltd", Stage.APPROACHED), ("City Council Innovation", Stage.IN_DISCUSSION),
-            ("Pennine Cloud", Stage.VERBAL), ("Moorland Bank", Stage.PAID), ("Valley Print", Stage.PROSPECT)]
+    rows = [
+        ("Northern Digital Ltd", Stage.APPROACHED),
+        ("City Council Innovation", Stage.IN_DISCUSSION),
+        ("Pennine Cloud", Stage.VERBAL),
+        ("Moorland Bank", Stage.PAID),
+        ("Valley Print", Stage.PROSPECT),
+    ]
     for i, (name, stage) in enumerate(rows):
         org = Organisation.objects.create(name=name, is_sponsor=True)
-        services.create_pledge(organisation=org, event=event, tier=gold, amount=Decimal(5000 + 1000 * i),
-                               stage=stage, owner=organiser)
+        services.create_pledge(
+            organisation=org, event=event, tier=gold, amount=Decimal(5000 + 1000 * i), stage=stage, owner=organiser
+        )
     return event
 
 
@@ -28,8 +35,9 @@ def test_organiser_moves_card_to_next_stage(sign_in, live_server, organiser, pip
     page = sign_in(organiser)
     page.set_viewport_size({"width": 1400, "height": 900})
     page.goto(f"{live_server.url}/pledges/board/")
-    card = page.get_by_test_id("column-approached").get_by_test_id("pledge-card").filter(
-        has_text="Northern Digital Ltd")
+    card = (
+        page.get_by_test_id("column-approached").get_by_test_id("pledge-card").filter(has_text="Northern Digital Ltd")
+    )
     card.get_by_label("Move Northern Digital Ltd to").select_option("in_discussion")
     card.get_by_role("button", name="Move").click()
     page.wait_for_load_state()

@@ -1,4 +1,5 @@
 """On a phone, an organiser logs a favour through the quick log and sees it confirmed."""
+
 import pytest
 from playwright.sync_api import expect
 
@@ -39,7 +40,8 @@ def test_organiser_logs_a_favour_on_a_phone(organiser, sign_in, page, live_serve
     page.get_by_role("button", name="Save").click()
 
     expect(page.get_by_role("status").filter(has_text="Logged favour")).to_contain_text(
-        "Logged favour: Favour: Lent us a room for the meetup and a follow-up due")
+        "Logged favour: Favour: Lent us a room for the meetup and a follow-up due"
+    )
     page.screenshot(path=f"{screenshot_dir}/quicklog-phone.png", full_page=True)
 
     # The navbar's Log button stays in reach on a phone; the search box fits the opened menu.

@@ -1,9 +1,20 @@
 """Each demo user signs in through the real login form and sees its role's navigation."""
+
 import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-ALL_SECTIONS = ["Dashboard", "Events", "Organisations", "Contacts", "Follow-ups", "Pledges", "In-kind", "Partners", "Imports"]
+ALL_SECTIONS = [
+    "Dashboard",
+    "Events",
+    "Organisations",
+    "Contacts",
+    "Follow-ups",
+    "Pledges",
+    "In-kind",
+    "Partners",
+    "Imports",
+]
 
 
 @pytest.fixture
@@ -11,11 +22,14 @@ def demo(db):
     call_command("seed_demo")
 
 
-@pytest.mark.parametrize("username, role, hidden", [
-    ("organiser", "Organiser", []),
-    ("committee", "Committee", ["Imports"]),
-    ("staff", "Staff", []),
-])
+@pytest.mark.parametrize(
+    "username, role, hidden",
+    [
+        ("organiser", "Organiser", []),
+        ("committee", "Committee", ["Imports"]),
+        ("staff", "Staff", []),
+    ],
+)
 def test_demo_user_sees_its_roles_navigation(demo, page, live_server, screenshot_dir, username, role, hidden):
     page.set_viewport_size({"width": 1400, "height": 900})
     page.goto(f"{live_server.url}/")

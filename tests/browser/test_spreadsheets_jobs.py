@@ -17,8 +17,16 @@ ROWS = 6000
 def run_worker():
     """The worker's own loop (db_worker --batch), in the test's thread and on its connection (the one
     the live server shares on the in-memory SQLite test database), until the queue is empty."""
-    Worker(queue_names=["default"], interval=0, batch=True, backend_name="default", startup_delay=False,
-           max_tasks=None, worker_id="browser-test-worker", excluded_queue_names=[]).run()
+    Worker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="browser-test-worker",
+        excluded_queue_names=[],
+    ).run()
 
 
 @pytest.fixture(autouse=True)
@@ -28,11 +36,15 @@ def private_files(settings, tmp_path):
     settings.SPREADSHEET_BACKGROUND_ROWS = 2000  # the default: a 6,000-row file is "long"
 
 
-def test_a_long_import_runs_in_the_background_and_the_bar_reaches_done(staff, sign_in, live_server,
-                                                                         screenshot_dir, tmp_path):
+def test_a_long_import_runs_in_the_background_and_the_bar_reaches_done(
+    staff, sign_in, live_server, screenshot_dir, tmp_path
+):
     csv_file = tmp_path / "big-list.csv"
-    csv_file.write_text("First Name,Last Name,Email,Company\n" + "".join(
-        f"Person{i},Surname{i},person{i}@example.org,Company {i % 40}\n" for i in range(ROWS)), encoding="utf-8")
+    csv_file.write_text(
+        "First Name,Last Name,Email,Company\n"
+        + "".join(f"Person{i},Surname{i},person{i}@example.org,Company {i % 40}\n" for i in range(ROWS)),
+        encoding="utf-8",
+    )
     page = sign_in(staff)
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"{live_server.url}/imports/upload/")

@@ -4,6 +4,7 @@ Each page is checked two ways: the payload's `window.__xss` marker (set by an in
 script or an onerror handler if either ever ran) stays undefined and no dialog opens,
 and the literal "<script>" is visible as text where the record is shown.
 """
+
 import datetime as dt
 from decimal import Decimal
 
@@ -11,10 +12,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from spreadsheets.importing import auto_map, commit_import, plan_import, read_table
 from crm.models import Contact, Event, Interaction, Organisation
 from partners.models import Favour
 from sponsors.services import create_pledge
+from spreadsheets.importing import auto_map, commit_import, plan_import, read_table
 
 pytestmark = pytest.mark.browser
 
@@ -24,18 +25,39 @@ PAYLOAD = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
 @pytest.fixture
 def poisoned(organiser):
     org = Organisation.objects.create(name=PAYLOAD, is_sponsor=True, city=PAYLOAD, notes=PAYLOAD)
-    contact = Contact.objects.create(first_name=PAYLOAD, last_name="<script>window.__xss=3</script>",
-                                     job_title=PAYLOAD, email="xss@example.org", organisation=org, notes=PAYLOAD)
-    Interaction.objects.create(organisation=org, contact=contact, kind="call", occurred_at=timezone.now(),
-                               summary=PAYLOAD, outcome=PAYLOAD, logged_by=organiser)
-    Favour.objects.create(organisation=org, direction="they_offered", description=PAYLOAD,
-                          estimated_value=Decimal("10"), status="asked", occurred_on=dt.date.today())
+    contact = Contact.objects.create(
+        first_name=PAYLOAD,
+        last_name="<script>window.__xss=3</script>",
+        job_title=PAYLOAD,
+        email="xss@example.org",
+        organisation=org,
+        notes=PAYLOAD,
+    )
+    Interaction.objects.create(
+        organisation=org,
+        contact=contact,
+        kind="call",
+        occurred_at=timezone.now(),
+        summary=PAYLOAD,
+        outcome=PAYLOAD,
+        logged_by=organiser,
+    )
+    Favour.objects.create(
+        organisation=org,
+        direction="they_offered",
+        description=PAYLOAD,
+        estimated_value=Decimal("10"),
+        status="asked",
+        occurred_on=dt.date.today(),
+    )
     event = Event.objects.create(name="Launch", sponsorship_target=Decimal("10000"))
     create_pledge(organisation=org, event=event, amount=Decimal("5000"), notes=PAYLOAD, user=organiser)
-    text = ('Email,First Name,Last Name,Company,Job Title\n'
-            f'imp@example.org,"{PAYLOAD.replace(chr(34), chr(34) * 2)}",Imported,"<script>window.__xss=4</script>",'
-            f'"<img src=x onerror=window.__xss=5>"\n'
-            f'not-an-email <script>window.__xss=6</script>,Bad,Row,Org,x\n')
+    text = (
+        "Email,First Name,Last Name,Company,Job Title\n"
+        f'imp@example.org,"{PAYLOAD.replace(chr(34), chr(34) * 2)}",Imported,"<script>window.__xss=4</script>",'
+        f'"<img src=x onerror=window.__xss=5>"\n'
+        f"not-an-email <script>window.__xss=6</script>,Bad,Row,Org,x\n"
+    )
     table = read_table(text.encode(), "<script>window.__xss=7</script>.csv")
     batch = commit_import(plan_import("contacts", table, auto_map("contacts", table.headers)), user=organiser)
     return {"org": org, "contact": contact, "batch": batch}

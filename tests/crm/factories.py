@@ -1,4 +1,5 @@
 """Small builders for test data (plain functions: the suite has no factory library)."""
+
 import datetime
 import itertools
 from decimal import Decimal
@@ -40,12 +41,20 @@ def busy_organisation(ev, owner=None, name=None):
     person = contact(org)
     Interaction.objects.create(organisation=org, contact=person, summary="Call", logged_by=owner)
     create_pledge(organisation=org, event=ev, amount=Decimal("1000"), stage="approached", user=owner)
-    InKindContribution.objects.create(organisation=org, event=ev, category="venue", description="Room",
-                                      estimated_value=Decimal("500"))
-    Favour.objects.create(organisation=org, direction="we_asked", description="Room", status="done",
-                          estimated_value=Decimal("500"))
-    Favour.objects.create(organisation=org, direction="we_owe", description="Logo", status="done",
-                          estimated_value=Decimal("120"))
-    FollowUp.objects.create(organisation=org, contact=person, title="Chase", assignee=owner,
-                            due_date=timezone.localdate() - datetime.timedelta(days=1))
+    InKindContribution.objects.create(
+        organisation=org, event=ev, category="venue", description="Room", estimated_value=Decimal("500")
+    )
+    Favour.objects.create(
+        organisation=org, direction="we_asked", description="Room", status="done", estimated_value=Decimal("500")
+    )
+    Favour.objects.create(
+        organisation=org, direction="we_owe", description="Logo", status="done", estimated_value=Decimal("120")
+    )
+    FollowUp.objects.create(
+        organisation=org,
+        contact=person,
+        title="Chase",
+        assignee=owner,
+        due_date=timezone.localdate() - datetime.timedelta(days=1),
+    )
     return org

@@ -1,4 +1,5 @@
 """The Django admin: every page a superuser needs opens, and the organisation page shows its records."""
+
 from decimal import Decimal
 
 import pytest
@@ -28,8 +29,7 @@ def admin_client_(client, superuser):
 
 def registered_models():
     return sorted(
-        ((model, model_admin) for model, model_admin in admin.site._registry.items()
-         if model._meta.app_label in APPS),
+        ((model, model_admin) for model, model_admin in admin.site._registry.items() if model._meta.app_label in APPS),
         key=lambda pair: pair[0]._meta.label,
     )
 
@@ -37,11 +37,24 @@ def registered_models():
 def test_every_model_of_the_project_is_registered():
     labels = {model._meta.label for model, _ in registered_models()}
     assert labels == {
-        "crm.Tag", "crm.Organisation", "crm.Contact", "crm.Event", "crm.Interaction", "crm.FollowUp",
-        "crm.ImportBatch", "crm.ImportMapping", "dashboards.SavedView", "crm.CalendarFeed", "crm.ReminderDigest",
-        "sponsors.SponsorshipTier", "sponsors.Pledge", "sponsors.PledgeStageChange",
-        "sponsors.InKindContribution", "sponsors.BenefitDelivery",
-        "partners.PartnerProfile", "partners.Favour",
+        "crm.Tag",
+        "crm.Organisation",
+        "crm.Contact",
+        "crm.Event",
+        "crm.Interaction",
+        "crm.FollowUp",
+        "crm.ImportBatch",
+        "crm.ImportMapping",
+        "dashboards.SavedView",
+        "crm.CalendarFeed",
+        "crm.ReminderDigest",
+        "sponsors.SponsorshipTier",
+        "sponsors.Pledge",
+        "sponsors.PledgeStageChange",
+        "sponsors.InKindContribution",
+        "sponsors.BenefitDelivery",
+        "partners.PartnerProfile",
+        "partners.Favour",
     }
 
 
@@ -51,10 +64,10 @@ def test_superuser_can_open_every_changelist_and_add_page(admin_client_, superus
     opened_add = 0
     for model, model_admin in registered_models():
         info = (model._meta.app_label, model._meta.model_name)
-        response = admin_client_.get(reverse("admin:%s_%s_changelist" % info))
+        response = admin_client_.get(reverse("admin:{}_{}_changelist".format(*info)))
         assert response.status_code == 200, model._meta.label
         if model_admin.has_add_permission(request):
-            response = admin_client_.get(reverse("admin:%s_%s_add" % info))
+            response = admin_client_.get(reverse("admin:{}_{}_add".format(*info)))
             assert response.status_code == 200, model._meta.label
             opened_add += 1
     assert opened_add > 10
@@ -66,7 +79,10 @@ def test_organisation_change_page_shows_its_contacts_pledges_in_kind_and_favours
     Contact.objects.create(first_name="Priya", last_name="Shah", email="priya@northgate.example", organisation=org)
     create_pledge(organisation=org, event=event, amount=Decimal("1000"), stage="prospect")
     InKindContribution.objects.create(
-        organisation=org, event=event, category="venue", description="Main hall for the evening",
+        organisation=org,
+        event=event,
+        category="venue",
+        description="Main hall for the evening",
     )
     Favour.objects.create(organisation=org, direction="we_asked", description="Intro to the council")
 
@@ -105,15 +121,24 @@ def test_organisation_changelist_does_not_query_per_row(admin_client_, django_as
 
 
 def test_adding_a_pledge_in_the_admin_records_its_first_stage_and_stage_is_then_read_only(
-    admin_client_, superuser,
+    admin_client_,
+    superuser,
 ):
     org = Organisation.objects.create(name="Northgate Digital")
     event = Event.objects.create(name="Launch 2026")
-    response = admin_client_.post(reverse("admin:sponsors_pledge_add"), {
-        "organisation": org.pk, "event": event.pk, "amount": "2500", "stage": "verbal",
-        "benefits-TOTAL_FORMS": "0", "benefits-INITIAL_FORMS": "0",
-        "stage_changes-TOTAL_FORMS": "0", "stage_changes-INITIAL_FORMS": "0",
-    })
+    response = admin_client_.post(
+        reverse("admin:sponsors_pledge_add"),
+        {
+            "organisation": org.pk,
+            "event": event.pk,
+            "amount": "2500",
+            "stage": "verbal",
+            "benefits-TOTAL_FORMS": "0",
+            "benefits-INITIAL_FORMS": "0",
+            "stage_changes-TOTAL_FORMS": "0",
+            "stage_changes-INITIAL_FORMS": "0",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     change = PledgeStageChange.objects.get()
     assert (change.from_stage, change.to_stage, change.changed_by) == ("", "verbal", superuser)

@@ -1,4 +1,5 @@
 """The private iCalendar feed of follow-ups and resetting its secret link."""
+
 import datetime
 
 import pytest
@@ -23,15 +24,16 @@ def events(response):
 def items(organiser, committee):
     acme = Organisation.objects.create(name="Acme Ltd")
     jane = Contact.objects.create(first_name="Jane", last_name="Doe", organisation=acme)
-    mine = FollowUp.objects.create(title="Chase Acme", due_date=days(2), assignee=organiser,
-                                   organisation=acme, contact=jane)
+    mine = FollowUp.objects.create(
+        title="Chase Acme", due_date=days(2), assignee=organiser, organisation=acme, contact=jane
+    )
     theirs = FollowUp.objects.create(title="Committee task", due_date=days(1), assignee=committee)
     done = FollowUp.objects.create(title="Finished", due_date=days(1), assignee=organiser, status="done")
     return mine, theirs, done
 
 
 def test_feed_is_valid_ics_with_open_followups(client, organiser, items):
-    mine, theirs, done = items
+    mine, _theirs, _done = items
     feed = reset_calendar_feed(user=organiser)
     response = client.get(reverse("crm:calendar_feed", args=[feed.token]))  # anonymous: the token is enough
     assert response.status_code == 200
@@ -46,7 +48,7 @@ def test_feed_is_valid_ics_with_open_followups(client, organiser, items):
 
 
 def test_committee_feed_has_only_their_own(client, committee, items):
-    mine, theirs, done = items
+    _mine, theirs, _done = items
     feed = reset_calendar_feed(user=committee)
     found = events(client.get(reverse("crm:calendar_feed", args=[feed.token])))
     assert set(found) == {f"followup-{theirs.pk}@sponsorship-crm"}

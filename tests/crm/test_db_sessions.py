@@ -1,4 +1,5 @@
 """crm.db_sessions: what every database session the app opens is set to."""
+
 import pytest
 from django.db import connection
 

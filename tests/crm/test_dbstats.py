@@ -1,4 +1,5 @@
 """After a bulk load the planner has statistics at once (and PostgreSQL's pages are vacuumed)."""
+
 import pytest
 from django.db import connection, transaction
 
@@ -12,8 +13,10 @@ def test_refresh_statistics_outside_a_transaction_analyses_and_vacuums():
     refresh_statistics()
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT last_vacuum IS NOT NULL, last_analyze IS NOT NULL FROM pg_stat_user_tables "
-                           "WHERE relname = 'crm_contact'")
+            cursor.execute(
+                "SELECT last_vacuum IS NOT NULL, last_analyze IS NOT NULL FROM pg_stat_user_tables "
+                "WHERE relname = 'crm_contact'"
+            )
             assert cursor.fetchone() == (True, True)
         else:
             cursor.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'crm_contact'")

@@ -1,4 +1,5 @@
 """Event pages: the list, an event's page with the panels other apps add, create and edit."""
+
 import datetime
 from decimal import Decimal
 
@@ -38,10 +39,17 @@ def test_event_page_shows_sponsorship_against_target_and_tickets(client, organis
     event = factories.event(name="Launch", capacity=250, sponsorship_target=Decimal("20000"))
     org = factories.organisation(name="Northgate Council")
     paid = create_pledge(organisation=org, event=event, amount=Decimal("5000"), stage="paid", user=organiser)
-    create_pledge(organisation=factories.organisation(), event=event, amount=Decimal("3000"), stage="verbal",
-                  user=organiser)
-    create_pledge(organisation=factories.organisation(), event=event, amount=Decimal("9000"), stage="declined", lost_reason="No budget",
-                  user=organiser)
+    create_pledge(
+        organisation=factories.organisation(), event=event, amount=Decimal("3000"), stage="verbal", user=organiser
+    )
+    create_pledge(
+        organisation=factories.organisation(),
+        event=event,
+        amount=Decimal("9000"),
+        stage="declined",
+        lost_reason="No budget",
+        user=organiser,
+    )
     TicketAllocation.objects.create(pledge=paid, allocated=10, claimed=4)
     client.force_login(organiser)
     page = client.get(reverse("crm:event_detail", args=[event.pk])).content.decode()
@@ -62,17 +70,32 @@ def test_event_without_pledges_says_so(client, committee):
 
 def test_organiser_creates_and_edits_an_event(client, organiser):
     client.force_login(organiser)
-    response = client.post(reverse("crm:event_create"), {
-        "name": "Launch", "date": "2027-03-12", "venue": "Civic Hall", "capacity": "250",
-        "sponsorship_target": "20000", "in_kind_target": "5000",
-    }, follow=True)
+    response = client.post(
+        reverse("crm:event_create"),
+        {
+            "name": "Launch",
+            "date": "2027-03-12",
+            "venue": "Civic Hall",
+            "capacity": "250",
+            "sponsorship_target": "20000",
+            "in_kind_target": "5000",
+        },
+        follow=True,
+    )
     event = Event.objects.get(name="Launch")
     assert response.redirect_chain[-1][0] == reverse("crm:event_detail", args=[event.pk])
     assert "Saved Launch." in response.content.decode()
-    client.post(reverse("crm:event_update", args=[event.pk]), {
-        "name": "Launch", "date": "2027-03-19", "venue": "Civic Hall", "capacity": "300",
-        "sponsorship_target": "20000", "in_kind_target": "5000",
-    })
+    client.post(
+        reverse("crm:event_update", args=[event.pk]),
+        {
+            "name": "Launch",
+            "date": "2027-03-19",
+            "venue": "Civic Hall",
+            "capacity": "300",
+            "sponsorship_target": "20000",
+            "in_kind_target": "5000",
+        },
+    )
     event.refresh_from_db()
     assert (event.date, event.capacity) == (datetime.date(2027, 3, 19), 300)
 
@@ -80,9 +103,16 @@ def test_organiser_creates_and_edits_an_event(client, organiser):
 def test_bad_event_input_is_refused_field_by_field(client, organiser):
     factories.event(name="Launch")
     client.force_login(organiser)
-    response = client.post(reverse("crm:event_create"), {
-        "name": "Launch", "date": "not a date", "capacity": "-5", "sponsorship_target": "-1", "in_kind_target": "0",
-    })
+    response = client.post(
+        reverse("crm:event_create"),
+        {
+            "name": "Launch",
+            "date": "not a date",
+            "capacity": "-5",
+            "sponsorship_target": "-1",
+            "in_kind_target": "0",
+        },
+    )
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert set(errors) >= {"name", "date", "capacity", "sponsorship_target"}
@@ -94,8 +124,9 @@ def test_event_page_queries_do_not_grow_with_pledges(client, organiser, django_a
 
     def add_pledges(n):
         for _ in range(n):
-            pledge = create_pledge(organisation=factories.organisation(), event=event, amount=Decimal("100"),
-                                   stage="paid", user=organiser)
+            pledge = create_pledge(
+                organisation=factories.organisation(), event=event, amount=Decimal("100"), stage="paid", user=organiser
+            )
             TicketAllocation.objects.create(pledge=pledge, allocated=2, claimed=1)
 
     add_pledges(1)

@@ -1,4 +1,5 @@
 """Record URLs built from a pattern reversed once: the same URLs reverse() gives."""
+
 import pytest
 from django.urls import NoReverseMatch, clear_script_prefix, reverse, set_script_prefix
 
@@ -14,8 +15,11 @@ def test_record_urls_are_what_reverse_gives_under_any_script_prefix():
     assert person.get_absolute_url() == reverse("crm:contact_detail", args=[person.pk])
     try:
         set_script_prefix("/network/")  # a deployment under a sub-path
-        assert person.get_absolute_url() == f"/network/contacts/{person.pk}/" == reverse(
-            "crm:contact_detail", args=[person.pk])
+        assert (
+            person.get_absolute_url()
+            == f"/network/contacts/{person.pk}/"
+            == reverse("crm:contact_detail", args=[person.pk])
+        )
     finally:
         clear_script_prefix()
     assert person.get_absolute_url() == f"/contacts/{person.pk}/"

@@ -1,4 +1,5 @@
 """Organisation and contact lists: figures, filters in the URL, and a constant query count."""
+
 import datetime
 from decimal import Decimal
 
@@ -22,8 +23,9 @@ def test_organisation_figures_come_from_the_related_records(client, organiser):
     create_pledge(organisation=org, event=ev, amount=Decimal("250.50"), stage="verbal")
     paid = create_pledge(organisation=org, event=ev, amount=Decimal("9999"), stage="prospect")
     move_pledge(paid, "paid")  # no longer open: left out
-    Favour.objects.create(organisation=org, direction="we_owe", description="Pending", status="agreed",
-                          estimated_value=Decimal("40"))  # not done yet: left out of the balance
+    Favour.objects.create(
+        organisation=org, direction="we_owe", description="Pending", status="agreed", estimated_value=Decimal("40")
+    )  # not done yet: left out of the balance
     client.force_login(organiser)
     row = client.get(reverse("crm:organisation_list")).context["table"].page.object_list[0].record
     assert row.open_pledge_value == Decimal("1250.50")
@@ -32,26 +34,30 @@ def test_organisation_figures_come_from_the_related_records(client, organiser):
     assert row.last_contacted is not None
 
 
-@pytest.mark.parametrize("query, expected", [
-    ({"q": "acme"}, ["Acme Ltd"]),
-    ({"q": "jane@acme"}, ["Acme Ltd"]),  # matches a contact's email
-    ({"role": "supplier"}, ["Acme Ltd", "Bravo Catering"]),
-    ({"sector": "public"}, ["Council"]),
-    ({"city": "york"}, ["Bravo Catering"]),
-    ({"stage": "verbal"}, ["Acme Ltd"]),
-    ({"overdue": "true"}, ["Council"]),
-    ({"overdue": "false"}, ["Acme Ltd", "Bravo Catering"]),
-    ({"tag": "TAG"}, ["Bravo Catering"]),
-    ({"contacted_before": "2026-01-01"}, ["Bravo Catering", "Council"]),  # never contacted counts
-    ({"contacted_after": "2026-01-01"}, ["Acme Ltd"]),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ({"q": "acme"}, ["Acme Ltd"]),
+        ({"q": "jane@acme"}, ["Acme Ltd"]),  # matches a contact's email
+        ({"role": "supplier"}, ["Acme Ltd", "Bravo Catering"]),
+        ({"sector": "public"}, ["Council"]),
+        ({"city": "york"}, ["Bravo Catering"]),
+        ({"stage": "verbal"}, ["Acme Ltd"]),
+        ({"overdue": "true"}, ["Council"]),
+        ({"overdue": "false"}, ["Acme Ltd", "Bravo Catering"]),
+        ({"tag": "TAG"}, ["Bravo Catering"]),
+        ({"contacted_before": "2026-01-01"}, ["Bravo Catering", "Council"]),  # never contacted counts
+        ({"contacted_after": "2026-01-01"}, ["Acme Ltd"]),
+    ],
+)
 def test_organisation_filters(client, organiser, query, expected):
     ev = factories.event()
     acme = factories.organisation("Acme Ltd", roles=("sponsor", "supplier"), city="Leeds")
     factories.contact(acme, email="jane@acme.example")
     create_pledge(organisation=acme, event=ev, amount=Decimal("1"), stage="verbal")
-    Interaction.objects.create(organisation=acme, summary="Hi",
-                               occurred_at=timezone.make_aware(datetime.datetime(2026, 3, 1, 10)))
+    Interaction.objects.create(
+        organisation=acme, summary="Hi", occurred_at=timezone.make_aware(datetime.datetime(2026, 3, 1, 10))
+    )
     bravo = factories.organisation("Bravo Catering", roles=("supplier",), city="York")
     tag = Tag.objects.create(name="caterers")
     bravo.tags.add(tag)
@@ -110,15 +116,30 @@ def test_list_filter_forms_are_styled_and_say_what_the_search_box_reads(client, 
     text = client.get(reverse(url_name)).content.decode()
     search_box = re.search(r'<input[^>]*name="q"[^>]*>', text).group(0)
     assert "form-control" in search_box and 'type="search"' in search_box and "placeholder=" in search_box
-    assert re.search(r'<select[^>]*name="role"[^>]*class="[^"]*form-select|<select[^>]*class="[^"]*form-select[^"]*"'
-                     r'[^>]*name="role"', text)
+    assert re.search(
+        r'<select[^>]*name="role"[^>]*class="[^"]*form-select|<select[^>]*class="[^"]*form-select[^"]*"'
+        r'[^>]*name="role"',
+        text,
+    )
 
 
-@pytest.mark.parametrize("url_name", [
-    "crm:organisation_list", "crm:contact_list", "crm:event_list", "sponsors:pledge_list", "sponsors:inkind_list",
-    "partners:favour_list", "partners:partner_list", "invoicing:invoice_list", "mail:triage",
-    "spreadsheets:import_list", "spreadsheets:job_list", "api:webhook_list",
-])
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "crm:organisation_list",
+        "crm:contact_list",
+        "crm:event_list",
+        "sponsors:pledge_list",
+        "sponsors:inkind_list",
+        "partners:favour_list",
+        "partners:partner_list",
+        "invoicing:invoice_list",
+        "mail:triage",
+        "spreadsheets:import_list",
+        "spreadsheets:job_list",
+        "api:webhook_list",
+    ],
+)
 def test_each_list_counts_its_rows_once(client, organiser, url_name):
     """The table paginates, and ListView no longer does too: one COUNT per page, not two."""
     from django.db import connection
@@ -171,15 +192,23 @@ def test_overdue_is_an_open_follow_up_past_its_date_and_nothing_else(client, org
     late, done, _ = (factories.organisation(name) for name in ("Late Ltd", "Done Ltd", "None Ltd"))
     FollowUp.objects.create(organisation=late, title="Chase", due_date=today - datetime.timedelta(days=3))
     FollowUp.objects.create(organisation=late, title="Later", due_date=today + datetime.timedelta(days=3))
-    FollowUp.objects.create(organisation=done, title="Was late", due_date=today - datetime.timedelta(days=9),
-                            status="done", completed_at=timezone.now())
+    FollowUp.objects.create(
+        organisation=done,
+        title="Was late",
+        due_date=today - datetime.timedelta(days=9),
+        status="done",
+        completed_at=timezone.now(),
+    )
     FollowUp.objects.create(organisation=done, title="Due today", due_date=today)
     person = factories.contact(late)
     FollowUp.objects.create(contact=person, title="Call back", due_date=today - datetime.timedelta(days=1))
     client.force_login(organiser)
     rows = client.get(reverse("crm:organisation_list")).context["table"].page.object_list
     assert {row.record.name: row.record.has_overdue for row in rows} == {
-        "Late Ltd": True, "Done Ltd": False, "None Ltd": False}
+        "Late Ltd": True,
+        "Done Ltd": False,
+        "None Ltd": False,
+    }
     assert names(client.get(reverse("crm:organisation_list"), {"overdue": "true"})) == ["Late Ltd"]
     assert names(client.get(reverse("crm:organisation_list"), {"overdue": "false"})) == ["Done Ltd", "None Ltd"]
     contacts = client.get(reverse("crm:contact_list")).context["table"].page.object_list
@@ -204,14 +233,21 @@ def test_a_list_sorted_by_a_column_with_ties_pages_through_every_row_once(client
 
 
 def test_sorts_put_what_is_missing_last_in_either_direction_on_every_database(client, organiser):
-    """"never" contacted, no follow-up, no organisation: last whichever way the column is sorted."""
+    """ "never" contacted, no follow-up, no organisation: last whichever way the column is sorted."""
     now, today = timezone.now(), timezone.localdate()
     org = factories.organisation("Acme")
-    recent, older, _never = (factories.contact(org if name != "Never" else None, first_name=name, last_name="Person")
-                            for name in ("Recent", "Older", "Never"))
+    recent, older, _never = (
+        factories.contact(org if name != "Never" else None, first_name=name, last_name="Person")
+        for name in ("Recent", "Older", "Never")
+    )
     for person, days in ((recent, 1), (older, 30)):
-        Interaction.objects.create(contact=person, organisation=org, kind="call", summary="Hello",
-                                   occurred_at=now - datetime.timedelta(days=days))
+        Interaction.objects.create(
+            contact=person,
+            organisation=org,
+            kind="call",
+            summary="Hello",
+            occurred_at=now - datetime.timedelta(days=days),
+        )
         FollowUp.objects.create(contact=person, title="Chase", due_date=today + datetime.timedelta(days=days))
     client.force_login(organiser)
 

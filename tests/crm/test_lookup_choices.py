@@ -1,4 +1,5 @@
 """Pickers of organisations, contacts, pledges stay small however many records there are."""
+
 from decimal import Decimal
 
 import pytest
@@ -19,7 +20,7 @@ def limit(monkeypatch):
 
 def options(html, field):
     start = html.index(f'name="{field}"')
-    return html[start:html.index("</select>", start)].count("<option")
+    return html[start : html.index("</select>", start)].count("<option")
 
 
 def test_few_records_are_all_listed_without_search(client, organiser):
@@ -40,10 +41,16 @@ def test_many_records_list_only_the_chosen_one_and_search_for_the_rest(client, o
     assert "crm/autocomplete" in page
 
     # A record the page did not list is still accepted: the choices checked are all of them.
-    response = client.post(reverse("crm:followup_create"), {
-        "title": "Send the invoice", "due_date": "2027-01-10", "assignee": organiser.pk,
-        "organisation": orgs[5].pk, "contact": "",
-    })
+    response = client.post(
+        reverse("crm:followup_create"),
+        {
+            "title": "Send the invoice",
+            "due_date": "2027-01-10",
+            "assignee": organiser.pk,
+            "organisation": orgs[5].pk,
+            "contact": "",
+        },
+    )
     assert response.status_code == 302
     assert FollowUp.objects.get(title="Send the invoice").organisation == orgs[5]
 

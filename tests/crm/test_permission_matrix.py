@@ -4,28 +4,27 @@ The URL list comes from the resolver, not from this file, so a view added later 
 checked automatically: a URL name missing from EXPECTED fails with "new view X: add it
 to the permission matrix", and a view without a login check fails the anonymous test.
 """
+
 import datetime
 import re
 from decimal import Decimal
 
 import pytest
 from django.apps import apps
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from crm.models import CalendarFeed, Contact, FollowUp, ImportBatch, Organisation
 from api.models import Webhook
 from api.services import create_token
-from crm.models import Interaction
-from dashboards.models import SavedView
-from sponsors.models import SponsorshipTier
+from crm.models import CalendarFeed, Contact, FollowUp, ImportBatch, Interaction, Organisation
 from crm.roles import role_app_labels
-from django.core.files.base import ContentFile
+from dashboards.models import SavedView
+from invoicing.services import issue_credit_note, raise_invoice, record_payment
 from mail.models import EmailAttachment, EmailMessage, EmailTemplate, MailMerge
 from partners.models import Favour
-from sponsors.models import BenefitDelivery, InKindContribution
-from invoicing.services import issue_credit_note, raise_invoice, record_payment
+from sponsors.models import BenefitDelivery, InKindContribution, SponsorshipTier
 from sponsors.services import create_pledge
 from spreadsheets.models import SpreadsheetJob
 from tests.crm import factories
@@ -279,9 +278,31 @@ PK_OBJECT = {
 
 #: Words that mark a URL as a write (split on "_", whole words).
 WRITE_WORDS = {
-    "create", "new", "add", "update", "edit", "delete", "move", "status", "commit", "undo", "complete", "snooze",
-    "reassign", "log", "reset", "upload", "map", "preview", "erase", "erasure", "anonymise", "restore", "merge",
-    "archive", "consent",
+    "create",
+    "new",
+    "add",
+    "update",
+    "edit",
+    "delete",
+    "move",
+    "status",
+    "commit",
+    "undo",
+    "complete",
+    "snooze",
+    "reassign",
+    "log",
+    "reset",
+    "upload",
+    "map",
+    "preview",
+    "erase",
+    "erasure",
+    "anonymise",
+    "restore",
+    "merge",
+    "archive",
+    "consent",
 }
 #: Writes every role makes for itself only (its saved views and calendar link).
 PERSONAL_WRITES = {"dashboards:saved_view_create", "dashboards:saved_view_delete", "crm:calendar_feed_reset"}
@@ -303,8 +324,7 @@ def walk(patterns, prefix="", namespace=""):
 
 def project_urls():
     """Every (route, name) of the project except the admin site, which has its own staff check."""
-    return [(route, name) for route, name, _ in walk(get_resolver().url_patterns)
-            if not route.startswith("admin/")]
+    return [(route, name) for route, name, _ in walk(get_resolver().url_patterns) if not route.startswith("admin/")]
 
 
 URLS = project_urls()
@@ -325,14 +345,23 @@ def world(organiser, committee, staff, settings, tmp_path):
     org = factories.organisation(name="Acme Digital", owner=organiser)
     person = factories.contact(org)
     pledge = create_pledge(organisation=org, event=ev, amount=Decimal("2500"), stage="approached", user=organiser)
-    inkind = InKindContribution.objects.create(organisation=org, event=ev, category="venue", description="Room",
-                                               estimated_value=Decimal("500"))
-    favour = Favour.objects.create(organisation=org, direction="we_asked", description="Room", status="done",
-                                   estimated_value=Decimal("500"))
-    followup = FollowUp.objects.create(organisation=org, contact=person, title="Chase", assignee=organiser,
-                                       due_date=timezone.localdate() + datetime.timedelta(days=3))
+    inkind = InKindContribution.objects.create(
+        organisation=org, event=ev, category="venue", description="Room", estimated_value=Decimal("500")
+    )
+    favour = Favour.objects.create(
+        organisation=org, direction="we_asked", description="Room", status="done", estimated_value=Decimal("500")
+    )
+    followup = FollowUp.objects.create(
+        organisation=org,
+        contact=person,
+        title="Chase",
+        assignee=organiser,
+        due_date=timezone.localdate() + datetime.timedelta(days=3),
+    )
     batch = ImportBatch.objects.create(target="contacts", file_name="people.csv", created_by=staff)
-    saved_view = SavedView.objects.create(owner=organiser, name="Mine", url_name="dashboards:dashboard", query_string="")
+    saved_view = SavedView.objects.create(
+        owner=organiser, name="Mine", url_name="dashboards:dashboard", query_string=""
+    )
     feed = CalendarFeed.objects.create(user=organiser, token="matrix-test-feed-token")
     invoiced = create_pledge(organisation=org, event=ev, amount=Decimal("900"), stage="confirmed", user=organiser)
     invoice = raise_invoice(invoiced, po="PO-1")  # INV-0001
@@ -340,8 +369,9 @@ def world(organiser, committee, staff, settings, tmp_path):
     payment = record_payment(invoice, amount="100")
     benefit = BenefitDelivery.objects.create(pledge=invoiced, benefit="Logo on event materials")
     settings.MEDIA_ROOT = tmp_path / "media"
-    email_message = EmailMessage.objects.create(message_id="<matrix@x>", from_address="new@else.example",
-                                                subject="Hello", sent_at=timezone.now())
+    email_message = EmailMessage.objects.create(
+        message_id="<matrix@x>", from_address="new@else.example", subject="Hello", sent_at=timezone.now()
+    )
     email_attachment = EmailAttachment(message=email_message, filename="a.txt", size=2)
     email_attachment.file.save("a.txt", ContentFile(b"hi"))
     email_template = EmailTemplate.objects.create(name="Thanks", subject="Thanks", body="Dear {{ first_name }}")
@@ -349,22 +379,47 @@ def world(organiser, committee, staff, settings, tmp_path):
     interaction = Interaction.objects.create(organisation=org, contact=person, summary="Call", logged_by=staff)
     tier = SponsorshipTier.objects.create(event=ev, name="Gold", price=Decimal("5000"))
     token, _ = create_token(user=organiser, name="matrix")
-    webhook = Webhook.objects.create(name="Hook", url="https://hooks.example.org/crm", events=["pledge.paid"],
-                                     secret="s")
+    webhook = Webhook.objects.create(
+        name="Hook", url="https://hooks.example.org/crm", events=["pledge.paid"], secret="s"
+    )
     job_file = settings.MEDIA_ROOT / "spreadsheets" / "jobs" / "1-matrix.csv"
     job_file.parent.mkdir(parents=True, exist_ok=True)
     job_file.write_bytes(b"Name\r\nAcme Digital\r\n")
-    job = SpreadsheetJob.objects.create(kind="export", target="contacts", file_format="csv", status="done",
-                                        created_by=staff, file_name="contacts.csv", summary="1 row exported",
-                                        file_path="spreadsheets/jobs/1-matrix.csv")
+    job = SpreadsheetJob.objects.create(
+        kind="export",
+        target="contacts",
+        file_format="csv",
+        status="done",
+        created_by=staff,
+        file_name="contacts.csv",
+        summary="1 row exported",
+        file_path="spreadsheets/jobs/1-matrix.csv",
+    )
     return {
         "users": {"organiser": organiser, "committee": committee, "staff": staff},
-        "organisation": org, "contact": person, "pledge": pledge, "inkind": inkind, "favour": favour,
-        "followup": followup, "batch": batch, "saved_view": saved_view, "feed": feed, "benefit": benefit,
+        "organisation": org,
+        "contact": person,
+        "pledge": pledge,
+        "inkind": inkind,
+        "favour": favour,
+        "followup": followup,
+        "batch": batch,
+        "saved_view": saved_view,
+        "feed": feed,
+        "benefit": benefit,
         "event": ev,
-        "email_message": email_message, "email_attachment": email_attachment, "email_template": email_template,
-        "mail_merge": mail_merge, "invoice": invoice, "credit_note": credit_note, "payment": payment,
-        "interaction": interaction, "tier": tier, "token": token, "webhook": webhook, "job": job,
+        "email_message": email_message,
+        "email_attachment": email_attachment,
+        "email_template": email_template,
+        "mail_merge": mail_merge,
+        "invoice": invoice,
+        "credit_note": credit_note,
+        "payment": payment,
+        "interaction": interaction,
+        "tier": tier,
+        "token": token,
+        "webhook": webhook,
+        "job": job,
     }
 
 
@@ -491,7 +546,9 @@ WRITE_NAMES = [n for n in URL_NAMES if is_write(n)]
 
 
 def test_the_write_list_finds_the_writes():
-    assert {"quicklog:quick_log", "sponsors:pledge_move", "spreadsheets:import_undo", "crm:followup_snooze"} <= set(WRITE_NAMES)
+    assert {"quicklog:quick_log", "sponsors:pledge_move", "spreadsheets:import_undo", "crm:followup_snooze"} <= set(
+        WRITE_NAMES
+    )
 
 
 @pytest.mark.parametrize("name", WRITE_NAMES)
@@ -504,8 +561,9 @@ def test_committee_cannot_write(name, world):
     changed = {label for label in before if before[label] != after[label]}
     if name in PERSONAL_WRITES:
         assert changed <= PERSONAL_MODELS, f"POST {url} as committee changed {changed}"
-        assert not SavedView.objects.filter(owner=world["users"]["organiser"]).exclude(
-            pk=world["saved_view"].pk).exists()
+        assert (
+            not SavedView.objects.filter(owner=world["users"]["organiser"]).exclude(pk=world["saved_view"].pk).exists()
+        )
         assert SavedView.objects.filter(pk=world["saved_view"].pk).exists(), "deleted another user's saved view"
         assert CalendarFeed.objects.get(pk=world["feed"].pk).token == world["feed"].token
     else:
@@ -545,8 +603,9 @@ def test_roles_without_is_staff_cannot_use_the_admin(path, role, world):
     response = client_for(role, world).get(path)
     assert response.status_code == 302 and "/admin/login/" in response["Location"], f"{role} reached {path}"
     before = domain_counts()
-    response = client_for(role, world).post(f"/admin/crm/organisation/{world['organisation'].pk}/delete/",
-                                            {"post": "yes"})
+    response = client_for(role, world).post(
+        f"/admin/crm/organisation/{world['organisation'].pk}/delete/", {"post": "yes"}
+    )
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
     assert domain_counts() == before
     assert Organisation.objects.filter(pk=world["organisation"].pk).exists()

@@ -6,6 +6,7 @@ markup and formula payloads, broken numbers and dates, bogus ids) with a fixed s
 Either the form is shown again with errors (200) and no table changed, or the record was
 saved (302) and exactly the expected rows were added.
 """
+
 from collections import Counter
 from decimal import Decimal
 
@@ -21,20 +22,52 @@ from sponsors.models import SponsorshipTier
 
 pytestmark = pytest.mark.django_db
 
-BOUNDED = settings(max_examples=40, deadline=None, derandomize=True,
-                   suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+BOUNDED = settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 PAYLOADS = [
-    "<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "=cmd|' /C calc'!A0", "+SUM(1,2)", "@x", "-2+3",
-    "'; DROP TABLE crm_contact; --", "{{ 7|add:7 }}", "{% debug %}", "%s%n%x", "../../etc/passwd", "\x00", "a\x00b",
-    "\u202egnp.exe", "\u200b", "😀" * 80, "\r\n\t", " ", "", "x" * 5000, "Ω≈ç√∫", "null", "None", "NaN",
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "=cmd|' /C calc'!A0",
+    "+SUM(1,2)",
+    "@x",
+    "-2+3",
+    "'; DROP TABLE crm_contact; --",
+    "{{ 7|add:7 }}",
+    "{% debug %}",
+    "%s%n%x",
+    "../../etc/passwd",
+    "\x00",
+    "a\x00b",
+    "\u202egnp.exe",
+    "\u200b",
+    "😀" * 80,
+    "\r\n\t",
+    " ",
+    "",
+    "x" * 5000,
+    "Ω≈ç√∫",
+    "null",
+    "None",
+    "NaN",
 ]
 CHARS = st.characters(blacklist_categories=("Cs",))  # lone surrogates cannot be sent as UTF-8 at all
 TEXT = st.one_of(st.sampled_from(PAYLOADS), st.text(CHARS, max_size=40), st.text(CHARS, min_size=250, max_size=1500))
-NUMBER = st.one_of(TEXT, st.sampled_from(["1e309", "-1", "-0", "Infinity", "NaN", "0.001", "1" * 30, "12.5", "0",
-                                          "5000"]), st.decimals(allow_nan=True).map(str))
-DATE = st.one_of(TEXT, st.sampled_from(["2026-02-30", "0000-01-01", "9999-12-31", "2026-01-01", "2026-13-01",
-                                        "2026-06-01T25:61", "2026-06-01T10:00"]))
+NUMBER = st.one_of(
+    TEXT,
+    st.sampled_from(["1e309", "-1", "-0", "Infinity", "NaN", "0.001", "1" * 30, "12.5", "0", "5000"]),
+    st.decimals(allow_nan=True).map(str),
+)
+DATE = st.one_of(
+    TEXT,
+    st.sampled_from(
+        ["2026-02-30", "0000-01-01", "9999-12-31", "2026-01-01", "2026-13-01", "2026-06-01T25:61", "2026-06-01T10:00"]
+    ),
+)
 
 
 def ref(valid):
@@ -43,8 +76,13 @@ def ref(valid):
 
 
 def domain_counts() -> Counter:
-    return Counter({m._meta.label_lower: m._base_manager.count()
-                    for app in ("crm", "sponsors", "partners") for m in apps.get_app_config(app).get_models()})
+    return Counter(
+        {
+            m._meta.label_lower: m._base_manager.count()
+            for app in ("crm", "sponsors", "partners")
+            for m in apps.get_app_config(app).get_models()
+        }
+    )
 
 
 @pytest.fixture
@@ -55,8 +93,14 @@ def world(organiser):
     tier = SponsorshipTier.objects.create(event=event, name="Gold", price=Decimal("5000"), logo=True)
     client = Client(raise_request_exception=False)
     client.force_login(organiser)
-    return {"client": client, "org": str(acme.pk), "contact": str(jane.pk), "event": str(event.pk),
-            "tier": str(tier.pk), "user": str(organiser.pk)}
+    return {
+        "client": client,
+        "org": str(acme.pk),
+        "contact": str(jane.pk),
+        "event": str(event.pk),
+        "tier": str(tier.pk),
+        "user": str(organiser.pk),
+    }
 
 
 def check(client, url, data, expected_on_save):
@@ -69,7 +113,9 @@ def check(client, url, data, expected_on_save):
     assert not removed, removed
     if response.status_code == 200:
         assert not added, (added, data)
-        assert b"is-invalid" in response.content or b"alert-danger" in response.content or b"invalid" in response.content
+        assert (
+            b"is-invalid" in response.content or b"alert-danger" in response.content or b"invalid" in response.content
+        )
     else:
         domain = Counter({k: v for k, v in added.items() if not k.split(".")[1].startswith("historical")})
         assert domain == Counter(expected_on_save), (added, data)
@@ -77,20 +123,38 @@ def check(client, url, data, expected_on_save):
 
 
 @BOUNDED
-@given(st.fixed_dictionaries({
-    "name": TEXT, "sector": st.one_of(st.just(""), st.just("public"), TEXT), "website": TEXT, "city": TEXT,
-    "notes": TEXT, "roles": st.one_of(st.just("sponsor"), TEXT),
-}))
+@given(
+    st.fixed_dictionaries(
+        {
+            "name": TEXT,
+            "sector": st.one_of(st.just(""), st.just("public"), TEXT),
+            "website": TEXT,
+            "city": TEXT,
+            "notes": TEXT,
+            "roles": st.one_of(st.just("sponsor"), TEXT),
+        }
+    )
+)
 def test_organisation_create(world, data):
     check(world["client"], reverse("crm:organisation_create"), data, {"crm.organisation": 1})
 
 
 @BOUNDED
-@given(st.fixed_dictionaries({
-    "first_name": TEXT, "last_name": TEXT, "email": st.one_of(TEXT, st.emails().map(str)), "phone": TEXT,
-    "job_title": TEXT, "organisation": st.one_of(st.just(""), TEXT), "lawful_basis": st.one_of(
-        st.just("legitimate_interests"), TEXT), "consent_date": DATE, "notes": TEXT,
-}))
+@given(
+    st.fixed_dictionaries(
+        {
+            "first_name": TEXT,
+            "last_name": TEXT,
+            "email": st.one_of(TEXT, st.emails().map(str)),
+            "phone": TEXT,
+            "job_title": TEXT,
+            "organisation": st.one_of(st.just(""), TEXT),
+            "lawful_basis": st.one_of(st.just("legitimate_interests"), TEXT),
+            "consent_date": DATE,
+            "notes": TEXT,
+        }
+    )
+)
 def test_contact_create(world, data):
     if data["organisation"] == "":
         data["organisation"] = world["org"]
@@ -98,11 +162,18 @@ def test_contact_create(world, data):
 
 
 @BOUNDED
-@given(st.fixed_dictionaries({
-    "kind": st.one_of(st.sampled_from(["call", "email", "meeting", "note"]), TEXT),
-    "summary": TEXT, "outcome": TEXT, "occurred_at": DATE, "direction": st.one_of(st.just("outbound"), TEXT),
-    "org_choice": st.booleans(),
-}))
+@given(
+    st.fixed_dictionaries(
+        {
+            "kind": st.one_of(st.sampled_from(["call", "email", "meeting", "note"]), TEXT),
+            "summary": TEXT,
+            "outcome": TEXT,
+            "occurred_at": DATE,
+            "direction": st.one_of(st.just("outbound"), TEXT),
+            "org_choice": st.booleans(),
+        }
+    )
+)
 def test_quick_log(world, data):
     if data.pop("org_choice"):
         data["organisation"] = world["org"]
@@ -112,10 +183,18 @@ def test_quick_log(world, data):
 
 
 @BOUNDED
-@given(st.fixed_dictionaries({
-    "amount": NUMBER, "stage": st.one_of(st.just("prospect"), TEXT), "expected_date": DATE, "notes": TEXT,
-    "use_tier": st.booleans(), "org": st.booleans(),
-}))
+@given(
+    st.fixed_dictionaries(
+        {
+            "amount": NUMBER,
+            "stage": st.one_of(st.just("prospect"), TEXT),
+            "expected_date": DATE,
+            "notes": TEXT,
+            "use_tier": st.booleans(),
+            "org": st.booleans(),
+        }
+    )
+)
 def test_pledge_create(world, data):
     data["organisation"] = world["org"] if data.pop("org") else "<script>"
     data["event"] = world["event"]
@@ -128,10 +207,18 @@ def test_pledge_create(world, data):
 
 
 @BOUNDED
-@given(st.fixed_dictionaries({
-    "direction": st.one_of(st.just("we_asked"), TEXT), "description": TEXT, "estimated_value": NUMBER,
-    "status": st.one_of(st.just("asked"), TEXT), "occurred_on": DATE, "org": st.booleans(),
-}))
+@given(
+    st.fixed_dictionaries(
+        {
+            "direction": st.one_of(st.just("we_asked"), TEXT),
+            "description": TEXT,
+            "estimated_value": NUMBER,
+            "status": st.one_of(st.just("asked"), TEXT),
+            "occurred_on": DATE,
+            "org": st.booleans(),
+        }
+    )
+)
 def test_favour_create(world, data):
     data["organisation"] = world["org"] if data.pop("org") else "1 OR 1=1"
     check(world["client"], reverse("partners:favour_create"), data, {"partners.favour": 1})

@@ -1,4 +1,5 @@
 """Organisation and contact pages: the timeline, history, edits and deletes by role."""
+
 import datetime
 from decimal import Decimal
 
@@ -7,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm.models import Contact, FollowUp, Interaction, Organisation
-from crm.selectors.timeline import organisation_timeline
 from crm.roles import COMMITTEE, ORGANISER, STAFF
+from crm.selectors.timeline import organisation_timeline
 from sponsors.models import InKindContribution
 from sponsors.services import create_pledge, move_pledge
 from tests.crm import factories
@@ -19,14 +20,20 @@ def test_timeline_merges_every_kind_newest_first(organiser):
     org = factories.organisation("Acme")
     now = timezone.now()
     Interaction.objects.create(organisation=org, summary="First call", occurred_at=now - datetime.timedelta(days=9))
-    pledge = create_pledge(organisation=org, event=ev, amount=Decimal("500"), stage="prospect",
-                           changed_at=now - datetime.timedelta(days=8))
+    pledge = create_pledge(
+        organisation=org, event=ev, amount=Decimal("500"), stage="prospect", changed_at=now - datetime.timedelta(days=8)
+    )
     move_pledge(pledge, "verbal", user=organiser, changed_at=now - datetime.timedelta(days=3))
     item = InKindContribution.objects.create(organisation=org, event=ev, category="venue", description="Hall")
     item.status = "confirmed"
     item.save()
-    done = FollowUp.objects.create(organisation=org, title="Send pack", due_date=timezone.localdate(),
-                                   status="done", completed_at=now + datetime.timedelta(minutes=5))
+    done = FollowUp.objects.create(
+        organisation=org,
+        title="Send pack",
+        due_date=timezone.localdate(),
+        status="done",
+        completed_at=now + datetime.timedelta(minutes=5),
+    )
     FollowUp.objects.create(organisation=org, title="Still open", due_date=timezone.localdate())
 
     titles = [entry.title for entry in organisation_timeline(org)]
@@ -67,13 +74,16 @@ def test_change_history_names_who_changed_what(client, organiser):
     assert "<del>Leeds</del> → <ins>York</ins>" in page
 
 
-@pytest.mark.parametrize("role_user, expected", [(ORGANISER, 302), (STAFF, 302), (COMMITTEE, 403)],
-                         indirect=["role_user"])
+@pytest.mark.parametrize(
+    "role_user, expected", [(ORGANISER, 302), (STAFF, 302), (COMMITTEE, 403)], indirect=["role_user"]
+)
 def test_contact_edit_by_role(client, role_user, expected):
     person = factories.contact(first_name="Ann")
     client.force_login(role_user)
-    response = client.post(reverse("crm:contact_update", args=[person.pk]),
-                           {"first_name": "Anne", "email": person.email, "lawful_basis": "consent"})
+    response = client.post(
+        reverse("crm:contact_update", args=[person.pk]),
+        {"first_name": "Anne", "email": person.email, "lawful_basis": "consent"},
+    )
     assert response.status_code == expected
     person.refresh_from_db()
     assert person.first_name == ("Anne" if expected == 302 else "Ann")
@@ -82,8 +92,9 @@ def test_contact_edit_by_role(client, role_user, expected):
 def test_contact_with_a_taken_email_gets_a_clear_message(client, organiser):
     factories.contact(email="jo@example.org")
     client.force_login(organiser)
-    response = client.post(reverse("crm:contact_create"),
-                           {"first_name": "Jo", "email": " JO@example.org ", "lawful_basis": "consent"})
+    response = client.post(
+        reverse("crm:contact_create"), {"first_name": "Jo", "email": " JO@example.org ", "lawful_basis": "consent"}
+    )
     assert response.status_code == 200
     assert "Another contact already has this email." in response.content.decode()
     assert Contact.objects.count() == 1
@@ -134,8 +145,10 @@ def test_editing_an_organisation_saves_roles_and_tags_together(client, organiser
     org = factories.organisation("Acme", roles=("sponsor",))
     tag = Tag.objects.create(name="caterers")
     client.force_login(organiser)
-    response = client.post(reverse("crm:organisation_update", args=[org.pk]),
-                           {"name": "Acme", "roles": ["supplier", "training_provider"], "tags": [tag.pk]})
+    response = client.post(
+        reverse("crm:organisation_update", args=[org.pk]),
+        {"name": "Acme", "roles": ["supplier", "training_provider"], "tags": [tag.pk]},
+    )
     assert response.status_code == 302
     org.refresh_from_db()
     assert org.roles == ["supplier", "training_provider"]
@@ -150,7 +163,9 @@ def test_form_errors_are_summarised_and_tied_to_their_fields(client, staff):
     assert response.status_code == 200
     assert "data-error-summary" in html and 'href="#id_email"' in html
     assert 'aria-invalid="true"' in html
-    assert 'aria-describedby="id_email_errors"' in html or 'aria-describedby="id_email_helptext id_email_errors"' in html
+    assert (
+        'aria-describedby="id_email_errors"' in html or 'aria-describedby="id_email_helptext id_email_errors"' in html
+    )
     assert 'id="id_email_errors"' in html
 
 
@@ -159,10 +174,14 @@ def test_the_timeline_shows_the_newest_hundred_and_links_to_the_rest(client, com
 
     org = Organisation.objects.create(name="Busy Ltd", is_sponsor=True)
     now = timezone.now()
-    Interaction.objects.bulk_create([
-        Interaction(organisation=org, kind="call", occurred_at=now - datetime.timedelta(hours=i), summary=f"Call {i}")
-        for i in range(TIMELINE_LIMIT + 20)
-    ])
+    Interaction.objects.bulk_create(
+        [
+            Interaction(
+                organisation=org, kind="call", occurred_at=now - datetime.timedelta(hours=i), summary=f"Call {i}"
+            )
+            for i in range(TIMELINE_LIMIT + 20)
+        ]
+    )
     client.force_login(committee)
     url = reverse("crm:organisation_detail", args=[org.pk])
     with django_assert_max_num_queries(30):

@@ -1,4 +1,5 @@
 """The core's extension points: what an app registers shows on the core's pages, to whom it should."""
+
 import datetime
 
 import pytest
@@ -24,13 +25,19 @@ def test_an_unknown_slot_is_refused_at_registration(clean_registry):
 
 
 def test_a_registered_panel_shows_on_the_organisation_page_only_to_users_with_its_permission(
-        clean_registry, client, organiser, committee, settings, tmp_path):
+    clean_registry, client, organiser, committee, settings, tmp_path
+):
     (tmp_path / "probe.html").write_text('<p data-testid="probe">Probe for {{ panel.name }}</p>')
     settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"], tmp_path]}]
-    registry.register_panel(registry.Panel(
-        slot="organisation", name="test.probe", template="probe.html",
-        context=lambda organisation, request: {"name": organisation.name}, permission="sponsors.add_pledge",
-    ))
+    registry.register_panel(
+        registry.Panel(
+            slot="organisation",
+            name="test.probe",
+            template="probe.html",
+            context=lambda organisation, request: {"name": organisation.name},
+            permission="sponsors.add_pledge",
+        )
+    )
     acme = factories.organisation(name="Acme Ltd")
     url = reverse("crm:organisation_detail", args=[acme.pk])
 

@@ -1,10 +1,11 @@
 """send_followup_reminders: one digest per user per day, listing overdue and due-today items."""
+
 import datetime
 from io import StringIO
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from crm.models import FollowUp, Organisation, ReminderDigest
 from crm.roles import ORGANISER
@@ -21,7 +22,10 @@ def run(*args):
 
 def fu(title, delta, assignee, **extra):
     return FollowUp.objects.create(
-        title=title, due_date=TODAY + datetime.timedelta(days=delta), assignee=assignee, **extra,
+        title=title,
+        due_date=TODAY + datetime.timedelta(days=delta),
+        assignee=assignee,
+        **extra,
     )
 
 
@@ -46,7 +50,7 @@ def people(db, django_user_model):
 
 def test_one_digest_per_user_with_the_right_items(people, settings):
     settings.SITE_URL = "https://crm.example.test"
-    ann, bob, cat = people
+    ann, _bob, cat = people
     output = run()
     assert "Sent 2 digests (3 follow-ups); skipped 0 already sent today." in output
     assert sorted(m.to[0] for m in mail.outbox) == ["ann@example.test", "bob@example.test"]
@@ -99,7 +103,7 @@ def test_failed_send_can_be_retried(people, monkeypatch):
         raise ConnectionError("SMTP down")
 
     monkeypatch.setattr(EmailMultiAlternatives, "send", boom)
-    with pytest.raises(Exception):
+    with pytest.raises(CommandError, match="failed to send"):
         run()
     assert not ReminderDigest.objects.exists()  # nothing recorded, so the next run retries
     monkeypatch.undo()
@@ -109,7 +113,7 @@ def test_failed_send_can_be_retried(people, monkeypatch):
 def test_followups_about_do_not_contact_people_are_not_chased(people):
     from crm.models import Contact
 
-    ann, bob, cat = people
+    _ann, _bob, cat = people
     quiet = Contact.objects.create(first_name="Quiet", last_name="Person", do_not_contact=True)
     fu("Chase the quiet person", -2, cat, contact=quiet)
     run()

@@ -1,4 +1,5 @@
 """Each role against a representative read page and write page."""
+
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
@@ -8,8 +9,15 @@ from crm.registry import role_rules
 from crm.roles import COMMITTEE, ORGANISER, STAFF
 from tests.conftest import PASSWORD
 
-READ_PAGES = ["crm:organisation_list", "dashboards:dashboard", "crm:contact_list", "crm:followup_list",
-              "sponsors:pledge_list", "sponsors:inkind_list", "partners:partner_list"]
+READ_PAGES = [
+    "crm:organisation_list",
+    "dashboards:dashboard",
+    "crm:contact_list",
+    "crm:followup_list",
+    "sponsors:pledge_list",
+    "sponsors:inkind_list",
+    "partners:partner_list",
+]
 
 
 def test_groups_exist_with_the_designed_permissions(db):
@@ -26,7 +34,7 @@ def test_groups_exist_with_the_designed_permissions(db):
     assert "change_historicalpledge" not in organiser
 
 
-@pytest.mark.parametrize("url_name", READ_PAGES + ["crm:organisation_create"])
+@pytest.mark.parametrize("url_name", [*READ_PAGES, "crm:organisation_create"])
 def test_anonymous_users_are_sent_to_login(client, db, url_name):
     url = reverse(url_name)
     response = client.get(url)
@@ -54,7 +62,9 @@ def test_a_user_without_a_role_is_refused(client, role_user):
 
 
 @pytest.mark.parametrize(
-    "role_user, expected", [(ORGANISER, 200), (STAFF, 200), (COMMITTEE, 403)], indirect=["role_user"],
+    "role_user, expected",
+    [(ORGANISER, 200), (STAFF, 200), (COMMITTEE, 403)],
+    indirect=["role_user"],
 )
 def test_create_organisation_page_by_role(client, role_user, expected):
     client.force_login(role_user)
@@ -62,7 +72,9 @@ def test_create_organisation_page_by_role(client, role_user, expected):
 
 
 @pytest.mark.parametrize(
-    "role_user, expected", [(ORGANISER, 302), (STAFF, 302), (COMMITTEE, 403)], indirect=["role_user"],
+    "role_user, expected",
+    [(ORGANISER, 302), (STAFF, 302), (COMMITTEE, 403)],
+    indirect=["role_user"],
 )
 def test_posting_an_organisation_by_role(client, role_user, expected):
     client.force_login(role_user)
@@ -93,7 +105,8 @@ def test_duplicate_organisation_is_refused_with_a_clear_message(client, organise
 def test_saving_an_organisation_shows_a_success_message(client, organiser):
     client.force_login(organiser)
     response = client.post(
-        reverse("crm:organisation_create"), {"name": "Northgate Digital", "roles": ["sponsor", "supplier"]},
+        reverse("crm:organisation_create"),
+        {"name": "Northgate Digital", "roles": ["sponsor", "supplier"]},
         follow=True,
     )
     assert "Saved Northgate Digital." in response.content.decode()

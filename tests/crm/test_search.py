@@ -1,4 +1,5 @@
 """The global search: grouped, capped, every word must match, a fixed number of queries."""
+
 import pytest
 from django.urls import reverse
 
@@ -19,7 +20,7 @@ def records(db):
 
 
 def test_every_word_must_match_case_insensitively(records):
-    leeds, _ = records
+    _leeds, _ = records
     result = search("JANE leeds")
     assert [c.last_name for c in result["contacts"]] == ["Smith"]
     assert result["organisations"] == []
@@ -54,7 +55,11 @@ def test_search_needs_view_organisation(client, django_user_model, db):
 def test_nav_has_a_search_form(client, staff, db):
     client.force_login(staff)
     text = client.get(URL).content.decode()
-    assert 'role="search"' in text and 'name="q"' in text and '<label class="visually-hidden" for="nav-search-q">Search</label>' in text
+    assert (
+        'role="search"' in text
+        and 'name="q"' in text
+        and '<label class="visually-hidden" for="nav-search-q">Search</label>' in text
+    )
 
 
 def test_groups_are_capped_at_25_with_the_full_count(client, organiser, db):
@@ -169,11 +174,16 @@ def test_every_search_index_has_its_triggers_after_migrating(db):
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-            expected = {f"{table}_search_{suffix}" for table in ("crm_organisation", "crm_contact", "crm_interaction")
-                        for suffix in ("ai", "ad", "au")}
+            expected = {
+                f"{table}_search_{suffix}"
+                for table in ("crm_organisation", "crm_contact", "crm_interaction")
+                for suffix in ("ai", "ad", "au")
+            }
         else:
-            cursor.execute("SELECT tgname FROM pg_trigger WHERE tgrelid = 'crm_contact'::regclass "
-                           "AND tgname LIKE 'crm_contact_search_%%'")
+            cursor.execute(
+                "SELECT tgname FROM pg_trigger WHERE tgrelid = 'crm_contact'::regclass "
+                "AND tgname LIKE 'crm_contact_search_%%'"
+            )
             expected = {f"crm_contact_search_{suffix}" for suffix in ("ai", "ad", "au", "at")}
         assert {row[0] for row in cursor.fetchall()} >= expected
 
@@ -184,8 +194,13 @@ def test_interaction_text_is_searched_and_shown_to_those_who_may_read_it(client,
     from crm.models import Interaction
 
     leeds, _ = records
-    Interaction.objects.create(organisation=leeds, kind="call", occurred_at=timezone.now(),
-                               summary="Discussed the lanyards order", outcome="They will print 250")
+    Interaction.objects.create(
+        organisation=leeds,
+        kind="call",
+        occurred_at=timezone.now(),
+        summary="Discussed the lanyards order",
+        outcome="They will print 250",
+    )
     Interaction.objects.create(organisation=leeds, kind="call", occurred_at=timezone.now(), summary="Catering")
     result = search("lanyards 250", include_interactions=True)
     assert [i.summary for i in result["interactions"]] == ["Discussed the lanyards order"]
@@ -270,9 +285,12 @@ def test_interactions_are_counted_to_the_cap_and_the_page_says_more_than(client,
 
     monkeypatch.setattr(selectors, "COUNT_CAP", 40)
     leeds, _ = records
-    Interaction.objects.bulk_create([
-        Interaction(organisation=leeds, kind="call", occurred_at=timezone.now(), summary=f"Catering quote {i}")
-        for i in range(45)])
+    Interaction.objects.bulk_create(
+        [
+            Interaction(organisation=leeds, kind="call", occurred_at=timezone.now(), summary=f"Catering quote {i}")
+            for i in range(45)
+        ]
+    )
     result = search("catering", include_interactions=True)
     assert result["interactions_count"] == 41 and len(result["interactions"]) == 25
     assert search("catering quote 44", include_interactions=True)["interactions_count"] == 1  # few: exact

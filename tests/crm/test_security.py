@@ -1,4 +1,5 @@
 """Sign-in lock-out, session and cookie settings, the Content-Security-Policy header and CSRF."""
+
 import base64
 import datetime
 import hashlib
@@ -29,6 +30,7 @@ def fail(client, username, times, ip="10.0.0.1"):
 
 
 # --- Lock-out after failed sign-ins (django-axes) ------------------------------------------------
+
 
 def test_four_wrong_passwords_then_the_right_one_signs_in(organiser):
     client = Client()
@@ -79,12 +81,20 @@ def test_behind_nginx_the_lock_out_uses_the_forwarded_address(organiser, setting
     settings.BEHIND_PROXY = True
     client = Client()
     for _ in range(5):
-        client.post(LOGIN_URL, {"username": organiser.username, "password": "wrong"}, REMOTE_ADDR="127.0.0.1",
-                    HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9")
+        client.post(
+            LOGIN_URL,
+            {"username": organiser.username, "password": "wrong"},
+            REMOTE_ADDR="127.0.0.1",
+            HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9",
+        )
     assert AccessAttempt.objects.get().ip_address == "203.0.113.9"  # nginx's entry, not the client's claim
     # Another person behind the same proxy is not locked out with them.
-    response = Client().post(LOGIN_URL, {"username": organiser.username, "password": PASSWORD},
-                             REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.4")
+    response = Client().post(
+        LOGIN_URL,
+        {"username": organiser.username, "password": PASSWORD},
+        REMOTE_ADDR="127.0.0.1",
+        HTTP_X_FORWARDED_FOR="198.51.100.4",
+    )
     assert response.status_code == 302
 
 
@@ -104,6 +114,7 @@ def test_axes_settings():
 
 
 # --- Sessions and cookies ----------------------------------------------------------------------
+
 
 def test_session_and_cookie_settings():
     assert settings.SESSION_COOKIE_HTTPONLY is True
@@ -132,6 +143,7 @@ def test_security_headers_on_a_page(client, organiser):
 
 
 # --- Content-Security-Policy -------------------------------------------------------------------
+
 
 def csp_directives(response):
     header = response["Content-Security-Policy"]
@@ -164,11 +176,12 @@ def test_the_plotly_style_hashes_match_the_bundled_plotly():
     bundle = (Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js").read_text(encoding="utf-8")
     marker = "e.textContent='"
     start = bundle.index(marker, bundle.index('createElement("style");e.id=')) + len(marker)
-    css = bundle[start:bundle.index("'", start)]
+    css = bundle[start : bundle.index("'", start)]
     assert "\\" not in css and ".maplibregl-map" in css
     expected = {sha256_source(""), sha256_source(css)}
     assert set(settings.PLOTLY_STYLE_HASHES) == expected, (
-        f"plotly changed: set PLOTLY_STYLE_HASHES in crm/settings.py to {sorted(expected)}")
+        f"plotly changed: set PLOTLY_STYLE_HASHES in crm/settings.py to {sorted(expected)}"
+    )
     directives = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]
     assert set(settings.PLOTLY_STYLE_HASHES) <= set(directives["style-src-elem"])
     assert directives["style-src"] == ["'self'"] and directives["style-src-attr"] == ["'none'"]
@@ -177,11 +190,27 @@ def test_the_plotly_style_hashes_match_the_bundled_plotly():
 # --- CSRF --------------------------------------------------------------------------------------
 
 MAIN_PAGES = [
-    "dashboards:dashboard", "dashboards:dashboard_inkind", "dashboards:dashboard_partners", "dashboards:dashboard_activity",
-    "crm:organisation_list", "crm:organisation_create", "crm:contact_list", "crm:contact_create",
-    "crm:followup_list", "crm:followup_create", "quicklog:quick_log", "spreadsheets:import_list", "spreadsheets:import_upload",
-    "crm:search", "sponsors:pledge_list", "sponsors:pledge_board", "sponsors:pledge_create",
-    "sponsors:inkind_list", "sponsors:inkind_create", "partners:partner_list", "partners:favour_list",
+    "dashboards:dashboard",
+    "dashboards:dashboard_inkind",
+    "dashboards:dashboard_partners",
+    "dashboards:dashboard_activity",
+    "crm:organisation_list",
+    "crm:organisation_create",
+    "crm:contact_list",
+    "crm:contact_create",
+    "crm:followup_list",
+    "crm:followup_create",
+    "quicklog:quick_log",
+    "spreadsheets:import_list",
+    "spreadsheets:import_upload",
+    "crm:search",
+    "sponsors:pledge_list",
+    "sponsors:pledge_board",
+    "sponsors:pledge_create",
+    "sponsors:inkind_list",
+    "sponsors:inkind_create",
+    "partners:partner_list",
+    "partners:favour_list",
     "partners:favour_create",
 ]
 
@@ -222,9 +251,14 @@ def test_a_post_without_the_csrf_token_is_refused(organiser, records):
     from crm.models import Interaction
 
     before = Interaction.objects.count()
-    response = client.post(reverse("quicklog:quick_log"), {
-        "organisation": records["organisation"].pk, "kind": "call", "summary": "Forged",
-    })
+    response = client.post(
+        reverse("quicklog:quick_log"),
+        {
+            "organisation": records["organisation"].pk,
+            "kind": "call",
+            "summary": "Forged",
+        },
+    )
     assert response.status_code == 403
     assert Interaction.objects.count() == before
 
@@ -235,6 +269,7 @@ def test_the_sign_in_form_needs_the_csrf_token(organiser):
     # With the token from the page, it works.
     page = client.get(LOGIN_URL)
     token = lxml.html.fromstring(page.content).forms[-1].fields["csrfmiddlewaretoken"]
-    response = client.post(LOGIN_URL, {"username": organiser.username, "password": PASSWORD,
-                                       "csrfmiddlewaretoken": token})
+    response = client.post(
+        LOGIN_URL, {"username": organiser.username, "password": PASSWORD, "csrfmiddlewaretoken": token}
+    )
     assert response.status_code == 302

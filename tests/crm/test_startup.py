@@ -1,4 +1,5 @@
 """A server process's start-up (crm/startup.py, called by crm/wsgi.py)."""
+
 import gc
 import sys
 

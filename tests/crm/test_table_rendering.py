@@ -1,10 +1,11 @@
 """The core's list rendering: date columns without per-cell templates, rows rendered in Python."""
+
 import datetime
 
 import django_tables2 as tables
 import pytest
-from django.test import RequestFactory
 from django.template import Context, Template
+from django.test import RequestFactory
 
 from crm.models import Event, FollowUp
 from crm.tables.columns import DateColumn, DateTimeColumn
@@ -26,7 +27,9 @@ class EventDates(tables.Table):
 def render(table):
     table.paginate(per_page=50)
     request = RequestFactory().get("/")
-    return Template("{% load django_tables2 %}{% render_table table %}").render(Context({"table": table, "request": request}))
+    return Template("{% load django_tables2 %}{% render_table table %}").render(
+        Context({"table": table, "request": request})
+    )
 
 
 def test_model_date_fields_get_the_core_date_column():
@@ -52,7 +55,7 @@ def test_dates_render_as_the_date_filter_would_with_a_default_for_none(settings)
 def test_a_datetime_is_shown_in_the_local_time_zone(settings):
     settings.TIME_ZONE = "Europe/London"
     column = DateTimeColumn(format="j M Y H:i")
-    summer_evening_utc = datetime.datetime(2026, 7, 1, 23, 30, tzinfo=datetime.timezone.utc)
+    summer_evening_utc = datetime.datetime(2026, 7, 1, 23, 30, tzinfo=datetime.UTC)
     assert column.render(summer_evening_utc) == "2 Jul 2026 00:30"  # BST is UTC+1
     assert column.value(summer_evening_utc) == "2026-07-01 23:30:00+00:00"
 
@@ -91,9 +94,10 @@ def test_the_sorted_column_shows_its_direction_to_eyes_and_screen_readers(client
     headers = {}
     for sort in ("email", "-email", ""):
         html = client.get("/contacts/", {"sort": sort} if sort else {}).content.decode()
-        thead = html[html.index("<thead"):html.index("</thead>")]
-        headers[sort] = re.findall(r'<th [^>]*?(?:aria-sort="(\w+)")?>\s*<a [^>]*>([^<]*[^<\s])\s*(<i class="bi bi-caret-(\w+)-fill")?',
-                                   thead)
+        thead = html[html.index("<thead") : html.index("</thead>")]
+        headers[sort] = re.findall(
+            r'<th [^>]*?(?:aria-sort="(\w+)")?>\s*<a [^>]*>([^<]*[^<\s])\s*(<i class="bi bi-caret-(\w+)-fill")?', thead
+        )
     assert ("ascending", "Email", '<i class="bi bi-caret-up-fill"', "up") in headers["email"]
     assert ("descending", "Email", '<i class="bi bi-caret-down-fill"', "down") in headers["-email"]
     for sort, columns in headers.items():  # only the sorted column says so; unsorted, none does

@@ -3,34 +3,53 @@
 The expected values are plain Python loops over the fixtures (exact Decimal),
 never the dashboard's own selectors.
 """
+
 import csv
 import datetime
 import io
 import json
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from dashboards import charts
 from crm.models import Event, FollowUp, Interaction, Organisation, Tag
+from dashboards import charts
 from dashboards.models import SavedView
 from partners.models import Favour, PartnerProfile
 from sponsors.models import (
-    OPEN_STAGES, PLEDGED_STAGES, STAGE_PROBABILITY, InKindContribution, Pledge, PledgeStageChange,
-    SponsorshipTier, Stage,
+    OPEN_STAGES,
+    PLEDGED_STAGES,
+    STAGE_PROBABILITY,
+    InKindContribution,
+    Pledge,
+    PledgeStageChange,
+    SponsorshipTier,
+    Stage,
 )
 from sponsors.services import create_pledge, move_pledge
 from tests.conftest import make_user
 
 PENNY = Decimal("0.01")
 PATH = list(Stage)[:7]  # prospect → paid
-FINALS = [Stage.PROSPECT, Stage.APPROACHED, Stage.IN_DISCUSSION, Stage.VERBAL, Stage.CONFIRMED, Stage.INVOICED,
-          Stage.PAID, Stage.DECLINED, Stage.WITHDRAWN, Stage.VERBAL, Stage.IN_DISCUSSION]
+FINALS = [
+    Stage.PROSPECT,
+    Stage.APPROACHED,
+    Stage.IN_DISCUSSION,
+    Stage.VERBAL,
+    Stage.CONFIRMED,
+    Stage.INVOICED,
+    Stage.PAID,
+    Stage.DECLINED,
+    Stage.WITHDRAWN,
+    Stage.VERBAL,
+    Stage.IN_DISCUSSION,
+]
 SECTORS = ["private", "public", "education", "voluntary"]
 KINDS = list(Interaction.Kind.values)
 CATEGORIES = ["venue", "catering", "av", "lanyards", "printing", "other"]
@@ -48,10 +67,15 @@ def build_world(n: int, users, *, prefix: str = "W"):
     and (for some) in-kind offers, favours and a partner profile."""
     now = timezone.now()
     today = timezone.localdate()
-    event = Event.objects.create(name=f"{prefix} launch", date=today + datetime.timedelta(days=60),
-                                 sponsorship_target=Decimal("50000.00"), in_kind_target=Decimal("9000.00"))
-    other = Event.objects.create(name=f"{prefix} last year", date=today - datetime.timedelta(days=300),
-                                 sponsorship_target=Decimal("7000.00"))
+    event = Event.objects.create(
+        name=f"{prefix} launch",
+        date=today + datetime.timedelta(days=60),
+        sponsorship_target=Decimal("50000.00"),
+        in_kind_target=Decimal("9000.00"),
+    )
+    other = Event.objects.create(
+        name=f"{prefix} last year", date=today - datetime.timedelta(days=300), sponsorship_target=Decimal("7000.00")
+    )
     tiers = [
         SponsorshipTier.objects.create(event=event, name="Gold", price=Decimal("5000.00"), slots=2),
         SponsorshipTier.objects.create(event=event, name="Silver", price=Decimal("1250.50"), slots=3),
@@ -62,8 +86,12 @@ def build_world(n: int, users, *, prefix: str = "W"):
     for i in range(n):
         owner = users[i % len(users)]
         org = Organisation(name=f"{prefix} Org {i:03d}", sector=SECTORS[i % 4], owner=users[(i + 1) % len(users)])
-        org.set_roles(["sponsor"] + (["supplier"] if i % 4 == 0 else []) + (["training_provider"] if i % 5 == 0 else [])
-                      + (["public_body"] if i % 7 == 3 else []))
+        org.set_roles(
+            ["sponsor"]
+            + (["supplier"] if i % 4 == 0 else [])
+            + (["training_provider"] if i % 5 == 0 else [])
+            + (["public_body"] if i % 7 == 3 else [])
+        )
         org.save()
         org.tags.set([tags[0]] if i % 3 == 0 else [tags[1]] if i % 3 == 1 else [])
         this_event = other if i % 6 == 5 else event
@@ -72,10 +100,17 @@ def build_world(n: int, users, *, prefix: str = "W"):
         final = FINALS[i % len(FINALS)]
         start_days = 20 + (i * 13) % 170 if final in PATH else 20 + i % 30  # some losses are recent
         start = days_ago(now, start_days)
-        pledge = create_pledge(changed_at=start, organisation=org, event=this_event, tier=tier, amount=amount,
-                               stage=Stage.PROSPECT, owner=owner)
+        pledge = create_pledge(
+            changed_at=start,
+            organisation=org,
+            event=this_event,
+            tier=tier,
+            amount=amount,
+            stage=Stage.PROSPECT,
+            owner=owner,
+        )
         Pledge.objects.filter(pk=pledge.pk).update(created_at=start)
-        path = PATH[1:PATH.index(final) + 1] if final in PATH else [Stage.APPROACHED, final]
+        path = PATH[1 : PATH.index(final) + 1] if final in PATH else [Stage.APPROACHED, final]
         step = 2 + i % 9
         for k, stage in enumerate(path, start=1):
             when = min(start + datetime.timedelta(days=k * step), now - datetime.timedelta(hours=1))
@@ -84,28 +119,44 @@ def build_world(n: int, users, *, prefix: str = "W"):
         if i % 4 != 3:
             for j in range(1 + i % 3):
                 Interaction.objects.create(
-                    organisation=org, kind=KINDS[(i + j) % len(KINDS)], summary=f"Talk {i}/{j}",
-                    occurred_at=days_ago(now, (i * 11 + j * 17) % 130), logged_by=users[(i + j) % len(users)],
+                    organisation=org,
+                    kind=KINDS[(i + j) % len(KINDS)],
+                    summary=f"Talk {i}/{j}",
+                    occurred_at=days_ago(now, (i * 11 + j * 17) % 130),
+                    logged_by=users[(i + j) % len(users)],
                 )
-        FollowUp.objects.create(title=f"Chase {i}", due_date=today - datetime.timedelta(days=(i % 5) - 2),
-                                assignee=users[i % len(users)] if i % 6 else None, organisation=org,
-                                status=FollowUp.Status.DONE if i % 7 == 6 else FollowUp.Status.OPEN)
+        FollowUp.objects.create(
+            title=f"Chase {i}",
+            due_date=today - datetime.timedelta(days=(i % 5) - 2),
+            assignee=users[i % len(users)] if i % 6 else None,
+            organisation=org,
+            status=FollowUp.Status.DONE if i % 7 == 6 else FollowUp.Status.OPEN,
+        )
         if i % 2 == 0:
             item = InKindContribution.objects.create(
-                organisation=org, event=this_event, category=CATEGORIES[(i // 2) % len(CATEGORIES)],
-                description=f"Goods {i}", estimated_value=Decimal(f"{100 + i * 31}.{i % 100:02d}"),
-                status=INKIND_STATUSES[(i // 2) % len(INKIND_STATUSES)], owner=users[i % len(users)],
+                organisation=org,
+                event=this_event,
+                category=CATEGORIES[(i // 2) % len(CATEGORIES)],
+                description=f"Goods {i}",
+                estimated_value=Decimal(f"{100 + i * 31}.{i % 100:02d}"),
+                status=INKIND_STATUSES[(i // 2) % len(INKIND_STATUSES)],
+                owner=users[i % len(users)],
             )
             InKindContribution.objects.filter(pk=item.pk).update(created_at=start)
         if i % 3 != 2:
             Favour.objects.create(
-                organisation=org, direction=DIRECTIONS[i % 3], description=f"Favour {i}",
-                estimated_value=Decimal(f"{50 + i * 17}.{(i * 3) % 100:02d}"), status=FAVOUR_STATUSES[i % 5],
-                event=this_event if i % 2 else None, occurred_on=(now - datetime.timedelta(days=i * 3)).date(),
+                organisation=org,
+                direction=DIRECTIONS[i % 3],
+                description=f"Favour {i}",
+                estimated_value=Decimal(f"{50 + i * 17}.{(i * 3) % 100:02d}"),
+                status=FAVOUR_STATUSES[i % 5],
+                event=this_event if i % 2 else None,
+                occurred_on=(now - datetime.timedelta(days=i * 3)).date(),
             )
         if org.is_supplier or org.is_training_provider:
             PartnerProfile.objects.create(
-                organisation=org, offer_type=list(PartnerProfile.OfferType.values)[i % 5],
+                organisation=org,
+                offer_type=list(PartnerProfile.OfferType.values)[i % 5],
                 status=list(PartnerProfile.Status.values)[i % 5],
             )
     return event, other, tiers, tags
@@ -130,6 +181,7 @@ def get_board(client, user, url_name="dashboards:dashboard", params=None):
 
 # -- independent expectations -------------------------------------------------------------
 
+
 def expected_pipeline(pledges):
     def total(stages):
         return sum((p.amount for p in pledges if p.stage in stages), Decimal("0.00"))
@@ -153,6 +205,7 @@ def csv_rows(response):
 
 # -- pipeline ------------------------------------------------------------------------------
 
+
 def test_pipeline_figures_equal_sums_over_the_pledges(client, committee, world):
     event = world[0]
     board = get_board(client, committee).context["board"]
@@ -175,13 +228,19 @@ def test_pipeline_page_shows_the_figures_formatted(client, committee, world):
     assert "<script>" not in html  # no inline script: charts are JSON data blocks
 
 
-@pytest.mark.parametrize("url_name", [
-    "dashboards:dashboard", "dashboards:dashboard_inkind", "dashboards:dashboard_partners", "dashboards:dashboard_activity",
-])
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "dashboards:dashboard",
+        "dashboards:dashboard_inkind",
+        "dashboards:dashboard_partners",
+        "dashboards:dashboard_activity",
+    ],
+)
 def test_every_chart_is_a_valid_plotly_figure(client, committee, world, url_name):
     """Charts are built as plain JSON for speed; plotly's own schema check runs here instead."""
     html = get_board(client, committee, url_name).content.decode()
-    blocks = re.findall(r'<script type="application/json" id="(chart-[\w-]+)-data">(.*?)</script>', html, re.S)
+    blocks = re.findall(r'<script type="application/json" id="(chart-[\w-]+)-data">(.*?)</script>', html, re.DOTALL)
     assert blocks
     for chart_id, text in blocks:
         payload = json.loads(text)
@@ -192,7 +251,7 @@ def test_every_chart_is_a_valid_plotly_figure(client, committee, world, url_name
 
 def test_forecast_chart_marks_the_target(client, committee, world):
     html = get_board(client, committee).content.decode()
-    payload = json.loads(re.search(r'id="chart-forecast-data">(.*?)</script>', html, re.S).group(1))
+    payload = json.loads(re.search(r'id="chart-forecast-data">(.*?)</script>', html, re.DOTALL).group(1))
     (shape,) = payload["layout"]["shapes"]
     assert shape["x0"] == shape["x1"] == 50000.0
 
@@ -215,7 +274,9 @@ def test_pipeline_by_stage_counts_totals_and_weighted(client, committee, world):
         mine = [p for p in pledges if p.stage == stage]
         assert row["count"] == len(mine)
         assert row["total"] == sum((p.amount for p in mine), Decimal("0.00"))
-        assert row["weighted"] == (sum((p.amount for p in mine), Decimal("0")) * STAGE_PROBABILITY[stage]).quantize(PENNY)
+        assert row["weighted"] == (sum((p.amount for p in mine), Decimal("0")) * STAGE_PROBABILITY[stage]).quantize(
+            PENNY
+        )
     assert table.footer["count"] == len(pledges)
 
 
@@ -253,12 +314,21 @@ def test_stuck_pledges_use_the_last_stage_change(client, committee, world, days)
 def test_recent_wins_and_losses_with_reasons(client, committee, world):
     board = get_board(client, committee).context["board"]
     cutoff = timezone.now() - datetime.timedelta(days=60)
-    changes = [c for c in PledgeStageChange.objects.select_related("pledge__organisation")
-               if c.pledge.event_id == world[0].pk and c.changed_at >= cutoff]
-    wins = {(c.pledge.organisation.name, c.get_to_stage_display()) for c in changes
-            if c.to_stage in (Stage.CONFIRMED, Stage.PAID)}
-    losses = {(c.pledge.organisation.name, c.pledge.lost_reason) for c in changes
-              if c.to_stage in (Stage.DECLINED, Stage.WITHDRAWN)}
+    changes = [
+        c
+        for c in PledgeStageChange.objects.select_related("pledge__organisation")
+        if c.pledge.event_id == world[0].pk and c.changed_at >= cutoff
+    ]
+    wins = {
+        (c.pledge.organisation.name, c.get_to_stage_display())
+        for c in changes
+        if c.to_stage in (Stage.CONFIRMED, Stage.PAID)
+    }
+    losses = {
+        (c.pledge.organisation.name, c.pledge.lost_reason)
+        for c in changes
+        if c.to_stage in (Stage.DECLINED, Stage.WITHDRAWN)
+    }
     assert {(r["organisation"], r["stage"]) for r in board.tables["wins"].rows} == wins
     assert {(r["organisation"], r["reason"]) for r in board.tables["losses"].rows} == losses
     assert wins and losses
@@ -287,12 +357,18 @@ def test_pledged_against_paid_month_by_month(client, committee, world):
 
 
 def test_empty_database_shows_helpful_empty_states(client, committee):
-    for name in ("dashboards:dashboard", "dashboards:dashboard_inkind", "dashboards:dashboard_partners", "dashboards:dashboard_activity"):
+    for name in (
+        "dashboards:dashboard",
+        "dashboards:dashboard_inkind",
+        "dashboards:dashboard_partners",
+        "dashboards:dashboard_activity",
+    ):
         response = get_board(client, committee, name)
         assert "Nothing to show" in response.content.decode() or "No " in response.content.decode()
 
 
 # -- in-kind ---------------------------------------------------------------------------------
+
 
 def test_inkind_value_by_category_and_status(client, committee, world):
     event = world[0]
@@ -303,10 +379,12 @@ def test_inkind_value_by_category_and_status(client, committee, world):
         category = next(c for c in InKindContribution.Category if c.label == row["category"])
         for status in InKindContribution.Status:
             assert row[status.value] == sum(
-                (i.estimated_value for i in items if i.category == category and i.status == status), Decimal("0.00"))
+                (i.estimated_value for i in items if i.category == category and i.status == status), Decimal("0.00")
+            )
     assert board.figure("offered") == sum((i.estimated_value for i in items if i.status == "offered"), Decimal("0"))
     assert board.figure("secured") == sum(
-        (i.estimated_value for i in items if i.status in ("confirmed", "delivered")), Decimal("0"))
+        (i.estimated_value for i in items if i.status in ("confirmed", "delivered")), Decimal("0")
+    )
     offered = {r["description"] for r in board.tables["offered"].rows}
     assert offered == {i.description for i in items if i.status == "offered"}
 
@@ -326,19 +404,23 @@ def test_inkind_essentials_covered_or_not(client, committee, world):
 
 # -- partners -------------------------------------------------------------------------------
 
+
 def test_partner_counts_by_status_and_offer_type(client, committee, world):
     board = get_board(client, committee, "dashboards:dashboard_partners").context["board"]
     profiles = list(PartnerProfile.objects.select_related("organisation"))
     by_status = {r["label"]: r for r in board.tables["by-status"].rows}
     for status in PartnerProfile.Status:
         assert by_status[status.label]["supplier"] == sum(
-            1 for p in profiles if p.status == status and p.organisation.is_supplier)
+            1 for p in profiles if p.status == status and p.organisation.is_supplier
+        )
         assert by_status[status.label]["training_provider"] == sum(
-            1 for p in profiles if p.status == status and p.organisation.is_training_provider)
+            1 for p in profiles if p.status == status and p.organisation.is_training_provider
+        )
     by_type = {r["label"]: r for r in board.tables["by-offer-type"].rows}
     for offer in PartnerProfile.OfferType:
         assert by_type[offer.label]["supplier"] == sum(
-            1 for p in profiles if p.offer_type == offer and p.organisation.is_supplier)
+            1 for p in profiles if p.offer_type == offer and p.organisation.is_supplier
+        )
 
 
 def test_favours_balance_and_owed(client, committee, world):
@@ -355,12 +437,16 @@ def test_favours_balance_and_owed(client, committee, world):
     assert set(rows) == set(expected)
     for name, (received, returned) in expected.items():
         assert (rows[name]["received"], rows[name]["returned"], rows[name]["balance"]) == (
-            received, returned, received - returned)
+            received,
+            returned,
+            received - returned,
+        )
     owed = {r["description"] for r in board.tables["owed"].rows}
     assert owed == {f.description for f in favours if f.direction == "we_owe" and f.status in ("asked", "agreed")}
 
 
 # -- activity ---------------------------------------------------------------------------------
+
 
 def test_interactions_per_week_by_kind_and_owner(client, committee, world):
     board = get_board(client, committee, "dashboards:dashboard_activity").context["board"]
@@ -392,8 +478,9 @@ def test_weekly_counts_in_a_date_range_split_across_several_queries(client, comm
     monkeypatch.setattr(activity, "WEEKS_PER_QUERY", 3)
     today = timezone.localdate()
     start, end = today - datetime.timedelta(days=52), today - datetime.timedelta(days=3)
-    board = get_board(client, committee, "dashboards:dashboard_activity",
-                      {"date_from": start.isoformat(), "date_to": end.isoformat()}).context["board"]
+    board = get_board(
+        client, committee, "dashboards:dashboard_activity", {"date_from": start.isoformat(), "date_to": end.isoformat()}
+    ).context["board"]
     expected = {}
     for i in Interaction.objects.all():
         day = timezone.localtime(i.occurred_at).date()
@@ -439,17 +526,24 @@ def test_not_contacted_buckets_and_overdue_by_assignee(client, committee, world)
 BOUND = 30
 
 
-@pytest.mark.parametrize("url_name", ["dashboards:dashboard", "dashboards:dashboard_inkind", "dashboards:dashboard_partners",
-                                      "dashboards:dashboard_activity", "dashboards:dashboard_print"])
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "dashboards:dashboard",
+        "dashboards:dashboard_inkind",
+        "dashboards:dashboard_partners",
+        "dashboards:dashboard_activity",
+        "dashboards:dashboard_print",
+    ],
+)
 def test_queries_do_not_grow_with_the_data(client, users, url_name, django_assert_max_num_queries):
     counts = []
     for size, prefix in ((5, "S"), (60, "L")):
         build_world(size, users, prefix=prefix)
         Event.objects.filter(name__startswith="S").update(date=timezone.localdate() - datetime.timedelta(days=400))
         client.force_login(users[1])
-        with django_assert_max_num_queries(BOUND):
-            with CaptureQueriesContext(connection) as queries:
-                response = client.get(reverse(url_name), {"stuck_days": 5})
+        with django_assert_max_num_queries(BOUND), CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse(url_name), {"stuck_days": 5})
         assert response.status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
@@ -464,11 +558,24 @@ def test_csv_queries_are_constant(client, users, django_assert_max_num_queries):
 
 # -- CSV ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("board, table", [("pipeline", "stages"), ("pipeline", "top-open"), ("inkind", "by-category"),
-                                          ("partners", "balances"), ("activity", "by-kind")])
+
+@pytest.mark.parametrize(
+    "board, table",
+    [
+        ("pipeline", "stages"),
+        ("pipeline", "top-open"),
+        ("inkind", "by-category"),
+        ("partners", "balances"),
+        ("activity", "by-kind"),
+    ],
+)
 def test_csv_matches_the_table(client, committee, world, board, table):
-    url_name = {"pipeline": "dashboards:dashboard", "inkind": "dashboards:dashboard_inkind", "partners": "dashboards:dashboard_partners",
-                "activity": "dashboards:dashboard_activity"}[board]
+    url_name = {
+        "pipeline": "dashboards:dashboard",
+        "inkind": "dashboards:dashboard_inkind",
+        "partners": "dashboards:dashboard_partners",
+        "activity": "dashboards:dashboard_activity",
+    }[board]
     params = {"sector": "private"} if board == "pipeline" else {}
     shown = get_board(client, committee, url_name, params).context["board"].tables[table]
     response = client.get(reverse("dashboards:dashboard_csv", args=[board, table]), params)
@@ -476,7 +583,7 @@ def test_csv_matches_the_table(client, committee, world, board, table):
     assert response["Content-Type"].startswith("text/csv")
     rows = csv_rows(response)
     assert rows[0] == [c.label for c in shown.columns]
-    body = rows[1:len(shown.rows) + 1]
+    body = rows[1 : len(shown.rows) + 1]
     assert len(body) == len(shown.rows) and shown.rows
     for line, row in zip(body, shown.rows):
         for cell, column in zip(line, shown.columns):
@@ -492,13 +599,13 @@ def test_csv_matches_the_table(client, committee, world, board, table):
 
 
 def test_csv_neutralises_formulas(client, committee, users):
-    event, *_ = build_world(3, users)
-    Organisation.objects.filter(name="W Org 001").update(name="=HYPERLINK(\"http://x\")")
+    _event, *_ = build_world(3, users)
+    Organisation.objects.filter(name="W Org 001").update(name='=HYPERLINK("http://x")')
     Organisation.objects.filter(name="W Org 002").update(name="@SUM(1)")
     client.force_login(committee)
     rows = csv_rows(client.get(reverse("dashboards:dashboard_csv", args=["pipeline", "top-open"])))
     names = [r[0] for r in rows[1:]]
-    assert "'=HYPERLINK(\"http://x\")" in names and "'@SUM(1)" in names
+    assert '\'=HYPERLINK("http://x")' in names and "'@SUM(1)" in names
 
 
 def test_csv_unknown_table_is_404(client, committee):
@@ -509,8 +616,13 @@ def test_csv_unknown_table_is_404(client, committee):
 
 # -- permissions, saved views, print --------------------------------------------------------
 
-DASHBOARDS = ["dashboards:dashboard", "dashboards:dashboard_inkind", "dashboards:dashboard_partners", "dashboards:dashboard_activity",
-              "dashboards:dashboard_print"]
+DASHBOARDS = [
+    "dashboards:dashboard",
+    "dashboards:dashboard_inkind",
+    "dashboards:dashboard_partners",
+    "dashboards:dashboard_activity",
+    "dashboards:dashboard_print",
+]
 
 
 @pytest.mark.parametrize("url_name", DASHBOARDS)
@@ -531,10 +643,15 @@ def test_dashboards_need_the_view_pledge_permission(client, django_user_model, u
 
 def test_committee_saves_shares_and_deletes_a_view(client, committee, organiser, world):
     client.force_login(committee)
-    response = client.post(reverse("dashboards:saved_view_create"), {
-        "name": "Private sponsors", "shared": "on", "url_name": "dashboards:dashboard",
-        "query_string": "sector=private&stage=verbal&stage=paid&junk=1",
-    })
+    response = client.post(
+        reverse("dashboards:saved_view_create"),
+        {
+            "name": "Private sponsors",
+            "shared": "on",
+            "url_name": "dashboards:dashboard",
+            "query_string": "sector=private&stage=verbal&stage=paid&junk=1",
+        },
+    )
     view = SavedView.objects.get(owner=committee)
     assert (view.name, view.shared, view.url_name) == ("Private sponsors", True, "dashboards:dashboard")
     assert view.query_string == "sector=private&stage=verbal&stage=paid"
@@ -560,33 +677,43 @@ def test_private_views_stay_private(client, committee, organiser, world):
 
 def test_saving_a_view_without_a_name_explains(client, committee, world):
     client.force_login(committee)
-    response = client.post(reverse("dashboards:saved_view_create"),
-                           {"name": "", "url_name": "dashboards:dashboard", "query_string": ""}, follow=True)
+    response = client.post(
+        reverse("dashboards:saved_view_create"),
+        {"name": "", "url_name": "dashboards:dashboard", "query_string": ""},
+        follow=True,
+    )
     assert "Give the view a name" in response.content.decode()
     assert not SavedView.objects.exists()
 
 
 def test_print_view_has_title_date_and_filters_in_words(client, committee, world, users):
     client.force_login(committee)
-    response = client.get(reverse("dashboards:dashboard_print"), {"sector": "public", "owner": users[0].pk,
-                                                         "stage": ["verbal", "paid"]})
+    response = client.get(
+        reverse("dashboards:dashboard_print"), {"sector": "public", "owner": users[0].pk, "stage": ["verbal", "paid"]}
+    )
     html = response.content.decode()
     assert "Sponsorship pipeline — W launch" in html
     assert timezone.localdate().strftime("%-d %B %Y") in html
     assert "Sector: Public" in html and "Owner: Olivia Organiser" in html
     assert "Stage: Verbal pledge, Paid" in html
     assert "Main navigation" not in html
-    assert "@media print" in open("static/dashboards/dashboard.css").read()
+    assert "@media print" in Path("static/dashboards/dashboard.css").read_text()
 
 
 def test_lists_of_records_stack_on_a_phone_and_tables_of_figures_keep_their_grid(client, committee, world):
     """A record list's cells carry their column's name, which a phone shows beside each value
     (static/crm/app.css, as for the lists); a figure never splits across lines."""
     html = get_board(client, committee).content.decode()
-    stuck = re.search(r'<div class="([^"]*)"[^>]*>\s*<table[^>]*data-table="stuck".*?</table>', html, re.S)
+    stuck = re.search(r'<div class="([^"]*)"[^>]*>\s*<table[^>]*data-table="stuck".*?</table>', html, re.DOTALL)
     assert "table-container" in stuck.group(1).split()
-    first_row = re.search(r"<tbody>\s*<tr>(.*?)</tr>", stuck.group(0), re.S).group(1)
+    first_row = re.search(r"<tbody>\s*<tr>(.*?)</tr>", stuck.group(0), re.DOTALL).group(1)
     assert re.findall(r'data-label="([^"]*)"', first_row) == [
-        "Organisation", "Stage", "Owner", "In this stage since", "Days", "Amount"]
-    stages = re.search(r'<div class="([^"]*)"[^>]*>\s*<table[^>]*data-table="stages".*?</table>', html, re.S)
+        "Organisation",
+        "Stage",
+        "Owner",
+        "In this stage since",
+        "Days",
+        "Amount",
+    ]
+    stages = re.search(r'<div class="([^"]*)"[^>]*>\s*<table[^>]*data-table="stages".*?</table>', html, re.DOTALL)
     assert "table-container" not in stages.group(1).split() and "data-label" not in stages.group(0)

@@ -4,6 +4,7 @@ On PostgreSQL they come from the counts per day its triggers keep (dashboards.in
 on SQLite from the interactions themselves. Each test compares the board with Python counts
 over the interactions, so on both databases it checks what a committee member reads.
 """
+
 import datetime
 
 import pytest
@@ -34,14 +35,21 @@ def expected(criteria, start, end):
 
 def board_counts(criteria, start, end):
     """The same, as the board's weekly counts give them; and whether the counts per day answered."""
-    answered = interaction_days.weekly_counts(activity.week_start(start), start, end,
-                                              criteria.owner.pk if criteria.owner else None)
+    answered = interaction_days.weekly_counts(
+        activity.week_start(start), start, end, criteria.owner.pk if criteria.owner else None
+    )
     weeks, by_kind, by_owner, _ = activity.weekly(criteria, start, end)
     by_kind_total = sum(n for counts in by_kind.values() for n in counts.values())
     assert by_kind_total == sum(n for counts in by_owner.values() for n in counts.values())
-    rows = answered if answered is not None else activity._weekly_counts(
-        activity.interactions(criteria).order_by(),
-        [(activity.local_midnight(w), activity.local_midnight(w + datetime.timedelta(weeks=1))) for w in weeks], 0)
+    rows = (
+        answered
+        if answered is not None
+        else activity._weekly_counts(
+            activity.interactions(criteria).order_by(),
+            [(activity.local_midnight(w), activity.local_midnight(w + datetime.timedelta(weeks=1))) for w in weeks],
+            0,
+        )
+    )
     usernames = dict(get_user_model().objects.values_list("pk", "username"))
     got = {}
     for row in rows:
@@ -70,9 +78,17 @@ def test_counts_follow_creates_edits_moves_and_deletes(setting, organiser, staff
     org, now, start, end = setting
     everyone, mine = Criteria(board="activity"), Criteria(board="activity", owner=organiser)
     one = Interaction.objects.create(organisation=org, kind="call", occurred_at=now, logged_by=organiser)
-    Interaction.objects.bulk_create([
-        Interaction(organisation=org, kind=("email", "meeting")[i % 2], logged_by=(organiser, staff)[i % 3 == 0],
-                    occurred_at=now - datetime.timedelta(days=i * 3, hours=i)) for i in range(30)])
+    Interaction.objects.bulk_create(
+        [
+            Interaction(
+                organisation=org,
+                kind=("email", "meeting")[i % 2],
+                logged_by=(organiser, staff)[i % 3 == 0],
+                occurred_at=now - datetime.timedelta(days=i * 3, hours=i),
+            )
+            for i in range(30)
+        ]
+    )
     assert sum(check(everyone, start, end).values()) == 1 + 24  # the rest fall before the period
     check(mine, start, end)
 
@@ -85,7 +101,9 @@ def test_counts_follow_creates_edits_moves_and_deletes(setting, organiser, staff
     check(mine, start, end)
 
     Interaction.objects.filter(pk=one.pk).delete()
-    Interaction.objects.filter(pk__in=list(Interaction.objects.filter(kind="meeting").values_list("pk", flat=True)[:3])).delete()
+    Interaction.objects.filter(
+        pk__in=list(Interaction.objects.filter(kind="meeting").values_list("pk", flat=True)[:3])
+    ).delete()
     check(everyone, start, end)
 
     leaver = django_user_model.objects.create(username="leaver")
@@ -100,11 +118,14 @@ def test_a_day_is_the_local_day(setting, organiser):
     sunday = datetime.date(2026, 7, 5)
     at = timezone.make_aware(datetime.datetime(2026, 7, 5, 23, 30))  # 22:30 UTC
     Interaction.objects.create(organisation=org, kind="call", occurred_at=at, logged_by=organiser)
-    Interaction.objects.create(organisation=org, kind="call", occurred_at=at + datetime.timedelta(hours=1),
-                               logged_by=organiser)  # Monday 00:30 local, still Sunday in UTC
+    Interaction.objects.create(
+        organisation=org, kind="call", occurred_at=at + datetime.timedelta(hours=1), logged_by=organiser
+    )  # Monday 00:30 local, still Sunday in UTC
     got = check(Criteria(board="activity"), sunday - datetime.timedelta(days=6), sunday + datetime.timedelta(days=1))
-    assert got == {(datetime.date(2026, 6, 29), "call", organiser.username): 1,
-                   (datetime.date(2026, 7, 6), "call", organiser.username): 1}
+    assert got == {
+        (datetime.date(2026, 6, 29), "call", organiser.username): 1,
+        (datetime.date(2026, 7, 6), "call", organiser.username): 1,
+    }
 
 
 def test_counts_from_another_time_zone_are_not_used_until_recounted(setting, organiser):
@@ -144,8 +165,14 @@ def test_migrating_counts_the_interactions_already_there(organiser):
     now = timezone.now()
     executor = MigrationExecutor(connection)
     executor.migrate([("dashboards", "0001_initial")])
-    Interaction.objects.bulk_create([Interaction(organisation=org, kind="call", logged_by=organiser,
-                                                 occurred_at=now - datetime.timedelta(days=i)) for i in range(20)])
+    Interaction.objects.bulk_create(
+        [
+            Interaction(
+                organisation=org, kind="call", logged_by=organiser, occurred_at=now - datetime.timedelta(days=i)
+            )
+            for i in range(20)
+        ]
+    )
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
     today = timezone.localdate()
@@ -162,7 +189,10 @@ def test_the_recount_command_says_what_it_did(setting, organiser):
     out = StringIO()
     call_command("rebuild_activity_counts", stdout=out)
     if POSTGRESQL:
-        assert out.getvalue().strip() == f"Counted the interactions by day in {timezone.get_current_timezone_name()}: 1 row."
+        assert (
+            out.getvalue().strip()
+            == f"Counted the interactions by day in {timezone.get_current_timezone_name()}: 1 row."
+        )
     else:
         assert "only PostgreSQL" in out.getvalue()
     check(Criteria(board="activity"), start, end)

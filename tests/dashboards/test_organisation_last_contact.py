@@ -5,6 +5,7 @@ migration 0003 keep it; on SQLite it looks the interactions up. Each test compar
 with Python over every row, so on both databases it checks what a committee member reads; on
 PostgreSQL it also compares every kept latest with the interactions.
 """
+
 import datetime
 from decimal import Decimal
 
@@ -49,8 +50,11 @@ def check() -> set[str]:
     """The names on the list, checked against Python; and on PostgreSQL the kept dates too."""
     now = timezone.now()
     with_open_pledge = set(Pledge.objects.filter(stage="prospect").values_list("organisation_id", flat=True))
-    expected = {Organisation.objects.get(pk=pk).name for pk, at in latest_by_python().items()
-                if pk in with_open_pledge and (at is None or now - at >= datetime.timedelta(days=30))}
+    expected = {
+        Organisation.objects.get(pk=pk).name
+        for pk, at in latest_by_python().items()
+        if pk in with_open_pledge and (at is None or now - at >= datetime.timedelta(days=30))
+    }
     listed = {row["organisation"] for row in activity.not_contacted(Criteria(board="activity"), now)}
     assert listed == expected
     if POSTGRESQL:
@@ -79,11 +83,13 @@ def test_interactions_direct_or_with_a_person_take_an_organisation_off(sponsors)
     ada, bede, cato, dora = sponsors
     assert check() == {"Ada Ltd", "Bede plc", "Cato & Co", "Dora Trust"}
     Interaction.objects.create(organisation=ada, kind="call", occurred_at=ago(2))
-    Interaction.objects.bulk_create([
-        Interaction(contact=person(bede), kind="email", occurred_at=ago(5)),  # filed under no organisation
-        Interaction(contact=person(cato), organisation=dora, kind="meeting", occurred_at=ago(3)),  # counts for both
-        Interaction(organisation=dora, kind="call", occurred_at=ago(200)),
-    ])
+    Interaction.objects.bulk_create(
+        [
+            Interaction(contact=person(bede), kind="email", occurred_at=ago(5)),  # filed under no organisation
+            Interaction(contact=person(cato), organisation=dora, kind="meeting", occurred_at=ago(3)),  # counts for both
+            Interaction(organisation=dora, kind="call", occurred_at=ago(200)),
+        ]
+    )
     assert check() == set()
 
 
@@ -116,11 +122,13 @@ def test_a_person_who_moves_takes_their_interactions_along(sponsors):
 
 def test_deletes_recount_and_deleted_organisations_leave_nothing(sponsors):
     ada, bede, _, _ = sponsors
-    Interaction.objects.bulk_create([
-        Interaction(organisation=ada, kind="call", occurred_at=ago(2)),
-        Interaction(organisation=ada, kind="call", occurred_at=ago(45)),
-        Interaction(contact=person(bede), kind="call", occurred_at=ago(1)),
-    ])
+    Interaction.objects.bulk_create(
+        [
+            Interaction(organisation=ada, kind="call", occurred_at=ago(2)),
+            Interaction(organisation=ada, kind="call", occurred_at=ago(45)),
+            Interaction(contact=person(bede), kind="call", occurred_at=ago(1)),
+        ]
+    )
     assert check() == {"Cato & Co", "Dora Trust"}
     Interaction.objects.filter(occurred_at__gt=ago(10)).delete()
     assert check() == {"Ada Ltd", "Bede plc", "Cato & Co", "Dora Trust"}

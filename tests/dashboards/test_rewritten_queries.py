@@ -2,6 +2,7 @@
 
 Each test compares with Python over the fixtures, never with the dashboards' own selectors.
 """
+
 import datetime
 
 import pytest
@@ -23,8 +24,11 @@ def world(organiser, committee, staff):
 
 
 def expected_changes(event, stages, since):
-    changes = [c for c in PledgeStageChange.objects.select_related("pledge__organisation")
-               if c.pledge.event_id == event.pk and c.changed_at >= since and c.to_stage in stages]
+    changes = [
+        c
+        for c in PledgeStageChange.objects.select_related("pledge__organisation")
+        if c.pledge.event_id == event.pk and c.changed_at >= since and c.to_stage in stages
+    ]
     changes.sort(key=lambda c: (c.changed_at, c.pk), reverse=True)
     return [(c.pledge.organisation.name, c.to_stage, c.changed_at) for c in changes]
 
@@ -52,8 +56,12 @@ def test_wins_and_losses_carry_each_pledge_s_amount_organisation_and_reason(worl
     for row in wins + losses:
         change = changes[(row["pledge_id"], row["changed_at"], row["to_stage"])]
         assert (row["organisation"], row["organisation_id"], row["amount"], row["lost_reason"], row["note"]) == (
-            change.pledge.organisation.name, change.pledge.organisation_id, change.pledge.amount,
-            change.pledge.lost_reason, change.note)
+            change.pledge.organisation.name,
+            change.pledge.organisation_id,
+            change.pledge.amount,
+            change.pledge.lost_reason,
+            change.note,
+        )
     assert any(row["lost_reason"] for row in losses)
 
 
@@ -82,24 +90,38 @@ def test_table_rows_built_in_python_are_escaped_and_linked():
 
     from dashboards.boards.base import Column, Table
 
-    table = Table("t", "T", [Column("organisation", "Organisation"), Column("amount", 'Amount "£"', "money"),
-                             Column("status", "Status")], [
-        {"organisation": '<script>alert("x")</script> & Co', "amount": Decimal("1234"), "status": "Not covered",
-         "_url": '/organisations/1/?a=1&b="2"', "_danger": True},
-        {"organisation": "No link here", "amount": None, "status": "Covered"},
-    ], link_column="organisation")
+    table = Table(
+        "t",
+        "T",
+        [Column("organisation", "Organisation"), Column("amount", 'Amount "£"', "money"), Column("status", "Status")],
+        [
+            {
+                "organisation": '<script>alert("x")</script> & Co',
+                "amount": Decimal("1234"),
+                "status": "Not covered",
+                "_url": '/organisations/1/?a=1&b="2"',
+                "_danger": True,
+            },
+            {"organisation": "No link here", "amount": None, "status": "Covered"},
+        ],
+        link_column="organisation",
+    )
     html = str(table.body_html())
     first, second = html.split("\n")
     assert first.startswith('<tr class="table-danger">')
-    assert ('<a href="/organisations/1/?a=1&amp;b=&quot;2&quot;">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;'
-            ' &amp; Co</a>') in first
+    assert (
+        '<a href="/organisations/1/?a=1&amp;b=&quot;2&quot;">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;'
+        " &amp; Co</a>"
+    ) in first
     # A list of records: each cell carries its column's name for the phone's stacked rows.
     assert '<td class="text-end text-nowrap" data-label="Amount &quot;£&quot;">£1,234</td>' in first
     assert '<td class=" text-danger fw-semibold" data-label="Status">Not covered</td>' in first
     assert "<script>" not in html
-    assert second == ('<tr><td class="" data-label="Organisation">No link here</td>'
-                      '<td class="text-end text-nowrap" data-label="Amount &quot;£&quot;">—</td>'
-                      '<td class="" data-label="Status">Covered</td></tr>')
+    assert second == (
+        '<tr><td class="" data-label="Organisation">No link here</td>'
+        '<td class="text-end text-nowrap" data-label="Amount &quot;£&quot;">—</td>'
+        '<td class="" data-label="Status">Covered</td></tr>'
+    )
 
 
 # -- Not contacted (activity board) ------------------------------------------------------------
@@ -116,12 +138,14 @@ def expected_not_contacted(now, stages=None):
     for org in Organisation.objects.all():
         if not Pledge.objects.filter(organisation=org, stage__in=stages).exists():
             continue
-        times = [i.occurred_at for i in Interaction.objects.all()
-                 if i.organisation_id == org.pk or (i.contact_id and i.contact.organisation_id == org.pk)]
+        times = [
+            i.occurred_at
+            for i in Interaction.objects.all()
+            if i.organisation_id == org.pk or (i.contact_id and i.contact.organisation_id == org.pk)
+        ]
         last = max(times) if times else None
         if last is None or now - last >= datetime.timedelta(days=30):
-            out[org.name] = (timezone.localtime(last).date() if last else None,
-                             (now - last).days if last else None)
+            out[org.name] = (timezone.localtime(last).date() if last else None, (now - last).days if last else None)
     return out
 
 
@@ -133,19 +157,32 @@ def contacted_through_contacts(world):
     from sponsors.models import Pledge
 
     now = timezone.now()
-    stale = [org for org in Organisation.objects.filter(name__startswith="W Org").order_by("name")
-             if org.name in expected_not_contacted(now)]
+    stale = [
+        org
+        for org in Organisation.objects.filter(name__startswith="W Org").order_by("name")
+        if org.name in expected_not_contacted(now)
+    ]
     assert len(stale) >= 6
     recent_via, old_via, moved, other_org, never = stale[:5]
     for org, days, filed_under in ((recent_via, 3, None), (old_via, 75, None), (moved, 5, other_org)):
         person = Contact.objects.create(first_name="Pat", last_name=org.name, organisation=org)
-        Interaction.objects.create(contact=person, organisation=filed_under, kind="call", summary="Via a contact",
-                                   occurred_at=now - datetime.timedelta(days=days))
+        Interaction.objects.create(
+            contact=person,
+            organisation=filed_under,
+            kind="call",
+            summary="Via a contact",
+            occurred_at=now - datetime.timedelta(days=days),
+        )
     Interaction.objects.filter(organisation__in=[never, old_via]).delete()
     Contact.objects.filter(organisation=never).delete()
     Pledge.objects.filter(organisation=never).update(stage="prospect")
-    return {"recent_via": recent_via.name, "old_via": old_via.name, "moved": moved.name, "never": never.name,
-            "other_org": other_org.name}
+    return {
+        "recent_via": recent_via.name,
+        "old_via": old_via.name,
+        "moved": moved.name,
+        "never": never.name,
+        "other_org": other_org.name,
+    }
 
 
 def test_not_contacted_counts_contact_through_a_person(contacted_through_contacts):
@@ -197,7 +234,8 @@ def test_overdue_follow_ups_by_assignee_count_and_oldest(world, organiser):
     assert {r["assignee__username"]: (r["n"], r["oldest"]) for r in rows} == expected
     rows = activity.overdue_by_assignee(activity.overdue(Criteria(board="activity", owner=organiser), today))
     assert {r["assignee__username"]: (r["n"], r["oldest"]) for r in rows} == {
-        organiser.username: expected[organiser.username]}
+        organiser.username: expected[organiser.username]
+    }
 
 
 def test_weekly_counts_with_owner_and_organisation_filters(world, organiser):
@@ -208,7 +246,7 @@ def test_weekly_counts_with_owner_and_organisation_filters(world, organiser):
     today = timezone.localdate()
     criteria = Criteria(board="activity", owner=organiser, sector="public")
     start, end = activity.period(criteria, today)
-    weeks, by_kind, by_owner, _ = activity.weekly(criteria, start, end)
+    _weeks, by_kind, by_owner, _ = activity.weekly(criteria, start, end)
     expected = {}
     for i in Interaction.objects.select_related("organisation", "contact__organisation"):
         org = i.organisation or (i.contact.organisation if i.contact else None)

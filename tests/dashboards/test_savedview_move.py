@@ -3,6 +3,7 @@
 The table is kept (crm_savedview), so every row must be found in place, its URL name moved
 to the dashboards' namespace, and its content type and permissions moved with the model.
 """
+
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -29,8 +30,9 @@ def test_saved_views_survive_the_move_to_dashboards(django_user_model):
     owner = User.objects.create(username="olivia")
     other = User.objects.create(username="colin")
     OldSavedView.objects.create(owner=owner, name="Gold only", url_name="crm:dashboard", query_string="tier=3")
-    OldSavedView.objects.create(owner=other, name="Venues", url_name="crm:dashboard_inkind",
-                                query_string="category=venue", shared=True)
+    OldSavedView.objects.create(
+        owner=other, name="Venues", url_name="crm:dashboard_inkind", query_string="category=venue", shared=True
+    )
     ids = set(OldSavedView.objects.values_list("pk", flat=True))
 
     new_apps = migrate(latest())
@@ -46,7 +48,8 @@ def test_saved_views_survive_the_move_to_dashboards(django_user_model):
     assert not ContentType.objects.filter(app_label="crm", model="savedview").exists()
     Permission = new_apps.get_model("auth", "Permission")
     assert {"add_savedview", "delete_savedview"} <= set(
-        Permission.objects.filter(content_type=moved).values_list("codename", flat=True))
+        Permission.objects.filter(content_type=moved).values_list("codename", flat=True)
+    )
 
 
 @pytest.mark.django_db(transaction=True)

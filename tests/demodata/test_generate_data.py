@@ -1,4 +1,5 @@
 """`manage.py generate_data`: reproducible, right-sized, unique names, and careful with existing data."""
+
 from collections import Counter
 
 import pytest
@@ -34,15 +35,17 @@ def test_small_has_the_documented_sizes_and_sound_records(capsys):
     out = capsys.readouterr().out
     assert "crm.Interaction" in out and "Done in" in out
     sizes = sizes_for("small")
-    assert sizes == {"organisations": 200, "contacts": 1000, "interactions": 5000, "pledges": 500,
-                     "followups": 200}
+    assert sizes == {"organisations": 200, "contacts": 1000, "interactions": 5000, "pledges": 500, "followups": 200}
     assert Organisation.objects.count() == 200
     assert Contact.objects.count() == 1000
     assert Interaction.objects.count() == 5000
     assert Pledge.objects.count() == 500
     assert FollowUp.objects.count() == 200
-    assert PartnerProfile.objects.count() == Organisation.objects.filter(
-        is_supplier=True).count() + Organisation.objects.filter(is_training_provider=True, is_supplier=False).count()
+    assert (
+        PartnerProfile.objects.count()
+        == Organisation.objects.filter(is_supplier=True).count()
+        + Organisation.objects.filter(is_training_provider=True, is_supplier=False).count()
+    )
     assert Favour.objects.exists()
     assert FollowUp.objects.overdue().exists()
 

@@ -1,8 +1,8 @@
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
-from demodata.demo import demo_counts
 from crm.models import FollowUp, Organisation
+from demodata.demo import demo_counts
 from sponsors.models import InKindContribution, Pledge, Stage
 
 

@@ -1,5 +1,6 @@
 """Two people raising invoices at the same moment, in real threads with their own database
 connections (run on SQLite and, via scripts/with-postgres.sh, on PostgreSQL)."""
+
 import threading
 from decimal import Decimal
 
@@ -23,7 +24,7 @@ def run_together(jobs):
         try:
             barrier.wait(timeout=10)
             results[i] = job()
-        except Exception as error:  # noqa: BLE001 - reported to the test
+        except Exception as error:
             results[i] = error
         finally:
             connections.close_all()
@@ -45,8 +46,9 @@ def test_simultaneous_invoices_get_consecutive_numbers_without_gaps_or_repeats(m
 
 
 def test_two_people_raising_an_invoice_for_one_pledge_get_one_invoice(pledge):
-    results = run_together([lambda: services.raise_invoice(pledge.pk, po="PO-A"),
-                            lambda: services.raise_invoice(pledge.pk, po="PO-B")])
+    results = run_together(
+        [lambda: services.raise_invoice(pledge.pk, po="PO-A"), lambda: services.raise_invoice(pledge.pk, po="PO-B")]
+    )
     invoices = [r for r in results if isinstance(r, Invoice)]
     errors = [r for r in results if isinstance(r, Exception)]
     assert len(invoices) == 1 and len(errors) == 1, results

@@ -3,6 +3,7 @@
 money_owed sums payments and credit notes per invoice before joining them; these tests pin the
 figures where a rewritten query could count a payment twice or put an invoice in the wrong band.
 """
+
 import datetime
 from decimal import Decimal
 
@@ -29,8 +30,11 @@ def test_two_payments_and_a_credit_note_are_each_taken_off_once(make_pledge):
 
     assert owed["total"] == Decimal("1500.00")
     assert [(b["label"], b["amount"], b["count"]) for b in owed["bands"]] == [
-        ("0–30 days", Decimal("0.00"), 0), ("31–60 days", Decimal("1500.00"), 1),
-        ("61–90 days", Decimal("0.00"), 0), ("Over 90 days", Decimal("0.00"), 0)]
+        ("0–30 days", Decimal("0.00"), 0),
+        ("31–60 days", Decimal("1500.00"), 1),
+        ("61–90 days", Decimal("0.00"), 0),
+        ("Over 90 days", Decimal("0.00"), 0),
+    ]
     assert owed["overdue"] == (Decimal("1500.00") if invoice.due_date < datetime.date.today() else Decimal("0.00"))
 
 
@@ -51,12 +55,20 @@ def test_band_edges_settled_invoices_and_the_event_filter(make_pledge, event):
 
     everything = selectors.money_owed()
     assert [(b["amount"], b["count"]) for b in everything["bands"]] == [
-        (Decimal("1250.00"), 2), (Decimal("1000.00"), 1), (Decimal("1000.00"), 1), (Decimal("1000.00"), 1)]
+        (Decimal("1250.00"), 2),
+        (Decimal("1000.00"), 1),
+        (Decimal("1000.00"), 1),
+        (Decimal("1000.00"), 1),
+    ]
     assert everything["total"] == Decimal("4250.00")
 
     launch = selectors.money_owed(event=event)
     assert [(b["amount"], b["count"]) for b in launch["bands"]] == [
-        (Decimal("1000.00"), 1), (Decimal("1000.00"), 1), (Decimal("1000.00"), 1), (Decimal("1000.00"), 1)]
+        (Decimal("1000.00"), 1),
+        (Decimal("1000.00"), 1),
+        (Decimal("1000.00"), 1),
+        (Decimal("1000.00"), 1),
+    ]
     assert launch["total"] == Decimal("4000.00")
     assert selectors.money_owed(event=other_event)["total"] == Decimal("250.00")
 
@@ -70,7 +82,9 @@ def test_the_figures_agree_with_each_invoices_own_balance(make_pledge):
         if i % 4 == 1:
             services.issue_credit_note(invoice, amount="99.99", reason="Goodwill")
         if i % 5 == 4:
-            services.record_payment(invoice, amount=str(selectors.invoice_detail(invoice.number).balance.quantize(Decimal("0.01"))))
+            services.record_payment(
+                invoice, amount=str(selectors.invoice_detail(invoice.number).balance.quantize(Decimal("0.01")))
+            )
 
     today = datetime.date.today()
     owing = [inv for inv in Invoice.objects.with_balance() if inv.balance > 0]
@@ -79,8 +93,11 @@ def test_the_figures_agree_with_each_invoices_own_balance(make_pledge):
     assert owed["overdue"] == sum((inv.balance for inv in owing if inv.due_date < today), Decimal("0"))
     assert sum(b["count"] for b in owed["bands"]) == len(owing) == 10
     for band, (_, low, high) in zip(owed["bands"], selectors.AGE_BANDS):
-        inside = [inv for inv in owing if (today - inv.issue_date).days >= low
-                  and (high is None or (today - inv.issue_date).days <= high)]
+        inside = [
+            inv
+            for inv in owing
+            if (today - inv.issue_date).days >= low and (high is None or (today - inv.issue_date).days <= high)
+        ]
         assert (band["amount"], band["count"]) == (sum((i.balance for i in inside), Decimal("0")), len(inside))
 
 
@@ -111,7 +128,11 @@ def test_an_invoice_dated_in_the_future_is_in_the_total_but_in_no_band(make_pled
     owed = selectors.money_owed(today=today)
 
     assert [(b["amount"], b["count"]) for b in owed["bands"]] == [
-        (Decimal("0.00"), 0), (Decimal("0.00"), 0), (Decimal("0.00"), 0), (Decimal("1000.10"), 1)]
+        (Decimal("0.00"), 0),
+        (Decimal("0.00"), 0),
+        (Decimal("0.00"), 0),
+        (Decimal("1000.10"), 1),
+    ]
     assert owed["total"] == Decimal("1500.10")
     overdue_old = Decimal("1000.10") if Invoice.objects.get(issue_date=ago(95)).due_date < today else Decimal("0")
     assert owed["overdue"] == Decimal("500.00") + overdue_old
@@ -119,6 +140,8 @@ def test_an_invoice_dated_in_the_future_is_in_the_total_but_in_no_band(make_pled
 
 def test_nothing_owed_gives_zero_bands(db):
     owed = selectors.money_owed()
-    assert owed == {"bands": [{"label": label, "amount": Decimal("0.00"), "count": 0}
-                              for label, _, _ in selectors.AGE_BANDS],
-                    "total": Decimal("0.00"), "overdue": Decimal("0.00")}
+    assert owed == {
+        "bands": [{"label": label, "amount": Decimal("0.00"), "count": 0} for label, _, _ in selectors.AGE_BANDS],
+        "total": Decimal("0.00"),
+        "overdue": Decimal("0.00"),
+    }

@@ -1,4 +1,5 @@
 """Pages and panels read in a fixed number of queries, whatever the number of invoices."""
+
 import datetime
 
 import pytest
@@ -14,8 +15,9 @@ pytestmark = pytest.mark.django_db
 def add_invoices(make_pledge, organiser, n):
     today = datetime.date.today()
     for i in range(n):
-        invoice = services.raise_invoice(make_pledge(owner=organiser), po=f"PO-{i}",
-                                         issue_date=today - datetime.timedelta(days=20 * (i % 6)))
+        invoice = services.raise_invoice(
+            make_pledge(owner=organiser), po=f"PO-{i}", issue_date=today - datetime.timedelta(days=20 * (i % 6))
+        )
         if i % 3 == 0:
             services.record_payment(invoice, amount="100")
         if i % 4 == 0:
@@ -31,14 +33,17 @@ def queries_for(client, url, params=None):
     return len(ctx.captured_queries)
 
 
-@pytest.mark.parametrize("url_name, params", [
-    ("invoicing:invoice_list", {}),
-    ("invoicing:invoice_list", {"status": "overdue"}),
-    ("invoicing:invoice_list", {"overdue": "false", "sort": "-gross_total"}),
-    ("invoicing:invoice_list", {"format": "csv"}),
-    ("crm:followup_list", {}),
-    ("dashboards:dashboard", {}),
-])
+@pytest.mark.parametrize(
+    "url_name, params",
+    [
+        ("invoicing:invoice_list", {}),
+        ("invoicing:invoice_list", {"status": "overdue"}),
+        ("invoicing:invoice_list", {"overdue": "false", "sort": "-gross_total"}),
+        ("invoicing:invoice_list", {"format": "csv"}),
+        ("crm:followup_list", {}),
+        ("dashboards:dashboard", {}),
+    ],
+)
 def test_pages_read_in_constant_queries(client, organiser, make_pledge, url_name, params):
     client.force_login(organiser)
     add_invoices(make_pledge, organiser, 3)

@@ -1,4 +1,5 @@
 """Raising invoices, numbering, payments and credit notes through the services."""
+
 import datetime
 from decimal import Decimal
 
@@ -14,9 +15,15 @@ pytestmark = pytest.mark.django_db
 
 
 def counts():
-    return (Invoice.objects.count(), InvoiceLine.objects.count(), Payment.objects.count(),
-            CreditNote.objects.count(), PledgeStageChange.objects.count(), NumberSequence.objects.filter(
-                last_number__gt=0).count(), sum(NumberSequence.objects.values_list("last_number", flat=True)))
+    return (
+        Invoice.objects.count(),
+        InvoiceLine.objects.count(),
+        Payment.objects.count(),
+        CreditNote.objects.count(),
+        PledgeStageChange.objects.count(),
+        NumberSequence.objects.filter(last_number__gt=0).count(),
+        sum(NumberSequence.objects.values_list("last_number", flat=True)),
+    )
 
 
 def refused(fn, *args, match, **kwargs):
@@ -64,8 +71,10 @@ def test_vat_is_rounded_once_at_the_total(make_pledge):
     details = services.network_details()
     details.vat_registered, details.vat_number = True, "GB123456789"
     services.save_network_details(details)
-    lines = [services.Line("Lanyard", Decimal("3"), Decimal("0.33")), services.Line("Badge", Decimal("1"),
-                                                                                      Decimal("0.01"))]
+    lines = [
+        services.Line("Lanyard", Decimal("3"), Decimal("0.33")),
+        services.Line("Badge", Decimal("1"), Decimal("0.01")),
+    ]
     invoice = services.raise_invoice(make_pledge(), lines=lines, vat_rate=Decimal("20"))
     # 1.00 net; 20% of 1.00 = 0.20; rounding each line's VAT (0.198→0.20, 0.002→0.00) would agree here,
     # so check the identity and the snapshot instead.
@@ -83,16 +92,20 @@ def test_zero_rate_is_allowed_when_registered_but_vat_is_refused_when_not(make_p
     assert services.raise_invoice(make_pledge(), vat_rate=Decimal("0")).vat_total == 0
 
 
-@pytest.mark.parametrize("stage, message", [
-    ("declined", "it was declined"),
-    ("withdrawn", "it was withdrawn"),
-    ("verbal", "confirm it in writing first"),
-    ("prospect", "confirm it in writing first"),
-])
+@pytest.mark.parametrize(
+    "stage, message",
+    [
+        ("declined", "it was declined"),
+        ("withdrawn", "it was withdrawn"),
+        ("verbal", "confirm it in writing first"),
+        ("prospect", "confirm it in writing first"),
+    ],
+)
 def test_unconfirmed_or_lost_pledges_cannot_be_invoiced(make_pledge, stage, message):
     pledge = make_pledge(stage="confirmed")
     if stage in ("declined", "withdrawn"):
         from sponsors.services import move_pledge
+
         move_pledge(pledge, stage, reason="Budget cut")
     else:
         pledge = make_pledge(stage=stage)
@@ -126,11 +139,18 @@ def test_part_then_final_payment_moves_the_pledge_to_paid(pledge, organiser):
     refused(services.record_payment, invoice, amount="1", match="nothing left to pay")
 
 
-@pytest.mark.parametrize("amount, message", [
-    ("0", "more than £0"), ("-5", "more than £0"), ("0.001", "at most two decimal places"),
-    ("abc", "as a number of pounds"), ("NaN", "as a number of pounds"), ("Infinity", "as a number of pounds"),
-    ("2500.01", "more than the £2,500.00 still owed"),
-])
+@pytest.mark.parametrize(
+    "amount, message",
+    [
+        ("0", "more than £0"),
+        ("-5", "more than £0"),
+        ("0.001", "at most two decimal places"),
+        ("abc", "as a number of pounds"),
+        ("NaN", "as a number of pounds"),
+        ("Infinity", "as a number of pounds"),
+        ("2500.01", "more than the £2,500.00 still owed"),
+    ],
+)
 def test_bad_payment_amounts_are_refused(pledge, amount, message):
     invoice = services.raise_invoice(pledge)
     refused(services.record_payment, invoice, amount=amount, match=message)
@@ -138,15 +158,25 @@ def test_bad_payment_amounts_are_refused(pledge, amount, message):
 
 def test_a_future_payment_date_is_refused(pledge):
     invoice = services.raise_invoice(pledge)
-    refused(services.record_payment, invoice, amount="10", date=datetime.date.today() + datetime.timedelta(days=9),
-            match="future")
+    refused(
+        services.record_payment,
+        invoice,
+        amount="10",
+        date=datetime.date.today() + datetime.timedelta(days=9),
+        match="future",
+    )
 
 
 def test_credit_notes_are_numbered_and_never_exceed_what_is_left(pledge, organiser):
     invoice = services.raise_invoice(pledge)
     services.record_payment(invoice, amount="2000")
-    refused(services.issue_credit_note, invoice, amount="500.01", reason="Stand not provided",
-            match="more than the £500.00 left")
+    refused(
+        services.issue_credit_note,
+        invoice,
+        amount="500.01",
+        reason="Stand not provided",
+        match="more than the £500.00 left",
+    )
     refused(services.issue_credit_note, invoice, amount="0", reason="x", match="more than £0")
     refused(services.issue_credit_note, invoice, amount="10", reason="  ", match="Say why")
     note = services.issue_credit_note(invoice, amount="500", reason="Stand not provided", user=organiser)
@@ -192,10 +222,13 @@ def test_raise_invoice_command_prints_the_number_last(pledge, capsys):
     assert Invoice.objects.get(number="INV-0001").po_number == "PO-77"
 
 
-@pytest.mark.parametrize("args, message", [
-    (["abc"], "is not a pledge id"),
-    (["999999"], "There is no pledge"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["abc"], "is not a pledge id"),
+        (["999999"], "There is no pledge"),
+    ],
+)
 def test_raise_invoice_command_refuses_bad_input(db, args, message):
     with pytest.raises(CommandError, match=message):
         call_command("raise_invoice", *args)

@@ -1,5 +1,6 @@
 """generate_data adds invoices through invoicing's registered data step: one per pledge at
 Invoiced or Paid, with payments and credit notes, reproducible, numbered so the app goes on."""
+
 import datetime
 
 import pytest
@@ -15,8 +16,11 @@ pytestmark = pytest.mark.django_db
 
 
 def figures():
-    return list(Invoice.objects.order_by("number").values_list("number", "billing_name", "gross_total", "po_number",
-                                                               "issue_date"))
+    return list(
+        Invoice.objects.order_by("number").values_list(
+            "number", "billing_name", "gross_total", "po_number", "issue_date"
+        )
+    )
 
 
 def test_generate_data_creates_invoices_payments_and_credit_notes(capsys, organiser):
@@ -35,8 +39,11 @@ def test_generate_data_creates_invoices_payments_and_credit_notes(capsys, organi
         assert invoice.due_date == invoice.issue_date + datetime.timedelta(days=30)
         # A paid pledge's invoice is settled; an invoiced one still owes.
         assert (invoice.balance == 0) == (invoice.pledge.stage == Stage.PAID)
-    assert statuses.get("paid") and statuses.get("overdue") and statuses.get("part_paid", 0) + statuses.get(
-        "overdue", 0) > 0
+    assert (
+        statuses.get("paid")
+        and statuses.get("overdue")
+        and statuses.get("part_paid", 0) + statuses.get("overdue", 0) > 0
+    )
     assert Payment.objects.filter(invoice__pledge__stage=Stage.INVOICED).exists()  # part payments
     assert CreditNote.objects.exists()
     assert all(line for line in Invoice.objects.values_list("lines__description", flat=True))

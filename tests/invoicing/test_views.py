@@ -1,4 +1,5 @@
 """The invoicing pages as people use them: raise, pay, credit, PDFs, lists, exports, panels."""
+
 import csv
 import datetime
 import io
@@ -33,10 +34,16 @@ def test_raise_an_invoice_from_the_pledge_page(client, organiser, pledge):
     assert "Raise invoice" in page and reverse("invoicing:invoice_create", args=[pledge.pk]) in page
     form = client.get(reverse("invoicing:invoice_create", args=[pledge.pk]))
     assert "Priya Shah" in form.content.decode()  # billing contact suggested
-    response = client.post(reverse("invoicing:invoice_create", args=[pledge.pk]), {
-        "po_number": "PO-2027-118", "billing_contact": "Priya Shah", "billing_email": "ap@leeds.example",
-        "billing_address": "Civic Hall\nLeeds LS1 1UR",
-    }, follow=True)
+    response = client.post(
+        reverse("invoicing:invoice_create", args=[pledge.pk]),
+        {
+            "po_number": "PO-2027-118",
+            "billing_contact": "Priya Shah",
+            "billing_email": "ap@leeds.example",
+            "billing_address": "Civic Hall\nLeeds LS1 1UR",
+        },
+        follow=True,
+    )
     assert response.redirect_chain[-1][0] == reverse("invoicing:invoice_detail", args=["INV-0001"])
     page = response.content.decode()
     assert "Raised invoice INV-0001" in page and "PO-2027-118" in page
@@ -57,6 +64,7 @@ def test_a_bad_po_number_is_refused_on_the_form(client, organiser, pledge, po, m
 
 def test_a_declined_pledge_is_refused_on_the_form(client, organiser, make_pledge):
     from sponsors.services import move_pledge
+
     pledge = move_pledge(make_pledge(), "declined", reason="No budget")
     client.force_login(organiser)
     page = client.get(pledge.get_absolute_url()).content.decode()
@@ -72,8 +80,9 @@ def test_part_payment_then_the_rest_through_the_page(client, organiser, pledge):
     client.force_login(organiser)
     url = reverse("invoicing:payment_create", args=[invoice.number])
     today = datetime.date.today().isoformat()
-    response = client.post(url, {"amount": "1000", "date": today, "method": "bank_transfer", "reference": "B1"},
-                           follow=True)
+    response = client.post(
+        url, {"amount": "1000", "date": today, "method": "bank_transfer", "reference": "B1"}, follow=True
+    )
     assert "£1,500.00 is still owed" in response.content.decode()
     response = client.post(url, {"amount": "1500.01", "date": today, "method": "bank_transfer"})
     assert response.status_code == 400
@@ -85,13 +94,16 @@ def test_part_payment_then_the_rest_through_the_page(client, organiser, pledge):
     assert pledge.stage == Stage.PAID
 
 
-@pytest.mark.parametrize("amount, message", [("0", "more than £0"), ("-10", "more than £0"),
-                                             ("ten", "number of pounds")])
+@pytest.mark.parametrize(
+    "amount, message", [("0", "more than £0"), ("-10", "more than £0"), ("ten", "number of pounds")]
+)
 def test_zero_negative_or_silly_payments_are_refused_on_the_page(client, organiser, pledge, amount, message):
     invoice = services.raise_invoice(pledge)
     client.force_login(organiser)
-    response = client.post(reverse("invoicing:payment_create", args=[invoice.number]),
-                           {"amount": amount, "date": datetime.date.today().isoformat(), "method": "card"})
+    response = client.post(
+        reverse("invoicing:payment_create", args=[invoice.number]),
+        {"amount": amount, "date": datetime.date.today().isoformat(), "method": "card"},
+    )
     assert response.status_code == 400 and message in response.content.decode()
     assert not Payment.objects.exists()
 
@@ -112,8 +124,14 @@ def test_invoice_pdf_is_a_real_pdf_with_number_po_and_totals(client, committee, 
     services.record_payment(invoice, amount="500")
     client.force_login(committee)
     text = pdf_text(client.get(reverse("invoicing:invoice_pdf", args=[invoice.number])))
-    for expected in ("INV-0001", "PO-LCC-0042", "Leeds City Council", "£2,500.00", "£2,000.00",
-                     "not registered for VAT"):
+    for expected in (
+        "INV-0001",
+        "PO-LCC-0042",
+        "Leeds City Council",
+        "£2,500.00",
+        "£2,000.00",
+        "not registered for VAT",
+    ):
         assert expected in text, expected
 
 
@@ -137,20 +155,38 @@ def test_credit_note_pdf(client, staff, pledge):
 
 def test_agreement_pdf_names_both_parties_benefits_and_the_organisers_wording(client, organiser, pledge):
     client.force_login(organiser)
-    response = client.post(reverse("invoicing:network_details"), {
-        "name": "Yorkshire Digital Network", "address": "1 Park Row\nLeeds", "email": "hello@ydn.example",
-        "signatory_name": "Sam Patel", "signatory_title": "Chair", "default_vat_rate": "20",
-        "invoice_prefix": "INV-", "credit_note_prefix": "CN-", "payment_terms_days": "45",
-        "payment_instructions": "Sort code 00-00-00",
-        "agreement_template": "{{ sponsor }} sponsors {{ event }} at {{ tier }} level for {{ amount }}.\n\n"
-                              "Pay within {{ payment_terms_days }} days. {{ unknown }} stays as typed.",
-    })
+    response = client.post(
+        reverse("invoicing:network_details"),
+        {
+            "name": "Yorkshire Digital Network",
+            "address": "1 Park Row\nLeeds",
+            "email": "hello@ydn.example",
+            "signatory_name": "Sam Patel",
+            "signatory_title": "Chair",
+            "default_vat_rate": "20",
+            "invoice_prefix": "INV-",
+            "credit_note_prefix": "CN-",
+            "payment_terms_days": "45",
+            "payment_instructions": "Sort code 00-00-00",
+            "agreement_template": "{{ sponsor }} sponsors {{ event }} at {{ tier }} level for {{ amount }}.\n\n"
+            "Pay within {{ payment_terms_days }} days. {{ unknown }} stays as typed.",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     text = pdf_text(client.get(reverse("invoicing:agreement_pdf", args=[pledge.pk])))
-    for expected in ("Yorkshire Digital Network", "Sam Patel", "Leeds City Council", "Launch 2027",
-                     "Leeds City Council sponsors Launch 2027 at Gold level for £2,500.00.",
-                     "Pay within 45 days.", "{{ unknown }}", "4 tickets", "Exhibition stand",
-                     "Newsletter mention", "18 March 2027"):
+    for expected in (
+        "Yorkshire Digital Network",
+        "Sam Patel",
+        "Leeds City Council",
+        "Launch 2027",
+        "Leeds City Council sponsors Launch 2027 at Gold level for £2,500.00.",
+        "Pay within 45 days.",
+        "{{ unknown }}",
+        "4 tickets",
+        "Exhibition stand",
+        "Newsletter mention",
+        "18 March 2027",
+    ):
         assert expected in text, expected
 
 
@@ -198,10 +234,18 @@ def test_network_details_committee_reads_but_cannot_save(client, committee):
 
 def test_network_details_refuses_bad_input_with_a_message(client, organiser):
     client.force_login(organiser)
-    response = client.post(reverse("invoicing:network_details"), {
-        "name": "N", "vat_registered": "on", "vat_number": "", "default_vat_rate": "20", "invoice_prefix": "INV/",
-        "credit_note_prefix": "CN-", "payment_terms_days": "30",
-    })
+    response = client.post(
+        reverse("invoicing:network_details"),
+        {
+            "name": "N",
+            "vat_registered": "on",
+            "vat_number": "",
+            "default_vat_rate": "20",
+            "invoice_prefix": "INV/",
+            "credit_note_prefix": "CN-",
+            "payment_terms_days": "30",
+        },
+    )
     assert response.status_code == 400
     page = response.content.decode()
     assert "must show its VAT number" in page and "letters, digits and dashes" in page
@@ -223,15 +267,24 @@ def invoices(make_pledge, organiser):
     services.record_payment(part, amount="100")
     paid = services.raise_invoice(make_pledge(name="Paid Org"))
     services.record_payment(paid, amount="2500")
-    overdue = services.raise_invoice(make_pledge(name="=HYPERLINK(\"http://x\")", owner=organiser),
-                                     issue_date=today - datetime.timedelta(days=60), po="+PO-EVIL")
+    overdue = services.raise_invoice(
+        make_pledge(name='=HYPERLINK("http://x")', owner=organiser),
+        issue_date=today - datetime.timedelta(days=60),
+        po="+PO-EVIL",
+    )
     return {"issued": issued, "part": part, "paid": paid, "overdue": overdue}
 
 
-@pytest.mark.parametrize("status, expected", [
-    ("", {"INV-0001", "INV-0002", "INV-0003", "INV-0004"}), ("issued", {"INV-0001"}), ("part_paid", {"INV-0002"}),
-    ("paid", {"INV-0003"}), ("overdue", {"INV-0004"}),
-])
+@pytest.mark.parametrize(
+    "status, expected",
+    [
+        ("", {"INV-0001", "INV-0002", "INV-0003", "INV-0004"}),
+        ("issued", {"INV-0001"}),
+        ("part_paid", {"INV-0002"}),
+        ("paid", {"INV-0003"}),
+        ("overdue", {"INV-0004"}),
+    ],
+)
 def test_invoice_list_filters_by_status(client, committee, invoices, status, expected):
     client.force_login(committee)
     page = client.get(reverse("invoicing:invoice_list"), {"status": status}).content.decode()
@@ -292,6 +345,7 @@ def test_money_owed_panel_on_the_pipeline_dashboard(client, committee, invoices)
     assert "Money owed" in page
     owed = services.network_details  # noqa: F841 - the figures below come from the selector
     from invoicing.selectors import money_owed
+
     figures = money_owed()
     assert figures["total"] == Decimal("2500") * 2 + Decimal("2400")
     assert figures["overdue"] == Decimal("2500")
@@ -300,11 +354,17 @@ def test_money_owed_panel_on_the_pipeline_dashboard(client, committee, invoices)
 
 
 def lines_post(*rows, **fields):
-    data = {"lines-TOTAL_FORMS": str(len(rows)), "lines-INITIAL_FORMS": "1", "lines-MIN_NUM_FORMS": "1",
-            "lines-MAX_NUM_FORMS": "20", **fields}
+    data = {
+        "lines-TOTAL_FORMS": str(len(rows)),
+        "lines-INITIAL_FORMS": "1",
+        "lines-MIN_NUM_FORMS": "1",
+        "lines-MAX_NUM_FORMS": "20",
+        **fields,
+    }
     for i, (description, quantity, price) in enumerate(rows):
-        data.update({f"lines-{i}-description": description, f"lines-{i}-quantity": quantity,
-                     f"lines-{i}-unit_price": price})
+        data.update(
+            {f"lines-{i}-description": description, f"lines-{i}-quantity": quantity, f"lines-{i}-unit_price": price}
+        )
     return data
 
 
@@ -312,20 +372,29 @@ def test_custom_lines_replace_the_tier_line(client, organiser, pledge):
     client.force_login(organiser)
     form = client.get(reverse("invoicing:invoice_create", args=[pledge.pk])).content.decode()
     assert 'value="Gold sponsorship: Launch 2027 (18 March 2027)"' in form
-    response = client.post(reverse("invoicing:invoice_create", args=[pledge.pk]), lines_post(
-        ("Gold sponsorship", "1", "2000"), ("Extra stand space", "2", "250.50"), ("", "", ""), po_number="PO-7"))
+    response = client.post(
+        reverse("invoicing:invoice_create", args=[pledge.pk]),
+        lines_post(
+            ("Gold sponsorship", "1", "2000"), ("Extra stand space", "2", "250.50"), ("", "", ""), po_number="PO-7"
+        ),
+    )
     assert response.status_code == 302
     invoice = Invoice.objects.get()
-    assert [(l.description, l.quantity, l.unit_price) for l in invoice.lines.all()] == [
-        ("Gold sponsorship", 1, Decimal("2000")), ("Extra stand space", 2, Decimal("250.50"))]
+    assert [(line.description, line.quantity, line.unit_price) for line in invoice.lines.all()] == [
+        ("Gold sponsorship", 1, Decimal("2000")),
+        ("Extra stand space", 2, Decimal("250.50")),
+    ]
     assert invoice.gross_total == Decimal("2501.00")
 
 
-@pytest.mark.parametrize("row, message", [
-    (("Stand", "0", "10"), "greater than or equal to 0.01"),
-    (("Stand", "1", "-5"), "greater than or equal to 0"),
-    (("", "1", "10"), "This field is required"),
-])
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        (("Stand", "0", "10"), "greater than or equal to 0.01"),
+        (("Stand", "1", "-5"), "greater than or equal to 0"),
+        (("", "1", "10"), "This field is required"),
+    ],
+)
 def test_bad_custom_lines_are_refused_and_nothing_is_written(client, organiser, pledge, row, message):
     client.force_login(organiser)
     response = client.post(reverse("invoicing:invoice_create", args=[pledge.pk]), lines_post(row))
@@ -343,11 +412,13 @@ def test_the_organisation_timeline_shows_invoices_and_payments(client, committee
     assert "Invoice INV-0001 raised" in page and "PO-55" in page
     assert "£500.00 received on INV-0001" in page and "BACS 9" in page
     from crm.selectors.timeline import contact_timeline
+
     assert not [e for e in contact_timeline(pledge.organisation.contacts.get()) if e.kind == "invoice"]
 
 
 def test_money_owed_follows_the_dashboards_event_filter(client, committee, invoices, event):
     from crm.models import Event
+
     other = Event.objects.create(name="Other event")
     client.force_login(committee)
     page = client.get(reverse("dashboards:dashboard"), {"event": other.pk}).content.decode()

@@ -1,8 +1,9 @@
 """Fixtures for the email tests: attachments in a temporary MEDIA_ROOT, message builders."""
+
+import datetime
 from email.message import EmailMessage as StdMessage
 from email.utils import format_datetime, make_msgid
 
-import datetime
 import pytest
 
 
@@ -13,8 +14,18 @@ def media_root(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
-def build(*, sender="Sam Sponsor <sam@acme.example>", to="crm@network.example", cc=None, subject="Sponsorship",
-          body="Hello, we would like to sponsor.", html=None, date=None, message_id=None, attachments=()):
+def build(
+    *,
+    sender="Sam Sponsor <sam@acme.example>",
+    to="crm@network.example",
+    cc=None,
+    subject="Sponsorship",
+    body="Hello, we would like to sponsor.",
+    html=None,
+    date=None,
+    message_id=None,
+    attachments=(),
+):
     """A real message as bytes, built with the standard library."""
     msg = StdMessage()
     msg["From"] = sender
@@ -22,7 +33,7 @@ def build(*, sender="Sam Sponsor <sam@acme.example>", to="crm@network.example", 
     if cc:
         msg["Cc"] = cc
     msg["Subject"] = subject
-    msg["Date"] = format_datetime(date or datetime.datetime(2026, 3, 2, 9, 30, tzinfo=datetime.timezone.utc))
+    msg["Date"] = format_datetime(date or datetime.datetime(2026, 3, 2, 9, 30, tzinfo=datetime.UTC))
     msg["Message-ID"] = message_id or make_msgid(domain="acme.example")
     if body is not None:
         msg.set_content(body)

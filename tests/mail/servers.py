@@ -1,5 +1,6 @@
 """Real mail servers for the tests and the benchmark: a private Dovecot (IMAP) in a temporary
 folder on a free port, and aiosmtpd (SMTP) in-process. Nothing system-wide is started."""
+
 from __future__ import annotations
 
 import grp
@@ -112,8 +113,13 @@ def dovecot():
         handle.write(CONF.format(d=folder, uid=uid, gid=gid, port=port))
     os.chmod(folder, 0o755)
     shutil.chown(os.path.join(folder, "mail"), "dovecot", "dovecot")
-    subprocess.run([DOVECOT, "-c", os.path.join(folder, "dovecot.conf")], check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    subprocess.run(
+        [DOVECOT, "-c", os.path.join(folder, "dovecot.conf")],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+    )
     server = Dovecot(folder, port)
     deadline = time.monotonic() + 10
     while True:

@@ -1,4 +1,5 @@
 """Erasure removes a person's emails and attachment files; subject access lists them."""
+
 import os
 
 import pytest
@@ -25,10 +26,20 @@ def test_erasure_deletes_their_emails_and_files_but_not_a_shared_message(organis
     org = factories.organisation()
     sam = factories.contact(org, email="sam@acme.example")
     kim = factories.contact(org, email="kim@acme.example")
-    file_parsed(parsing.parse_bytes(build(sender="sam@acme.example", message_id="<own@x>",
-                                          attachments=[("cv.pdf", b"%PDF-sam", "application/pdf")])))
-    file_parsed(parsing.parse_bytes(build(sender="olivia@network.example", to="sam@acme.example, kim@acme.example",
-                                          message_id="<shared@x>")))
+    file_parsed(
+        parsing.parse_bytes(
+            build(
+                sender="sam@acme.example",
+                message_id="<own@x>",
+                attachments=[("cv.pdf", b"%PDF-sam", "application/pdf")],
+            )
+        )
+    )
+    file_parsed(
+        parsing.parse_bytes(
+            build(sender="olivia@network.example", to="sam@acme.example, kim@acme.example", message_id="<shared@x>")
+        )
+    )
     file_parsed(parsing.parse_bytes(build(sender="sam@acme.example", message_id="<waiting@x>")))  # filed too
     path = EmailAttachment.objects.get().file.path
     assert os.path.exists(path)
@@ -49,9 +60,21 @@ def test_erasure_also_removes_their_messages_waiting_for_triage(organiser):
 
 def test_subject_access_lists_each_email_with_text_and_attachment_names():
     sam = factories.contact(email="sam@acme.example")
-    file_parsed(parsing.parse_bytes(build(sender="sam@acme.example", subject="Gold", body="We accept",
-                                          attachments=[("deck.pdf", b"%PDF", "application/pdf")])))
+    file_parsed(
+        parsing.parse_bytes(
+            build(
+                sender="sam@acme.example",
+                subject="Gold",
+                body="We accept",
+                attachments=[("deck.pdf", b"%PDF", "application/pdf")],
+            )
+        )
+    )
     [row] = subject_access_rows(sam)
-    assert (row["subject"], row["direction"], row["from"], row["attachments"]) == \
-        ("Gold", "inbound", "sam@acme.example", ["deck.pdf"])
+    assert (row["subject"], row["direction"], row["from"], row["attachments"]) == (
+        "Gold",
+        "inbound",
+        "sam@acme.example",
+        ["deck.pdf"],
+    )
     assert "We accept" in row["text"]

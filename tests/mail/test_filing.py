@@ -1,4 +1,5 @@
 """Filing received messages: who they are filed on, once, with their text and attachments."""
+
 import datetime
 import mailbox
 
@@ -31,10 +32,14 @@ def test_inbound_message_is_filed_on_the_senders_contact_as_an_email_interaction
     outcome, message = file_bytes(build(sender="SAM Sponsor <Sam@ACME.example>"))
     assert outcome == LOGGED and message.status == "filed" and message.direction == "inbound"
     interaction = Interaction.objects.get()
-    assert (interaction.kind, interaction.direction, interaction.contact, interaction.organisation) == \
-        ("email", "inbound", sam, org)
+    assert (interaction.kind, interaction.direction, interaction.contact, interaction.organisation) == (
+        "email",
+        "inbound",
+        sam,
+        org,
+    )
     assert interaction.summary == "Sponsorship"
-    assert interaction.occurred_at == datetime.datetime(2026, 3, 2, 9, 30, tzinfo=datetime.timezone.utc)
+    assert interaction.occurred_at == datetime.datetime(2026, 3, 2, 9, 30, tzinfo=datetime.UTC)
     assert "we would like to sponsor" in message.body_text
 
 
@@ -43,8 +48,11 @@ def test_mail_from_a_crm_user_is_outbound_and_filed_on_each_recipient_contact(ac
     organiser.email = "Olivia@Network.example"
     organiser.save()
     kim = factories.contact(org, email="kim@acme.example")
-    outcome, message = file_bytes(build(sender="olivia@network.example", to="sam@acme.example, stranger@else.example",
-                                        cc="Kim <KIM@acme.example>"))
+    outcome, message = file_bytes(
+        build(
+            sender="olivia@network.example", to="sam@acme.example, stranger@else.example", cc="Kim <KIM@acme.example>"
+        )
+    )
     assert outcome == LOGGED and message.direction == "outbound"
     assert set(FiledEmail.objects.values_list("contact", flat=True)) == {sam.pk, kim.pk}
     assert set(Interaction.objects.values_list("direction", flat=True)) == {"outbound"}
@@ -67,11 +75,14 @@ def test_a_waiting_message_arriving_again_is_a_duplicate_too():
 def test_gmail_forward_is_filed_on_the_original_sender_at_the_original_date(acme, organiser):
     organiser.email = "olivia@network.example"
     organiser.save()
-    body = ("FYI, see below\n\n---------- Forwarded message ---------\nFrom: Sam Sponsor <sam@acme.example>\n"
-            "Date: Mon, 3 Nov 2025 at 10:15\nSubject: Gold package\nTo: Olivia <olivia@network.example>\n\n"
-            "We will take the gold package.\n")
-    outcome, message = file_bytes(build(sender="olivia@network.example", to="crm@network.example",
-                                        subject="Fwd: Gold package", body=body))
+    body = (
+        "FYI, see below\n\n---------- Forwarded message ---------\nFrom: Sam Sponsor <sam@acme.example>\n"
+        "Date: Mon, 3 Nov 2025 at 10:15\nSubject: Gold package\nTo: Olivia <olivia@network.example>\n\n"
+        "We will take the gold package.\n"
+    )
+    outcome, message = file_bytes(
+        build(sender="olivia@network.example", to="crm@network.example", subject="Fwd: Gold package", body=body)
+    )
     assert outcome == LOGGED and message.direction == "inbound" and message.forwarded_by == "olivia@network.example"
     interaction = Interaction.objects.get()
     assert interaction.contact == acme[1]
@@ -79,9 +90,11 @@ def test_gmail_forward_is_filed_on_the_original_sender_at_the_original_date(acme
 
 
 def test_outlook_forward_block_is_recognised(acme):
-    body = ("Please file.\n\nFrom: Sam Sponsor <sam@acme.example>\nSent: Tuesday, October 14, 2025 4:05 PM\n"
-            "To: Olivia Organiser <olivia@network.example>\nSubject: Venue\n\nWe can host the dinner.")
-    outcome, message = file_bytes(build(sender="someone@network.example", subject="FW: Venue", body=body))
+    body = (
+        "Please file.\n\nFrom: Sam Sponsor <sam@acme.example>\nSent: Tuesday, October 14, 2025 4:05 PM\n"
+        "To: Olivia Organiser <olivia@network.example>\nSubject: Venue\n\nWe can host the dinner."
+    )
+    outcome, _message = file_bytes(build(sender="someone@network.example", subject="FW: Venue", body=body))
     assert outcome == LOGGED
     assert Interaction.objects.get().occurred_at.date() == datetime.date(2025, 10, 14)
 
@@ -89,8 +102,9 @@ def test_outlook_forward_block_is_recognised(acme):
 def test_attached_rfc822_forward_is_filed_on_the_inner_sender(acme):
     from email.message import EmailMessage as Std
 
-    inner = parsing.email.message_from_bytes(build(date=datetime.datetime(2025, 5, 1, 8, tzinfo=datetime.timezone.utc)),
-                                             policy=parsing.policy.default)
+    inner = parsing.email.message_from_bytes(
+        build(date=datetime.datetime(2025, 5, 1, 8, tzinfo=datetime.UTC)), policy=parsing.policy.default
+    )
     outer = Std()
     outer["From"] = "helper@elsewhere.example"
     outer["To"] = "crm@network.example"
@@ -98,7 +112,7 @@ def test_attached_rfc822_forward_is_filed_on_the_inner_sender(acme):
     outer["Message-ID"] = "<outer@x>"
     outer.set_content("see attached")
     outer.add_attachment(inner)
-    outcome, message = file_bytes(bytes(outer))
+    outcome, _message = file_bytes(bytes(outer))
     assert outcome == LOGGED
     assert Interaction.objects.get().occurred_at.date() == datetime.date(2025, 5, 1)
 
@@ -111,9 +125,11 @@ def test_reply_quoting_an_outlook_block_is_not_taken_for_a_forward(acme):
 
 
 def test_html_only_message_is_kept_as_text_without_scripts(acme):
-    html = ("<html><head><style>p{color:red}</style><script>steal()</script></head><body>"
-            "<p>Dear Olivia,</p><script>document.cookie</script><p onclick='x()'>We <b>accept</b>.</p>"
-            "<noscript>nojs</noscript></body></html>")
+    html = (
+        "<html><head><style>p{color:red}</style><script>steal()</script></head><body>"
+        "<p>Dear Olivia,</p><script>document.cookie</script><p onclick='x()'>We <b>accept</b>.</p>"
+        "<noscript>nojs</noscript></body></html>"
+    )
     _, message = file_bytes(build(body=None, html=html))
     assert "Dear Olivia," in message.html_text and "We accept." in message.html_text
     for bad in ("steal", "cookie", "color:red", "<", "nojs"):
@@ -122,9 +138,11 @@ def test_html_only_message_is_kept_as_text_without_scripts(acme):
 
 
 def test_unknown_charset_is_read_leniently(acme):
-    raw = (b"From: sam@acme.example\r\nTo: crm@network.example\r\nSubject: =?x-unknown-9?Q?Caf=E9_plans?=\r\n"
-           b"Message-ID: <cs@x>\r\nDate: Mon, 2 Mar 2026 09:30:00 +0000\r\nMIME-Version: 1.0\r\n"
-           b"Content-Type: text/plain; charset=x-unknown-9\r\n\r\nCaf\xe9 au lait\r\n")
+    raw = (
+        b"From: sam@acme.example\r\nTo: crm@network.example\r\nSubject: =?x-unknown-9?Q?Caf=E9_plans?=\r\n"
+        b"Message-ID: <cs@x>\r\nDate: Mon, 2 Mar 2026 09:30:00 +0000\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: text/plain; charset=x-unknown-9\r\n\r\nCaf\xe9 au lait\r\n"
+    )
     outcome, message = file_bytes(raw)
     assert outcome == LOGGED
     assert message.subject.startswith("Caf") and "plans" in message.subject
@@ -132,7 +150,7 @@ def test_unknown_charset_is_read_leniently(acme):
 
 
 def test_malformed_headers_still_file_and_say_so(acme):
-    raw = (b"From: Sam <sam@acme.example\r\nTo: ,,,@@\r\nSubject: broken\r\nDate: not a date\r\n\r\nbody\r\n")
+    raw = b"From: Sam <sam@acme.example\r\nTo: ,,,@@\r\nSubject: broken\r\nDate: not a date\r\n\r\nbody\r\n"
     outcome, message = file_bytes(raw)
     assert outcome == LOGGED
     assert "No readable Date" in message.note
@@ -147,9 +165,14 @@ def test_bytes_that_are_not_an_email_are_unreadable():
 
 def test_attachments_are_stored_with_safe_names_and_the_oversized_one_is_recorded_as_skipped(acme, settings):
     big = b"x" * (30 * 1024 * 1024)
-    data = build(attachments=[("../../etc/passwd", b"root:x", "text/plain"), ("plan<1>.pdf", b"%PDF", "application/pdf"),
-                              ("huge.zip", big, "application/zip")])
-    outcome, message = file_bytes(data)
+    data = build(
+        attachments=[
+            ("../../etc/passwd", b"root:x", "text/plain"),
+            ("plan<1>.pdf", b"%PDF", "application/pdf"),
+            ("huge.zip", big, "application/zip"),
+        ]
+    )
+    outcome, _message = file_bytes(data)
     assert outcome == LOGGED
     stored = {a.filename: a for a in EmailAttachment.objects.all()}
     assert set(stored) == {"passwd", "plan_1_.pdf", "huge.zip"}
@@ -229,19 +252,22 @@ def test_message_without_message_id_is_still_a_duplicate_the_second_time(acme):
 def test_a_reply_from_an_unknown_address_joins_the_thread_it_answers(acme, organiser):
     organiser.email = "olivia@network.example"
     organiser.save()
-    _, sent = file_bytes(build(sender="olivia@network.example", to="sam@acme.example", message_id="<ours@network>"))
-    reply = build(sender="Sam at home <sam.personal@home.example>", subject="Re: Sponsorship",
-                  message_id="<reply@home>").replace(b"Subject:", b"In-Reply-To: <ours@network>\r\nSubject:", 1)
+    _, _sent = file_bytes(build(sender="olivia@network.example", to="sam@acme.example", message_id="<ours@network>"))
+    reply = build(
+        sender="Sam at home <sam.personal@home.example>", subject="Re: Sponsorship", message_id="<reply@home>"
+    ).replace(b"Subject:", b"In-Reply-To: <ours@network>\r\nSubject:", 1)
     outcome, message = file_bytes(reply)
     assert outcome == LOGGED and message.direction == "inbound"
-    assert list(Interaction.objects.order_by("id").values_list("contact", "direction")) == \
-        [(acme[1].pk, "outbound"), (acme[1].pk, "inbound")]
+    assert list(Interaction.objects.order_by("id").values_list("contact", "direction")) == [
+        (acme[1].pk, "outbound"),
+        (acme[1].pk, "inbound"),
+    ]
     # The same through the batch path of import_email.
     result = import_bytes(reply.replace(b"<reply@home>", b"<reply2@home>"), "reply.eml")
     assert result.logged == 1 and Interaction.objects.count() == 3
 
 
 def test_nul_characters_in_a_body_are_dropped_not_fatal(acme):
-    raw = (b"From: sam@acme.example\r\nTo: x@y.example\r\nSubject: nul\r\nMessage-ID: <nul@x>\r\n\r\nhel\x00lo\r\n")
+    raw = b"From: sam@acme.example\r\nTo: x@y.example\r\nSubject: nul\r\nMessage-ID: <nul@x>\r\n\r\nhel\x00lo\r\n"
     outcome, message = file_bytes(raw)
     assert outcome == LOGGED and message.body_text == "hello"

@@ -1,4 +1,5 @@
 """Templates, compose with preview, mail merges run by the real worker, resumable and personal."""
+
 from decimal import Decimal
 
 import pytest
@@ -19,15 +20,22 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def template():
     return EmailTemplate.objects.create(
-        name="Thank you", subject="Thank you, {{ organisation }}",
-        body="Dear {{ first_name }},\nThank you for {{ amount }} ({{ tier }}) for {{ event }}.\n{{ sender_name }}")
+        name="Thank you",
+        subject="Thank you, {{ organisation }}",
+        body="Dear {{ first_name }},\nThank you for {{ amount }} ({{ tier }}) for {{ event }}.\n{{ sender_name }}",
+    )
 
 
 def test_merge_fields_are_replaced_never_evaluated(organiser):
     org = factories.organisation(name="Acme Digital")
     person = factories.contact(org, first_name="Sam")
-    pledge = create_pledge(organisation=org, event=factories.event(name="Launch"), amount=Decimal("2500"),
-                           stage="approached", user=organiser)
+    pledge = create_pledge(
+        organisation=org,
+        event=factories.event(name="Launch"),
+        amount=Decimal("2500"),
+        stage="approached",
+        user=organiser,
+    )
     context = outbound.merge_context(contact=person, pledge=pledge, user=organiser)
     text = outbound.render("Hi {{ first_name }}, {{amount}} for {{ event }}", context)
     assert text == "Hi Sam, £2,500 for Launch"
@@ -48,8 +56,13 @@ def test_template_form_refuses_unknown_fields(client, organiser):
 def test_compose_previews_against_the_record_then_sends_and_files(client, organiser, template):
     org = factories.organisation(name="Acme Digital")
     person = factories.contact(org, first_name="Sam", email="sam@acme.example")
-    pledge = create_pledge(organisation=org, event=factories.event(name="Launch"), amount=Decimal("2500"),
-                           stage="approached", user=organiser)
+    pledge = create_pledge(
+        organisation=org,
+        event=factories.event(name="Launch"),
+        amount=Decimal("2500"),
+        stage="approached",
+        user=organiser,
+    )
     client.force_login(organiser)
     url = reverse("mail:compose") + f"?pledge={pledge.pk}"
     page = client.get(url + f"&template={template.pk}").content.decode()
@@ -70,8 +83,10 @@ def test_compose_previews_against_the_record_then_sends_and_files(client, organi
 def test_compose_refuses_a_do_not_contact_person(client, organiser):
     person = factories.contact(factories.organisation(), do_not_contact=True)
     client.force_login(organiser)
-    response = client.post(reverse("mail:compose") + f"?contact={person.pk}",
-                           {"contact": person.pk, "subject": "Hi", "body": "Hello", "send": "1"})
+    response = client.post(
+        reverse("mail:compose") + f"?contact={person.pk}",
+        {"contact": person.pk, "subject": "Hi", "body": "Hello", "send": "1"},
+    )
     assert "do not contact" in response.content.decode()
     assert not django_mail.outbox and not EmailMessage.objects.exists()
 
@@ -88,8 +103,9 @@ def run_worker():
 @pytest.mark.django_db(transaction=True)
 def test_mail_merge_sends_one_personal_message_each_skips_and_survives_a_refusal(settings):
 
-    from tests.conftest import make_user
     from django.contrib.auth import get_user_model
+
+    from tests.conftest import make_user
 
     organiser = make_user(get_user_model(), "olivia", "Organiser", email="olivia@network.example")
     template = EmailTemplate.objects.create(name="T", subject="Hello {{ first_name }}", body="Dear {{ first_name }}")

@@ -1,4 +1,5 @@
 """The email pages as people use them: triage, a message, downloads, the drop zone, the timeline."""
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -51,8 +52,10 @@ def test_filing_a_waiting_message_on_a_contact(client, staff):
 def test_creating_the_contact_from_a_message_in_one_step(client, organiser):
     message = waiting()
     client.force_login(organiser)
-    response = client.post(reverse("mail:message_create_contact", args=[message.pk]),
-                           {"first_name": "Nina", "last_name": "New", "email": "nina@newco.example"})
+    response = client.post(
+        reverse("mail:message_create_contact", args=[message.pk]),
+        {"first_name": "Nina", "last_name": "New", "email": "nina@newco.example"},
+    )
     assert response.status_code == 302
     contact = Contact.objects.get(email="nina@newco.example")
     assert contact.first_name == "Nina" and contact.source == "Email"
@@ -63,8 +66,9 @@ def test_creating_a_contact_that_exists_says_so_and_changes_nothing(client, orga
     message = waiting()
     factories.contact(email="nina@newco.example")  # added by someone else meanwhile
     client.force_login(organiser)
-    response = client.post(reverse("mail:message_create_contact", args=[message.pk]),
-                           {"email": "NINA@newco.example"}, follow=True)
+    response = client.post(
+        reverse("mail:message_create_contact", args=[message.pk]), {"email": "NINA@newco.example"}, follow=True
+    )
     assert "already exists" in response.content.decode()
     assert Contact.objects.count() == 1 and not Interaction.objects.exists()
 
@@ -113,9 +117,11 @@ def test_dropping_files_on_an_organisation_page(client, staff):
     client.force_login(staff)
     page = client.get(org.get_absolute_url()).content.decode()
     assert 'action="/mail/upload/"' in page and "mail/upload.js" in page
-    files = [SimpleUploadedFile("one.eml", build(subject="Gold package")),
-             SimpleUploadedFile("two.eml", build(sender="x@unknown.example", subject="Who")),
-             SimpleUploadedFile("bad.msg", b"not outlook")]
+    files = [
+        SimpleUploadedFile("one.eml", build(subject="Gold package")),
+        SimpleUploadedFile("two.eml", build(sender="x@unknown.example", subject="Who")),
+        SimpleUploadedFile("bad.msg", b"not outlook"),
+    ]
     response = client.post(reverse("mail:upload"), {"files": files, "next": org.get_absolute_url()}, follow=True)
     text = response.content.decode()
     assert response.redirect_chain[-1][0] == org.get_absolute_url()
@@ -128,8 +134,9 @@ def test_dropping_files_on_an_organisation_page(client, staff):
 
 def test_upload_refuses_an_outside_return_address(client, staff):
     client.force_login(staff)
-    response = client.post(reverse("mail:upload"), {"files": [SimpleUploadedFile("a.eml", build())],
-                                                    "next": "https://evil.example/"})
+    response = client.post(
+        reverse("mail:upload"), {"files": [SimpleUploadedFile("a.eml", build())], "next": "https://evil.example/"}
+    )
     assert response["Location"] == reverse("mail:triage")
 
 
@@ -146,8 +153,11 @@ def test_each_email_shows_once_on_the_timeline_linked_to_its_message(django_asse
     org = factories.organisation()
     person = factories.contact(org, email="p@x.example")
     for i in range(5):
-        file_parsed(parsing.parse_bytes(build(sender="p@x.example", subject=f"S{i}",
-                                              attachments=[("a.txt", b"1", "text/plain")])))
+        file_parsed(
+            parsing.parse_bytes(
+                build(sender="p@x.example", subject=f"S{i}", attachments=[("a.txt", b"1", "text/plain")])
+            )
+        )
     with django_assert_max_num_queries(12):
         entries = [e for e in organisation_timeline(org) if e.title.startswith("Email")]
     assert len(entries) == 5 and all(e.url.startswith("/mail/messages/") for e in entries)
@@ -156,8 +166,11 @@ def test_each_email_shows_once_on_the_timeline_linked_to_its_message(django_asse
 
 
 def test_message_page_shows_the_text_and_attachments(client, committee):
-    message = waiting(body=None, html="<p>Hello <b>there</b></p><script>x()</script>",
-                      attachments=[("deck.pdf", b"%PDF", "application/pdf")])
+    message = waiting(
+        body=None,
+        html="<p>Hello <b>there</b></p><script>x()</script>",
+        attachments=[("deck.pdf", b"%PDF", "application/pdf")],
+    )
     client.force_login(committee)
     page = client.get(message.get_absolute_url()).content.decode()
     assert "Hello there" in page and "x()" not in page and "deck.pdf" in page
@@ -168,8 +181,11 @@ def test_an_upload_over_the_limit_is_refused_with_a_message(client, staff, setti
     settings.MAIL_UPLOAD_MAX_BYTES = 1000
     org = factories.organisation()
     client.force_login(staff)
-    response = client.post(reverse("mail:upload"), {"files": [SimpleUploadedFile("big.eml", build(body="x" * 2000))],
-                                                    "next": org.get_absolute_url()}, follow=True)
+    response = client.post(
+        reverse("mail:upload"),
+        {"files": [SimpleUploadedFile("big.eml", build(body="x" * 2000))], "next": org.get_absolute_url()},
+        follow=True,
+    )
     assert "the limit is 1000\xa0bytes per upload" in response.content.decode()
     assert not EmailAttachment.objects.exists()
     from mail.models import EmailMessage
@@ -191,13 +207,18 @@ def test_new_contact_suggests_the_organisation_of_colleagues_at_the_same_domain(
     client.force_login(organiser)
     page = client.get(message.get_absolute_url()).content.decode()
     assert f'<option value="{newco.pk}" selected>Newco</option>' in page
-    client.post(reverse("mail:message_create_contact", args=[message.pk]),
-                {"first_name": "Nina", "email": "nina@newco.example", "organisation": newco.pk})
+    client.post(
+        reverse("mail:message_create_contact", args=[message.pk]),
+        {"first_name": "Nina", "email": "nina@newco.example", "organisation": newco.pk},
+    )
     assert Contact.objects.get(email="nina@newco.example").organisation == newco
     assert Interaction.objects.get().organisation == newco
     # An organisation that was not offered is refused, not attached.
     message2 = waiting(message_id="<second@x>", sender="zed@newco.example")
-    response = client.post(reverse("mail:message_create_contact", args=[message2.pk]),
-                           {"email": "zed@newco.example", "organisation": other.pk}, follow=True)
+    response = client.post(
+        reverse("mail:message_create_contact", args=[message2.pk]),
+        {"email": "zed@newco.example", "organisation": other.pk},
+        follow=True,
+    )
     assert "Check the new contact" in response.content.decode()
     assert not Contact.objects.filter(email="zed@newco.example").exists()

@@ -27,8 +27,13 @@ def acme(db):
 
 def test_fetch_mail_files_the_mailbox_and_moves_messages_to_processed(mailbox_server, acme, settings, capsys):
     settings.MAIL_IMAP_URL = mailbox_server.url
-    mailbox_server.append([build(message_id="<one@x>"), build(message_id="<two@x>", sender="who@unknown.example"),
-                           b"not an email at all\r\n"])
+    mailbox_server.append(
+        [
+            build(message_id="<one@x>"),
+            build(message_id="<two@x>", sender="who@unknown.example"),
+            b"not an email at all\r\n",
+        ]
+    )
     with pytest.raises(SystemExit):  # one message could not be read
         call_command("fetch_mail")
     out, err = capsys.readouterr()
@@ -82,11 +87,10 @@ def test_wrong_password_is_a_clear_error(mailbox_server, db):
 @pytest.mark.django_db(transaction=True)
 def test_the_database_worker_runs_the_fetch_task(mailbox_server, settings):
     """The real worker loop (db_worker --batch) picks the enqueued task up from the database."""
+    from django_tasks import task_backends
     from django_tasks_db.models import DBTaskResult
 
     from mail.tasks import fetch_mail
-
-    from django_tasks import task_backends
 
     assert type(task_backends["default"]).__name__ == "DatabaseBackend"  # the project's default
     settings.MAIL_IMAP_URL = mailbox_server.url
@@ -121,8 +125,11 @@ def test_sent_message_goes_through_smtp_and_is_filed_as_outbound(acme, organiser
     # The reply comes back through the mailbox parser, in the same thread.
     from mail.parsing import parse_bytes
 
-    reply = parse_bytes(build(subject="Re: Thank you") .replace(b"Subject:", b"In-Reply-To: " +
-                                                                 message.message_id.encode() + b"\r\nSubject:", 1))
+    reply = parse_bytes(
+        build(subject="Re: Thank you").replace(
+            b"Subject:", b"In-Reply-To: " + message.message_id.encode() + b"\r\nSubject:", 1
+        )
+    )
     assert reply.in_reply_to == message.message_id
 
 

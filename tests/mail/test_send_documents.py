@@ -1,5 +1,6 @@
 """Sending a pledge's agreement from the pledge page: the mail app finds the document through
 crm.registry (it never imports invoicing), attaches it, sends it over real SMTP and keeps it."""
+
 import datetime
 import re
 from decimal import Decimal
@@ -24,21 +25,28 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def pledge(organiser):
-    event = Event.objects.create(name="Launch 2027", date=datetime.date(2027, 3, 18), venue="Civic Hall",
-                                 capacity=250, sponsorship_target=Decimal("20000"))
-    tier = SponsorshipTier.objects.create(event=event, name="Gold", price=Decimal("2500"), ticket_allocation=4,
-                                          stand=True, logo=True)
+    event = Event.objects.create(
+        name="Launch 2027",
+        date=datetime.date(2027, 3, 18),
+        venue="Civic Hall",
+        capacity=250,
+        sponsorship_target=Decimal("20000"),
+    )
+    tier = SponsorshipTier.objects.create(
+        event=event, name="Gold", price=Decimal("2500"), ticket_allocation=4, stand=True, logo=True
+    )
     org = factories.organisation(name="Leeds City Council")
     factories.contact(org, first_name="Nobody", email="")  # no address: never offered
     factories.contact(org, first_name="Priya", last_name="Shah", email="priya@leeds.example")
     factories.contact(org, first_name="Omar", email="omar@leeds.example")
-    return create_pledge(organisation=org, event=event, tier=tier, amount=Decimal("2500"), stage="confirmed",
-                         user=organiser)
+    return create_pledge(
+        organisation=org, event=event, tier=tier, amount=Decimal("2500"), stage="confirmed", user=organiser
+    )
 
 
 def send_link(client, pledge) -> str:
     page = client.get(pledge.get_absolute_url()).content.decode()
-    found = re.search(r'href="([^"]*document=agreement[^"]*)"[^>]*>.*?Send the agreement by email', page, re.S)
+    found = re.search(r'href="([^"]*document=agreement[^"]*)"[^>]*>.*?Send the agreement by email', page, re.DOTALL)
     return unescape(found.group(1)) if found else ""
 
 
@@ -132,8 +140,9 @@ def test_a_declined_pledge_has_no_agreement_to_send(client, organiser, pledge):
     assert "Sponsorship agreement (PDF) cannot be sent: the pledge is declined." in page
     assert 'id="id_document_agreement"' not in page
     priya = pledge.organisation.contacts.get(first_name="Priya")
-    response = client.post(url, {"contact": priya.pk, "subject": "Hi", "body": "Hello", "document": "agreement",
-                                 "send": "1"})
+    response = client.post(
+        url, {"contact": priya.pk, "subject": "Hi", "body": "Hello", "document": "agreement", "send": "1"}
+    )
     assert response.status_code == 400 and "cannot be sent" in response.content.decode()
     assert not django_mail.outbox and not EmailMessage.objects.exists() and not Interaction.objects.exists()
 
@@ -142,8 +151,16 @@ def test_a_forged_document_name_is_refused_and_nothing_is_sent(client, organiser
     client.force_login(organiser)
     priya = pledge.organisation.contacts.get(first_name="Priya")
     url = reverse("mail:compose") + f"?pledge={pledge.pk}"
-    response = client.post(url, {"contact": priya.pk, "subject": "Hi", "body": "Hello",
-                                 "document": ["agreement", "../../settings.py"], "send": "1"})
+    response = client.post(
+        url,
+        {
+            "contact": priya.pk,
+            "subject": "Hi",
+            "body": "Hello",
+            "document": ["agreement", "../../settings.py"],
+            "send": "1",
+        },
+    )
     assert response.status_code == 400
     assert "There is no document “../../settings.py” to attach here." in unescape(response.content.decode())
     assert not django_mail.outbox and not EmailMessage.objects.exists()
@@ -153,12 +170,18 @@ def test_a_contact_without_an_email_address_gets_nothing(client, organiser, pled
     client.force_login(organiser)
     nobody = pledge.organisation.contacts.get(first_name="Nobody")
     url = reverse("mail:compose") + f"?pledge={pledge.pk}&document=agreement"
-    response = client.post(url, {"contact": nobody.pk, "subject": "Hi", "body": "Hello", "document": "agreement",
-                                 "send": "1"})
+    response = client.post(
+        url, {"contact": nobody.pk, "subject": "Hi", "body": "Hello", "document": "agreement", "send": "1"}
+    )
     assert response.status_code == 400 and "Select a valid choice" in response.content.decode()
     with pytest.raises(Exception, match="has no email address"):
-        outbound.send_to_contact(user=organiser, contact=nobody, subject="Hi", body="Hello",
-                                 attachments=[("a.pdf", b"%PDF-1.7", "application/pdf")])
+        outbound.send_to_contact(
+            user=organiser,
+            contact=nobody,
+            subject="Hi",
+            body="Hello",
+            attachments=[("a.pdf", b"%PDF-1.7", "application/pdf")],
+        )
     assert not django_mail.outbox and not EmailMessage.objects.exists()
 
 
@@ -177,8 +200,10 @@ def test_a_refused_send_keeps_neither_the_message_nor_its_file(client, organiser
     with smtp_server() as (inbox, port):
         inbox.refuse.add("priya@leeds.example")
         smtp(settings, port)
-        response = client.post(link, {"contact": priya.pk, "subject": "Agreement", "body": "Attached.",
-                                      "document": "agreement", "send": "1"})
+        response = client.post(
+            link,
+            {"contact": priya.pk, "subject": "Agreement", "body": "Attached.", "document": "agreement", "send": "1"},
+        )
     assert response.status_code == 400 and "did not accept" in response.content.decode()
     assert not EmailMessage.objects.exists() and not EmailAttachment.objects.exists()
     assert not Interaction.objects.exists()
@@ -195,17 +220,20 @@ def test_only_people_who_may_send_see_the_button(client, committee, staff, pledg
 def test_an_empty_or_oversized_attachment_is_refused(organiser, pledge, settings):
     priya = pledge.organisation.contacts.get(first_name="Priya")
     settings.MAIL_ATTACHMENT_MAX_BYTES = 10
-    for files, problem in (([("a.pdf", b"", "application/pdf")], "is empty"),
-                           ([("a.pdf", b"%PDF-" + b"x" * 20, "application/pdf")], "the limit is")):
+    for files, problem in (
+        ([("a.pdf", b"", "application/pdf")], "is empty"),
+        ([("a.pdf", b"%PDF-" + b"x" * 20, "application/pdf")], "the limit is"),
+    ):
         with pytest.raises(Exception, match=problem):
             outbound.send_to_contact(user=organiser, contact=priya, subject="Hi", body="Hello", attachments=files)
     assert not django_mail.outbox and not EmailMessage.objects.exists()
 
 
 def test_the_pledge_panel_reads_in_a_fixed_number_of_queries(rf, organiser, pledge):
-    from mail.hooks import _pledge_panel
-    from django.test.utils import CaptureQueriesContext
     from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from mail.hooks import _pledge_panel
 
     request = rf.get("/")
     request.user = organiser
@@ -222,7 +250,7 @@ def test_send_the_invoice_from_the_pledge_page_through_real_smtp(client, organis
     invoice = raise_invoice(pledge, po="PO-4471", user=organiser)
     client.force_login(organiser)
     page = client.get(pledge.get_absolute_url()).content.decode()
-    found = re.search(r'href="([^"]*document=invoice[^"]*)"[^>]*>.*?Send the invoice by email', page, re.S)
+    found = re.search(r'href="([^"]*document=invoice[^"]*)"[^>]*>.*?Send the invoice by email', page, re.DOTALL)
     link = unescape(found.group(1))
     template = EmailTemplate.objects.get(name="Sponsorship invoice")  # seeded by mail 0003, editable
     assert f"template={template.pk}" in link

@@ -1,4 +1,5 @@
 """Favour balances from the aggregate query match an independent sum, to the penny."""
+
 import random
 from decimal import Decimal
 
@@ -12,11 +13,18 @@ D, S = Favour.Direction, Favour.Status
 
 
 def expected_balance(favours):
-    received = sum((f.estimated_value for f in favours
-                    if f.direction in (D.WE_ASKED, D.THEY_OFFERED) and f.status in (S.DONE, S.RETURNED)),
-                   Decimal("0"))
-    returned = sum((f.estimated_value for f in favours
-                    if f.direction == D.WE_OWE and f.status in (S.DONE, S.RETURNED)), Decimal("0"))
+    received = sum(
+        (
+            f.estimated_value
+            for f in favours
+            if f.direction in (D.WE_ASKED, D.THEY_OFFERED) and f.status in (S.DONE, S.RETURNED)
+        ),
+        Decimal("0"),
+    )
+    returned = sum(
+        (f.estimated_value for f in favours if f.direction == D.WE_OWE and f.status in (S.DONE, S.RETURNED)),
+        Decimal("0"),
+    )
     return received - returned
 
 
@@ -27,8 +35,11 @@ def test_balances_equal_an_independent_sum():
     Organisation.objects.create(name="No favours")
     for _ in range(80):
         Favour.objects.create(
-            organisation=rng.choice(orgs), direction=rng.choice(D.values), status=rng.choice(S.values),
-            description="x", estimated_value=Decimal(rng.randint(0, 99999)) / 100,
+            organisation=rng.choice(orgs),
+            direction=rng.choice(D.values),
+            status=rng.choice(S.values),
+            description="x",
+            estimated_value=Decimal(rng.randint(0, 99999)) / 100,
         )
     rows = list(favour_balances())
     assert {r.name for r in rows} == {o.name for o in orgs}
@@ -44,15 +55,24 @@ def test_balances_equal_an_independent_sum():
 @pytest.mark.django_db
 def test_balance_counts_only_completed_favours():
     org = Organisation.objects.create(name="Venue Co", is_supplier=True)
-    for direction, status, value in [(D.THEY_OFFERED, S.DONE, "1200.10"), (D.WE_ASKED, S.RETURNED, "300.05"),
-                                     (D.WE_ASKED, S.ASKED, "999"), (D.WE_OWE, S.DONE, "500.01"),
-                                     (D.WE_OWE, S.AGREED, "50"), (D.THEY_OFFERED, S.DECLINED, "700")]:
-        Favour.objects.create(organisation=org, direction=direction, status=status, description="x",
-                              estimated_value=Decimal(value))
+    for direction, status, value in [
+        (D.THEY_OFFERED, S.DONE, "1200.10"),
+        (D.WE_ASKED, S.RETURNED, "300.05"),
+        (D.WE_ASKED, S.ASKED, "999"),
+        (D.WE_OWE, S.DONE, "500.01"),
+        (D.WE_OWE, S.AGREED, "50"),
+        (D.THEY_OFFERED, S.DECLINED, "700"),
+    ]:
+        Favour.objects.create(
+            organisation=org, direction=direction, status=status, description="x", estimated_value=Decimal(value)
+        )
     assert favour_balance_for(org) == Decimal("1000.14")
     row = favour_balances(Organisation.objects.filter(pk=org.pk)).get()
     assert (row.favours_received, row.favours_returned, row.favours_owed) == (
-        Decimal("1500.15"), Decimal("500.01"), Decimal("50.00"))
+        Decimal("1500.15"),
+        Decimal("500.01"),
+        Decimal("50.00"),
+    )
     assert (row.received_count, row.returned_count, row.owed_count) == (2, 1, 1)
 
 

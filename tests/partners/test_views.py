@@ -1,4 +1,5 @@
 """Favours ledger and partner list pages."""
+
 from decimal import Decimal
 
 import pytest
@@ -16,8 +17,9 @@ def org(db):
 
 
 def favour(org, direction=D.THEY_OFFERED, status=S.DONE, value="100", description="Room hire"):
-    return Favour.objects.create(organisation=org, direction=direction, status=status, description=description,
-                                 estimated_value=Decimal(value))
+    return Favour.objects.create(
+        organisation=org, direction=direction, status=status, description=description, estimated_value=Decimal(value)
+    )
 
 
 def test_owed_tab_lists_only_what_we_still_owe(client, organiser, org):
@@ -50,8 +52,17 @@ def test_create_prefills_organisation_and_logs_user(client, organiser, org):
     client.force_login(organiser)
     url = reverse("partners:favour_create")
     assert str(client.get(url, {"organisation": org.pk}).context["form"].initial["organisation"]) == str(org.pk)
-    response = client.post(url, {"organisation": org.pk, "direction": "we_owe", "description": "Speak at their day",
-                                 "estimated_value": "300", "status": "agreed"}, follow=True)
+    response = client.post(
+        url,
+        {
+            "organisation": org.pk,
+            "direction": "we_owe",
+            "description": "Speak at their day",
+            "estimated_value": "300",
+            "status": "agreed",
+        },
+        follow=True,
+    )
     assert "Logged favour for Venue Co" in response.content.decode()
     f = Favour.objects.get()
     assert (f.logged_by, f.direction, f.estimated_value) == (organiser, "we_owe", Decimal("300"))
@@ -60,9 +71,16 @@ def test_create_prefills_organisation_and_logs_user(client, organiser, org):
 def test_edit_marks_returned(client, organiser, org):
     f = favour(org, D.WE_OWE, S.AGREED)
     client.force_login(organiser)
-    response = client.post(reverse("partners:favour_update", args=[f.pk]), {
-        "organisation": org.pk, "direction": "we_owe", "description": "Room hire", "estimated_value": "100",
-        "status": "returned"})
+    response = client.post(
+        reverse("partners:favour_update", args=[f.pk]),
+        {
+            "organisation": org.pk,
+            "direction": "we_owe",
+            "description": "Room hire",
+            "estimated_value": "100",
+            "status": "returned",
+        },
+    )
     assert response.status_code == 302
     f.refresh_from_db()
     assert f.status == "returned"
@@ -70,9 +88,10 @@ def test_edit_marks_returned(client, organiser, org):
 
 def test_negative_value_is_refused(client, organiser, org):
     client.force_login(organiser)
-    response = client.post(reverse("partners:favour_create"), {
-        "organisation": org.pk, "direction": "we_owe", "description": "x", "estimated_value": "-5",
-        "status": "asked"})
+    response = client.post(
+        reverse("partners:favour_create"),
+        {"organisation": org.pk, "direction": "we_owe", "description": "x", "estimated_value": "-5", "status": "asked"},
+    )
     assert response.status_code == 200 and not Favour.objects.exists()
 
 

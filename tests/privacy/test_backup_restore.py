@@ -1,5 +1,6 @@
 """manage.py backup / restore: the whole database round-trips, verified by per-table counts and checksums;
 a damaged file or a failed verification changes nothing."""
+
 import base64
 import gzip
 import json
@@ -7,10 +8,10 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from privacy import backup
-from spreadsheets.importing import auto_map, commit_import, plan_import, read_table
 from crm.models import Contact, ImportBatch, Organisation
+from privacy import backup
 from sponsors.models import Pledge
+from spreadsheets.importing import auto_map, commit_import, plan_import, read_table
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,8 @@ def media_in_tmp(settings, tmp_path):
 
 def _import_people():
     text = "Email,First Name,Last Name,Company,Tags\n" + "".join(
-        f"imp{i}@example.org,Imp{i},<b>Row</b>,Import Org {i % 3},launch\n" for i in range(12))
+        f"imp{i}@example.org,Imp{i},<b>Row</b>,Import Org {i % 3},launch\n" for i in range(12)
+    )
     table = read_table(text.encode(), "people.csv")
     commit_import(plan_import("contacts", table, auto_map("contacts", table.headers)), file_name="people.csv")
 
@@ -116,16 +118,27 @@ def _drop_table(doc):
     del doc["data"]["partners.favour"]
 
 
-@pytest.mark.parametrize("damage, message", [
-    (lambda p: p.write_bytes(p.read_bytes()[: len(p.read_bytes()) // 2]), "not a complete gzip file"),
-    (lambda p: p.write_bytes(b"not gzip at all"), "not a complete gzip file"),
-    (lambda p: p.write_bytes(gzip.compress(b'{"format": "sponsorship-crm-backup", "vers')), "valid backup JSON"),
-    (lambda p: p.write_bytes(gzip.compress(b'[1, 2, 3]')), "not a sponsorship CRM backup"),
-    (lambda p: _rewrite(p, _edit_cell), "rows of crm.organisation do not match their checksum"),
-    (lambda p: _rewrite(p, _drop_row), "crm.contact should have"),
-    (lambda p: _rewrite(p, _drop_table), "does not match its manifest"),
-], ids=["truncated-gzip", "not-gzip", "truncated-json", "wrong-document", "edited-cell", "dropped-row",
-        "dropped-table"])
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda p: p.write_bytes(p.read_bytes()[: len(p.read_bytes()) // 2]), "not a complete gzip file"),
+        (lambda p: p.write_bytes(b"not gzip at all"), "not a complete gzip file"),
+        (lambda p: p.write_bytes(gzip.compress(b'{"format": "sponsorship-crm-backup", "vers')), "valid backup JSON"),
+        (lambda p: p.write_bytes(gzip.compress(b"[1, 2, 3]")), "not a sponsorship CRM backup"),
+        (lambda p: _rewrite(p, _edit_cell), "rows of crm.organisation do not match their checksum"),
+        (lambda p: _rewrite(p, _drop_row), "crm.contact should have"),
+        (lambda p: _rewrite(p, _drop_table), "does not match its manifest"),
+    ],
+    ids=[
+        "truncated-gzip",
+        "not-gzip",
+        "truncated-json",
+        "wrong-document",
+        "edited-cell",
+        "dropped-row",
+        "dropped-table",
+    ],
+)
 def test_damaged_backup_refused_and_database_unchanged(small, tmp_path, damage, message):
     path = tmp_path / "b.json.gz"
     run("backup", "-o", str(path))
@@ -167,7 +180,7 @@ def test_verification_mismatch_after_load_rolls_back(small, tmp_path, monkeypatc
         real_insert(model, rows[:-1] if model is Contact.tags.through else rows)
 
     monkeypatch.setattr(backup, "_insert", lossy)
-    with pytest.raises(CommandError, match="After restoring, crm.contact_tags has .* nothing was restored"):
+    with pytest.raises(CommandError, match=r"After restoring, crm.contact_tags has .* nothing was restored"):
         run("restore", str(path), "--yes")
     assert backup.table_state() == before
 
@@ -180,7 +193,7 @@ def test_backup_from_another_schema_refused(small, tmp_path):
         doc["manifest"]["tables"]["crm.tag"]["columns"].append("colour")
 
     _rewrite(path, extra_column)
-    with pytest.raises(CommandError, match="columns for crm.tag differ"):
+    with pytest.raises(CommandError, match=r"columns for crm\.tag differ"):
         run("restore", str(path), "--yes")
 
 

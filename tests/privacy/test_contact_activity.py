@@ -5,6 +5,7 @@ On PostgreSQL it reads each contact's latest activity as the triggers of privacy
 test compares the report with Python over the tables, so on both databases it checks what
 the organiser reads; on PostgreSQL it also compares every kept latest with the tables.
 """
+
 import datetime
 
 import pytest
@@ -30,9 +31,11 @@ def ago(days):
 def latest_by_python() -> dict[int, datetime.datetime | None]:
     """Contact id → its latest interaction, follow-up or favour (None: none), read row by row."""
     latest = dict.fromkeys(Contact.objects.values_list("pk", flat=True))
-    rows = [*Interaction.objects.values_list("contact_id", "occurred_at"),
-            *FollowUp.objects.values_list("contact_id", "updated_at"),
-            *Favour.objects.values_list("contact_id", "updated_at")]
+    rows = [
+        *Interaction.objects.values_list("contact_id", "occurred_at"),
+        *FollowUp.objects.values_list("contact_id", "updated_at"),
+        *Favour.objects.values_list("contact_id", "updated_at"),
+    ]
     for contact_id, at in rows:
         if contact_id is not None and (latest[contact_id] is None or at > latest[contact_id]):
             latest[contact_id] = at
@@ -42,8 +45,11 @@ def latest_by_python() -> dict[int, datetime.datetime | None]:
 def check() -> set[int]:
     """The report's contacts, checked against Python; and the kept latest against the tables."""
     cutoff = ago(MONTHS * 31 + 5)  # safely before the report's cutoff, so no row sits on the line
-    expected = {pk for pk, at in latest_by_python().items()
-                if (at is None or at < cutoff) and Contact.objects.get(pk=pk).updated_at < cutoff}
+    expected = {
+        pk
+        for pk, at in latest_by_python().items()
+        if (at is None or at < cutoff) and Contact.objects.get(pk=pk).updated_at < cutoff
+    }
     reported = {contact.pk for contact in stale_contacts(MONTHS)}
     assert reported == expected
     if POSTGRESQL:
@@ -69,8 +75,9 @@ def test_new_activity_takes_a_contact_off_the_report(people, organiser):
     org, (ada, bob, cy, di) = people
     assert check() == {ada.pk, bob.pk, cy.pk, di.pk}
     Interaction.objects.create(contact=ada, summary="Called", occurred_at=ago(3))
-    Interaction.objects.bulk_create([Interaction(contact=bob, summary=f"Old {i}", occurred_at=ago(900 + i))
-                                     for i in range(3)])  # old news: bob stays on it
+    Interaction.objects.bulk_create(
+        [Interaction(contact=bob, summary=f"Old {i}", occurred_at=ago(900 + i)) for i in range(3)]
+    )  # old news: bob stays on it
     FollowUp.objects.create(contact=cy, title="Send the deck", due_date=timezone.localdate())
     Favour.objects.create(organisation=org, contact=di, direction="we_asked", description="Lanyards")
     assert check() == {bob.pk}
@@ -99,8 +106,9 @@ def test_edits_that_move_activity_back_or_away_recount(people):
 
 def test_deletes_recount_and_deleted_contacts_leave_nothing(people):
     _, (ada, bob, cy, di) = people
-    Interaction.objects.bulk_create([Interaction(contact=c, summary="Met", occurred_at=ago(10 + i))
-                                     for i, c in enumerate((ada, ada, bob, cy))])
+    Interaction.objects.bulk_create(
+        [Interaction(contact=c, summary="Met", occurred_at=ago(10 + i)) for i, c in enumerate((ada, ada, bob, cy))]
+    )
     Interaction.objects.create(contact=ada, summary="Long ago", occurred_at=ago(1200))
     assert check() == {di.pk}
     Interaction.objects.filter(contact__in=[ada, bob], occurred_at__gt=ago(100)).delete()

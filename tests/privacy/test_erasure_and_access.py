@@ -1,4 +1,5 @@
 """Personal data: subject access export, erasure, the retention report, and import links in history."""
+
 import csv
 import datetime
 import io
@@ -13,12 +14,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from spreadsheets.importing import auto_map, commit_import, plan_import, read_table
 from crm.models import Contact, FollowUp, ImportBatch, Interaction, Tag
 from crm.templatetags.audit import history_reason
 from partners.models import Favour
 from sponsors.models import InKindContribution, Pledge
 from sponsors.services import create_pledge
+from spreadsheets.importing import auto_map, commit_import, plan_import, read_table
 from tests.crm import factories
 
 pytestmark = pytest.mark.django_db
@@ -35,8 +36,10 @@ def person(organiser):
     """Ada, created by one import and changed by another, then edited by hand, with linked records."""
     ev = factories.event(name="Summit")
     org = factories.organisation(name="Zeta Systems")
-    created = run_import("Email,First Name,Last Name,Company,Phone\n"
-                         "ada@lovelace.example,Ada,Lovelace,Zeta Systems,0113 496 0000\n", organiser)
+    created = run_import(
+        "Email,First Name,Last Name,Company,Phone\nada@lovelace.example,Ada,Lovelace,Zeta Systems,0113 496 0000\n",
+        organiser,
+    )
     ada = Contact.objects.get(email="ada@lovelace.example")
     changed = run_import("Email,First Name,Last Name\nada@lovelace.example,Adeline,Lovelace\n", organiser)
     ada.refresh_from_db()
@@ -44,21 +47,47 @@ def person(organiser):
     ada.notes = "Prefers calls"
     ada.tags.add(Tag.objects.create(name="Speaker"))
     ada.save()
-    Interaction.objects.create(organisation=org, contact=ada, summary="Called Adeline Lovelace",
-                               outcome="Ada will ask her board", logged_by=organiser)
-    FollowUp.objects.create(organisation=org, contact=ada, title="Chase Adeline Lovelace",
-                            notes="ada@lovelace.example", due_date=timezone.localdate(), assignee=organiser)
-    Favour.objects.create(organisation=org, contact=ada, event=ev, direction="we_asked", status="done",
-                          description="Room booking", estimated_value=Decimal("400"))
-    Favour.objects.create(organisation=org, contact=ada, direction="we_owe", status="done",
-                          description="Logo on site", estimated_value=Decimal("150"))
+    Interaction.objects.create(
+        organisation=org,
+        contact=ada,
+        summary="Called Adeline Lovelace",
+        outcome="Ada will ask her board",
+        logged_by=organiser,
+    )
+    FollowUp.objects.create(
+        organisation=org,
+        contact=ada,
+        title="Chase Adeline Lovelace",
+        notes="ada@lovelace.example",
+        due_date=timezone.localdate(),
+        assignee=organiser,
+    )
+    Favour.objects.create(
+        organisation=org,
+        contact=ada,
+        event=ev,
+        direction="we_asked",
+        status="done",
+        description="Room booking",
+        estimated_value=Decimal("400"),
+    )
+    Favour.objects.create(
+        organisation=org,
+        contact=ada,
+        direction="we_owe",
+        status="done",
+        description="Logo on site",
+        estimated_value=Decimal("150"),
+    )
     create_pledge(organisation=org, event=ev, amount=Decimal("2500"), stage="verbal", user=organiser)
-    InKindContribution.objects.create(organisation=org, event=ev, category="venue", description="Hall",
-                                      estimated_value=Decimal("800"))
+    InKindContribution.objects.create(
+        organisation=org, event=ev, category="venue", description="Hall", estimated_value=Decimal("800")
+    )
     return {"contact": ada, "org": org, "event": ev, "created": created, "changed": changed}
 
 
 # Subject access ---------------------------------------------------------------------------------
+
 
 def test_sar_json_holds_everything(client, organiser, person):
     ada = person["contact"]
@@ -128,6 +157,7 @@ def test_sar_queries_do_not_grow_with_records(organiser, person):
 
 # Erasure ----------------------------------------------------------------------------------------
 
+
 def totals(org, ev):
     favours = Favour.objects.filter(organisation=org)
     return {
@@ -137,7 +167,9 @@ def totals(org, ev):
         "in_kind_event": InKindContribution.objects.filter(event=ev).aggregate(s=Sum("estimated_value"))["s"],
         "favours_received": favours.received().aggregate(s=Sum("estimated_value"))["s"],
         "favours_returned": favours.returned().aggregate(s=Sum("estimated_value"))["s"],
-        "favours": favours.count(), "interactions": Interaction.objects.count(), "followups": FollowUp.objects.count(),
+        "favours": favours.count(),
+        "interactions": Interaction.objects.count(),
+        "followups": FollowUp.objects.count(),
     }
 
 
@@ -171,14 +203,23 @@ def test_erasure_anonymises_and_keeps_totals(client, organiser, person):
     assert page.status_code == 200
     assert "cannot be undone" in page.content.decode()
 
-    response = client.post(reverse("privacy:contact_erase", args=[ada.pk]),
-                           {"confirmation": "  adeline   LOVELACE ", "reason": "emailed request"}, follow=True)
+    response = client.post(
+        reverse("privacy:contact_erase", args=[ada.pk]),
+        {"confirmation": "  adeline   LOVELACE ", "reason": "emailed request"},
+        follow=True,
+    )
     assert response.redirect_chain[-1][0] == reverse("crm:contact_detail", args=[ada.pk])
     assert "Erased the person" in response.content.decode()
 
     ada.refresh_from_db()
     assert (ada.first_name, ada.last_name, ada.email, ada.phone, ada.job_title, ada.notes) == (
-        "Erased", f"person #{ada.pk}", "", "", "", "")
+        "Erased",
+        f"person #{ada.pk}",
+        "",
+        "",
+        "",
+        "",
+    )
     assert ada.do_not_contact and ada.consent_date is None and not ada.tags.exists()
     assert totals(org, ev) == before
     assert traces(*needles) == []
@@ -233,6 +274,7 @@ def test_anonymous_is_sent_to_login(client, person):
 
 
 # Retention --------------------------------------------------------------------------------------
+
 
 def ago(months, days=0):
     return timezone.now() - datetime.timedelta(days=months * 31 + days)
@@ -334,8 +376,11 @@ def test_retention_command(organiser, retention_people):
 
 # Audit link -------------------------------------------------------------------------------------
 
+
 def test_history_reason_filter():
-    assert history_reason("import #12") == f'<a href="{reverse("spreadsheets:import_detail", args=[12])}">import #12</a>'
+    assert (
+        history_reason("import #12") == f'<a href="{reverse("spreadsheets:import_detail", args=[12])}">import #12</a>'
+    )
     assert history_reason("undo import #12") == "undo import #12"
     assert history_reason("import #12 <script>") == "import #12 &lt;script&gt;"
     assert history_reason("<b>x</b>") == "&lt;b&gt;x&lt;/b&gt;"

@@ -1,4 +1,5 @@
 """The quick log: one form, one atomic service, and each role's limits."""
+
 import datetime
 from decimal import Decimal
 
@@ -8,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm.models import Contact, FollowUp, Interaction, Organisation
-from quicklog.services import log_quick_entry
 from partners.models import Favour
+from quicklog.services import log_quick_entry
 
 URL = reverse("quicklog:quick_log")
 
@@ -34,9 +35,14 @@ def counts():
 
 def post_data(**overrides):
     data = {
-        "kind": "call", "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
-        "summary": "Rang about the spring event", "outcome": "", "direction": "outbound",
-        "favour_direction": "we_asked", "favour_status": "asked", "favour_value": "",
+        "kind": "call",
+        "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "summary": "Rang about the spring event",
+        "outcome": "",
+        "direction": "outbound",
+        "favour_direction": "we_asked",
+        "favour_status": "asked",
+        "favour_value": "",
     }
     data.update(overrides)
     return data
@@ -44,13 +50,22 @@ def post_data(**overrides):
 
 # --- the service -------------------------------------------------------------------------------------
 
+
 def test_service_saves_interaction_followup_and_favour_together(organiser, acme, jane):
     due = timezone.localdate() + datetime.timedelta(days=7)
     interaction = log_quick_entry(
-        user=organiser, contact=jane, kind="favour", occurred_at=now(), summary="Venue for the meetup",
+        user=organiser,
+        contact=jane,
+        kind="favour",
+        occurred_at=now(),
+        summary="Venue for the meetup",
         followup={"due_date": due, "title": "", "assignee": None},
-        favour={"direction": "they_offered", "description": "Free venue", "estimated_value": Decimal("450"),
-                "status": "agreed"},
+        favour={
+            "direction": "they_offered",
+            "description": "Free venue",
+            "estimated_value": Decimal("450"),
+            "status": "agreed",
+        },
     )
     interaction.refresh_from_db()
     assert interaction.kind == Interaction.Kind.NOTE
@@ -65,29 +80,49 @@ def test_service_saves_interaction_followup_and_favour_together(organiser, acme,
     assert followup.favour == favour
 
 
-@pytest.mark.parametrize("favour, organisation", [
-    ({"direction": "we_asked", "description": "Speakers", "estimated_value": Decimal("-5"), "status": "asked"},
-     True),
-    ({"direction": "we_asked", "description": "Speakers", "estimated_value": Decimal("5"), "status": "asked"},
-     False),
-    ({"direction": "sideways", "description": "Speakers", "estimated_value": Decimal("5"), "status": "asked"},
-     True),
-])
+@pytest.mark.parametrize(
+    "favour, organisation",
+    [
+        (
+            {"direction": "we_asked", "description": "Speakers", "estimated_value": Decimal("-5"), "status": "asked"},
+            True,
+        ),
+        (
+            {"direction": "we_asked", "description": "Speakers", "estimated_value": Decimal("5"), "status": "asked"},
+            False,
+        ),
+        (
+            {"direction": "sideways", "description": "Speakers", "estimated_value": Decimal("5"), "status": "asked"},
+            True,
+        ),
+    ],
+)
 def test_a_failing_favour_saves_nothing(organiser, acme, favour, organisation):
     loner = Contact.objects.create(first_name="Lone", last_name="Ranger")  # no organisation
     with pytest.raises(ValidationError):
         log_quick_entry(
-            user=organiser, organisation=acme if organisation else None, contact=None if organisation else loner,
-            kind="call", occurred_at=now(), summary="Asked for speakers",
-            followup={"due_date": timezone.localdate(), "title": "Chase", "assignee": organiser}, favour=favour,
+            user=organiser,
+            organisation=acme if organisation else None,
+            contact=None if organisation else loner,
+            kind="call",
+            occurred_at=now(),
+            summary="Asked for speakers",
+            followup={"due_date": timezone.localdate(), "title": "Chase", "assignee": organiser},
+            favour=favour,
         )
     assert counts() == (0, 0, 0)
 
 
 def test_a_failing_followup_saves_nothing(organiser, acme):
     with pytest.raises(ValidationError) as error:
-        log_quick_entry(user=organiser, organisation=acme, kind="call", occurred_at=now(), summary="x",
-                        followup={"due_date": None, "title": "Chase"})
+        log_quick_entry(
+            user=organiser,
+            organisation=acme,
+            kind="call",
+            occurred_at=now(),
+            summary="x",
+            followup={"due_date": None, "title": "Chase"},
+        )
     assert "followup_due" in error.value.message_dict
     assert counts() == (0, 0, 0)
 
@@ -99,6 +134,7 @@ def test_service_needs_an_organisation_or_contact(organiser):
 
 
 # --- the page ----------------------------------------------------------------------------------------
+
 
 def test_committee_gets_403_on_get_and_post(client, committee, acme):
     client.force_login(committee)
@@ -114,10 +150,16 @@ def test_anonymous_is_sent_to_login(client, db):
 def test_organiser_logs_a_call_with_a_followup_and_returns_to_next(client, organiser, acme):
     client.force_login(organiser)
     due = timezone.localdate() + datetime.timedelta(days=1)
-    response = client.post(URL, post_data(
-        organisation=acme.pk, followup_due=due.isoformat(), followup_assignee=organiser.pk,
-        next="/organisations/?sort=name",
-    ), follow=True)
+    response = client.post(
+        URL,
+        post_data(
+            organisation=acme.pk,
+            followup_due=due.isoformat(),
+            followup_assignee=organiser.pk,
+            next="/organisations/?sort=name",
+        ),
+        follow=True,
+    )
     assert response.redirect_chain[0][0] == "/organisations/?sort=name"
     text = response.content.decode()
     assert "Logged call: Rang about the spring event and a follow-up due" in text
@@ -140,10 +182,19 @@ def test_contact_only_fills_the_organisation_and_redirects_there(client, organis
 
 def test_organiser_logs_a_favour_from_the_form(client, organiser, acme):
     client.force_login(organiser)
-    response = client.post(URL, post_data(
-        organisation=acme.pk, kind="favour", summary="", favour_direction="they_offered",
-        favour_description="Lent us a projector", favour_value="120.50", favour_status="done",
-    ), follow=True)
+    response = client.post(
+        URL,
+        post_data(
+            organisation=acme.pk,
+            kind="favour",
+            summary="",
+            favour_direction="they_offered",
+            favour_description="Lent us a projector",
+            favour_value="120.50",
+            favour_status="done",
+        ),
+        follow=True,
+    )
     assert "Logged favour: Favour: Lent us a projector" in response.content.decode()
     favour = Favour.objects.get()
     assert favour.estimated_value == Decimal("120.50") and favour.direction == "they_offered"
@@ -152,10 +203,16 @@ def test_organiser_logs_a_favour_from_the_form(client, organiser, acme):
 
 def test_negative_favour_value_shows_an_error_and_saves_nothing(client, organiser, acme):
     client.force_login(organiser)
-    response = client.post(URL, post_data(
-        organisation=acme.pk, also_favour="on", favour_description="Room", favour_value="-1",
-        followup_due=timezone.localdate().isoformat(),
-    ))
+    response = client.post(
+        URL,
+        post_data(
+            organisation=acme.pk,
+            also_favour="on",
+            favour_description="Room",
+            favour_value="-1",
+            followup_due=timezone.localdate().isoformat(),
+        ),
+    )
     assert response.status_code == 200
     assert 'role="alert"' in response.content.decode() and "Estimated value" in response.content.decode()
     assert counts() == (0, 0, 0)
@@ -198,8 +255,9 @@ def test_staff_logs_an_interaction_but_not_a_followup_or_favour(client, staff, a
 
 def test_prefill_from_get_params(client, organiser, acme, jane):
     client.force_login(organiser)
-    response = client.get(URL, {"organisation": acme.pk, "contact": jane.pk, "kind": "meeting",
-                                "next": acme.get_absolute_url()})
+    response = client.get(
+        URL, {"organisation": acme.pk, "contact": jane.pk, "kind": "meeting", "next": acme.get_absolute_url()}
+    )
     form = response.context["form"]
     assert form["organisation"].value() == acme.pk
     assert form["contact"].value() == jane.pk
@@ -218,7 +276,7 @@ def test_prefill_contact_alone_fills_its_organisation(client, organiser, acme, j
 def test_form_is_keyboard_friendly(client, organiser):
     client.force_login(organiser)
     text = client.get(URL).content.decode()
-    assert 'autofocus' in text and 'type="datetime-local"' in text and 'type="submit"' in text
+    assert "autofocus" in text and 'type="datetime-local"' in text and 'type="submit"' in text
     for field in ("kind", "organisation", "contact", "summary", "occurred_at", "followup_due", "favour_value"):
         assert f'for="id_{field}"' in text
 
@@ -226,7 +284,7 @@ def test_form_is_keyboard_friendly(client, organiser):
 def test_nav_button_links_to_the_quick_log_with_next(client, organiser, committee, acme):
     client.force_login(organiser)
     text = client.get(reverse("crm:organisation_list")).content.decode()
-    assert 'accesskey="l"' in text and f'{URL}?next=/organisations/' in text
+    assert 'accesskey="l"' in text and f"{URL}?next=/organisations/" in text
     client.force_login(committee)
     assert 'accesskey="l"' not in client.get(reverse("crm:organisation_list")).content.decode()
 
@@ -239,8 +297,9 @@ def test_lookup_returns_up_to_ten_matches(client, organiser, acme, jane):
     results = client.get(lookup, {"q": "acme", "type": "organisation"}).json()["results"]
     assert len(results) == 10 and set(results[0]) == {"id", "label"}
     contacts = client.get(lookup, {"q": "jane", "type": "contact"}).json()["results"]
-    assert contacts == [{"id": jane.pk, "label": "Jane Smith (Acme Digital)",
-                         "organisation": {"id": acme.pk, "label": "Acme Digital"}}]
+    assert contacts == [
+        {"id": jane.pk, "label": "Jane Smith (Acme Digital)", "organisation": {"id": acme.pk, "label": "Acme Digital"}}
+    ]
     assert client.get(lookup, {"q": "x", "type": "pledge"}).status_code == 400
 
 
@@ -256,9 +315,15 @@ def test_with_many_records_the_pickers_render_only_the_chosen_option(client, org
     page = client.get(reverse("quicklog:quick_log"), {"organisation": chosen.pk}).content.decode()
     assert f'<option value="{chosen.pk}" selected>Org 7</option>' in page
     assert "Org 8<" not in page
-    response = client.post(reverse("quicklog:quick_log"), {
-        "kind": "call", "organisation": orgs[-1].pk, "summary": "Rang them",
-        "occurred_at": "2026-11-20T10:00", "direction": "outbound",
-    })
+    response = client.post(
+        reverse("quicklog:quick_log"),
+        {
+            "kind": "call",
+            "organisation": orgs[-1].pk,
+            "summary": "Rang them",
+            "occurred_at": "2026-11-20T10:00",
+            "direction": "outbound",
+        },
+    )
     assert response.status_code == 302
     assert Interaction.objects.get(summary="Rang them").organisation == orgs[-1]

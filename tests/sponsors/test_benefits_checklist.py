@@ -1,4 +1,5 @@
 """The benefits a pledge's tier promised, ticked off on the pledge page (delivered, when, notes)."""
+
 import datetime
 from decimal import Decimal
 
@@ -17,8 +18,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def pledge(organiser):
     event = Event.objects.create(name="Launch", capacity=250)
-    tier = SponsorshipTier.objects.create(event=event, name="Gold", price=Decimal("2500"), ticket_allocation=4,
-                                          stand=True, logo=True)
+    tier = SponsorshipTier.objects.create(
+        event=event, name="Gold", price=Decimal("2500"), ticket_allocation=4, stand=True, logo=True
+    )
     return create_pledge(organisation=factories.organisation(), event=event, tier=tier, stage="confirmed")
 
 
@@ -46,13 +48,19 @@ def test_the_organiser_ticks_benefits_on_the_pledge_page(client, organiser, pled
     page = client.get(pledge.get_absolute_url()).content.decode()
     assert page.count('data-testid="benefit"') == 3 and "Notes on Exhibition stand" in page
     stand = pledge.benefits.get(benefit="Exhibition stand")
-    response = client.post(reverse("sponsors:benefit_update", args=[stand.pk]),
-                           {"delivered": "on", "delivered_on": "2026-11-01", "notes": "Stand 14"}, follow=True)
+    response = client.post(
+        reverse("sponsors:benefit_update", args=[stand.pk]),
+        {"delivered": "on", "delivered_on": "2026-11-01", "notes": "Stand 14"},
+        follow=True,
+    )
     assert "Exhibition stand: delivered on 01 Nov 2026." in response.content.decode()
     stand.refresh_from_db()
     assert stand.delivered and stand.notes == "Stand 14"
-    response = client.post(reverse("sponsors:benefit_update", args=[stand.pk]),
-                           {"delivered": "on", "delivered_on": "not a date"}, follow=True)
+    response = client.post(
+        reverse("sponsors:benefit_update", args=[stand.pk]),
+        {"delivered": "on", "delivered_on": "not a date"},
+        follow=True,
+    )
     assert "Enter a valid date" in response.content.decode()
     stand.refresh_from_db()
     assert stand.delivered_on == datetime.date(2026, 11, 1)

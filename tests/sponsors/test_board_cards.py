@@ -1,5 +1,6 @@
 """The board's cards, written in Python (sponsors.templatetags.pledge_board.pledge_card):
 what a person reads on each card, escaped, and the Move form only for those who may move."""
+
 import datetime
 from decimal import Decimal
 
@@ -19,14 +20,30 @@ def board(organiser):
     event = Event.objects.create(name="Launch <2027>", sponsorship_target=Decimal("10000"))
     gold = SponsorshipTier.objects.create(event=event, name="Gold & Co", price=Decimal("2500"))
     old = timezone.now() - datetime.timedelta(days=45)
-    services.create_pledge(organisation=Organisation.objects.create(name='<script>alert("x")</script> Ltd'),
-                           event=event, tier=gold, amount=Decimal("2500"), stage=Stage.APPROACHED,
-                           owner=organiser, changed_at=old)
-    services.create_pledge(organisation=Organisation.objects.create(name="Yesterday Bank"), event=event,
-                           amount=Decimal("300"), stage=Stage.PROSPECT,
-                           changed_at=timezone.now() - datetime.timedelta(days=1, hours=1))
-    services.create_pledge(organisation=Organisation.objects.create(name="Lost Cause Ltd"), event=event,
-                           amount=Decimal("800"), stage=Stage.DECLINED, lost_reason="No budget", changed_at=old)
+    services.create_pledge(
+        organisation=Organisation.objects.create(name='<script>alert("x")</script> Ltd'),
+        event=event,
+        tier=gold,
+        amount=Decimal("2500"),
+        stage=Stage.APPROACHED,
+        owner=organiser,
+        changed_at=old,
+    )
+    services.create_pledge(
+        organisation=Organisation.objects.create(name="Yesterday Bank"),
+        event=event,
+        amount=Decimal("300"),
+        stage=Stage.PROSPECT,
+        changed_at=timezone.now() - datetime.timedelta(days=1, hours=1),
+    )
+    services.create_pledge(
+        organisation=Organisation.objects.create(name="Lost Cause Ltd"),
+        event=event,
+        amount=Decimal("800"),
+        stage=Stage.DECLINED,
+        lost_reason="No budget",
+        changed_at=old,
+    )
     return event
 
 

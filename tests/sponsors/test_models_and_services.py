@@ -67,18 +67,30 @@ def test_pledge_amount_cannot_be_negative(event, org):
 
 def test_tier_benefits_become_delivery_rows(event, org):
     tier = SponsorshipTier.objects.create(
-        event=event, name="Gold", price=Decimal("5000"), ticket_allocation=4, stand=True, logo=True,
+        event=event,
+        name="Gold",
+        price=Decimal("5000"),
+        ticket_allocation=4,
+        stand=True,
+        logo=True,
         other_benefits="Social media thank-you\n",
     )
     pledge = services.create_pledge(organisation=org, event=event, tier=tier, amount=tier.price)
     assert sorted(pledge.benefits.values_list("benefit", flat=True)) == [
-        "4 tickets", "Exhibition stand", "Logo on event materials", "Social media thank-you",
+        "4 tickets",
+        "Exhibition stand",
+        "Logo on event materials",
+        "Social media thank-you",
     ]
 
 
 def test_favour_balance_counts_received_against_returned(org):
     make = lambda direction, status, value: Favour.objects.create(  # noqa: E731
-        organisation=org, direction=direction, status=status, description="x", estimated_value=Decimal(value),
+        organisation=org,
+        direction=direction,
+        status=status,
+        description="x",
+        estimated_value=Decimal(value),
     )
     make("we_asked", "done", "300")
     make("they_offered", "returned", "200")

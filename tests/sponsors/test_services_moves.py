@@ -1,4 +1,5 @@
 """Stage moves and in-kind status transitions, at the service layer."""
+
 import datetime
 from decimal import Decimal
 
@@ -28,7 +29,11 @@ def test_move_records_stage_change_with_user_and_note(event, org, organiser):
     services.move_pledge(pledge, Stage.APPROACHED, user=organiser, note="Emailed the CEO")
     change = PledgeStageChange.objects.filter(pledge=pledge).first()
     assert (change.from_stage, change.to_stage, change.changed_by, change.note) == (
-        Stage.PROSPECT, Stage.APPROACHED, organiser, "Emailed the CEO")
+        Stage.PROSPECT,
+        Stage.APPROACHED,
+        organiser,
+        "Emailed the CEO",
+    )
 
 
 def test_withdraw_without_reason_changes_nothing(event, org):
@@ -55,24 +60,37 @@ def test_update_pledge_never_changes_stage(event, org):
 
 @pytest.fixture
 def item(event, org):
-    return InKindContribution.objects.create(organisation=org, event=event, category="venue",
-                                             description="Main hall", estimated_value=Decimal("3000"))
+    return InKindContribution.objects.create(
+        organisation=org, event=event, category="venue", description="Main hall", estimated_value=Decimal("3000")
+    )
 
 
-@pytest.mark.parametrize("path", [
-    [Status.CONFIRMED], [Status.DECLINED], [Status.CONFIRMED, Status.DELIVERED], [Status.CONFIRMED, Status.DECLINED],
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        [Status.CONFIRMED],
+        [Status.DECLINED],
+        [Status.CONFIRMED, Status.DELIVERED],
+        [Status.CONFIRMED, Status.DECLINED],
+    ],
+)
 def test_valid_in_kind_transitions(item, organiser, path):
     for status in path:
         item = services.set_in_kind_status(item, status, user=organiser)
     assert InKindContribution.objects.get().status == path[-1]
 
 
-@pytest.mark.parametrize("path, bad", [
-    ([], Status.DELIVERED), ([], Status.OFFERED), ([Status.CONFIRMED], Status.OFFERED),
-    ([Status.CONFIRMED, Status.DELIVERED], Status.DECLINED), ([Status.DECLINED], Status.CONFIRMED),
-    ([], "lost"),
-])
+@pytest.mark.parametrize(
+    "path, bad",
+    [
+        ([], Status.DELIVERED),
+        ([], Status.OFFERED),
+        ([Status.CONFIRMED], Status.OFFERED),
+        ([Status.CONFIRMED, Status.DELIVERED], Status.DECLINED),
+        ([Status.DECLINED], Status.CONFIRMED),
+        ([], "lost"),
+    ],
+)
 def test_invalid_in_kind_transitions_are_refused(item, path, bad):
     for status in path:
         item = services.set_in_kind_status(item, status)

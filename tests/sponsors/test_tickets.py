@@ -1,4 +1,5 @@
 """Sponsor tickets come out of the event's capacity; allocating beyond it is refused."""
+
 import threading
 import time
 from decimal import Decimal
@@ -28,8 +29,9 @@ def gold(event):
 
 
 def pledge_for(event, tier=None, stage="confirmed"):
-    return create_pledge(organisation=factories.organisation(), event=event, tier=tier, amount=Decimal("100"),
-                         stage=stage)
+    return create_pledge(
+        organisation=factories.organisation(), event=event, tier=tier, amount=Decimal("100"), stage=stage
+    )
 
 
 def test_event_figures_capacity_allocated_claimed_and_left(event, gold):
@@ -54,9 +56,13 @@ def test_changing_an_allocation_counts_it_once(event):
     assert allocate_tickets(pledge, allocated=250, claimed=3).allocated == 250
 
 
-@pytest.mark.parametrize("allocated, claimed, message", [
-    (2, 3, "3 claimed is more than the 2 allocated"), (-1, 0, "0 or more"),
-])
+@pytest.mark.parametrize(
+    "allocated, claimed, message",
+    [
+        (2, 3, "3 claimed is more than the 2 allocated"),
+        (-1, 0, "0 or more"),
+    ],
+)
 def test_bad_numbers_are_refused(event, allocated, claimed, message):
     with pytest.raises(ValidationError, match=message):
         allocate_tickets(pledge_for(event), allocated=allocated, claimed=claimed)
@@ -89,7 +95,7 @@ def test_two_allocations_at_once_cannot_both_take_the_last_places():
             except ValidationError as error:
                 results.append(error)
                 break
-            except Exception as error:  # noqa: BLE001
+            except Exception as error:
                 if "locked" not in str(error):
                     results.append(error)
                     break
@@ -136,6 +142,5 @@ def test_the_event_slot_panel_shows_the_ticket_figures(rf, organiser, event):
     allocate_tickets(pledge_for(event), allocated=12, claimed=5)
     request = rf.get("/")
     request.user = organiser
-    html = Template('{% load panels %}{% panels "event" event %}').render(Context({"event": event,
-                                                                                  "request": request}))
+    html = Template('{% load panels %}{% panels "event" event %}').render(Context({"event": event, "request": request}))
     assert "Capacity 250" in html and "given to sponsors 12 (5 claimed)" in html and "238 left to sell" in html

@@ -1,4 +1,5 @@
 """Pledge list, board, create/edit/move and in-kind pages as a user sees them."""
+
 import datetime
 from decimal import Decimal
 
@@ -28,8 +29,9 @@ def pledge(event, org, organiser):
 
 @pytest.fixture
 def item(event, org):
-    return InKindContribution.objects.create(organisation=org, event=event, category="catering",
-                                             description="Lunch for 200", estimated_value=Decimal("2400"))
+    return InKindContribution.objects.create(
+        organisation=org, event=event, category="catering", description="Lunch for 200", estimated_value=Decimal("2400")
+    )
 
 
 def make_pledges(event, n, owner=None):
@@ -38,11 +40,19 @@ def make_pledges(event, n, owner=None):
     for i in range(n):
         org = Organisation.objects.create(name=f"Org {n}-{i}", is_sponsor=True)
         stage = stages[i % len(stages)]
-        services.create_pledge(organisation=org, event=event, tier=tier, owner=owner, amount=Decimal(100 + i),
-                               stage=stage, lost_reason="no" if stage in ("declined", "withdrawn") else "")
+        services.create_pledge(
+            organisation=org,
+            event=event,
+            tier=tier,
+            owner=owner,
+            amount=Decimal(100 + i),
+            stage=stage,
+            lost_reason="no" if stage in ("declined", "withdrawn") else "",
+        )
 
 
 # --- lists and board -------------------------------------------------------------
+
 
 def test_list_filters_by_stage_and_name(client, organiser, event):
     a = Organisation.objects.create(name="Alpha Bank")
@@ -58,19 +68,39 @@ def test_list_filters_by_stage_and_name(client, organiser, event):
 
 
 def test_board_columns_and_totals(client, organiser, event):
-    for name, amount, stage in [("A", "1000", Stage.VERBAL), ("B", "3000", Stage.VERBAL),
-                                ("C", "500", Stage.PAID), ("D", "800", Stage.DECLINED)]:
+    for name, amount, stage in [
+        ("A", "1000", Stage.VERBAL),
+        ("B", "3000", Stage.VERBAL),
+        ("C", "500", Stage.PAID),
+        ("D", "800", Stage.DECLINED),
+    ]:
         org = Organisation.objects.create(name=f"Org {name}")
-        services.create_pledge(organisation=org, event=event, amount=Decimal(amount), stage=stage,
-                               lost_reason="No budget" if stage == Stage.DECLINED else "")
+        services.create_pledge(
+            organisation=org,
+            event=event,
+            amount=Decimal(amount),
+            stage=stage,
+            lost_reason="No budget" if stage == Stage.DECLINED else "",
+        )
     client.force_login(organiser)
     response = client.get(reverse("sponsors:pledge_board"))
     assert response.status_code == 200
     columns = {c.key: c for c in response.context["columns"]}
-    assert list(columns) == ["prospect", "approached", "in_discussion", "verbal", "confirmed", "invoiced",
-                             "paid", "lost"]
+    assert list(columns) == [
+        "prospect",
+        "approached",
+        "in_discussion",
+        "verbal",
+        "confirmed",
+        "invoiced",
+        "paid",
+        "lost",
+    ]
     assert (columns["verbal"].count, columns["verbal"].total, columns["verbal"].weighted) == (
-        2, Decimal("4000"), Decimal("2800.00"))
+        2,
+        Decimal("4000"),
+        Decimal("2800.00"),
+    )
     assert (columns["paid"].count, columns["paid"].total) == (1, Decimal("500"))
     assert columns["lost"].count == 1
     html = response.content.decode()
@@ -78,8 +108,9 @@ def test_board_columns_and_totals(client, organiser, event):
 
 
 def test_board_shows_days_in_stage(client, organiser, event, org):
-    services.create_pledge(organisation=org, event=event, amount=Decimal("100"),
-                           changed_at=timezone.now() - datetime.timedelta(days=12))
+    services.create_pledge(
+        organisation=org, event=event, amount=Decimal("100"), changed_at=timezone.now() - datetime.timedelta(days=12)
+    )
     client.force_login(organiser)
     assert "12 days" in client.get(reverse("sponsors:pledge_board")).content.decode()
 
@@ -91,8 +122,9 @@ def test_list_pages_use_constant_queries(client, organiser, event, django_assert
         make_pledges(event, n - Pledge.objects.count(), owner=organiser)
         orgs = list(Organisation.objects.all()[:n])
         InKindContribution.objects.bulk_create(
-            InKindContribution(organisation=orgs[i], event=event, category="av", description=f"AV {i}",
-                               estimated_value=Decimal("10"))
+            InKindContribution(
+                organisation=orgs[i], event=event, category="av", description=f"AV {i}", estimated_value=Decimal("10")
+            )
             for i in range(InKindContribution.objects.count(), n)
         )
         # The board adds one query per column for its cards (7 columns), whatever the number of pledges.
@@ -114,12 +146,14 @@ def test_board_columns_total_every_pledge_but_show_the_first_cards(client, organ
     for p in everyone:
         by_stage[p.stage] = by_stage.get(p.stage, Decimal("0")) + p.amount
     assert sum(c.weighted for c in columns) == sum(
-        (total * STAGE_PROBABILITY[Stage(stage)]).quantize(Decimal("0.01")) for stage, total in by_stage.items())
+        (total * STAGE_PROBABILITY[Stage(stage)]).quantize(Decimal("0.01")) for stage, total in by_stage.items()
+    )
     assert all(len(c.cards) <= 2 and c.hidden == c.count - len(c.cards) for c in columns)
     assert any(c.hidden for c in columns)
 
 
 # --- create / edit ----------------------------------------------------------------
+
 
 def test_create_prefills_organisation_and_uses_tier_price(client, organiser, event, org):
     tier = SponsorshipTier.objects.create(event=event, name="Gold", price=Decimal("7500"))
@@ -127,8 +161,17 @@ def test_create_prefills_organisation_and_uses_tier_price(client, organiser, eve
     url = reverse("sponsors:pledge_create")
     form = client.get(url, {"organisation": org.pk}).context["form"]
     assert str(form.initial["organisation"]) == str(org.pk)
-    response = client.post(url, {"organisation": org.pk, "event": event.pk, "tier": tier.pk, "amount": "",
-                                 "stage": "approached", "owner": organiser.pk})
+    response = client.post(
+        url,
+        {
+            "organisation": org.pk,
+            "event": event.pk,
+            "tier": tier.pk,
+            "amount": "",
+            "stage": "approached",
+            "owner": organiser.pk,
+        },
+    )
     pledge = Pledge.objects.get()
     assert response.status_code == 302 and response.url == pledge.get_absolute_url()
     assert (pledge.amount, pledge.stage) == (Decimal("7500"), Stage.APPROACHED)
@@ -138,8 +181,9 @@ def test_create_prefills_organisation_and_uses_tier_price(client, organiser, eve
 
 def test_create_needs_amount_or_tier(client, organiser, event, org):
     client.force_login(organiser)
-    response = client.post(reverse("sponsors:pledge_create"), {"organisation": org.pk, "event": event.pk,
-                                                               "stage": "prospect"})
+    response = client.post(
+        reverse("sponsors:pledge_create"), {"organisation": org.pk, "event": event.pk, "stage": "prospect"}
+    )
     assert response.status_code == 200 and "Enter an amount or choose a tier" in response.content.decode()
     assert not Pledge.objects.exists()
 
@@ -148,8 +192,9 @@ def test_edit_has_no_stage_field_and_saves(client, organiser, pledge, event, org
     client.force_login(organiser)
     url = reverse("sponsors:pledge_update", args=[pledge.pk])
     assert "stage" not in client.get(url).context["form"].fields
-    response = client.post(url, {"organisation": org.pk, "event": event.pk, "amount": "6000",
-                                 "stage": "paid", "notes": "Raised"})
+    response = client.post(
+        url, {"organisation": org.pk, "event": event.pk, "amount": "6000", "stage": "paid", "notes": "Raised"}
+    )
     assert response.status_code == 302
     pledge.refresh_from_db()
     assert (pledge.amount, pledge.stage, pledge.notes) == (Decimal("6000"), Stage.PROSPECT, "Raised")
@@ -157,16 +202,24 @@ def test_edit_has_no_stage_field_and_saves(client, organiser, pledge, event, org
 
 # --- move -----------------------------------------------------------------------
 
+
 def test_move_records_user_and_says_so(client, organiser, pledge):
     client.force_login(organiser)
     board = reverse("sponsors:pledge_board")
-    response = client.post(reverse("sponsors:pledge_move", args=[pledge.pk]),
-                           {"to_stage": "verbal", "note": "Said yes on the phone", "next": board}, follow=True)
+    response = client.post(
+        reverse("sponsors:pledge_move", args=[pledge.pk]),
+        {"to_stage": "verbal", "note": "Said yes on the phone", "next": board},
+        follow=True,
+    )
     assert response.redirect_chain[-1][0] == board
     assert "Moved Acme Ltd to Verbal pledge" in response.content.decode()
     change = pledge.stage_changes.first()
     assert (change.from_stage, change.to_stage, change.changed_by, change.note) == (
-        "prospect", "verbal", organiser, "Said yes on the phone")
+        "prospect",
+        "verbal",
+        organiser,
+        "Said yes on the phone",
+    )
 
 
 def test_board_card_move_form_posts_back_to_the_same_board(client, organiser, event):
@@ -190,8 +243,9 @@ def test_board_card_move_form_posts_back_to_the_same_board(client, organiser, ev
 
 def test_move_ignores_unsafe_next(client, organiser, pledge):
     client.force_login(organiser)
-    response = client.post(reverse("sponsors:pledge_move", args=[pledge.pk]),
-                           {"to_stage": "approached", "next": "https://evil.example/"})
+    response = client.post(
+        reverse("sponsors:pledge_move", args=[pledge.pk]), {"to_stage": "approached", "next": "https://evil.example/"}
+    )
     assert response.url == pledge.get_absolute_url()
 
 
@@ -216,17 +270,25 @@ def test_move_page_get_shows_form(client, organiser, pledge):
 
 def test_detail_shows_history_and_benefits(client, organiser, event, org):
     tier = SponsorshipTier.objects.create(event=event, name="Gold", price=Decimal("5000"), stand=True)
-    pledge = services.create_pledge(organisation=org, event=event, tier=tier, amount=Decimal("5000"),
-                                    user=organiser)
+    pledge = services.create_pledge(organisation=org, event=event, tier=tier, amount=Decimal("5000"), user=organiser)
     services.move_pledge(pledge, Stage.CONFIRMED, user=organiser, note="Signed")
     client.force_login(organiser)
     html = client.get(pledge.get_absolute_url()).content.decode()
-    for text in ("Acme Ltd", "£5,000.00", "£4,500.00", "Confirmed in writing", "Exhibition stand",
-                 "Prospect → Confirmed in writing", "Signed", "Olivia Organiser"):
+    for text in (
+        "Acme Ltd",
+        "£5,000.00",
+        "£4,500.00",
+        "Confirmed in writing",
+        "Exhibition stand",
+        "Prospect → Confirmed in writing",
+        "Signed",
+        "Olivia Organiser",
+    ):
         assert text in html, text
 
 
 # --- permissions ----------------------------------------------------------------
+
 
 @pytest.mark.parametrize("who", ["committee", "staff"])
 def test_committee_and_staff_cannot_write(client, request, who, pledge, item, event, org):
@@ -257,11 +319,20 @@ def test_committee_and_staff_cannot_write(client, request, who, pledge, item, ev
 
 # --- in-kind ----------------------------------------------------------------------
 
+
 def test_inkind_create_and_totals(client, organiser, event, org):
     client.force_login(organiser)
-    response = client.post(reverse("sponsors:inkind_create"), {
-        "organisation": org.pk, "event": event.pk, "category": "venue", "description": "Main hall",
-        "quantity": 1, "estimated_value": "3000.50"})
+    response = client.post(
+        reverse("sponsors:inkind_create"),
+        {
+            "organisation": org.pk,
+            "event": event.pk,
+            "category": "venue",
+            "description": "Main hall",
+            "quantity": 1,
+            "estimated_value": "3000.50",
+        },
+    )
     assert response.status_code == 302
     item = InKindContribution.objects.get()
     assert item.status == "offered"

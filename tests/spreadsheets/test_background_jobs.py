@@ -1,7 +1,8 @@
 """Long imports and exports run as background jobs: the request returns at once, the real
 database worker (django-tasks-db's db_worker) does the work, the job page shows the result."""
+
 import datetime
-import os
+import io
 
 import pytest
 from django.core.management import call_command
@@ -75,8 +76,17 @@ def test_a_long_import_returns_at_once_and_the_worker_commits_it(client, staff):
     page = client.get(job.get_absolute_url()).content.decode()
     assert "new=12 updated=0 unchanged=0 skipped=0 errors=0" in page and batch.get_absolute_url() in page
     assert client.get(reverse("spreadsheets:job_progress", args=[job.pk])).json() == {
-        "status": "done", "status_label": "Done", "step": "Done", "done": 12, "total": 12, "percent": 100,
-        "finished": True, "indeterminate": False, "stalled": False, "reload": True}
+        "status": "done",
+        "status_label": "Done",
+        "step": "Done",
+        "done": 12,
+        "total": 12,
+        "percent": 100,
+        "finished": True,
+        "indeterminate": False,
+        "stalled": False,
+        "reload": True,
+    }
     # Undo still works on the batch the job made.
     client.post(reverse("spreadsheets:import_undo", args=[batch.pk]))
     assert not Contact.objects.exists()
@@ -129,8 +139,10 @@ def test_an_import_whose_rows_have_errors_since_the_preview_is_refused(client, s
 def listed(db):
     org = factories.organisation(name="Acme Digital", city="Leeds")
     other = factories.organisation(name="Other Ltd", city="York")
-    people = [factories.contact(org, first_name=f"Ann{i}", last_name=f"Lee{i:02d}", email=f"ann{i}@acme.example")
-              for i in range(9)]
+    people = [
+        factories.contact(org, first_name=f"Ann{i}", last_name=f"Lee{i:02d}", email=f"ann{i}@acme.example")
+        for i in range(9)
+    ]
     factories.contact(other, first_name="Not", last_name="Listed", email="not@other.example")
     return org, people
 
@@ -140,7 +152,7 @@ def listed(db):
 def test_a_long_export_makes_a_private_file_with_the_filtered_rows(client, organiser, staff, listed, fmt):
     from tests.spreadsheets.test_exports import column, xlsx_rows
 
-    org, people = listed
+    _org, people = listed
     client.force_login(organiser)
     response = client.get(reverse("spreadsheets:export", args=["contacts"]) + f"?format={fmt}&city=Leeds")
     job = SpreadsheetJob.objects.get()
@@ -179,8 +191,9 @@ def test_a_short_export_still_downloads_at_once(client, organiser, listed, setti
     assert response.status_code == 200 and not SpreadsheetJob.objects.exists()
 
 
-def test_the_job_page_works_with_the_immediate_backend(client, organiser, listed, settings,
-                                                       django_capture_on_commit_callbacks):
+def test_the_job_page_works_with_the_immediate_backend(
+    client, organiser, listed, settings, django_capture_on_commit_callbacks
+):
     settings.TASKS = IMMEDIATE
     client.force_login(organiser)
     with django_capture_on_commit_callbacks(execute=True):  # outside a test, at the end of the request's write
@@ -193,22 +206,31 @@ def test_the_job_page_works_with_the_immediate_backend(client, organiser, listed
 
 
 def test_the_progress_shows_live_figures_while_the_job_runs(client, staff):
-    job = SpreadsheetJob.objects.create(kind="import", target="contacts", created_by=staff, status="running",
-                                        step="Writing", rows_total=4000)
+    job = SpreadsheetJob.objects.create(
+        kind="import", target="contacts", created_by=staff, status="running", step="Writing", rows_total=4000
+    )
     services.record_progress(job.pk, 3000, 4000, "Writing")
     client.force_login(staff)
     data = client.get(reverse("spreadsheets:job_progress", args=[job.pk])).json()
     assert (data["status"], data["step"], data["done"], data["total"], data["percent"]) == (
-        "running", "Writing", 3000, 4000, 75)
+        "running",
+        "Writing",
+        3000,
+        4000,
+        75,
+    )
     assert "reload" not in data
     page = client.get(job.get_absolute_url()).content.decode()
-    assert 'value="75"' in page and "3000</span> of <span data-field=\"total\">4000" in page
+    assert 'value="75"' in page and '3000</span> of <span data-field="total">4000' in page
 
 
 def test_commit_import_reports_its_progress(db, staff):
     table = read_table(people_csv(30), "people.csv")
-    plan = plan_import("contacts", table, {"First Name": "first_name", "Last Name": "last_name",
-                                           "E-mail Address": "email", "Company": "organisation"})
+    plan = plan_import(
+        "contacts",
+        table,
+        {"First Name": "first_name", "Last Name": "last_name", "E-mail Address": "email", "Company": "organisation"},
+    )
     calls = []
     commit_import(plan, user=staff, progress=lambda done, total: calls.append((done, total)))
     assert calls[0] == (0, 30) and calls[-1] == (30, 30)
@@ -220,7 +242,12 @@ def test_the_bar_moves_batch_by_batch_while_an_import_writes(db, staff, monkeypa
 
     monkeypatch.setattr(base, "BATCH", 10)
     table = read_table(people_csv(25), "people.csv")
-    mapping = {"First Name": "first_name", "Last Name": "last_name", "E-mail Address": "email", "Company": "organisation"}
+    mapping = {
+        "First Name": "first_name",
+        "Last Name": "last_name",
+        "E-mail Address": "email",
+        "Company": "organisation",
+    }
     calls = []
     commit_import(plan_import("contacts", table, mapping), user=staff, progress=lambda *call: calls.append(call))
     assert calls == [(0, 25), (10, 25), (20, 25), (25, 25), (25, 25)]  # the organisations made on the way not counted
@@ -237,8 +264,16 @@ def test_the_bar_moves_batch_by_batch_while_an_import_writes(db, staff, monkeypa
 def test_recent_jobs_lists_only_mine_in_constant_queries(client, staff, organiser, django_assert_max_num_queries):
     def make(n, user):
         SpreadsheetJob.objects.bulk_create(
-            SpreadsheetJob(kind="export", target="contacts", file_format="csv", created_by=user, status="done",
-                           summary=f"{i} rows exported") for i in range(n))
+            SpreadsheetJob(
+                kind="export",
+                target="contacts",
+                file_format="csv",
+                created_by=user,
+                status="done",
+                summary=f"{i} rows exported",
+            )
+            for i in range(n)
+        )
 
     client.force_login(staff)
     make(2, staff)
@@ -260,17 +295,18 @@ def test_old_export_files_are_cleaned_up(client, organiser, listed, settings, dj
     job = SpreadsheetJob.objects.get()
     path = services._file(job.file_path)
     assert path.is_file()
-    call_command("clean_spreadsheet_jobs", stdout=open(os.devnull, "w"))
+    call_command("clean_spreadsheet_jobs", stdout=io.StringIO())
     assert path.is_file()  # young files stay
     SpreadsheetJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - datetime.timedelta(days=30))
-    call_command("clean_spreadsheet_jobs", stdout=open(os.devnull, "w"))
+    call_command("clean_spreadsheet_jobs", stdout=io.StringIO())
     assert not path.exists()
     assert client.get(reverse("spreadsheets:job_download", args=[job.pk])).status_code == 404
     assert "The file has been deleted" in client.get(job.get_absolute_url()).content.decode()
 
 
-def test_erasing_a_person_deletes_the_stored_export_files(client, organiser, listed, settings,
-                                                          django_capture_on_commit_callbacks):
+def test_erasing_a_person_deletes_the_stored_export_files(
+    client, organiser, listed, settings, django_capture_on_commit_callbacks
+):
     from crm.registry import erasure_hooks
 
     settings.TASKS = IMMEDIATE
@@ -289,8 +325,14 @@ def test_erasing_a_person_deletes_the_stored_export_files(client, organiser, lis
 
 
 def test_a_job_whose_worker_stopped_says_so(client, staff):
-    job = SpreadsheetJob.objects.create(kind="import", target="contacts", created_by=staff, status="running",
-                                        started_at=timezone.now() - datetime.timedelta(hours=2), rows_total=4000)
+    job = SpreadsheetJob.objects.create(
+        kind="import",
+        target="contacts",
+        created_by=staff,
+        status="running",
+        started_at=timezone.now() - datetime.timedelta(hours=2),
+        rows_total=4000,
+    )
     client.force_login(staff)
     page = client.get(job.get_absolute_url()).content.decode()
     assert "the worker was probably stopped" in page and "nothing of it was written" in page

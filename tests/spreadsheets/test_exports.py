@@ -1,4 +1,5 @@
 """Exports: exactly what the list's filters show, safe to open in a spreadsheet, same from web and CLI."""
+
 import datetime
 import io
 from decimal import Decimal
@@ -12,10 +13,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from spreadsheets import exports
 from crm.cells import neutralise
 from crm.models import Contact, Event, FollowUp, Interaction, Organisation, Tag
 from sponsors.models import Pledge, Stage
+from spreadsheets import exports
 from tests.conftest import make_user
 
 DANGEROUS = ["=", "+", "-", "@", "\t", "\r"]
@@ -51,36 +52,48 @@ def client_in(client, organiser):
 
 @pytest.fixture
 def world(db, organiser, staff):
-    acme = Organisation.objects.create(name="Acme Ltd", is_sponsor=True, is_supplier=True, city="Leeds",
-                                       owner=organiser)
+    acme = Organisation.objects.create(
+        name="Acme Ltd", is_sponsor=True, is_supplier=True, city="Leeds", owner=organiser
+    )
     beta = Organisation.objects.create(name="Beta Trust", is_public_body=True, city="York", owner=staff)
     nhs, launch = Tag.objects.create(name="nhs"), Tag.objects.create(name="Launch")
-    ann = Contact.objects.create(first_name="Ann", last_name="Able", email="ann@acme.test", organisation=acme,
-                                 owner=organiser)
+    ann = Contact.objects.create(
+        first_name="Ann", last_name="Able", email="ann@acme.test", organisation=acme, owner=organiser
+    )
     ann.tags.set([nhs, launch])
-    bob = Contact.objects.create(first_name="Bob", last_name="Baker", email="bob@acme.test", organisation=acme,
-                                 owner=staff)
-    cat = Contact.objects.create(first_name="Cat", last_name="Cole", email="cat@beta.test", organisation=beta,
-                                 owner=staff)
-    dan = Contact.objects.create(first_name="Dan", last_name="Dee", email="dan@beta.test", organisation=beta,
-                                 owner=organiser, do_not_contact=True)
+    bob = Contact.objects.create(
+        first_name="Bob", last_name="Baker", email="bob@acme.test", organisation=acme, owner=staff
+    )
+    cat = Contact.objects.create(
+        first_name="Cat", last_name="Cole", email="cat@beta.test", organisation=beta, owner=staff
+    )
+    dan = Contact.objects.create(
+        first_name="Dan",
+        last_name="Dee",
+        email="dan@beta.test",
+        organisation=beta,
+        owner=organiser,
+        do_not_contact=True,
+    )
     event = Event.objects.create(name="Launch 2026")
-    p1 = Pledge.objects.create(organisation=acme, event=event, amount=Decimal("1234.50"), stage=Stage.VERBAL,
-                               owner=organiser)
+    p1 = Pledge.objects.create(
+        organisation=acme, event=event, amount=Decimal("1234.50"), stage=Stage.VERBAL, owner=organiser
+    )
     p2 = Pledge.objects.create(organisation=beta, event=event, amount=Decimal("500"), stage=Stage.PROSPECT)
-    call = Interaction.objects.create(organisation=acme, contact=ann, kind=Interaction.Kind.CALL, summary="Rang",
-                                      logged_by=organiser)
-    note = Interaction.objects.create(organisation=beta, kind=Interaction.Kind.NOTE, summary="Noted",
-                                      logged_by=staff)
+    call = Interaction.objects.create(
+        organisation=acme, contact=ann, kind=Interaction.Kind.CALL, summary="Rang", logged_by=organiser
+    )
+    note = Interaction.objects.create(organisation=beta, kind=Interaction.Kind.NOTE, summary="Noted", logged_by=staff)
     today = datetime.date(2026, 11, 25)
-    f1 = FollowUp.objects.create(title="Chase Acme", due_date=today, assignee=organiser, organisation=acme,
-                                 pledge=p1)
-    f2 = FollowUp.objects.create(title="Thank Beta", due_date=today, assignee=staff, organisation=beta,
-                                 status=FollowUp.Status.DONE)
+    f1 = FollowUp.objects.create(title="Chase Acme", due_date=today, assignee=organiser, organisation=acme, pledge=p1)
+    f2 = FollowUp.objects.create(
+        title="Thank Beta", due_date=today, assignee=staff, organisation=beta, status=FollowUp.Status.DONE
+    )
     return locals()
 
 
 # -- each target exports exactly what its filter shows ----------------------------------------------------
+
 
 def test_contacts_filtered_by_organisation_city_and_formatted(client_in, world):
     rows = csv_rows(client_in.get(url("contacts", city="Leeds")))
@@ -160,8 +173,11 @@ def test_followups_export_defaults_to_what_my_followups_shows(client_in, world, 
 def test_every_target_matches_its_filterset(client_in, world, target):
     spec = exports.get_target(target)
     data = {
-        "contacts": {"q": "acme"}, "organisations": {"city": "leeds"}, "pledges": {"q": "acme"},
-        "interactions": {"organisation": world["acme"].pk}, "followups": {"organisation": world["acme"].pk},
+        "contacts": {"q": "acme"},
+        "organisations": {"city": "leeds"},
+        "pledges": {"q": "acme"},
+        "interactions": {"organisation": world["acme"].pk},
+        "followups": {"organisation": world["acme"].pk},
     }[target]
     expected = list(spec.filterset_class()(data, queryset=spec.base_queryset()).qs.values_list("pk", flat=True))
     rows = csv_rows(client_in.get(url(target, **data)))
@@ -189,6 +205,7 @@ def test_filename_and_content_type(client_in, world):
 
 # -- formula injection -----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("prefix", DANGEROUS)
 def test_formula_neutralised_in_csv(client_in, world, prefix):
     Contact.objects.filter(pk=world["ann"].pk).update(job_title=f"{prefix}cmd|'/C calc'!A0", notes="@SUM(1)")
@@ -200,14 +217,14 @@ def test_formula_neutralised_in_csv(client_in, world, prefix):
 @pytest.mark.parametrize("prefix", DANGEROUS)
 def test_formula_neutralised_in_xlsx(client_in, world, prefix):
     Contact.objects.filter(pk=world["ann"].pk).update(job_title=f"{prefix}1+1")
-    Organisation.objects.filter(pk=world["acme"].pk).update(name=f"{prefix}HYPERLINK(\"http://x\")")
+    Organisation.objects.filter(pk=world["acme"].pk).update(name=f'{prefix}HYPERLINK("http://x")')
     response = client_in.get(url("contacts", city="Leeds", format="xlsx"))
     assert response.status_code == 200
     rows = xlsx_rows(b"".join(response.streaming_content))
     cells = column(rows, "Job title")[0], column(rows, "Organisation")[0]
     # Neutralised means the cell starts with a quote, then the original text; a bare
     # carriage return may come back as a line feed depending on the XML writer.
-    for cell, original in zip(cells, (f"{prefix}1+1", f"{prefix}HYPERLINK(\"http://x\")")):
+    for cell, original in zip(cells, (f"{prefix}1+1", f'{prefix}HYPERLINK("http://x")')):
         assert cell.startswith("'")
         assert cell[1:].replace("\r", "\n") == original.replace("\r", "\n")
 
@@ -236,7 +253,9 @@ class _Stream:
 def test_negative_decimal_stays_a_number_but_negative_text_is_neutralised():
     stream = _Stream([[Decimal("-5.00"), "-5"], [Decimal("1234.50"), "ok"]])
     assert exports.read_csv_rows(b"".join(exports.iter_csv(_Stream(stream.rows)))) == [
-        ["Amount", "Text"], ["-5.00", "'-5"], ["1234.50", "ok"],
+        ["Amount", "Text"],
+        ["-5.00", "'-5"],
+        ["1234.50", "ok"],
     ]
     buffer = io.BytesIO()
     exports.write_xlsx(stream, buffer)
@@ -274,6 +293,7 @@ def test_fast_path_matches_import_export_resource(world):
 
 # -- CLI on the same code path ----------------------------------------------------------------------
 
+
 def test_cli_writes_the_same_rows_as_the_web_view(client_in, world, tmp_path, capsys):
     web = csv_rows(client_in.get(url("contacts", city="Leeds")))
     out = tmp_path / "contacts.csv"
@@ -288,8 +308,7 @@ def test_cli_stdout_and_do_not_contact_flag(world):
     call_command("export_csv", "contacts", "--filter", "do_not_contact=true", stdout=stdout)
     assert exports.read_csv_rows(stdout.getvalue().encode())[1:] == []
     stdout = io.StringIO()
-    call_command("export_csv", "contacts", "--filter", "do_not_contact=true", "--include-do-not-contact",
-                 stdout=stdout)
+    call_command("export_csv", "contacts", "--filter", "do_not_contact=true", "--include-do-not-contact", stdout=stdout)
     rows = exports.read_csv_rows(stdout.getvalue().encode())
     assert column(rows, "Email") == ["dan@beta.test"]
 
@@ -308,10 +327,13 @@ def test_cli_xlsx_and_bad_filter(world, tmp_path):
 
 # -- query count ---------------------------------------------------------------------------------------
 
+
 def _make_contacts(count, org, owner, tag):
     contacts = Contact.objects.bulk_create(
-        [Contact(first_name=f"P{n}", last_name="Q", email=f"p{n}@x.test", organisation=org, owner=owner)
-         for n in range(count)],
+        [
+            Contact(first_name=f"P{n}", last_name="Q", email=f"p{n}@x.test", organisation=org, owner=owner)
+            for n in range(count)
+        ],
     )
     Contact.tags.through.objects.bulk_create([Contact.tags.through(contact_id=c.pk, tag_id=tag.pk) for c in contacts])
 
@@ -336,6 +358,7 @@ def test_query_count_does_not_grow_with_rows(client_in, organiser, django_assert
 
 
 # -- permissions and bad requests ------------------------------------------------------------------
+
 
 def test_anonymous_is_sent_to_login(client, db):
     response = client.get(url("contacts"))
@@ -367,6 +390,7 @@ def test_bad_format_is_400_with_message(client_in):
 
 
 # -- buttons ------------------------------------------------------------------------------------------
+
 
 def test_buttons_carry_filters_without_page_or_sort(organiser):
     request = RequestFactory().get("/contacts/", {"organisation": "3", "page": "2", "sort": "name", "q": "a&b"})

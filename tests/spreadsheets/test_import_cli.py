@@ -1,4 +1,5 @@
 """manage.py import_csv / undo_import: one summary line, errors on stderr, non-zero exits."""
+
 from io import StringIO
 
 import pytest
@@ -24,12 +25,13 @@ def csv_file(tmp_path):
         else:
             path.write_text(text, encoding="utf-8")
         return str(path)
+
     return make
 
 
 def test_import_prints_one_summary_line_and_commits(csv_file, staff):
     path = csv_file("E-mail Address,First Name,Company\nada@example.org,Ada,Acme\nalan@example.org,Alan,Acme\n")
-    out, err = call("import_csv", "contacts", path, "--user", staff.username)
+    out, _err = call("import_csv", "contacts", path, "--user", staff.username)
     assert out == "new=2 updated=0 unchanged=0 skipped=0 errors=0\n"
     batch = ImportBatch.objects.get()
     assert batch.created_by == staff and batch.file_name == "contacts.csv"
@@ -58,21 +60,25 @@ def test_errors_listed_and_nothing_written_without_allow_errors(csv_file):
 def test_map_option_and_mode(csv_file):
     Contact.objects.create(first_name="Ada", email="ada@example.org")
     path = csv_file("Mail,Role Held\nada@example.org,Director\nnew@example.org,Intern\n")
-    out, _ = call("import_csv", "contacts", path, "--map", "Mail=email", "--map", "Role Held=job_title",
-                  "--mode", "update")
+    out, _ = call(
+        "import_csv", "contacts", path, "--map", "Mail=email", "--map", "Role Held=job_title", "--mode", "update"
+    )
     assert out.strip() == "new=0 updated=1 unchanged=0 skipped=1 errors=0"
     assert Contact.objects.get().job_title == "Director"
 
 
-@pytest.mark.parametrize("content, name, message", [
-    ("", "empty.csv", "The file is empty."),
-    ("Email,Name\n", "c.csv", "header row but no data rows"),
-    (b"\x00\x01\x02binary", "c.csv", "binary file"),
-    ("Email\na@example.org\n", "c.docx", "use a .csv, .txt, .tsv or .xlsx file"),
-    ("Email,Name\na@example.org,A,B\n", "c.csv", "Line 2 has 3 cells but the header has 2."),
-    ('Email,Name\na@example.org,"A\n', "c.csv", "never closed"),
-    ("Phone\n123\n", "c.csv", "no column for Email or a name"),
-])
+@pytest.mark.parametrize(
+    "content, name, message",
+    [
+        ("", "empty.csv", "The file is empty."),
+        ("Email,Name\n", "c.csv", "header row but no data rows"),
+        (b"\x00\x01\x02binary", "c.csv", "binary file"),
+        ("Email\na@example.org\n", "c.docx", "use a .csv, .txt, .tsv or .xlsx file"),
+        ("Email,Name\na@example.org,A,B\n", "c.csv", "Line 2 has 3 cells but the header has 2."),
+        ('Email,Name\na@example.org,"A\n', "c.csv", "never closed"),
+        ("Phone\n123\n", "c.csv", "no column for Email or a name"),
+    ],
+)
 def test_rejected_files_exit_non_zero_and_write_nothing(csv_file, content, name, message):
     path = csv_file(content, name, binary=isinstance(content, bytes))
     with pytest.raises(CommandError, match=message):

@@ -1,13 +1,14 @@
 """Dry run and commit: counts, row errors, duplicates, modes, blanks, targets and atomicity."""
+
 import datetime as dt
 from decimal import Decimal
 from unittest import mock
 
 import pytest
 
-from spreadsheets.importing import ImportRejected, auto_map, commit_import, plan_import, read_table
 from crm.models import Contact, Event, ImportBatch, Interaction, Organisation, Tag
 from sponsors.models import Pledge, PledgeStageChange
+from spreadsheets.importing import ImportRejected, auto_map, commit_import, plan_import, read_table
 
 pytestmark = pytest.mark.django_db
 
@@ -26,10 +27,14 @@ def counts():
     from crm.models.contacts import Contact as C
 
     return {
-        "contacts": C.objects.count(), "organisations": Organisation.objects.count(),
-        "contact_history": C.history.count(), "organisation_history": Organisation.history.count(),
-        "batches": ImportBatch.objects.count(), "tags": Tag.objects.count(),
-        "contact_tags": C.tags.through.objects.count(), "pledges": Pledge.objects.count(),
+        "contacts": C.objects.count(),
+        "organisations": Organisation.objects.count(),
+        "contact_history": C.history.count(),
+        "organisation_history": Organisation.history.count(),
+        "batches": ImportBatch.objects.count(),
+        "tags": Tag.objects.count(),
+        "contact_tags": C.tags.through.objects.count(),
+        "pledges": Pledge.objects.count(),
         "interactions": Interaction.objects.count(),
     }
 
@@ -37,8 +42,9 @@ def counts():
 def test_dry_run_counts_and_writes_nothing():
     Organisation.objects.create(name="Acme Ltd")
     before = counts()
-    plan = plan_for("Email,First Name,Last Name,Company\nada@example.org,Ada,Lovelace,ACME Limited\n"
-                    "bad-email,Bad,Row,Acme\n")
+    plan = plan_for(
+        "Email,First Name,Last Name,Company\nada@example.org,Ada,Lovelace,ACME Limited\nbad-email,Bad,Row,Acme\n"
+    )
     assert plan.summary == "new=1 updated=0 unchanged=0 skipped=0 errors=1"
     assert plan.errors == [{"line": 3, "column": "Email", "reason": "“bad-email” is not a valid email address."}]
     assert counts() == before
@@ -46,10 +52,13 @@ def test_dry_run_counts_and_writes_nothing():
 
 def test_commit_creates_contacts_links_and_creates_organisations(staff):
     acme = Organisation.objects.create(name="The Acme Company & Partners Ltd")
-    plan, batch = run("E-mail Address,First Name,Last Name,Company,Job Title\n"
-                      " Ada@Example.org ,Ada,Lovelace,acme company and partners limited,Director\n"
-                      "alan@example.org,Alan,Turing,Bletchley Park,Researcher\n"
-                      "grace@example.org,Grace,Hopper,BLETCHLEY PARK LTD,\n", user=staff)
+    plan, batch = run(
+        "E-mail Address,First Name,Last Name,Company,Job Title\n"
+        " Ada@Example.org ,Ada,Lovelace,acme company and partners limited,Director\n"
+        "alan@example.org,Alan,Turing,Bletchley Park,Researcher\n"
+        "grace@example.org,Grace,Hopper,BLETCHLEY PARK LTD,\n",
+        user=staff,
+    )
     assert plan.summary == "new=3 updated=0 unchanged=0 skipped=0 errors=0"
     ada = Contact.objects.get(email="ada@example.org")
     assert ada.organisation == acme and ada.job_title == "Director"
@@ -65,7 +74,7 @@ def test_commit_creates_contacts_links_and_creates_organisations(staff):
 
 
 def test_full_name_split_when_no_first_last():
-    run("Full Name,Email\nAda Lovelace,ada@example.org\n\"Turing, Alan\",alan@example.org\nCher,cher@example.org\n")
+    run('Full Name,Email\nAda Lovelace,ada@example.org\n"Turing, Alan",alan@example.org\nCher,cher@example.org\n')
     assert Contact.objects.get(email="ada@example.org").last_name == "Lovelace"
     alan = Contact.objects.get(email="alan@example.org")
     assert (alan.first_name, alan.last_name) == ("Alan", "Turing")
@@ -73,8 +82,9 @@ def test_full_name_split_when_no_first_last():
 
 
 def test_updates_with_diff_and_blank_never_overwrites():
-    contact = Contact.objects.create(first_name="Ada", last_name="Lovelace", email="ada@example.org",
-                                     phone="0161", job_title="Analyst")
+    contact = Contact.objects.create(
+        first_name="Ada", last_name="Lovelace", email="ada@example.org", phone="0161", job_title="Analyst"
+    )
     text = "Email,Job Title,Phone\nADA@example.org ,Director,\n"
     plan = plan_for(text)
     assert plan.summary == "new=0 updated=1 unchanged=0 skipped=0 errors=0"
@@ -125,21 +135,27 @@ def test_modes():
     assert Contact.objects.get().job_title == "Director"
 
 
-@pytest.mark.parametrize("text, target, message", [
-    ("Phone,Company\n1,Acme\n", "contacts", "no column for Email or a name"),
-    ("City,Website\nLeeds,x.org\n", "organisations", "no column for Name"),
-    ("Organisation,Event\nAcme,Launch\n", "pledges", "no column for Amount"),
-])
+@pytest.mark.parametrize(
+    "text, target, message",
+    [
+        ("Phone,Company\n1,Acme\n", "contacts", "no column for Email or a name"),
+        ("City,Website\nLeeds,x.org\n", "organisations", "no column for Name"),
+        ("Organisation,Event\nAcme,Launch\n", "pledges", "no column for Amount"),
+    ],
+)
 def test_missing_required_column_rejected(text, target, message):
     with pytest.raises(ImportRejected, match=message):
         plan_for(text, target)
 
 
-@pytest.mark.parametrize("row, column, reason", [
-    ("not-an-email,Ada,2025-01-01", "Email", "“not-an-email” is not a valid email address."),
-    ("ada@example.org,Ada,31/31/2025", "Consent Date", "“31/31/2025” is not a date"),
-    (",,2025-01-01", "Email", "Give the contact a name or an email."),
-])
+@pytest.mark.parametrize(
+    "row, column, reason",
+    [
+        ("not-an-email,Ada,2025-01-01", "Email", "“not-an-email” is not a valid email address."),
+        ("ada@example.org,Ada,31/31/2025", "Consent Date", "“31/31/2025” is not a date"),
+        (",,2025-01-01", "Email", "Give the contact a name or an email."),
+    ],
+)
 def test_row_errors_have_line_column_reason(row, column, reason):
     plan = plan_for(f"Email,First Name,Consent Date\n{row}\n")
     assert plan.counts["errors"] == 1
@@ -159,11 +175,14 @@ def launch(db):
 
 def test_pledges_amounts_and_unresolvable_organisation(launch, organiser):
     Organisation.objects.create(name="Acme Ltd")
-    plan = plan_for("Sponsor,Event,Amount,Stage,Expected Date\n"
-                    "ACME limited,launch 2026,\"£1,234.50\",verbal,1 Jun 2026\n"
-                    "Nobody Inc,Launch 2026,100,,\n"
-                    "Acme,Launch 2026,lots,,\n"
-                    "Acme,Missing Event,100,,\n", "pledges")
+    plan = plan_for(
+        "Sponsor,Event,Amount,Stage,Expected Date\n"
+        'ACME limited,launch 2026,"£1,234.50",verbal,1 Jun 2026\n'
+        "Nobody Inc,Launch 2026,100,,\n"
+        "Acme,Launch 2026,lots,,\n"
+        "Acme,Missing Event,100,,\n",
+        "pledges",
+    )
     assert plan.summary == "new=1 updated=0 unchanged=0 skipped=0 errors=3"
     reasons = {e["line"]: e["reason"] for e in plan.errors}
     assert "No organisation called “Nobody Inc”" in reasons[3]
@@ -184,8 +203,10 @@ def test_pledges_amounts_and_unresolvable_organisation(launch, organiser):
 def test_interactions(organiser):
     acme = Organisation.objects.create(name="Acme")
     ada = Contact.objects.create(first_name="Ada", email="ada@example.org")
-    text = ("Organisation,Contact Email,Type,Date,Subject\nAcme,,call,2025-03-01 14:30,Intro call\n"
-            ",ADA@example.org,meeting,01/03/2025,Coffee\nGhost Ltd,,call,2025-03-01,Nope\n")
+    text = (
+        "Organisation,Contact Email,Type,Date,Subject\nAcme,,call,2025-03-01 14:30,Intro call\n"
+        ",ADA@example.org,meeting,01/03/2025,Coffee\nGhost Ltd,,call,2025-03-01,Nope\n"
+    )
     plan = plan_for(text, "interactions")
     assert plan.summary == "new=2 updated=0 unchanged=0 skipped=0 errors=1"
     assert "No organisation called “Ghost Ltd”" in plan.errors[0]["reason"]
@@ -198,8 +219,11 @@ def test_interactions(organiser):
 
 def test_organisations_target_matches_normalised_name():
     Organisation.objects.create(name="The Acme & Sons Ltd", city="Leeds")
-    plan, batch = run("Company,City,Roles,Website\nacme and sons limited,York,sponsor,acme.example\n"
-                      "Beta LLP,Hull,\"supplier, public body\",\nBETA,Hull,,\n", "organisations")
+    plan, batch = run(
+        "Company,City,Roles,Website\nacme and sons limited,York,sponsor,acme.example\n"
+        'Beta LLP,Hull,"supplier, public body",\nBETA,Hull,,\n',
+        "organisations",
+    )
     assert plan.summary == "new=1 updated=1 unchanged=0 skipped=1 errors=0"
     acme = Organisation.objects.get(name_key="acme and sons")
     assert acme.city == "York" and acme.is_sponsor and acme.website == "https://acme.example"
@@ -209,7 +233,7 @@ def test_organisations_target_matches_normalised_name():
 
 
 def test_tags_created_and_linked():
-    run("Email,Tags\nada@example.org,\"launch, NHS\"\nalan@example.org,launch\n")
+    run('Email,Tags\nada@example.org,"launch, NHS"\nalan@example.org,launch\n')
     assert sorted(Tag.objects.values_list("name", flat=True)) == ["NHS", "launch"]
     assert Contact.objects.get(email="ada@example.org").tags.count() == 2
 
@@ -249,8 +273,10 @@ def test_commit_query_count_does_not_grow_with_rows(django_assert_max_num_querie
 
 
 def test_full_names_give_their_honorifics_to_the_salutation():
-    plan, batch = run("Name,Email\nDr Priya Shah,priya@x.org\nCllr John Smith,john@x.org\n"
-                      "\"Khan, Prof. Amir\",amir@x.org\nLady,lady@x.org\nMs ann lee,ann@x.org\n")
+    plan, _batch = run(
+        "Name,Email\nDr Priya Shah,priya@x.org\nCllr John Smith,john@x.org\n"
+        '"Khan, Prof. Amir",amir@x.org\nLady,lady@x.org\nMs ann lee,ann@x.org\n'
+    )
     assert plan.counts["new"] == 5, plan.errors
     people = {c.email: (c.salutation, c.first_name, c.last_name) for c in Contact.objects.all()}
     assert people["priya@x.org"] == ("Dr", "Priya", "Shah")
@@ -274,7 +300,10 @@ def test_an_outlook_title_column_fills_the_salutation():
     plan = plan_import("contacts", table, auto_map("contacts", table.headers, table.rows))
     commit_import(plan, user=None, file_name="outlook.csv")
     assert Contact.objects.values_list("salutation", "first_name", "job_title").get() == (
-        "Dr", "Priya", "Head of Digital")
+        "Dr",
+        "Priya",
+        "Head of Digital",
+    )
 
 
 def test_a_re_import_of_job_titles_updates_contacts_in_place_and_api_sync_still_finds_them(client, organiser):
@@ -293,7 +322,7 @@ def test_a_re_import_of_job_titles_updates_contacts_in_place_and_api_sync_still_
             return cursor.fetchone()[0]
 
     before = in_place_updates() if connection.vendor == "postgresql" else 0
-    plan, batch = run("First name,Last name,Email,Job title\n" + rows.replace("Analyst", "Lead analyst"))
+    plan, _batch = run("First name,Last name,Email,Job title\n" + rows.replace("Analyst", "Lead analyst"))
     assert plan.counts["updated"] == 40
     if connection.vendor == "postgresql":
         # Nearly all: a longer job title may not fit beside the old version on a full page. With an

@@ -1,4 +1,5 @@
 """Reading uploads: encodings, delimiters, preamble, XLSX, and every kind of file we refuse."""
+
 import io
 from pathlib import Path
 
@@ -87,18 +88,25 @@ def test_xlsx():
     assert table.line_numbers == [4]
 
 
-@pytest.mark.parametrize("data, name, message", [
-    (b"", "a.csv", "The file is empty."),
-    (b"\n\n  \n", "a.csv", "The file is empty."),
-    (b"Email,First Name\n", "a.csv", "The file has a header row but no data rows."),
-    (b"Email,First Name\n\n,\n", "a.csv", "The file has a header row but no data rows."),
-    (b"PK\x03\x04\x00\x00binary\x00stuff", "a.csv", "This looks like a binary file, not a CSV text file."),
-    (b"Email\na@example.org\n", "contacts.pdf", "use a .csv, .txt, .tsv or .xlsx file"),
-    (b"Email\na@example.org\n", "contacts", "use a .csv, .txt, .tsv or .xlsx file"),
-    (b"Email,Name\na@example.org,A\nb@example.org,B,extra,cells\n", "a.csv", "Line 3 has 4 cells but the header has 2."),
-    (b'Email,Name\na@example.org,"Ada\nb@example.org,B\n', "a.csv", "Line 2 has a quote (\") that is never closed"),
-    (b"not a workbook", "a.xlsx", "cannot be opened"),
-])
+@pytest.mark.parametrize(
+    "data, name, message",
+    [
+        (b"", "a.csv", "The file is empty."),
+        (b"\n\n  \n", "a.csv", "The file is empty."),
+        (b"Email,First Name\n", "a.csv", "The file has a header row but no data rows."),
+        (b"Email,First Name\n\n,\n", "a.csv", "The file has a header row but no data rows."),
+        (b"PK\x03\x04\x00\x00binary\x00stuff", "a.csv", "This looks like a binary file, not a CSV text file."),
+        (b"Email\na@example.org\n", "contacts.pdf", "use a .csv, .txt, .tsv or .xlsx file"),
+        (b"Email\na@example.org\n", "contacts", "use a .csv, .txt, .tsv or .xlsx file"),
+        (
+            b"Email,Name\na@example.org,A\nb@example.org,B,extra,cells\n",
+            "a.csv",
+            "Line 3 has 4 cells but the header has 2.",
+        ),
+        (b'Email,Name\na@example.org,"Ada\nb@example.org,B\n', "a.csv", 'Line 2 has a quote (") that is never closed'),
+        (b"not a workbook", "a.xlsx", "cannot be opened"),
+    ],
+)
 def test_rejected_files(data, name, message):
     with pytest.raises(ImportRejected) as exc:
         read_table(data, name)
@@ -111,23 +119,81 @@ def test_over_size_limit(settings):
         read_table(b"Email\n" + b"a@example.org\n" * 20, "a.csv")
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("outlook.csv", {"First Name": "first_name", "Last Name": "last_name", "E-mail Address": "email",
-                     "Company": "organisation", "Job Title": "job_title", "Business Phone": "phone",
-                     "Title": "", "Middle Name": "", "E-mail Display Name": "", "Mobile Phone": ""}),
-    ("google_contacts.csv", {"Given Name": "first_name", "Family Name": "last_name", "E-mail 1 - Value": "email",
-                             "Organization 1 - Name": "organisation", "Organization 1 - Title": "job_title",
-                             "Phone 1 - Value": "phone", "E-mail 1 - Type": ""}),
-    ("google_contacts_new.csv", {"First Name": "first_name", "Last Name": "last_name", "E-mail 1 - Value": "email",
-                                 "Organization Name": "organisation", "Organization Title": "job_title"}),
-    ("linkedin_connections.csv", {"First Name": "first_name", "Last Name": "last_name", "Email Address": "email",
-                                  "Company": "organisation", "Position": "job_title", "URL": "",
-                                  "Connected On": ""}),
-    ("generic_crm.csv", {"Full Name": "full_name", "Email": "email", "Organisation": "organisation",
-                         "Phone": "phone", "Tags": "tags", "Notes": "notes"}),
-    ("cp1252_semicolon.csv", {"Surname": "last_name", "Forename": "first_name", "Email": "email",
-                              "Organisation": "organisation", "Job title": "job_title"}),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        (
+            "outlook.csv",
+            {
+                "First Name": "first_name",
+                "Last Name": "last_name",
+                "E-mail Address": "email",
+                "Company": "organisation",
+                "Job Title": "job_title",
+                "Business Phone": "phone",
+                "Title": "",
+                "Middle Name": "",
+                "E-mail Display Name": "",
+                "Mobile Phone": "",
+            },
+        ),
+        (
+            "google_contacts.csv",
+            {
+                "Given Name": "first_name",
+                "Family Name": "last_name",
+                "E-mail 1 - Value": "email",
+                "Organization 1 - Name": "organisation",
+                "Organization 1 - Title": "job_title",
+                "Phone 1 - Value": "phone",
+                "E-mail 1 - Type": "",
+            },
+        ),
+        (
+            "google_contacts_new.csv",
+            {
+                "First Name": "first_name",
+                "Last Name": "last_name",
+                "E-mail 1 - Value": "email",
+                "Organization Name": "organisation",
+                "Organization Title": "job_title",
+            },
+        ),
+        (
+            "linkedin_connections.csv",
+            {
+                "First Name": "first_name",
+                "Last Name": "last_name",
+                "Email Address": "email",
+                "Company": "organisation",
+                "Position": "job_title",
+                "URL": "",
+                "Connected On": "",
+            },
+        ),
+        (
+            "generic_crm.csv",
+            {
+                "Full Name": "full_name",
+                "Email": "email",
+                "Organisation": "organisation",
+                "Phone": "phone",
+                "Tags": "tags",
+                "Notes": "notes",
+            },
+        ),
+        (
+            "cp1252_semicolon.csv",
+            {
+                "Surname": "last_name",
+                "Forename": "first_name",
+                "Email": "email",
+                "Organisation": "organisation",
+                "Job title": "job_title",
+            },
+        ),
+    ],
+)
 def test_auto_map_export_shapes(name, expected):
     table = read_table(fixture(name), name)
     mapping = auto_map("contacts", table.headers)
@@ -138,15 +204,26 @@ def test_auto_map_export_shapes(name, expected):
 
 def test_auto_map_is_case_space_and_punctuation_insensitive():
     mapping = auto_map("contacts", ["EMAIL-ADDRESS", " family  name ", "organization_1_name", "Organization"])
-    assert mapping == {"EMAIL-ADDRESS": "email", " family  name ": "last_name",
-                       "organization_1_name": "organisation", "Organization": ""}
+    assert mapping == {
+        "EMAIL-ADDRESS": "email",
+        " family  name ": "last_name",
+        "organization_1_name": "organisation",
+        "Organization": "",
+    }
 
 
 def test_auto_map_other_targets():
     assert auto_map("organisations", ["Company", "City", "Website"]) == {
-        "Company": "name", "City": "city", "Website": "website"}
+        "Company": "name",
+        "City": "city",
+        "Website": "website",
+    }
     assert auto_map("pledges", ["Sponsor", "Event", "Amount (GBP)", "Stage"]) == {
-        "Sponsor": "organisation", "Event": "event", "Amount (GBP)": "amount", "Stage": "stage"}
+        "Sponsor": "organisation",
+        "Event": "event",
+        "Amount (GBP)": "amount",
+        "Stage": "stage",
+    }
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
@@ -165,11 +242,15 @@ def test_a_truly_binary_file_is_still_refused():
 
 
 def test_title_column_read_as_honorific_or_job_title_from_its_values():
-    outlook = read_table(b"Title,First Name,Last Name,E-mail Address\nDr,Priya,Shah,p@x.org\nMrs,Ann,Lee,a@x.org\n"
-                         b"Cllr.,John,Smith,j@x.org\n,Bo,Li,b@x.org\n", "outlook.csv")
+    outlook = read_table(
+        b"Title,First Name,Last Name,E-mail Address\nDr,Priya,Shah,p@x.org\nMrs,Ann,Lee,a@x.org\n"
+        b"Cllr.,John,Smith,j@x.org\n,Bo,Li,b@x.org\n",
+        "outlook.csv",
+    )
     assert auto_map("contacts", outlook.headers, outlook.rows)["Title"] == "salutation"
-    hubspot = read_table(b"Email,First Name,Title\np@x.org,Priya,Head of Digital\na@x.org,Ann,Procurement Lead\n",
-                         "hubspot.csv")
+    hubspot = read_table(
+        b"Email,First Name,Title\np@x.org,Priya,Head of Digital\na@x.org,Ann,Procurement Lead\n", "hubspot.csv"
+    )
     assert auto_map("contacts", hubspot.headers, hubspot.rows)["Title"] == "job_title"
     # Without the values (an unknown file), a Title column is not guessed at.
     assert auto_map("contacts", hubspot.headers)["Title"] == ""

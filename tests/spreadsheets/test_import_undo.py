@@ -1,8 +1,9 @@
 """Undo: created records go, changed records come back, and edits made since block it."""
+
 import pytest
 
-from spreadsheets.importing import ImportUndoRefused, auto_map, commit_import, plan_import, read_table, undo_import
 from crm.models import Contact, ImportBatch, Organisation, Tag
+from spreadsheets.importing import ImportUndoRefused, auto_map, commit_import, plan_import, read_table, undo_import
 
 pytestmark = pytest.mark.django_db
 
@@ -15,14 +16,17 @@ def run(text, target="contacts", **kwargs):
 
 def test_round_trip_deletes_created_and_restores_changed(staff):
     acme = Organisation.objects.create(name="Acme", city="Leeds")
-    ada = Contact.objects.create(first_name="Ada", last_name="Lovelace", email="ada@example.org",
-                                 job_title="Analyst", organisation=acme)
+    ada = Contact.objects.create(
+        first_name="Ada", last_name="Lovelace", email="ada@example.org", job_title="Analyst", organisation=acme
+    )
     Tag.objects.create(name="old")
     ada.tags.set(Tag.objects.all())
     before_orgs = set(Organisation.objects.values_list("pk", flat=True))
-    batch = run("Email,First Name,Job Title,Company,Tags\n"
-                "ada@example.org,Ada,Director,New Org,launch\n"
-                "alan@example.org,Alan,Researcher,New Org,launch\n")
+    batch = run(
+        "Email,First Name,Job Title,Company,Tags\n"
+        "ada@example.org,Ada,Director,New Org,launch\n"
+        "alan@example.org,Alan,Researcher,New Org,launch\n"
+    )
     ada.refresh_from_db()
     assert ada.job_title == "Director" and ada.organisation.name == "New Org"
     assert ada.tags.count() == 2 and Contact.objects.count() == 2
@@ -80,6 +84,7 @@ def test_ids_recorded_after_an_undo_freed_the_highest_ids():
     keep = Contact.objects.create(email="keep@example.org")
     second = run("Email\nc@example.org\nd@example.org\n")
     assert sorted(second.created_records["crm.contact"]) == sorted(
-        Contact.objects.exclude(pk=keep.pk).values_list("pk", flat=True))
+        Contact.objects.exclude(pk=keep.pk).values_list("pk", flat=True)
+    )
     undo_import(second, user=None)
     assert list(Contact.objects.all()) == [keep]

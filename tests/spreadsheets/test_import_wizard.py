@@ -1,4 +1,5 @@
 """The import wizard through the Django test client: upload → map → dry run → commit → history → undo."""
+
 import re
 
 import pytest
@@ -9,18 +10,18 @@ from crm.models import Contact, ImportBatch, ImportMapping
 from spreadsheets import uploads as import_uploads
 
 CSV = (
-    "First Name,Last Name,E-mail Address,Company,Job Title\r\n"
-    "Ada,Lovelace,ada@example.org,Analytical Engines Ltd,Countess\r\n"
-    "Grace,Hopper,grace@example.org,Navy,Rear Admiral\r\n"
-    "Alan,Turing,alan@example.org,Bletchley Park,Cryptanalyst\r\n"
-).encode()
+    b"First Name,Last Name,E-mail Address,Company,Job Title\r\n"
+    b"Ada,Lovelace,ada@example.org,Analytical Engines Ltd,Countess\r\n"
+    b"Grace,Hopper,grace@example.org,Navy,Rear Admiral\r\n"
+    b"Alan,Turing,alan@example.org,Bletchley Park,Cryptanalyst\r\n"
+)
 
 CSV_WITH_ERRORS = (
-    "First Name,Last Name,E-mail Address,Company\r\n"
-    "Ada,Lovelace,ada@example.org,Analytical Engines\r\n"
-    "Bad,Email,not-an-email,Somewhere\r\n"
-    "Grace,Hopper,grace@example.org,Navy\r\n"
-).encode()
+    b"First Name,Last Name,E-mail Address,Company\r\n"
+    b"Ada,Lovelace,ada@example.org,Analytical Engines\r\n"
+    b"Bad,Email,not-an-email,Somewhere\r\n"
+    b"Grace,Hopper,grace@example.org,Navy\r\n"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -30,9 +31,15 @@ def upload_dir(settings, tmp_path):
 
 
 def upload(client, data=CSV, name="people.csv", target="contacts", mode="create_update", **extra):
-    return client.post(reverse("spreadsheets:import_upload"), {
-        "target": target, "mode": mode, "file": SimpleUploadedFile(name, data, content_type="text/csv"), **extra,
-    })
+    return client.post(
+        reverse("spreadsheets:import_upload"),
+        {
+            "target": target,
+            "mode": mode,
+            "file": SimpleUploadedFile(name, data, content_type="text/csv"),
+            **extra,
+        },
+    )
 
 
 def token_of(response):

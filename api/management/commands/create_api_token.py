@@ -1,4 +1,5 @@
 """Create a personal API token for a user and print it alone on the last line."""
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError

@@ -1,4 +1,5 @@
 """Email each user one digest of their overdue and due-today follow-ups; safe to run from cron."""
+
 import datetime
 from itertools import groupby
 
@@ -29,7 +30,7 @@ class Command(BaseCommand):
         try:
             today = datetime.date.fromisoformat(date) if date else timezone.localdate()
         except ValueError:
-            raise CommandError(f"--date must be YYYY-MM-DD, not {date!r}.")
+            raise CommandError(f"--date must be YYYY-MM-DD, not {date!r}.") from None
         site = _site_url()
         list_url = site + reverse("crm:followup_list")
         sent = items_sent = skipped = failed = 0
@@ -70,8 +71,10 @@ class Command(BaseCommand):
         nothing half-done (the unique constraint makes the second claimant back off)."""
         try:
             with transaction.atomic():
-                digest, created = ReminderDigest.objects.get_or_create(
-                    user=user, sent_on=today, defaults={"item_count": len(items)},
+                _digest, created = ReminderDigest.objects.get_or_create(
+                    user=user,
+                    sent_on=today,
+                    defaults={"item_count": len(items)},
                 )
                 if not created:
                     return False
@@ -87,8 +90,12 @@ class Command(BaseCommand):
         overdue = [item for item in items if item.due_date < today]
         due_today = [item for item in items if item.due_date == today]
         context = {
-            "user": user, "overdue": overdue, "due_today": due_today, "item_count": len(items),
-            "list_url": list_url, "today": today,
+            "user": user,
+            "overdue": overdue,
+            "due_today": due_today,
+            "item_count": len(items),
+            "list_url": list_url,
+            "today": today,
         }
         subject = f"Follow-ups: {len(overdue)} overdue, {len(due_today)} due today"
         message = EmailMultiAlternatives(

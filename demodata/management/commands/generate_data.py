@@ -1,4 +1,5 @@
 """`manage.py generate_data --scale small|medium|large [--seed N] [--clear]`: synthetic data at scale."""
+
 import argparse
 import time
 
@@ -16,12 +17,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--scale", default="small", choices=list(DIVISORS),
+            "--scale",
+            default="small",
+            choices=list(DIVISORS),
             help="small, medium or large.",
         )
         parser.add_argument("--seed", type=int, default=1, help="Same seed, same data (default 1).")
         parser.add_argument(
-            "--clear", action="store_true",
+            "--clear",
+            action="store_true",
             help="Delete all existing CRM, sponsor and partner data first (users and their settings are kept).",
         )
         # `tiny` (1/1000) exists for fast tests; keep it out of --help.

@@ -1,8 +1,9 @@
 """`manage.py seed_demo [--if-empty]`: the demo world and one user per role."""
+
 from django.core.management.base import BaseCommand
 
-from demodata.demo import demo_counts, seed_demo
 from crm.models import Organisation
+from demodata.demo import demo_counts, seed_demo
 
 
 class Command(BaseCommand):
@@ -10,7 +11,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--if-empty", action="store_true",
+            "--if-empty",
+            action="store_true",
             help="Do nothing when the database already holds organisations (used by `make run`).",
         )
 

@@ -1,5 +1,6 @@
 """`python manage.py raise_invoice PLEDGE_ID [--po NUMBER] [--user USERNAME]`: the new invoice's
 number alone on the last line; a clear message and a non-zero exit when it is refused."""
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError

@@ -1,4 +1,5 @@
 """python manage.py fetch_mail [--watch] : file new mail from the IMAP mailbox (MAIL_IMAP_URL)."""
+
 import sys
 from time import sleep
 
@@ -31,8 +32,9 @@ class Command(BaseCommand):
 
     def _once(self, url, folder, options) -> int:
         try:
-            result = fetch_with_retry(url, folder, attempts=max(1, options["attempts"]),
-                                      base_delay=options["retry_delay"])
+            result = fetch_with_retry(
+                url, folder, attempts=max(1, options["attempts"]), base_delay=options["retry_delay"]
+            )
         except MailboxUnavailable as error:
             self.stderr.write(f"Mailbox unavailable: {error}. Nothing was lost; the next run tries again.")
             self.stdout.write("logged=0 duplicates=0 unmatched=0 errors=1")

@@ -1,4 +1,5 @@
 """python manage.py import_email PATH... : file saved messages (.eml, .msg, mbox; folders too)."""
+
 import sys
 
 from django.contrib.auth import get_user_model

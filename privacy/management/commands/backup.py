@@ -1,4 +1,5 @@
 """manage.py backup [-o FILE]: the whole database as one verifiable gzip JSON file."""
+
 import os
 
 from django.core.management.base import BaseCommand, CommandError
@@ -8,8 +9,10 @@ from privacy.backup import write_backup
 
 
 class Command(BaseCommand):
-    help = ("Back up every table (rows, row counts and per-table SHA-256 checksums) to a gzip JSON file "
-            "readable only by its owner. Restore it with `manage.py restore FILE`.")
+    help = (
+        "Back up every table (rows, row counts and per-table SHA-256 checksums) to a gzip JSON file "
+        "readable only by its owner. Restore it with `manage.py restore FILE`."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("-o", "--output", help="File to write (default: backup-YYYYMMDD-HHMMSS.json.gz).")

@@ -1,19 +1,25 @@
 """manage.py restore FILE [--yes] [--check]: put back a backup, verified table by table, or nothing."""
+
 from django.core.management.base import BaseCommand, CommandError
 
 from privacy.backup import BackupError, check_compatible, existing_data, load_backup, restore_document
 
 
 class Command(BaseCommand):
-    help = ("Replace the whole database with a backup made by `manage.py backup`. Runs in one transaction and "
-            "compares every table's row count and checksum with the backup's manifest: on any mismatch nothing "
-            "changes.")
+    help = (
+        "Replace the whole database with a backup made by `manage.py backup`. Runs in one transaction and "
+        "compares every table's row count and checksum with the backup's manifest: on any mismatch nothing "
+        "changes."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file")
         parser.add_argument("--yes", action="store_true", help="Replace the data already in the database.")
-        parser.add_argument("--check", action="store_true",
-                            help="Only verify the file (checksums, schema) without touching the database.")
+        parser.add_argument(
+            "--check",
+            action="store_true",
+            help="Only verify the file (checksums, schema) without touching the database.",
+        )
 
     def handle(self, *args, **options):
         path = options["file"]
@@ -24,8 +30,10 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         manifest = document["manifest"]
         if options["check"]:
-            self.stdout.write(f"{path} is intact: {manifest['total_rows']} rows in {len(manifest['tables'])} "
-                              f"tables, taken {manifest['created_at']}; checksums match")
+            self.stdout.write(
+                f"{path} is intact: {manifest['total_rows']} rows in {len(manifest['tables'])} "
+                f"tables, taken {manifest['created_at']}; checksums match"
+            )
             return
         present = existing_data()
         if present and not options["yes"]:

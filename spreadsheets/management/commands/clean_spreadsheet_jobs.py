@@ -1,4 +1,5 @@
 """Delete old background export files (the job rows stay); also done whenever a new job starts."""
+
 from django.core.management.base import BaseCommand
 
 from spreadsheets.services import clean_old_job_files

@@ -1,4 +1,5 @@
 """Export a list to CSV or XLSX from the shell, through the same code as the web export."""
+
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
@@ -8,19 +9,27 @@ from spreadsheets import exports
 
 
 class Command(BaseCommand):
-    help = ("Export contacts, organisations, pledges, interactions or followups with the list's filters "
-            "(--filter field=value, as in the list's query string).")
+    help = (
+        "Export contacts, organisations, pledges, interactions or followups with the list's filters "
+        "(--filter field=value, as in the list's query string)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("target", choices=list(exports.TARGETS))
         parser.add_argument("-o", "--output", metavar="FILE", help="Write here instead of standard output.")
         parser.add_argument(
-            "--filter", action="append", default=[], metavar="FIELD=VALUE",
+            "--filter",
+            action="append",
+            default=[],
+            metavar="FIELD=VALUE",
             help="A filter of the list, repeatable (e.g. --filter owner=3 --filter do_not_contact=false).",
         )
         parser.add_argument("--format", choices=exports.FORMATS, default="csv")
-        parser.add_argument("--include-do-not-contact", action="store_true",
-                            help="Keep contacts marked do-not-contact (left out by default).")
+        parser.add_argument(
+            "--include-do-not-contact",
+            action="store_true",
+            help="Keep contacts marked do-not-contact (left out by default).",
+        )
 
     def handle(self, *args, target, output, filter, format, include_do_not_contact, **options):
         spec = exports.get_target(target)

@@ -1,9 +1,10 @@
 """manage.py undo_import BATCH_ID: delete what an import created, restore what it changed."""
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from spreadsheets.importing import ImportUndoRefused, undo_import
 from crm.models import ImportBatch
+from spreadsheets.importing import ImportUndoRefused, undo_import
 
 
 class Command(BaseCommand):
