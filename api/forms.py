@@ -4,11 +4,12 @@ from django import forms
 
 from api.models import Event, Webhook
 from crm.forms.base import BootstrapFormMixin
+from crm.forms.fields import LocalDateTimeField
 
 
 class TokenForm(BootstrapFormMixin, forms.Form):
     name = forms.CharField(max_length=100, help_text="What will use it, e.g. “ticketing sync”.")
-    expires_at = forms.DateTimeField(
+    expires_at = LocalDateTimeField(
         label="Expires",
         required=False,
         help_text="Optional. Leave empty for a token that lasts until revoked.",

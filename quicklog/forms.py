@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from crm.forms.base import BootstrapFormMixin, LookupChoicesMixin
+from crm.forms.fields import LocalDateTimeField
 from crm.models import Contact, Interaction, Organisation
 from crm.selectors.search import contact_label
 from partners.models import Favour
@@ -46,7 +47,7 @@ class QuickLogForm(LookupChoicesMixin, BootstrapFormMixin, forms.Form):
         empty_label="— None —",
         help_text="Their organisation is filled in for you.",
     )
-    occurred_at = forms.DateTimeField(
+    occurred_at = LocalDateTimeField(
         label="When",
         input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),

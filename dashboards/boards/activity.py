@@ -70,10 +70,7 @@ def weekly(criteria: Criteria, start, end) -> tuple[list, dict, dict, dict]:
     while week <= end:
         weeks.append(week)
         week += datetime.timedelta(weeks=1)
-    first, stop = local_midnight(start), local_midnight(end + datetime.timedelta(days=1))
-    bounds = [
-        (max(local_midnight(wk), first), min(local_midnight(wk + datetime.timedelta(weeks=1)), stop)) for wk in weeks
-    ]
+    bounds = week_bounds(weeks, start, end)
     rows = None
     if weeks and not criteria.has_organisation_filters:
         rows = interaction_days.weekly_counts(weeks[0], start, end, criteria.owner.pk if criteria.owner else None)
@@ -100,6 +97,15 @@ def weekly(criteria: Criteria, start, end) -> tuple[list, dict, dict, dict]:
 #: Stand-ins compiled into the one week's SELECT that every week's copy of it replaces.
 _LOWER, _UPPER = (datetime.datetime(1901, 1, day, tzinfo=datetime.UTC) for day in (1, 2))
 _WEEK = -7_654_321
+
+
+def week_bounds(weeks: list[datetime.date], start: datetime.date, end: datetime.date) -> list[tuple]:
+    """Each week's (lower, upper) local-midnight bounds, cut to the period: its first and last
+    weeks may be partial (a period from a Wednesday counts its first week from that Wednesday)."""
+    first, stop = local_midnight(start), local_midnight(end + datetime.timedelta(days=1))
+    return [
+        (max(local_midnight(wk), first), min(local_midnight(wk + datetime.timedelta(weeks=1)), stop)) for wk in weeks
+    ]
 
 
 def _weekly_counts(base, bounds: list, first_week: int) -> list[dict]:

@@ -45,9 +45,7 @@ def board_counts(criteria, start, end):
         answered
         if answered is not None
         else activity._weekly_counts(
-            activity.interactions(criteria).order_by(),
-            [(activity.local_midnight(w), activity.local_midnight(w + datetime.timedelta(weeks=1))) for w in weeks],
-            0,
+            activity.interactions(criteria).order_by(), activity.week_bounds(weeks, start, end), 0
         )
     )
     usernames = dict(get_user_model().objects.values_list("pk", "username"))

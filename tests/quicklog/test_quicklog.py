@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -327,3 +328,30 @@ def test_with_many_records_the_pickers_render_only_the_chosen_option(client, org
     )
     assert response.status_code == 302
     assert Interaction.objects.get(summary="Rang them").organisation == orgs[-1]
+
+
+# --- the clock -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "moment, typed, saved_utc",
+    [
+        # 01:59 BST on the night the clocks go back: 01:00-01:59 happens twice; the first is taken.
+        ("2027-10-31T00:59:30+00:00", "2027-10-31T01:59", "2027-10-31T00:59:00+00:00"),
+        # The second 01:30 (GMT) of that night: typed, it reads as the first (an hour earlier, not refused).
+        ("2027-10-31T01:30:30+00:00", "2027-10-31T01:30", "2027-10-31T00:30:00+00:00"),
+        # 01:30 on the night the clocks go forward does not exist: a wall clock reads it as 02:30 BST.
+        ("2027-03-28T02:00:00+00:00", "2027-03-28T01:30", "2027-03-28T01:30:00+00:00"),
+    ],
+)
+def test_a_time_the_clock_change_repeats_or_skips_is_saved_not_refused(
+    client, organiser, acme, moment, typed, saved_utc
+):
+    with time_machine.travel(datetime.datetime.fromisoformat(moment), tick=False):
+        client.force_login(organiser)
+        default = client.get(URL).context["form"]["occurred_at"].value()
+        for when in {default.strftime("%Y-%m-%dT%H:%M") if hasattr(default, "strftime") else default, typed}:
+            response = client.post(URL, post_data(organisation=acme.pk, occurred_at=when))
+            assert response.status_code == 302, response.context["form"].errors
+    saved = Interaction.objects.order_by("pk").last()
+    assert saved.occurred_at == datetime.datetime.fromisoformat(saved_utc)
