@@ -15,6 +15,11 @@ class ApiConfig(AppConfig):
         register_role_rules("api", personal={"apitoken"})
         signals.connect()
 
+        from api.services import dispatch_event
+        from crm.registry import register_event_listener
+
+        register_event_listener("api.webhooks", dispatch_event)
+
         from django.contrib.auth.signals import user_logged_in
 
         from api.middleware import remember_state

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from api.models import Event, Webhook
+from api.models import Webhook, event_choices
 from crm.forms.base import BootstrapFormMixin
 from crm.forms.fields import LocalDateTimeField
 
@@ -19,8 +19,12 @@ class TokenForm(BootstrapFormMixin, forms.Form):
 
 class WebhookForm(BootstrapFormMixin, forms.ModelForm):
     events = forms.MultipleChoiceField(
-        choices=Event.choices, widget=forms.CheckboxSelectMultiple, help_text="What the target is told about."
+        choices=(), widget=forms.CheckboxSelectMultiple, help_text="What the target is told about."
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["events"].choices = event_choices()
 
     class Meta:
         model = Webhook

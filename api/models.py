@@ -74,6 +74,17 @@ class Event(models.TextChoices):
     CONTACT_CHANGED = "contact.changed", "Contact changed"
 
 
+def event_choices() -> list[tuple[str, str]]:
+    """The API's own events, then those other apps registered (crm.registry.register_event_type)."""
+    from crm.registry import event_types
+
+    return [*Event.choices, *((e.name, e.label) for e in event_types() if e.name not in Event.values)]
+
+
+def event_names() -> set[str]:
+    return {name for name, _ in event_choices()}
+
+
 class Webhook(models.Model):
     """A URL the organiser registered to be told when chosen things happen."""
 
@@ -103,7 +114,7 @@ class Webhook(models.Model):
 
     @property
     def event_labels(self) -> list[str]:
-        labels = dict(Event.choices)
+        labels = dict(event_choices())
         return [labels.get(e, e) for e in self.events]
 
 

@@ -19,7 +19,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
-from api.models import ApiToken, Event, Webhook, WebhookDelivery, hash_key
+from api.models import ApiToken, Webhook, WebhookDelivery, event_names, hash_key
 
 # --- tokens ----------------------------------------------------------------------------------
 
@@ -101,7 +101,7 @@ def check_target(url: str) -> list[str]:
 @transaction.atomic
 def save_webhook(webhook: Webhook, *, user=None) -> Webhook:
     """Create or edit a webhook: a public http(s) target and known events; a new one gets its secret."""
-    unknown = [e for e in webhook.events if e not in Event.values]
+    unknown = [e for e in webhook.events if e not in event_names()]
     if not webhook.events or unknown:
         raise ValidationError({"events": "Choose at least one of the listed events."})
     check_target(webhook.url)

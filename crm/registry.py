@@ -307,3 +307,64 @@ def register_api_resource(resource: ApiResource) -> None:
 
 def api_resources() -> list[ApiResource]:
     return list(_api_resources.values())
+
+
+# --- events the outside world may be told about (webhooks) -------------------------------------
+
+
+@dataclass(frozen=True)
+class EventType:
+    """Something that happened that a webhook may subscribe to (e.g. "agreement.signed").
+
+    Apps above the core declare their events here and publish them with `publish_event`; the
+    API app delivers them to the webhooks that chose them, so no app imports the API app.
+    """
+
+    name: str
+    label: str
+
+
+_event_types: dict[str, EventType] = {}
+_event_listeners: dict[str, Callable[[str, Callable[[], dict]], None]] = {}
+
+
+def register_event_type(name: str, label: str) -> None:
+    _event_types[name] = EventType(name, label)
+
+
+def event_types() -> list[EventType]:
+    return list(_event_types.values())
+
+
+def register_event_listener(name: str, listener: Callable[[str, Callable[[], dict]], None]) -> None:
+    """`listener(event_name, data)` is called once the publishing transaction commits;
+    `data()` builds the payload, only when someone listens."""
+    _event_listeners[name] = listener
+
+
+def publish_event(event: str, data: Callable[[], dict]) -> None:
+    """Tell every listener about `event` after the current transaction commits (a rolled-back
+    write tells no one)."""
+    from django.db import transaction
+
+    if event not in _event_types:
+        raise KeyError(f"unknown event {event!r}: register_event_type() it in AppConfig.ready()")
+    for listener in list(_event_listeners.values()):
+        transaction.on_commit(lambda listener=listener: listener(event, data))
+
+
+# --- named actions one feature app offers another ----------------------------------------------
+
+#: Actions an app offers by name, so another app can use it without importing it: for example
+#: "mail.send_template" (send a templated email and file it on the contact's timeline) or
+#: "invoicing.raise_invoice". The name's first part is the app that registers it; a caller
+#: checks `action(name)` for None when the offering app may be absent.
+_actions: dict[str, Callable[..., Any]] = {}
+
+
+def register_action(name: str, function: Callable[..., Any]) -> None:
+    _actions[name] = function
+
+
+def action(name: str) -> Callable[..., Any] | None:
+    return _actions.get(name)

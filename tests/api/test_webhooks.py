@@ -18,6 +18,7 @@ from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
+from api.forms import WebhookForm
 from api.models import Webhook, WebhookDelivery
 from api.services import backoff_seconds, check_target, save_webhook
 from crm.services.interactions import log_interaction
@@ -345,3 +346,28 @@ def test_the_delivery_connects_to_the_address_that_was_checked(db, settings, mon
     assert connected == [("93.184.216.35", 443)]
     delivery.refresh_from_db()
     assert delivery.status == "gave_up" and "refused" in delivery.error
+
+
+def test_an_event_another_app_registers_reaches_the_webhooks_that_chose_it(
+    receiver, organiser, django_capture_on_commit_callbacks
+):
+    from crm import registry
+
+    registry.register_event_type("test.happened", "Test happened")
+    try:
+        base, _ = receiver
+        listening = hook(f"{base}/ok", ["test.happened"])
+        hook(f"{base}/ok", ["contact.created"])
+        assert ("test.happened", "Test happened") in WebhookForm().fields["events"].choices
+        with django_capture_on_commit_callbacks(execute=True):
+            registry.publish_event("test.happened", lambda: {"what": "it"})
+        delivery = WebhookDelivery.objects.get()
+        assert (delivery.webhook, delivery.event, delivery.payload["data"]) == (
+            listening,
+            "test.happened",
+            {"what": "it"},
+        )
+        with pytest.raises(KeyError, match="unknown event"):
+            registry.publish_event("test.never_registered", dict)
+    finally:
+        registry._event_types.pop("test.happened")
