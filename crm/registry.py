@@ -281,6 +281,34 @@ def data_steps() -> list[DataStep]:
     return sorted(_data_steps.values(), key=lambda s: (s.order, s.name))
 
 
+# --- demo data steps -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoStep:
+    """Demo data an app adds to the demo world (seed_demo), after the core and domain demo rows.
+
+    `run(today=)` creates the app's demo rows from the demo rows already there (the demo event,
+    its pledges, organisations and users); it runs once, inside seed_demo's transaction, when the
+    demo world is first built. Steps run in (order, name) order.
+    """
+
+    name: str
+    run: Callable[..., None]
+    order: int = 100
+
+
+_demo_steps: dict[str, DemoStep] = {}
+
+
+def register_demo_step(step: DemoStep) -> None:
+    _demo_steps[step.name] = step
+
+
+def demo_steps() -> list[DemoStep]:
+    return sorted(_demo_steps.values(), key=lambda s: (s.order, s.name))
+
+
 # --- API resources -------------------------------------------------------------------------
 
 

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from crm.models import Contact, Event, FollowUp, Interaction, LawfulBasis, Organisation, Tag
+from crm.registry import demo_steps
 from crm.roles import COMMITTEE, ORGANISER, STAFF
 from partners.models import Favour, PartnerProfile
 from partners.services import record_favour
@@ -191,7 +192,10 @@ def seed_demo(today: datetime.date | None = None) -> dict:
     passwords = ensure_demo_users()
     if Event.objects.filter(name=EVENT_NAME).exists():
         return {"created": False, "passwords": passwords}
-    _DemoBuilder(today or timezone.localdate()).build()
+    today = today or timezone.localdate()
+    _DemoBuilder(today).build()
+    for step in demo_steps():  # the apps above: invoices, email, the portal, ...
+        step.run(today=today)
     return {"created": True, "passwords": passwords}
 
 
