@@ -73,3 +73,34 @@ def screenshot_dir():
 def browser_context_args(browser_context_args):
     """The people using this app are in the UK: dates read and type day first."""
     return {**browser_context_args, "locale": "en-GB", "timezone_id": "Europe/London"}
+
+
+# --- the clock: tests marked `clock` run at each moment of tests/clock.py -------------------
+
+
+def pytest_generate_tests(metafunc):
+    if metafunc.definition.get_closest_marker("clock") is None:
+        return
+    from django.db import connection
+
+    from tests.clock import ESSENTIAL, MOMENTS
+
+    names = list(MOMENTS) if connection.vendor == "sqlite" else ESSENTIAL
+    metafunc.parametrize("frozen_clock", names, indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock(request):
+    """For a test marked `clock`: the clock starts at the moment named by the parameter and ticks.
+
+    Autouse, so it starts before the test's other fixtures create their rows with today's date."""
+    name = getattr(request, "param", None)
+    if name is None:
+        yield None
+        return
+    import time_machine
+
+    from tests.clock import MOMENTS
+
+    with time_machine.travel(MOMENTS[name], tick=True):
+        yield MOMENTS[name]

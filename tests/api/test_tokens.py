@@ -37,6 +37,7 @@ def test_bad_tokens_are_401_json(client, db, header):
     assert response.status_code == 401 and response.json()["detail"]
 
 
+@pytest.mark.clock
 def test_expired_and_revoked_tokens_are_refused(organiser):
     token, key = create_token(user=organiser, name="Short", expires_at=timezone.now() + datetime.timedelta(hours=1))
     assert bearer(key).get("/api/contacts/").status_code == 200

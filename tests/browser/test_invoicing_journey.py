@@ -7,6 +7,7 @@ import os
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from pypdf import PdfReader
 
 from crm.models import Contact, Event, Organisation
@@ -145,7 +146,7 @@ def test_money_owed_and_overdue_invoices_panels(sign_in, live_server, organiser,
     from invoicing import services
 
     invoice = services.raise_invoice(
-        confirmed_pledge, po="PO-OLD-1", issue_date=datetime.date.today() - datetime.timedelta(days=45)
+        confirmed_pledge, po="PO-OLD-1", issue_date=timezone.localdate() - datetime.timedelta(days=45)
     )
     services.record_payment(invoice, amount="500")
     page = sign_in(organiser)

@@ -5,7 +5,6 @@ script or an onerror handler if either ever ran) stays undefined and no dialog o
 and the literal "<script>" is visible as text where the record is shown.
 """
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -48,7 +47,7 @@ def poisoned(organiser):
         description=PAYLOAD,
         estimated_value=Decimal("10"),
         status="asked",
-        occurred_on=dt.date.today(),
+        occurred_on=timezone.localdate(),
     )
     event = Event.objects.create(name="Launch", sponsorship_target=Decimal("10000"))
     create_pledge(organisation=org, event=event, amount=Decimal("5000"), notes=PAYLOAD, user=organiser)

@@ -39,6 +39,7 @@ def fu(title, due, assignee, **extra):
 # Grouping -------------------------------------------------------------------------------------------
 
 
+@pytest.mark.clock
 def test_group_by_due_splits_overdue_today_week_later():
     today = datetime.date(2025, 3, 10)
     items = [
@@ -49,6 +50,7 @@ def test_group_by_due_splits_overdue_today_week_later():
     assert groups == {"overdue": ["old", "yday"], "today": ["now"], "week": ["tmrw", "edge"], "later": ["far"]}
 
 
+@pytest.mark.clock
 def test_relative_due_reads_naturally():
     today = datetime.date(2025, 3, 10)
     assert relative_due(datetime.date(2025, 3, 7), today) == "3 days overdue"
@@ -58,6 +60,7 @@ def test_relative_due_reads_naturally():
     assert relative_due(datetime.date(2025, 3, 15), today) == "due in 5 days"
 
 
+@pytest.mark.clock
 def test_list_groups_my_open_followups(client, organiser, acme, jane):
     other = make_user(organiser.__class__, "other", ORGANISER)
     fu("Chase invoice", days(-3), organiser, organisation=acme, contact=jane)
@@ -205,6 +208,7 @@ def test_unsafe_next_is_ignored(client, organiser):
     assert response.url == LIST
 
 
+@pytest.mark.clock
 def test_snooze_presets_and_date(client, organiser):
     followup = fu("Later", days(-2), organiser)
     client.force_login(organiser)
@@ -220,6 +224,7 @@ def test_snooze_presets_and_date(client, organiser):
     assert followup.due_date == days(20)
 
 
+@pytest.mark.clock
 def test_snooze_to_the_past_is_rejected(client, organiser):
     followup = fu("Later", days(3), organiser)
     client.force_login(organiser)

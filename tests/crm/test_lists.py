@@ -186,6 +186,7 @@ def test_contacts_marked_do_not_contact_are_flagged(client, organiser):
     assert "do not contact" in client.get(reverse("crm:contact_list")).content.decode()
 
 
+@pytest.mark.clock
 def test_overdue_is_an_open_follow_up_past_its_date_and_nothing_else(client, organiser):
     """The lists' overdue badge (the next open follow-up's date) and their overdue filter agree."""
     today = timezone.localdate()

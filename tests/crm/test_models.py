@@ -94,6 +94,7 @@ def test_interaction_needs_an_organisation_or_a_contact():
         Interaction.objects.create(summary="Orphan call")
 
 
+@pytest.mark.clock
 @pytest.mark.django_db
 def test_overdue_is_derived_from_due_date_and_status():
     today = timezone.localdate()

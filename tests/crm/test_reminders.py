@@ -119,3 +119,30 @@ def test_followups_about_do_not_contact_people_are_not_chased(people):
     run()
     assert "cat@example.test" not in [m.to[0] for m in mail.outbox]
     assert all("Chase the quiet person" not in m.body for m in mail.outbox)
+
+
+@pytest.mark.parametrize(
+    "night",
+    [
+        datetime.datetime(2027, 3, 27, 20, 0, tzinfo=datetime.UTC),  # the clocks go forward at 01:00 GMT
+        datetime.datetime(2027, 10, 30, 20, 0, tzinfo=datetime.UTC),  # the clocks go back at 01:00 UTC
+    ],
+)
+def test_cron_every_twenty_minutes_across_a_clock_change_sends_one_digest_a_day(db, django_user_model, night):
+    """Cron runs by the hour of the wall clock, which repeats or skips an hour on these nights: each
+    person still gets exactly one digest for each local day, neither twice nor none."""
+    import time_machine
+    from django.utils import timezone
+
+    ann = make_user(django_user_model, "ann", ORGANISER, email="ann@example.test")
+    local_days = set()
+    for step in range(3 * 24):  # 20:00 UTC to 20:00 UTC the next day, every 20 minutes
+        moment = night + datetime.timedelta(minutes=20 * step)
+        with time_machine.travel(moment, tick=False):
+            today = timezone.localdate()
+            local_days.add(today)
+            if not FollowUp.objects.filter(due_date=today).exists():
+                FollowUp.objects.create(title=f"Due {today}", due_date=today, assignee=ann)
+            call_command("send_followup_reminders", stdout=StringIO())
+    assert sorted(ReminderDigest.objects.filter(user=ann).values_list("sent_on", flat=True)) == sorted(local_days)
+    assert len(mail.outbox) == len(local_days) == 2

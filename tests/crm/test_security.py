@@ -61,6 +61,7 @@ def test_the_lock_out_is_per_username_and_address(organiser, staff):
     assert sign_in(Client(), staff.username, PASSWORD, ip="10.0.0.1").status_code == 302
 
 
+@pytest.mark.clock
 def test_the_lock_out_ends_after_15_minutes(organiser):
     client = Client()
     fail(client, organiser.username, 5)

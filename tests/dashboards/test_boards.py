@@ -256,6 +256,7 @@ def test_forecast_chart_marks_the_target(client, committee, world):
     assert shape["x0"] == shape["x1"] == 50000.0
 
 
+@pytest.mark.clock
 def test_default_event_is_the_next_upcoming_one(client, committee, world):
     event = world[0]
     Event.objects.create(name="Much later", date=event.date + datetime.timedelta(days=100))
@@ -298,6 +299,7 @@ def test_top_open_pledges_by_weighted_value(client, committee, world):
     assert [r["weighted"] for r in rows] == [p.weighted_amount for p in expected]
 
 
+@pytest.mark.clock
 @pytest.mark.parametrize("days", [30, 10, 90])
 def test_stuck_pledges_use_the_last_stage_change(client, committee, world, days):
     now = timezone.now()
@@ -311,6 +313,7 @@ def test_stuck_pledges_use_the_last_stage_change(client, committee, world, days)
     assert all(r["days"] > days - 1 for r in rows)
 
 
+@pytest.mark.clock
 def test_recent_wins_and_losses_with_reasons(client, committee, world):
     board = get_board(client, committee).context["board"]
     cutoff = timezone.now() - datetime.timedelta(days=60)
@@ -448,6 +451,7 @@ def test_favours_balance_and_owed(client, committee, world):
 # -- activity ---------------------------------------------------------------------------------
 
 
+@pytest.mark.clock
 def test_interactions_per_week_by_kind_and_owner(client, committee, world):
     board = get_board(client, committee, "dashboards:dashboard_activity").context["board"]
     today = timezone.localdate()
@@ -493,6 +497,7 @@ def test_weekly_counts_in_a_date_range_split_across_several_queries(client, comm
     assert board.figure("interactions") == sum(expected.values()) > 0
 
 
+@pytest.mark.clock
 def test_not_contacted_buckets_and_overdue_by_assignee(client, committee, world):
     board = get_board(client, committee, "dashboards:dashboard_activity").context["board"]
     now = timezone.now()

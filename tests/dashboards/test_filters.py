@@ -226,6 +226,7 @@ def test_partners_role_and_event_filters(client, committee, world):
     assert board.figure("received") == received
 
 
+@pytest.mark.clock
 def test_activity_date_range_and_owner(client, committee, world, users):
     today = timezone.localdate()
     start, end = today - datetime.timedelta(days=40), today - datetime.timedelta(days=10)

@@ -72,6 +72,7 @@ def setting(organiser, staff):
     return org, now, today - datetime.timedelta(weeks=10), today
 
 
+@pytest.mark.clock
 def test_counts_follow_creates_edits_moves_and_deletes(setting, organiser, staff, django_user_model):
     org, now, start, end = setting
     everyone, mine = Criteria(board="activity"), Criteria(board="activity", owner=organiser)

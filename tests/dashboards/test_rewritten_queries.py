@@ -185,6 +185,7 @@ def contacted_through_contacts(world):
     }
 
 
+@pytest.mark.clock
 def test_not_contacted_counts_contact_through_a_person(contacted_through_contacts):
     from dashboards.boards import activity
 
@@ -218,6 +219,7 @@ def test_not_contacted_follows_the_stage_and_organisation_filters(contacted_thro
     assert {r["organisation"] for r in rows} == set(expected_not_contacted(now)) & public
 
 
+@pytest.mark.clock
 def test_overdue_follow_ups_by_assignee_count_and_oldest(world, organiser):
     from crm.models import FollowUp
     from dashboards.boards import activity

@@ -8,6 +8,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from crm.models import Event
 from invoicing import selectors, services
@@ -17,9 +18,10 @@ pytestmark = pytest.mark.django_db
 
 
 def ago(days):
-    return datetime.date.today() - datetime.timedelta(days=days)
+    return timezone.localdate() - datetime.timedelta(days=days)
 
 
+@pytest.mark.clock
 def test_two_payments_and_a_credit_note_are_each_taken_off_once(make_pledge):
     invoice = services.raise_invoice(make_pledge(amount=Decimal("2500")), issue_date=ago(45))
     services.record_payment(invoice, amount="300", date=ago(40))
@@ -35,7 +37,7 @@ def test_two_payments_and_a_credit_note_are_each_taken_off_once(make_pledge):
         ("61–90 days", Decimal("0.00"), 0),
         ("Over 90 days", Decimal("0.00"), 0),
     ]
-    assert owed["overdue"] == (Decimal("1500.00") if invoice.due_date < datetime.date.today() else Decimal("0.00"))
+    assert owed["overdue"] == (Decimal("1500.00") if invoice.due_date < timezone.localdate() else Decimal("0.00"))
 
 
 def test_band_edges_settled_invoices_and_the_event_filter(make_pledge, event):
@@ -73,6 +75,7 @@ def test_band_edges_settled_invoices_and_the_event_filter(make_pledge, event):
     assert selectors.money_owed(event=other_event)["total"] == Decimal("250.00")
 
 
+@pytest.mark.clock
 def test_the_figures_agree_with_each_invoices_own_balance(make_pledge):
     """Whatever the mix of payments and credit notes, the bands add up what the invoice pages show."""
     for i in range(12):
@@ -86,7 +89,7 @@ def test_the_figures_agree_with_each_invoices_own_balance(make_pledge):
                 invoice, amount=str(selectors.invoice_detail(invoice.number).balance.quantize(Decimal("0.01")))
             )
 
-    today = datetime.date.today()
+    today = timezone.localdate()
     owing = [inv for inv in Invoice.objects.with_balance() if inv.balance > 0]
     owed = selectors.money_owed(today=today)
     assert owed["total"] == sum(inv.balance for inv in owing)
@@ -117,9 +120,10 @@ def test_an_invoice_settled_in_odd_pence_owes_nothing_on_either_database(make_pl
     assert f">{invoice.number}<" in paid and f">{invoice.number}<" not in overdue
 
 
+@pytest.mark.clock
 def test_an_invoice_dated_in_the_future_is_in_the_total_but_in_no_band(make_pledge):
     """Grouped by band, an invoice no band takes must still count in the total and overdue."""
-    today = datetime.date.today()
+    today = timezone.localdate()
     future = services.raise_invoice(make_pledge(amount=Decimal("600")), issue_date=today + datetime.timedelta(days=3))
     services.record_payment(future, amount="100")
     services.raise_invoice(make_pledge(amount=Decimal("1000.10")), issue_date=ago(95))

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from invoicing import services
 
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def add_invoices(make_pledge, organiser, n):
-    today = datetime.date.today()
+    today = timezone.localdate()
     for i in range(n):
         invoice = services.raise_invoice(
             make_pledge(owner=organiser), po=f"PO-{i}", issue_date=today - datetime.timedelta(days=20 * (i % 6))

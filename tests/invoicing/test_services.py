@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from invoicing import services
 from invoicing.models import CreditNote, Invoice, InvoiceLine, NetworkDetails, NumberSequence, Payment
@@ -156,13 +157,14 @@ def test_bad_payment_amounts_are_refused(pledge, amount, message):
     refused(services.record_payment, invoice, amount=amount, match=message)
 
 
+@pytest.mark.clock
 def test_a_future_payment_date_is_refused(pledge):
     invoice = services.raise_invoice(pledge)
     refused(
         services.record_payment,
         invoice,
         amount="10",
-        date=datetime.date.today() + datetime.timedelta(days=9),
+        date=timezone.localdate() + datetime.timedelta(days=9),
         match="future",
     )
 
@@ -191,7 +193,7 @@ def test_a_full_credit_with_nothing_paid_leaves_the_pledge_invoiced(pledge):
     services.issue_credit_note(invoice, amount="2500", reason="Event cancelled")
     figures = Invoice.objects.with_balance().get(pk=invoice.pk)
     assert figures.balance == 0
-    assert figures.status_for(figures.balance, figures.paid, figures.credited, datetime.date.today()) == "credited"
+    assert figures.status_for(figures.balance, figures.paid, figures.credited, timezone.localdate()) == "credited"
     pledge.refresh_from_db()
     assert pledge.stage == Stage.INVOICED
 

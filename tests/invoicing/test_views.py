@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -79,7 +80,7 @@ def test_part_payment_then_the_rest_through_the_page(client, organiser, pledge):
     invoice = services.raise_invoice(pledge)
     client.force_login(organiser)
     url = reverse("invoicing:payment_create", args=[invoice.number])
-    today = datetime.date.today().isoformat()
+    today = timezone.localdate().isoformat()
     response = client.post(
         url, {"amount": "1000", "date": today, "method": "bank_transfer", "reference": "B1"}, follow=True
     )
@@ -102,7 +103,7 @@ def test_zero_negative_or_silly_payments_are_refused_on_the_page(client, organis
     client.force_login(organiser)
     response = client.post(
         reverse("invoicing:payment_create", args=[invoice.number]),
-        {"amount": amount, "date": datetime.date.today().isoformat(), "method": "card"},
+        {"amount": amount, "date": timezone.localdate().isoformat(), "method": "card"},
     )
     assert response.status_code == 400 and message in response.content.decode()
     assert not Payment.objects.exists()
@@ -261,7 +262,7 @@ def test_unknown_invoice_is_404(client, committee):
 @pytest.fixture
 def invoices(make_pledge, organiser):
     """Four invoices: issued, part paid, paid, overdue (issued 60 days ago)."""
-    today = datetime.date.today()
+    today = timezone.localdate()
     issued = services.raise_invoice(make_pledge(name="Issued Org"), po="PO-ISSUED")
     part = services.raise_invoice(make_pledge(name="Part Org"))
     services.record_payment(part, amount="100")

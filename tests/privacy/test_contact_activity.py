@@ -71,6 +71,7 @@ def people(organiser):
     return org, [untouched(org) for _ in range(4)]
 
 
+@pytest.mark.clock
 def test_new_activity_takes_a_contact_off_the_report(people, organiser):
     org, (ada, bob, cy, di) = people
     assert check() == {ada.pk, bob.pk, cy.pk, di.pk}

@@ -312,6 +312,7 @@ def listed(client, **params):
     return response, {row.record.pk for row in response.context["table"].rows}
 
 
+@pytest.mark.clock
 def test_retention_lists_exactly_the_stale_contacts(client, organiser, retention_people, settings):
     p = retention_people
     client.force_login(organiser)

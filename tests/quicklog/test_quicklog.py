@@ -52,6 +52,7 @@ def post_data(**overrides):
 # --- the service -------------------------------------------------------------------------------------
 
 
+@pytest.mark.clock
 def test_service_saves_interaction_followup_and_favour_together(organiser, acme, jane):
     due = timezone.localdate() + datetime.timedelta(days=7)
     interaction = log_quick_entry(
@@ -148,6 +149,7 @@ def test_anonymous_is_sent_to_login(client, db):
     assert client.get(URL).status_code == 302
 
 
+@pytest.mark.clock
 def test_organiser_logs_a_call_with_a_followup_and_returns_to_next(client, organiser, acme):
     client.force_login(organiser)
     due = timezone.localdate() + datetime.timedelta(days=1)

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from crm.models import Event
 from sponsors.models import BenefitDelivery, SponsorshipTier
@@ -24,21 +25,23 @@ def pledge(organiser):
     return create_pledge(organisation=factories.organisation(), event=event, tier=tier, stage="confirmed")
 
 
+@pytest.mark.clock
 def test_delivering_a_benefit_records_when_and_a_note(pledge, organiser):
     logo = pledge.benefits.get(benefit="Logo on event materials")
     record_benefit_delivery(logo, delivered=True, notes=" Logo received as SVG ", user=organiser)
     logo.refresh_from_db()
-    assert logo.delivered and logo.delivered_on == datetime.date.today() and logo.notes == "Logo received as SVG"
+    assert logo.delivered and logo.delivered_on == timezone.localdate() and logo.notes == "Logo received as SVG"
     assert logo.history.first().delivered  # the tick is in the history (rows made in bulk have none before it)
     record_benefit_delivery(logo, delivered=False, delivered_on=datetime.date(2026, 1, 1), notes="")
     logo.refresh_from_db()
     assert not logo.delivered and logo.delivered_on is None
 
 
+@pytest.mark.clock
 def test_a_future_delivery_date_is_refused_and_nothing_changes(pledge):
     stand = pledge.benefits.get(benefit="Exhibition stand")
     with pytest.raises(ValidationError, match="future"):
-        record_benefit_delivery(stand, delivered=True, delivered_on=datetime.date.today() + datetime.timedelta(1))
+        record_benefit_delivery(stand, delivered=True, delivered_on=timezone.localdate() + datetime.timedelta(1))
     stand.refresh_from_db()
     assert not stand.delivered
 

@@ -109,6 +109,7 @@ def test_save_in_kind_keeps_status_on_edit(item):
     assert (item.status, item.description) == (Status.CONFIRMED, "Main hall and foyer")
 
 
+@pytest.mark.clock
 def test_milestones_keep_the_first_move_to_pledged_and_to_paid(event, org):
     start = timezone.now() - datetime.timedelta(days=90)
     pledge = services.create_pledge(organisation=org, event=event, amount=Decimal("1000"), changed_at=start)

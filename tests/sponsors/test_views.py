@@ -107,6 +107,7 @@ def test_board_columns_and_totals(client, organiser, event):
     assert "£4,000" in html and "£2,800" in html and "Org D" in html
 
 
+@pytest.mark.clock
 def test_board_shows_days_in_stage(client, organiser, event, org):
     services.create_pledge(
         organisation=org, event=event, amount=Decimal("100"), changed_at=timezone.now() - datetime.timedelta(days=12)

@@ -287,6 +287,7 @@ def test_recent_jobs_lists_only_mine_in_constant_queries(client, staff, organise
     assert page.count("rows exported") == 25  # a page of the 62
 
 
+@pytest.mark.clock
 def test_old_export_files_are_cleaned_up(client, organiser, listed, settings, django_capture_on_commit_callbacks):
     settings.TASKS = IMMEDIATE
     client.force_login(organiser)
@@ -324,6 +325,7 @@ def test_erasing_a_person_deletes_the_stored_export_files(
     assert job.file_path == "" and client.get(reverse("spreadsheets:job_download", args=[job.pk])).status_code == 404
 
 
+@pytest.mark.clock
 def test_a_job_whose_worker_stopped_says_so(client, staff):
     job = SpreadsheetJob.objects.create(
         kind="import",
