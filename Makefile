@@ -40,10 +40,12 @@ run: setup pdf-libs
 	trap 'kill $$WORKER 2>/dev/null; wait $$WORKER 2>/dev/null' EXIT INT TERM; \
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
-# Lint and format (ruff, configured in pyproject.toml), Django's checks, no missing migrations, and the layers (import-linter contracts in pyproject.toml).
+# Lint and format (ruff), types (mypy), Django's checks, no missing migrations, and the layers
+# (import-linter contracts): each configured in pyproject.toml. .pre-commit-config.yaml runs the same.
 check: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/lint-imports

@@ -82,7 +82,7 @@ def check_target(url: str) -> list[str]:
         return []
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
-        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)}
+        addresses = {str(info[4][0]) for info in socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)}
     except (socket.gaierror, UnicodeError, ValueError):
         raise ValidationError({"url": f"The host “{parts.hostname}” could not be found."}) from None
     if not addresses or any(_blocked(a) for a in addresses):
@@ -197,12 +197,13 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
     """The same over TLS: the certificate is still checked against the host name."""
 
     def __init__(self, host, port, *, address, **kwargs):
-        super().__init__(host, port, context=ssl.create_default_context(), **kwargs)
+        self._tls = ssl.create_default_context()
+        super().__init__(host, port, context=self._tls, **kwargs)
         self._address = address
 
     def connect(self):
         sock = socket.create_connection((self._address, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+        self.sock = self._tls.wrap_socket(sock, server_hostname=self.host)
 
 
 class DeliveryFailed(Exception):

@@ -34,6 +34,7 @@ class RecordFilter(django_filters.FilterSet):
     """
 
     org = ""
+    filters: dict[str, django_filters.Filter]  # the instance's own copy of the declared filters
     #: The list whose extensions (crm.registry) add filters here, after the tag filter.
     list_name = ""
 
@@ -111,7 +112,7 @@ class OrganisationFilter(RecordFilter):
 
     class Meta:
         model = Organisation
-        fields = []
+        fields: list[str] = []
         form = FilterForm
 
     def filter_q(self, queryset, name, value):
@@ -138,7 +139,7 @@ class ContactFilter(RecordFilter):
 
     class Meta:
         model = Contact
-        fields = []
+        fields: list[str] = []
         form = FilterForm
 
     def filter_q(self, queryset, name, value):

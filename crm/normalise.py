@@ -65,6 +65,7 @@ def split_salutation(name: str) -> tuple[str, str]:
     """
     words = " ".join((name or "").split()).split(" ")
     found = []
-    while len(words) > 1 and honorific(words[0]):
-        found.append(honorific(words.pop(0)))
+    while len(words) > 1 and (title := honorific(words[0])):
+        found.append(title)
+        words.pop(0)
     return " ".join(found), " ".join(words)

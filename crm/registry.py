@@ -15,6 +15,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 # --- panels on core pages ------------------------------------------------------------------
@@ -378,7 +379,7 @@ def publish_event(event: str, data: Callable[[], dict]) -> None:
     if event not in _event_types:
         raise KeyError(f"unknown event {event!r}: register_event_type() it in AppConfig.ready()")
     for listener in list(_event_listeners.values()):
-        transaction.on_commit(lambda listener=listener: listener(event, data))
+        transaction.on_commit(partial(listener, event, data))
 
 
 # --- named actions one feature app offers another ----------------------------------------------

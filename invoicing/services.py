@@ -126,7 +126,7 @@ def totals(lines, vat_rate: Decimal) -> tuple[Decimal, Decimal, Decimal]:
 
 def default_lines(pledge: Pledge) -> list[Line]:
     """One line for the sponsorship: the tier's name when there is one."""
-    what = f"{pledge.tier.name} sponsorship" if pledge.tier_id else "Sponsorship"
+    what = f"{pledge.tier.name} sponsorship" if pledge.tier_id and pledge.tier else "Sponsorship"
     event = pledge.event
     when = f" ({event.date:%d %B %Y})" if event.date else ""
     return [Line(f"{what}: {event.name}{when}", Decimal("1"), pledge.amount)]

@@ -13,7 +13,7 @@ from crm.selectors.timeline import Entry, as_datetime, user_name
 from crm.tables.records import money
 from partners.models import Favour
 
-MONEY = DecimalField(max_digits=14, decimal_places=2)
+MONEY: DecimalField = DecimalField(max_digits=14, decimal_places=2)
 ZERO = Value(Decimal("0"), output_field=MONEY)
 
 

@@ -22,7 +22,7 @@ class FavourTable(tables.Table):
 
     class Meta:
         model = Favour
-        fields = []
+        fields: list[str] = []
         sequence = [
             "organisation",
             "direction",
@@ -62,7 +62,7 @@ class PartnerTable(tables.Table):
     owed_count = tables.Column(verbose_name="We owe", attrs={"td": {"class": "text-end"}})
 
     class Meta:
-        fields = []
+        fields: list[str] = []
         sequence = ["name", "roles", "offer_type", "terms", "status", "favour_balance", "owed_count"]
         empty_text = "No suppliers or training providers match."
         attrs = {"class": "table table-sm table-hover align-middle", "data-testid": "partner-table"}

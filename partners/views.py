@@ -11,6 +11,7 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from crm.models import Organisation
+from crm.typing import FormViewMixinBase
 from crm.views.redirects import safe_next
 from partners import selectors, services
 from partners.filters import FavourFilter, PartnerFilter
@@ -42,9 +43,9 @@ class FavourListView(PermissionRequiredMixin, SingleTableMixin, FilterView):
         return context
 
 
-class FavourFormMixin(PermissionRequiredMixin):
-    form_class = FavourForm
-    template_name = "partners/favour_form.html"
+class FavourFormMixin(PermissionRequiredMixin, FormViewMixinBase):
+    form_class: type[FavourForm] | None = FavourForm
+    template_name: str | None = "partners/favour_form.html"
 
     def success(self, favour, verb):
         messages.success(self.request, f"{verb} favour for {favour.organisation}: {favour.description}.")

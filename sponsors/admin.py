@@ -32,8 +32,7 @@ class SponsorshipTierAdmin(admin.ModelAdmin):
 
 class PledgeStageChangeInline(admin.TabularInline):
     model = PledgeStageChange
-    fields = ["changed_at", "from_stage", "to_stage", "changed_by", "note"]
-    readonly_fields = fields
+    fields = readonly_fields = ("changed_at", "from_stage", "to_stage", "changed_by", "note")
     extra = 0
     can_delete = False
 
@@ -59,7 +58,8 @@ class PledgeAdminForm(forms.ModelForm):
         fields = "__all__"  # noqa: DJ007 (the admin edits every field)
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         stage = cleaned.get("stage")
         if stage in CLOSED_LOST_STAGES and not (cleaned.get("lost_reason") or "").strip():
             self.add_error("lost_reason", "Say why the pledge was declined or withdrawn.")
@@ -168,8 +168,7 @@ class PledgeInline(admin.TabularInline):
     (or the app), so that every stage is recorded as a PledgeStageChange."""
 
     model = Pledge
-    fields = ["event", "tier", "amount", "stage", "expected_date", "owner"]
-    readonly_fields = fields
+    fields = readonly_fields = ("event", "tier", "amount", "stage", "expected_date", "owner")
     extra = 0
     can_delete = False
     show_change_link = True

@@ -16,7 +16,7 @@ from crm.selectors.timeline import Entry, user_name
 from crm.tables.records import money
 from sponsors.models import OPEN_STAGES, InKindContribution, Pledge, PledgeStageChange, Stage
 
-MONEY = DecimalField(max_digits=14, decimal_places=2)
+MONEY: DecimalField = DecimalField(max_digits=14, decimal_places=2)
 
 
 def organisation_sponsorship(organisation) -> dict:
@@ -108,7 +108,7 @@ def _in_kind_changes(organisation=None, contact=None):
         .select_related("history_user")
         .order_by("id", "history_date", "history_id")
     )
-    previous = {}
+    previous: dict[int, str] = {}
     labels = dict(InKindContribution.Status.choices)
     categories = dict(InKindContribution.Category.choices)
     for row in history:

@@ -32,7 +32,7 @@ class BoardColumn:
 
 def board_columns_spec() -> list[tuple[str, str, tuple]]:
     """(key, label, stages): one column per open stage, then Paid, then lost."""
-    spec = [(s.value, s.label, (s,)) for s in OPEN_STAGES]
+    spec: list[tuple[str, str, tuple]] = [(s.value, s.label, (s,)) for s in OPEN_STAGES]
     spec.append((Stage.PAID.value, Stage.PAID.label, (Stage.PAID,)))
     spec.append((LOST, "Declined / withdrawn", CLOSED_LOST_STAGES))
     return spec
@@ -88,7 +88,7 @@ def pledge_board(pledges, cards_per_column: int = CARDS_PER_COLUMN) -> list[Boar
 
 def in_kind_totals(items) -> list[dict]:
     """Count and value of in-kind contributions per status, every status listed, one query."""
-    money = DecimalField(max_digits=14, decimal_places=2)
+    money: DecimalField = DecimalField(max_digits=14, decimal_places=2)
     found = {
         row["status"]: row
         for row in items.order_by()

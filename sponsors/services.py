@@ -98,11 +98,12 @@ def _check_lost_reason(stage: str, reason: str) -> None:
 
 def sync_benefits(pledge: Pledge) -> None:
     """Make sure each benefit the pledge's tier promises has a delivery row."""
-    if pledge.tier_id is None:
+    tier = pledge.tier if pledge.tier_id is not None else None
+    if tier is None:
         return
     existing = set(pledge.benefits.values_list("benefit", flat=True))
     BenefitDelivery.objects.bulk_create(
-        BenefitDelivery(pledge=pledge, benefit=b) for b in pledge.tier.benefit_list() if b not in existing
+        BenefitDelivery(pledge=pledge, benefit=b) for b in tier.benefit_list() if b not in existing
     )
 
 

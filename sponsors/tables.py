@@ -30,7 +30,7 @@ class PledgeTable(tables.Table):
 
     class Meta:
         model = Pledge
-        fields = []
+        fields: list[str] = []
         sequence = ["organisation", "event", "tier", "amount", "weighted", "stage", "days", "owner", "expected_date"]
         empty_text = "No pledges match. Clear the filters or record a new pledge."
         attrs = {"class": "table table-sm table-hover align-middle", "data-testid": "pledge-table"}
@@ -60,7 +60,7 @@ class InKindTable(tables.Table):
 
     class Meta:
         model = InKindContribution
-        fields = []
+        fields: list[str] = []
         sequence = [
             "organisation",
             "event",

@@ -12,6 +12,7 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from crm.models import Organisation
+from crm.typing import FormViewMixinBase, ModelFormViewMixinBase
 from crm.views.redirects import safe_next
 from sponsors import selectors, services
 from sponsors.filters import InKindFilter, PledgeFilter
@@ -84,9 +85,9 @@ class PledgeDetailView(PermissionRequiredMixin, DetailView):
         )
 
 
-class PledgeFormMixin(PermissionRequiredMixin):
-    form_class = PledgeForm
-    template_name = "sponsors/pledge_form.html"
+class PledgeFormMixin(PermissionRequiredMixin, FormViewMixinBase):
+    form_class: type[PledgeForm] | None = PledgeForm
+    template_name: str | None = "sponsors/pledge_form.html"
 
 
 class PledgeCreateView(PledgeFormMixin, FormView):
@@ -174,7 +175,7 @@ class PledgeMoveView(PermissionRequiredMixin, View):
                 messages.success(request, f"Moved {pledge.organisation} to {pledge.get_stage_display()}")
                 return redirect(safe_next(request, pledge.get_absolute_url()))
         messages.error(
-            request, "The pledge was not moved: " + " ".join(e for errors in form.errors.values() for e in errors)
+            request, "The pledge was not moved: " + " ".join(str(e) for errors in form.errors.values() for e in errors)
         )
         return self.render_form(form, status=400)
 
@@ -203,7 +204,8 @@ class BenefitUpdateView(PermissionRequiredMixin, View):
                 messages.success(request, f"{benefit.benefit}: {state}.")
         else:
             messages.error(
-                request, f"{self.benefit.benefit}: " + " ".join(e for errors in form.errors.values() for e in errors)
+                request,
+                f"{self.benefit.benefit}: " + " ".join(str(e) for errors in form.errors.values() for e in errors),
             )
         return redirect(self.benefit.pledge)
 
@@ -234,7 +236,7 @@ class TicketAllocationView(PermissionRequiredMixin, View):
                 )
         else:
             messages.error(
-                request, "Tickets not changed: " + " ".join(e for errors in form.errors.values() for e in errors)
+                request, "Tickets not changed: " + " ".join(str(e) for errors in form.errors.values() for e in errors)
             )
         return redirect(self.pledge)
 
@@ -271,10 +273,10 @@ class InKindListView(PermissionRequiredMixin, SingleTableMixin, FilterView):
         return context
 
 
-class InKindFormMixin(PermissionRequiredMixin):
+class InKindFormMixin(PermissionRequiredMixin, ModelFormViewMixinBase):
     model = InKindContribution
-    form_class = InKindForm
-    template_name = "sponsors/inkind_form.html"
+    form_class: type[InKindForm] | None = InKindForm
+    template_name: str | None = "sponsors/inkind_form.html"
 
     def form_valid(self, form):
         try:

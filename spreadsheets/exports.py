@@ -9,9 +9,10 @@ import codecs
 import csv
 import io
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import islice
+from typing import Protocol
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
@@ -161,6 +162,16 @@ def filtered_queryset(target: ExportTarget, data, request=None, include_do_not_c
     if not any(term.lstrip("-") in ("pk", "id") for term in order):
         queryset = queryset.order_by(*queryset.query.order_by, "pk")  # stable between runs
     return queryset
+
+
+class Rows(Protocol):
+    """What the file writers read: the header row, the target (for its sheet name) and the rows.
+    A RowStream, or a wrapper that watches it (spreadsheets.services reports progress)."""
+
+    headers: list[str]
+    target: "ExportTarget"
+
+    def __iter__(self) -> Iterator[list]: ...
 
 
 class RowStream:
@@ -367,7 +378,7 @@ class _Buffer:
         return text
 
 
-def iter_csv(stream: RowStream, bom=True, rows_per_part=500):
+def iter_csv(stream: Rows, bom=True, rows_per_part=500):
     """UTF-8 CSV bytes in parts of a few hundred rows (with a BOM so Excel reads UTF-8)."""
     buffer = _Buffer()
     writer = csv.writer(buffer)
@@ -384,7 +395,7 @@ def iter_csv(stream: RowStream, bom=True, rows_per_part=500):
         yield tail.encode("utf-8")
 
 
-def write_xlsx(stream: RowStream, file) -> None:
+def write_xlsx(stream: Rows, file) -> None:
     """An XLSX workbook written row by row (openpyxl write-only) into ``file``."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell

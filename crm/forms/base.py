@@ -1,5 +1,21 @@
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.db import models
+
+if TYPE_CHECKING:
+
+    class _FormBase(forms.BaseForm):
+        """What the mixins below use of the form they are mixed into, for mypy only."""
+
+        # A form sets its fields' own attributes (a picker's queryset, a select's choices) by name.
+        fields: dict[str, Any]
+
+        # BaseForm.clean() returns cleaned_data, which the stubs allow to be None; it never is here.
+        def clean(self) -> dict[str, Any]: ...
+
+else:
+    _FormBase = object
 
 
 class ListedChoiceIterator(forms.models.ModelChoiceIterator):
@@ -14,7 +30,7 @@ class ListedChoiceIterator(forms.models.ModelChoiceIterator):
             yield self.choice(obj)
 
 
-class BootstrapFormMixin:
+class BootstrapFormMixin(_FormBase):
     """Give each widget Bootstrap's class and mark invalid fields for screen readers."""
 
     def __init__(self, *args, **kwargs):
@@ -46,7 +62,7 @@ class BootstrapFormMixin:
                 attrs["aria-describedby"] = " ".join([*described, f"{auto_id}_errors"])
 
 
-class LookupChoicesMixin:
+class LookupChoicesMixin(_FormBase):
     """Pickers of records that grow with the data render only the chosen option once there are many.
 
     A <select> of 100,000 contacts takes seconds to send and to scroll; above RENDER_ALL_UP_TO

@@ -3,6 +3,7 @@
 import datetime
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from crm.models import Contact, FollowUp, Interaction, Organisation
@@ -26,9 +27,7 @@ class UserChoiceField(forms.ModelChoiceField):
 class FollowUpForm(LookupChoicesMixin, BootstrapFormMixin, forms.ModelForm):
     """Create or edit a follow-up; the organisation is filled in from the contact or pledge when left blank."""
 
-    assignee = UserChoiceField(
-        queryset=FollowUp._meta.get_field("assignee").related_model.objects.none(), required=False, label="Assigned to"
-    )
+    assignee = UserChoiceField(queryset=get_user_model().objects.none(), required=False, label="Assigned to")
 
     lookup_fields = {"organisation": "organisation", "contact": "contact"}
     narrowed_fields = {"pledge": "organisation", "favour": "organisation"}
@@ -110,7 +109,7 @@ class SnoozeFollowUpForm(BootstrapFormMixin, forms.Form):
 
 class ReassignFollowUpForm(BootstrapFormMixin, forms.Form):
     assignee = UserChoiceField(
-        queryset=FollowUp._meta.get_field("assignee").related_model.objects.none(),
+        queryset=get_user_model().objects.none(),
         label="Reassign to",
         empty_label=None,
     )

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -67,6 +69,9 @@ class Contact(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
+    # django-simple-history reads these, when set, as the next history row's reason and author.
+    _change_reason: str
+    _history_user: Any
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]

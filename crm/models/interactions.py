@@ -1,7 +1,12 @@
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from crm.models.followups import FollowUp
 
 
 class Interaction(models.Model):
@@ -47,6 +52,11 @@ class Interaction(models.Model):
         related_name="logged_interactions",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Not fields: the services that log an interaction set these for the page that says what was
+    # saved with it (crm.services.interactions, quicklog.services).
+    created_followup: "FollowUp | None"
+    created_favour: models.Model | None
 
     class Meta:
         ordering = ["-occurred_at", "-id"]

@@ -1,6 +1,9 @@
 """Who changed what and when, read from django-simple-history, for detail pages."""
 
 from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Model
 
 
 @dataclass
@@ -53,7 +56,7 @@ def record_history(obj, limit: int = 50) -> list[Change]:
 
 def _resolve_related(model, changes):
     """Show foreign keys by name: one query per related model, not per change."""
-    wanted = {}
+    wanted: dict[type[Model], set[Any]] = {}
     for change in changes:
         for name, old, new in change.fields:
             model_field = model._meta.get_field(name)

@@ -8,8 +8,10 @@ pg_trgm indexes, which serve the same icontains lookups (contacts' in a table of
 own: crm/selectors/contact_search.py); shorter words scan.
 """
 
+from typing import Any
+
 from django.db import DatabaseError, connection
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from crm.models import Contact, Interaction, Organisation
@@ -106,6 +108,7 @@ def organisation_list_condition(terms) -> Q:
         if connection.vendor == "postgresql" and len(term) >= INDEXED_LENGTH:
             condition &= Q(pk__in=contact_search.organisation_list_ids(term))
             continue
+        people: RawSQL | QuerySet[Contact, Any]
         if connection.vendor == "postgresql":  # too short for the indexes: both tables are read anyway
             people = contact_search.organisation_ids(term)
         else:

@@ -5,7 +5,7 @@ import datetime
 import django_tables2 as tables
 from django.db import models
 from django.template.defaultfilters import date as date_filter
-from django.utils.timezone import template_localtime
+from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # not in django-stubs
 from django_tables2.columns import library
 
 from crm.formatting import format_money

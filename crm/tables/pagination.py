@@ -6,6 +6,8 @@ is evaluated twice. Here the page query carries the total, `COUNT(*) OVER ()`, a
 query runs only when the page asked for is past the end.
 """
 
+from typing import Any
+
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count, Window
 
@@ -19,6 +21,8 @@ def with_total(queryset):
 
 class OnePassPaginator(Paginator):
     """A paginator for django-tables2 tables over a `with_total` queryset."""
+
+    object_list: Any  # django-tables2's TableQuerysetData (untyped), whose slice has the queryset as .data
 
     def page(self, number):
         try:
@@ -36,7 +40,7 @@ class OnePassPaginator(Paginator):
             raise EmptyPage(self.error_messages["no_results"])
         else:
             self._learn_count(0)
-        return self._get_page(rows, number, self)
+        return self._get_page(rows, number, self)  # type: ignore[attr-defined]  # Django's hook; not in django-stubs
 
     def _learn_count(self, total):
         self.__dict__["count"] = total  # fills the cached_property

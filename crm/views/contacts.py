@@ -14,6 +14,7 @@ from crm.selectors.history import record_history
 from crm.selectors.records import contact_list_rows, contact_page
 from crm.selectors.timeline import contact_timeline, timeline_limit
 from crm.tables import ContactTable
+from crm.typing import ModelFormViewMixinBase
 
 
 class ContactListView(PermissionRequiredMixin, SingleTableMixin, FilterView):
@@ -46,10 +47,10 @@ class ContactDetailView(PermissionRequiredMixin, DetailView):
         )
 
 
-class ContactFormMixin(PermissionRequiredMixin):
+class ContactFormMixin(PermissionRequiredMixin, ModelFormViewMixinBase):
     model = Contact
-    form_class = ContactForm
-    template_name = "crm/contact_form.html"
+    form_class: type[ContactForm] | None = ContactForm
+    template_name: str | None = "crm/contact_form.html"
 
     def form_valid(self, form):
         contact = form.save(commit=False)

@@ -10,6 +10,7 @@ from crm import services
 from crm.forms import EventForm
 from crm.models import Event
 from crm.tables import EventTable
+from crm.typing import ModelFormViewMixinBase
 
 
 class EventListView(PermissionRequiredMixin, SingleTableView):
@@ -28,10 +29,10 @@ class EventDetailView(PermissionRequiredMixin, DetailView):
     template_name = "crm/event_detail.html"
 
 
-class EventFormMixin(PermissionRequiredMixin):
+class EventFormMixin(PermissionRequiredMixin, ModelFormViewMixinBase):
     model = Event
-    form_class = EventForm
-    template_name = "crm/event_form.html"
+    form_class: type[EventForm] | None = EventForm
+    template_name: str | None = "crm/event_form.html"
 
     def form_valid(self, form):
         event = services.save_event(form.save(commit=False), user=self.request.user)

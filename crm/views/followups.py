@@ -1,7 +1,9 @@
 """Follow-up pages: my list (grouped by due date), the row actions, create/edit and the calendar feed."""
 
 import datetime
+from typing import cast
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
@@ -21,6 +23,7 @@ from crm.models import CalendarFeed, FollowUp
 from crm.selectors import followups as selectors
 from crm.services import followups as services
 from crm.templatetags.options import options
+from crm.typing import AuthenticatedHttpRequest, ModelFormViewMixinBase
 from crm.views.followup_rows import attach_row_html
 from crm.views.redirects import safe_next
 
@@ -37,6 +40,7 @@ def _error_text(error: ValidationError) -> str:
 class FollowUpListView(PermissionRequiredMixin, TemplateView):
     permission_required = "crm.view_followup"
     template_name = "crm/followup_list.html"
+    request: AuthenticatedHttpRequest
 
     def get_context_data(self, **kwargs):
         request = self.request
@@ -57,7 +61,7 @@ class FollowUpListView(PermissionRequiredMixin, TemplateView):
         people = list(services.assignable_users()) if can_change or "assignee" in filterset.form.fields else []
         filterset.show_assignees(people)
         assignable = [(person.pk, person.get_full_name() or person.username) for person in people] if can_change else []
-        complete_kinds = CompleteFollowUpForm.base_fields["kind"].choices
+        complete_kinds = cast(forms.ChoiceField, CompleteFollowUpForm.base_fields["kind"]).choices
         next_url = request.get_full_path()
         assignee_options = {}
         if can_change:  # each assignee's "Reassign to" options, rendered once
@@ -122,7 +126,7 @@ def followup_snooze(request, pk):
     followup = get_object_or_404(FollowUp, pk=pk)
     form = SnoozeFollowUpForm(request.POST)
     if not form.is_valid():
-        errors = " ".join(e for errs in form.errors.values() for e in errs)
+        errors = " ".join(str(e) for errs in form.errors.values() for e in errs)
         messages.error(request, f"Could not snooze “{followup.title}”: {errors}")
         return redirect(_next_url(request))
     try:
@@ -152,10 +156,10 @@ def followup_reassign(request, pk):
     return redirect(_next_url(request))
 
 
-class FollowUpFormMixin(PermissionRequiredMixin):
+class FollowUpFormMixin(PermissionRequiredMixin, ModelFormViewMixinBase):
     model = FollowUp
-    form_class = FollowUpForm
-    template_name = "crm/followup_form.html"
+    form_class: type[FollowUpForm] | None = FollowUpForm
+    template_name: str | None = "crm/followup_form.html"
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(next_url=_next_url(self.request), **kwargs)
@@ -171,7 +175,10 @@ class FollowUpCreateView(FollowUpFormMixin, CreateView):
     permission_required = "crm.add_followup"
 
     def get_initial(self):
-        initial = {"assignee": self.request.user.pk, "due_date": timezone.localdate() + datetime.timedelta(days=7)}
+        initial: dict[str, object] = {
+            "assignee": self.request.user.pk,
+            "due_date": timezone.localdate() + datetime.timedelta(days=7),
+        }
         for name in ("organisation", "contact", "pledge", "favour"):
             value = self.request.GET.get(name, "")
             if value.isdigit():

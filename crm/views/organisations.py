@@ -15,6 +15,7 @@ from crm.selectors.history import record_history
 from crm.selectors.records import organisation_page, organisation_rows
 from crm.selectors.timeline import organisation_timeline, timeline_limit
 from crm.tables import OrganisationTable
+from crm.typing import ModelFormViewMixinBase
 
 
 class OrganisationListView(PermissionRequiredMixin, SingleTableMixin, FilterView):
@@ -47,10 +48,10 @@ class OrganisationDetailView(PermissionRequiredMixin, DetailView):
         )
 
 
-class OrganisationFormMixin(PermissionRequiredMixin):
+class OrganisationFormMixin(PermissionRequiredMixin, ModelFormViewMixinBase):
     model = Organisation
-    form_class = OrganisationForm
-    template_name = "crm/organisation_form.html"
+    form_class: type[OrganisationForm] | None = OrganisationForm
+    template_name: str | None = "crm/organisation_form.html"
 
     def form_valid(self, form):
         organisation = form.save(commit=False)

@@ -35,8 +35,8 @@ class Command(BaseCommand):
         list_url = site + reverse("crm:followup_list")
         sent = items_sent = skipped = failed = 0
         followups = due_for_reminder(today)
-        for user, items in groupby(followups, key=lambda f: f.assignee):
-            items = list(items)
+        for user, group in groupby(followups, key=lambda f: f.assignee):
+            items = list(group)
             if dry_run:
                 already = ReminderDigest.objects.filter(user=user, sent_on=today).exists()
                 verb = "would skip (already sent)" if already else "would send"
