@@ -257,7 +257,37 @@ class StageChangeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PledgeSerializer(StrictSerializer):
+def _registered_values(model, ids: list[int]) -> dict[str, dict]:
+    """name → {id: value} for the fields other apps add to `model`'s representation (crm.registry)."""
+    from crm.registry import api_fields
+
+    return {name: provider(ids) for name, provider in api_fields(model._meta.label_lower).items()}
+
+
+class RegisteredFieldsListSerializer(serializers.ListSerializer):
+    """Reads the fields other apps add once for the whole page, not once per record."""
+
+    def to_representation(self, data):
+        items = list(data.all() if hasattr(data, "all") else data)
+        self.child._registered = _registered_values(self.child.Meta.model, [item.pk for item in items])
+        return super().to_representation(items)
+
+
+class RegisteredFieldsMixin:
+    """Adds the fields other apps register for this model (e.g. the sponsor portal's state of a
+    pledge), so the API shows them without importing those apps."""
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        values = getattr(self, "_registered", None)
+        if values is None:
+            values = _registered_values(self.Meta.model, [instance.pk])
+        for name, by_id in values.items():
+            data[name] = by_id.get(instance.pk)
+        return data
+
+
+class PledgeSerializer(RegisteredFieldsMixin, StrictSerializer):
     """A pledge; a new `stage` moves it as the board does (recorded, with a reason for losses)."""
 
     owner = _user_field()
@@ -288,6 +318,7 @@ class PledgeSerializer(StrictSerializer):
             "updated_at",
         ]
         read_only_fields = ["stage_changed_at", "pledged_at", "paid_at", "created_at", "updated_at"]
+        list_serializer_class = RegisteredFieldsListSerializer
 
     def validate(self, attrs):
         tier, event = attrs.get("tier"), attrs.get("event") or getattr(self.instance, "event", None)

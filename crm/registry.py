@@ -397,3 +397,48 @@ def register_action(name: str, function: Callable[..., Any]) -> None:
 
 def action(name: str) -> Callable[..., Any] | None:
     return _actions.get(name)
+
+
+# --- the retention report's other personal data ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class RetentionSection:
+    """Personal data an app keeps that is due for deletion, shown on the retention report beside
+    the stale contacts (e.g. a sponsor's guest list, kept for N days after the event).
+
+    `rows(now)` returns dicts with "label", "detail", "count" and optionally "url" (a page where
+    the organiser can act), in a fixed number of queries.
+    """
+
+    name: str
+    title: str
+    rows: Callable[[Any], list[dict]]
+    permission: str | None = None
+    order: int = 100
+
+
+_retention_sections: dict[str, RetentionSection] = {}
+
+
+def register_retention_section(section: RetentionSection) -> None:
+    _retention_sections[section.name] = section
+
+
+def retention_sections() -> list[RetentionSection]:
+    return sorted(_retention_sections.values(), key=lambda s: (s.order, s.name))
+
+
+# --- fields other apps add to a core or domain record's API representation ----------------------
+
+#: model label ("sponsors.pledge") → name → provider(ids) returning {id: JSON-ready value} for the
+#: records of a page, in a fixed number of queries (ids without a value are left out and read None).
+_api_fields: dict[str, dict[str, Callable[[list[int]], dict]]] = {}
+
+
+def register_api_field(model_label: str, name: str, provider: Callable[[list[int]], dict]) -> None:
+    _api_fields.setdefault(model_label.lower(), {})[name] = provider
+
+
+def api_fields(model_label: str) -> dict[str, Callable[[list[int]], dict]]:
+    return dict(_api_fields.get(model_label.lower(), {}))

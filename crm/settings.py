@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "invoicing",
     "mail",
     "api",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -244,6 +245,15 @@ CRM_IMPORT_MAX_BYTES = int(os.environ.get("CRM_IMPORT_MAX_BYTES") or 20 * 1024 *
 DATA_UPLOAD_MAX_MEMORY_SIZE = CRM_IMPORT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+
+# --- The sponsor portal (portal/) ------------------------------------------------------------
+#: A sponsor's personal link works for this many days (inviting again revokes the older link).
+PORTAL_LINK_DAYS = int(os.environ.get("PORTAL_LINK_DAYS") or 60)
+#: Guests' details are due for deletion this many days after the event (the retention report).
+PORTAL_GUEST_RETENTION_DAYS = int(os.environ.get("PORTAL_GUEST_RETENTION_DAYS") or 90)
+#: Requests to portal pages per client address and per link (429 with Retry-After beyond).
+PORTAL_RATE_PER_IP = os.environ.get("PORTAL_RATE_PER_IP", "120/minute")
+PORTAL_RATE_PER_TOKEN = os.environ.get("PORTAL_RATE_PER_TOKEN", "60/minute")
 
 # --- Email in the contact history (mail/) and background tasks -----------------------------
 # Tasks (django-tasks): the database backend by default, run by `manage.py db_worker`

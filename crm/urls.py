@@ -32,4 +32,5 @@ urlpatterns = [
     path("", include("invoicing.urls")),
     path("", include("mail.urls")),
     path("", include("api.urls")),
+    path("", include("portal.urls")),
 ]

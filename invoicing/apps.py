@@ -17,7 +17,7 @@ class InvoicingConfig(AppConfig):
             register_subject_access_section,
             register_timeline_source,
         )
-        from invoicing import documents, panels, selectors, synthetic, timeline
+        from invoicing import documents, panels, selectors, services, synthetic, timeline
 
         register_role_rules("invoicing")
         register_subject_access_section("invoices", selectors.subject_access_rows)
@@ -83,6 +83,13 @@ class InvoicingConfig(AppConfig):
             )
         )
         register_data_step(DataStep(name="invoices", run=synthetic.run, clear=synthetic.clear, order=50))
+
+        from crm.registry import register_action
+
+        # Other apps (the sponsor portal) raise an invoice and show a pledge's invoices without importing this one.
+        register_action("invoicing.raise_invoice", services.raise_invoice)
+        register_action("invoicing.pledge_documents", documents.pledge_documents)
+        register_action("invoicing.render_pledge_document", documents.render_pledge_document)
 
         from invoicing import api as rest_api  # /api/invoices/, credit-notes/, payments/ (the API app routes them)
 

@@ -43,3 +43,60 @@ def render_pledge_invoice(pledge) -> tuple[str, bytes, str]:
     """A pledge's invoice, offered on the pledge so its email panel can send it with a template
     (a pledge is invoiced once; should there be more, the latest)."""
     return render_invoice(pledge.invoices.order_by("-issue_date", "-id").first())
+
+
+def pledge_documents(pledge) -> list[dict]:
+    """A pledge's invoices and credit notes as the sponsor portal lists them: number, kind, dates,
+    amount, status and balance (2 queries, whatever their number)."""
+    from invoicing import selectors
+    from invoicing.models import CreditNote
+
+    invoices = selectors.pledge_invoices(pledge)
+    rows = []
+    for invoice in invoices:
+        rows.append(
+            {
+                "kind": "Invoice",
+                "number": invoice.number,
+                "issue_date": invoice.issue_date,
+                "due_date": invoice.due_date,
+                "amount": invoice.gross_total,
+                "status": invoice.status.label,
+                "balance": invoice.balance,
+                "po_number": invoice.po_number,
+            }
+        )
+    notes = CreditNote.objects.filter(invoice__in=[i.pk for i in invoices]).order_by("issue_date", "number")
+    for note in notes if invoices else ():
+        rows.append(
+            {
+                "kind": "Credit note",
+                "number": note.number,
+                "issue_date": note.issue_date,
+                "due_date": None,
+                "amount": note.amount,
+                "status": "Issued",
+                "balance": None,
+                "po_number": "",
+            }
+        )
+    return rows
+
+
+def render_pledge_document(pledge, number: str) -> tuple[str, bytes, str] | None:
+    """The PDF of one of the pledge's invoices or credit notes, or None when the number is not
+    the pledge's (a sponsor's link never reaches another sponsor's papers)."""
+    from invoicing import pdf, services
+    from invoicing.models import CreditNote, Invoice
+
+    if Invoice.objects.filter(pledge=pledge, number=number).exists():
+        return render_invoice(Invoice.objects.get(number=number))
+    note = (
+        CreditNote.objects.select_related("invoice__pledge__organisation")
+        .filter(invoice__pledge=pledge, number=number)
+        .first()
+    )
+    if note is None:
+        return None
+    context = {"note": note, "invoice": note.invoice, "details": services.network_details()}
+    return f"{note.number}.pdf", pdf.render_pdf("invoicing/pdf/credit_note.html", context), PDF

@@ -10,6 +10,11 @@ class MailConfig(AppConfig):
         from mail import hooks
 
         hooks.register()
+        from crm.registry import register_action
+        from mail.outbound import send_template
+
+        # Other apps send a templated email without importing this one (the sponsor portal's invitation).
+        register_action("mail.send_template", send_template)
         from mail import api as rest_api  # /api/emails/ (the API app routes it)
 
         rest_api.register()

@@ -33,6 +33,8 @@ MERGE_FIELDS = {
     "amount": "The pledge's amount, e.g. £2,500",
     "event": "The pledge's event",
     "sender_name": "Your name",
+    "portal_link": "The sponsor's personal portal link (sponsor portal emails only)",
+    "portal_missing": "What the sponsor has still to give in the portal (sponsor portal reminders only)",
 }
 FIELD = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
@@ -173,6 +175,12 @@ def send_to_contact(
     """
     if not user.has_perm("mail.add_emailtemplate"):
         raise PermissionDenied
+    return _send_checked(
+        user=user, contact=contact, subject=subject, body=body, in_reply_to=in_reply_to, attachments=attachments
+    )
+
+
+def _send_checked(*, user, contact: Contact, subject: str, body: str, in_reply_to: str = "", attachments=()):
     if not contact.email:
         raise ValidationError(f"{contact} has no email address.")
     if contact.do_not_contact:
@@ -212,6 +220,35 @@ def send_to_contact(
         delete_files(saved)  # the rows rolled back; their files go too
         raise
     return message
+
+
+def send_template(
+    *,
+    template: str,
+    contact: Contact,
+    pledge=None,
+    user=None,
+    extra: dict | None = None,
+    default_subject: str = "",
+    default_body: str = "",
+) -> EmailMessage:
+    """Send the template named `template` to one contact and file it on their timeline.
+
+    Offered to other apps as the action "mail.send_template" (crm.registry), so the sponsor
+    portal can send its invitation without importing this app. The first use creates the
+    template from `default_subject`/`default_body`; after that the organiser's edited wording is
+    used. `extra` fills merge fields only the caller knows (the portal link). `user` None is
+    the system (a management command); a user needs the right to send email.
+    """
+    if user is not None and not user.has_perm("mail.add_emailtemplate"):
+        raise PermissionDenied
+    row, _ = EmailTemplate.objects.get_or_create(
+        name=template, defaults={"subject": default_subject or template, "body": default_body or template}
+    )
+    context = {**merge_context(contact=contact, pledge=pledge, user=user), **(extra or {})}
+    return _send_checked(
+        user=user, contact=contact, subject=render(row.subject, context), body=render(row.body, context)
+    )
 
 
 # --- mail merges -----------------------------------------------------------------------------
