@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Max
@@ -100,7 +101,7 @@ def portal_page(link: PortalLink) -> PortalPage:
     logos = list(LogoSubmission.objects.filter(pledge=pledge)[:5])
     guests = list(Guest.objects.filter(pledge=pledge))
     tickets = TicketAllocation.objects.filter(pledge=pledge).values_list("allocated", flat=True).first()
-    allowance = tickets if tickets is not None else (pledge.tier.ticket_allocation if pledge.tier_id else 0)
+    allowance = tickets if tickets is not None else (pledge.tier.ticket_allocation if pledge.tier is not None else 0)
     documents_action = registry.action("invoicing.pledge_documents")
     documents = documents_action(pledge) if documents_action else []
     return PortalPage(
@@ -125,7 +126,7 @@ def pledge_portal_state(pledge_ids: list[int]) -> dict[int, dict]:
     ids = [int(i) for i in pledge_ids]
     if not ids:
         return {}
-    state = {
+    state: dict[int, dict[str, Any]] = {
         pk: {
             "invited_at": None,
             "link_expires_at": None,
@@ -223,7 +224,7 @@ def what_is_missing(event) -> list[dict]:
     rows = []
     for pledge in pledges:
         s = state[pledge.pk]
-        allowance = allocations.get(pledge.pk, pledge.tier.ticket_allocation if pledge.tier_id else 0)
+        allowance = allocations.get(pledge.pk, pledge.tier.ticket_allocation if pledge.tier is not None else 0)
         wants_logo = pledge.tier is None or pledge.tier.logo
         missing = []
         if s["signed_at"] is None:

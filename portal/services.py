@@ -434,7 +434,9 @@ class BillingResult:
     invoice_number: str = ""
 
 
-def _clean_text(value: str, field: str, label: str, limit: int, errors: dict, *, required=True, lines=False) -> str:
+def _clean_text(
+    value: str | None, field: str, label: str, limit: int, errors: dict, *, required=True, lines=False
+) -> str:
     value = (value or "").strip()
     if required and not value:
         errors[field] = f"Give the {label}."
@@ -652,12 +654,13 @@ def guest_allowance(pledge: Pledge) -> int:
     tickets = TicketAllocation.objects.filter(pledge=pledge).values_list("allocated", flat=True).first()
     if tickets is not None:
         return tickets
-    return pledge.tier.ticket_allocation if pledge.tier_id else 0
+    return pledge.tier.ticket_allocation if pledge.tier is not None else 0
 
 
 def clean_guest_rows(rows: list[dict]) -> tuple[list[dict], dict[int, dict[str, str]]]:
     """The filled rows, cleaned, and errors by row index (blank rows are dropped)."""
-    cleaned, errors = [], {}
+    cleaned: list[dict[str, str]] = []
+    errors: dict[int, dict[str, str]] = {}
     seen: dict[str, int] = {}
     validate_email = EmailValidator(message="Give an email address like name@example.org.")
     for index, row in enumerate(rows):
@@ -709,7 +712,7 @@ def save_guests(link: PortalLink, rows: list[dict]) -> list[Guest]:
     Event.objects.select_for_update().filter(pk=pledge.event_id).first()  # serialise seat-taking per event
     tickets = TicketAllocation.objects.select_for_update().filter(pledge=pledge).first()
     if tickets is None:
-        allowance = pledge.tier.ticket_allocation if pledge.tier_id else 0
+        allowance = pledge.tier.ticket_allocation if pledge.tier is not None else 0
     else:
         allowance = tickets.allocated
     if len(cleaned) > allowance:
@@ -746,13 +749,13 @@ def send_reminder(pledge: Pledge, missing: list[str], *, user=None) -> str:
         raise ValidationError("Email is not available here.")
     if not missing:
         raise ValidationError(f"{pledge.organisation} has given everything: nothing to remind them of.")
-    link = pledge.portal_links.filter(revoked_at__isnull=True).select_related("contact").first()
-    contact = link.contact if link and link.contact_id else invite_contact(pledge)
+    current = pledge.portal_links.filter(revoked_at__isnull=True).select_related("contact").first()
+    contact = current.contact if current is not None and current.contact is not None else invite_contact(pledge)
     if contact.do_not_contact:
         raise ValidationError(f"{contact} is marked do not contact: no reminder sent.")
     if not contact.email:
         raise ValidationError(f"{contact} has no email address.")
-    link, token = create_link(pledge, contact=contact, user=user)
+    _, token = create_link(pledge, contact=contact, user=user)
     send(
         template=REMINDER_TEMPLATE,
         contact=contact,
