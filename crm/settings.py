@@ -279,6 +279,12 @@ MAIL_ATTACHMENT_MAX_BYTES = int(os.environ.get("MAIL_ATTACHMENT_MAX_BYTES") or 1
 # The mailbox fetch_mail reads: imap[s]://user:password@host:port/FOLDER, and where read mail goes.
 MAIL_IMAP_URL = os.environ.get("MAIL_IMAP_URL", "")
 MAIL_IMAP_PROCESSED_FOLDER = os.environ.get("MAIL_IMAP_PROCESSED_FOLDER", "Processed")
+# Mail merges: a merge queued or sending with no progress for this long has lost its worker (its page
+# and My follow-ups say so); a mail server answering 4xx (try later) is retried this many times, waiting
+# MAIL_MERGE_RETRY_SECONDS, then twice as long each time.
+MAIL_MERGE_STALLED_SECONDS = int(os.environ.get("MAIL_MERGE_STALLED_SECONDS") or 300)
+MAIL_MERGE_MAX_RETRIES = int(os.environ.get("MAIL_MERGE_MAX_RETRIES") or 6)
+MAIL_MERGE_RETRY_SECONDS = float(os.environ.get("MAIL_MERGE_RETRY_SECONDS") or 60)
 MAIL_FETCH_INTERVAL = int(os.environ.get("MAIL_FETCH_INTERVAL") or 60)  # seconds between polls with --watch
 # Outbound mail over SMTP when EMAIL_HOST is set (otherwise the console backend above).
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")

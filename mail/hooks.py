@@ -59,6 +59,14 @@ def _pledge_panel(obj, request):
     return {"pk": obj.pk, "sends": sends}
 
 
+def _stopped_merges_panel(obj, request):
+    """On My follow-ups: the user's merges that stopped and wait for them (hidden when none)."""
+    from mail.selectors import stopped_merges
+
+    merges = stopped_merges(request.user)
+    return {"merges": merges} if merges else None
+
+
 def register():
     from mail import selectors, services
 
@@ -85,6 +93,16 @@ def register():
             context=_pledge_panel,
             permission="mail.add_emailtemplate",
             order=50,
+        )
+    )
+    register_panel(
+        Panel(
+            slot="followups",
+            name="stopped_merges",
+            template="mail/_stopped_merges_panel.html",
+            context=_stopped_merges_panel,
+            permission="mail.add_mailmerge",
+            order=60,
         )
     )
     register_erasure_hook("mail", services.erase_contact_emails)

@@ -1,9 +1,12 @@
 """Email kept in the contact history: each message once (by Message-ID), its attachments,
 the interactions it was filed as, organiser-kept templates and mail merges."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 
@@ -140,6 +143,7 @@ class MailMerge(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Sending"
+        WAITING = "waiting", "Waiting for the mail server"
         DONE = "done", "Done"
         FAILED = "failed", "Stopped by an error"
 
@@ -150,12 +154,25 @@ class MailMerge(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    #: When the merge last showed a sign of life: queued, or a recipient handled. A merge queued or
+    #: sending with no sign of life for MAIL_MERGE_STALLED_SECONDS has lost its worker.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    #: Runs stopped by a mail server that asked to try later (421, 451, refused connection), in a row.
+    retries = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]
 
     def __str__(self):
         return f"{self.template} ({self.created_at:%d %b %Y})"
+
+    @property
+    def stalled(self) -> bool:
+        """Queued or sending, but nothing has happened for too long: the worker died or is not running."""
+        if self.status not in (self.Status.QUEUED, self.Status.RUNNING):
+            return False
+        since = self.heartbeat_at or self.created_at
+        return since < timezone.now() - datetime.timedelta(seconds=settings.MAIL_MERGE_STALLED_SECONDS)
 
     def get_absolute_url(self):
         return reverse("mail:merge_detail", args=[self.pk])

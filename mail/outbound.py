@@ -7,6 +7,7 @@ so a template the organiser writes cannot reach anything but the fields listed h
 from __future__ import annotations
 
 import contextlib
+import datetime
 import logging
 import re
 import smtplib
@@ -300,10 +301,33 @@ def create_merge(*, user, template: EmailTemplate, contacts, description: str = 
     return merge
 
 
-def start_merge(merge: MailMerge):
+def start_merge(merge: MailMerge, *, delay: float = 0):
+    """Queue the merge's task (after `delay` seconds, where the task backend can defer)."""
     from mail.tasks import run_mail_merge
 
-    return run_mail_merge.enqueue(merge.pk)
+    MailMerge.objects.filter(pk=merge.pk).update(heartbeat_at=timezone.now())
+    task = run_mail_merge
+    if delay and task.get_backend().supports_defer:
+        task = task.using(run_after=timezone.now() + datetime.timedelta(seconds=delay))
+    return task.enqueue(merge.pk)
+
+
+class TryLater(Exception):
+    """The mail server asked to try later (a 4xx reply) or could not be reached: nothing was sent."""
+
+
+def retry_delay(retries: int) -> float:
+    """Seconds before run `retries + 1`: MAIL_MERGE_RETRY_SECONDS, then twice as long each time."""
+    return settings.MAIL_MERGE_RETRY_SECONDS * 2 ** (retries - 1)
+
+
+def _transient(error: Exception) -> bool:
+    """A reply that says "not now" (4xx), for every address refused, or no connection at all."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(400 <= code < 500 for code, _ in error.recipients.values())
+    if isinstance(error, smtplib.SMTPResponseException):
+        return 400 <= error.smtp_code < 500
+    return False
 
 
 def resume_merge(*, user, merge: MailMerge):
@@ -316,7 +340,7 @@ def resume_merge(*, user, merge: MailMerge):
     ).exists()
     if not waiting:
         raise ValidationError("Every recipient of this merge has been handled: nothing to resume.")
-    MailMerge.objects.filter(pk=merge.pk).update(status=MailMerge.Status.QUEUED, error="")
+    MailMerge.objects.filter(pk=merge.pk).update(status=MailMerge.Status.QUEUED, error="", retries=0)
     transaction.on_commit(lambda: start_merge(merge))
 
 
@@ -330,7 +354,7 @@ def run_merge(merge_id: int) -> str:
         status=MailMergeRecipient.Status.FAILED,
         reason="Interrupted while sending: not sent again, to be sure it is not sent twice. Check the mailbox.",
     )
-    MailMerge.objects.filter(pk=merge.pk).update(status=MailMerge.Status.RUNNING, error="")
+    MailMerge.objects.filter(pk=merge.pk).update(status=MailMerge.Status.RUNNING, error="", heartbeat_at=timezone.now())
     from django.core.mail import get_connection
 
     connection = get_connection(fail_silently=False)
@@ -338,6 +362,8 @@ def run_merge(merge_id: int) -> str:
         pending = MailMergeRecipient.objects.filter(merge=merge, status=MailMergeRecipient.Status.PENDING)
         for recipient_id in list(pending.values_list("pk", flat=True)):
             _send_one(merge, recipient_id, user, connection)
+    except TryLater as error:
+        return _wait_for_the_server(merge, error)
     except Exception as error:  # the server went away: stop, keep what was sent
         logger.exception("Mail merge %s stopped", merge.pk)
         MailMerge.objects.filter(pk=merge.pk).update(
@@ -347,9 +373,35 @@ def run_merge(merge_id: int) -> str:
     finally:
         with contextlib.suppress(Exception):
             connection.close()
-    MailMerge.objects.filter(pk=merge.pk).update(status=MailMerge.Status.DONE, finished_at=timezone.now())
+    MailMerge.objects.filter(pk=merge.pk).update(
+        status=MailMerge.Status.DONE, finished_at=timezone.now(), heartbeat_at=timezone.now(), retries=0
+    )
     counts = merge_progress(merge)
     return f"sent={counts['sent']} skipped={counts['skipped']} failed={counts['failed']}"
+
+
+def _wait_for_the_server(merge: MailMerge, error: TryLater) -> str:
+    """Queue the merge again with backoff, or stop it after MAIL_MERGE_MAX_RETRIES tries in a row."""
+    retries = MailMerge.objects.get(pk=merge.pk).retries + 1
+    if retries > settings.MAIL_MERGE_MAX_RETRIES:
+        MailMerge.objects.filter(pk=merge.pk).update(
+            status=MailMerge.Status.FAILED,
+            error=f"The mail server kept asking to try later ({error}); gave up after {retries - 1} tries. "
+            "Resume when it is back.",
+            finished_at=timezone.now(),
+            retries=retries - 1,
+        )
+        return f"gave up: {error}"
+    delay = retry_delay(retries)
+    when = timezone.localtime() + datetime.timedelta(seconds=delay)
+    MailMerge.objects.filter(pk=merge.pk).update(
+        status=MailMerge.Status.WAITING,
+        error=f"The mail server asked to try later ({error}); trying again at {when:%H:%M:%S} "
+        f"(try {retries} of {settings.MAIL_MERGE_MAX_RETRIES}).",
+        retries=retries,
+    )
+    start_merge(merge, delay=delay)
+    return f"waiting: {error}"
 
 
 def _send_one(merge, recipient_id, user, connection) -> None:
@@ -370,22 +422,47 @@ def _send_one(merge, recipient_id, user, connection) -> None:
     context = merge_context(contact=contact, user=user)
     subject, body = render(merge.template.subject, context), render(merge.template.body, context)
     message_id = make_msgid(domain=_domain())
+
+    def unclaim():
+        MailMergeRecipient.objects.filter(pk=recipient_id).update(status=MailMergeRecipient.Status.PENDING)
+
+    try:
+        if getattr(connection, "connection", False) is None:  # SMTP, not yet connected
+            connection.open()  # refused or timed out here: nothing was sent
+    except (OSError, smtplib.SMTPException) as error:
+        unclaim()
+        raise TryLater(str(error) or error.__class__.__name__) from error
     try:
         _deliver(user=user, contact=contact, subject=subject, body=body, message_id=message_id, connection=connection)
-    except smtplib.SMTPRecipientsRefused as error:
-        detail = "; ".join(
-            f"{code} {msg.decode(errors='replace') if isinstance(msg, bytes) else msg}"
-            for code, msg in error.recipients.values()
-        )
-        MailMergeRecipient.objects.filter(pk=recipient_id).update(
-            status=MailMergeRecipient.Status.FAILED, reason=f"The mail server refused the address: {detail}"[:300]
-        )
-        return
+    except smtplib.SMTPException as error:
+        if not _transient(error):
+            if isinstance(error, smtplib.SMTPRecipientsRefused):
+                _refused(recipient_id, error)
+                return
+            raise
+        # The server answered "not now": the message was not accepted, so it may be sent later.
+        unclaim()
+        with contextlib.suppress(Exception):
+            connection.close()
+        code = getattr(error, "smtp_code", None) or next(iter(error.recipients.values()))[0]
+        raise TryLater(f"{code}") from error
     with transaction.atomic():
         message = _record(user=user, contact=contact, subject=subject, body=body, message_id=message_id)
         MailMergeRecipient.objects.filter(pk=recipient_id).update(
             status=MailMergeRecipient.Status.SENT, message=message, reason=""
         )
+        MailMerge.objects.filter(pk=merge.pk).update(heartbeat_at=timezone.now(), retries=0)
+
+
+def _refused(recipient_id: int, error: smtplib.SMTPRecipientsRefused) -> None:
+    """The server refused this address for good (5xx): this recipient fails, the rest go on."""
+    detail = "; ".join(
+        f"{code} {msg.decode(errors='replace') if isinstance(msg, bytes) else msg}"
+        for code, msg in error.recipients.values()
+    )
+    MailMergeRecipient.objects.filter(pk=recipient_id).update(
+        status=MailMergeRecipient.Status.FAILED, reason=f"The mail server refused the address: {detail}"[:300]
+    )
 
 
 def merge_progress(merge: MailMerge) -> dict:

@@ -1,7 +1,11 @@
 """Reads the email pages share: the triage list, timeline entries, the mailbox state."""
 
-from django.db.models import Count
+import datetime
+
+from django.conf import settings
+from django.db.models import Count, Q
 from django.urls import reverse
+from django.utils import timezone
 
 from mail.models import EmailMessage, FiledEmail, MailboxState
 
@@ -67,4 +71,21 @@ def organisations_for_address(address: str, limit: int = 10) -> list:
         Organisation.objects.filter(contacts__email__iendswith="@" + domain)
         .annotate(n=Count("contacts"))
         .order_by("-n", "name")[:limit]
+    )
+
+
+def stopped_merges(user) -> list:
+    """The user's merges that need them: stopped by an error, or queued or sending with no progress
+    for MAIL_MERGE_STALLED_SECONDS (the worker died or is not running). Newest first, at most ten."""
+    from mail.models import MailMerge
+
+    stale_before = timezone.now() - datetime.timedelta(seconds=settings.MAIL_MERGE_STALLED_SECONDS)
+    active = Q(status__in=[MailMerge.Status.QUEUED, MailMerge.Status.RUNNING])
+    stale = active & (Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True, created_at__lt=stale_before))
+    return list(
+        MailMerge.objects.filter(created_by=user)
+        .filter(stale | Q(status=MailMerge.Status.FAILED, recipients__status__in=["pending", "sending"]))
+        .select_related("template")
+        .distinct()
+        .order_by("-created_at")[:10]
     )

@@ -5,7 +5,10 @@
   if (!box) { return; }
   var bar = box.querySelector(".merge-bar");
   var meter = box.querySelector("[role=progressbar]");
-  var labels = { queued: "Queued", running: "Sending", done: "Done", failed: "Stopped by an error" };
+  var labels = {
+    queued: "Queued", running: "Sending", waiting: "Waiting for the mail server", done: "Done",
+    failed: "Stopped by an error"
+  };
   function show(data) {
     bar.style.width = data.percent + "%";
     bar.textContent = data.percent + "%";

@@ -185,3 +185,23 @@ def test_resume_queues_a_stopped_merge_for_the_worker(client, organiser, templat
     response = client.post(reverse("mail:merge_resume", args=[merge.pk]), follow=True)
     assert "nothing to resume" in response.content.decode()
     assert len(django_mail.outbox) == 2
+
+
+def test_a_merge_whose_worker_died_says_so_on_its_page_and_in_my_followups(client, organiser, template, settings):
+    """Queued or sending with no progress for MAIL_MERGE_STALLED_SECONDS: not "Sending" for ever."""
+    import datetime
+
+    from django.utils import timezone
+
+    merge = outbound.create_merge(user=organiser, template=template, contacts=[factories.contact()])
+    MailMerge.objects.filter(pk=merge.pk).update(status=MailMerge.Status.RUNNING, heartbeat_at=timezone.now())
+    client.force_login(organiser)
+    assert "the task worker stopped" not in client.get(merge.get_absolute_url()).content.decode()
+    assert "Mail merges that stopped" not in client.get(reverse("crm:followup_list")).content.decode()
+
+    stale = timezone.now() - datetime.timedelta(seconds=settings.MAIL_MERGE_STALLED_SECONDS + 1)
+    MailMerge.objects.filter(pk=merge.pk).update(heartbeat_at=stale)
+    page = client.get(merge.get_absolute_url()).content.decode()
+    assert "the task worker stopped or is not running" in page and "Resume sending" in page
+    followups = client.get(reverse("crm:followup_list")).content.decode()
+    assert "Mail merges that stopped" in followups and merge.get_absolute_url() in followups
