@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "mail",
     "api",
     "portal",
+    "renewals",
 ]
 
 MIDDLEWARE = [

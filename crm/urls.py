@@ -33,4 +33,5 @@ urlpatterns = [
     path("", include("mail.urls")),
     path("", include("api.urls")),
     path("", include("portal.urls")),
+    path("", include("renewals.urls")),
 ]

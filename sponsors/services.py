@@ -233,3 +233,92 @@ def allocate_tickets(pledge: Pledge, *, allocated: int, claimed: int = 0, user=N
         pledge=pledge, defaults={"allocated": allocated, "claimed": claimed}
     )
     return tickets
+
+
+#: Fields a pledge spec may give to `create_pledges` (everything else is set by the service).
+BULK_PLEDGE_FIELDS = {"organisation_id", "event_id", "tier_id", "amount", "stage", "owner_id", "expected_date", "notes"}
+
+
+@transaction.atomic
+def create_pledges(specs: list[dict], *, user=None, changed_at=None) -> list[Pledge]:
+    """Create many pledges at once with `create_pledge`'s rules and records, in a fixed number of
+    queries (planning the next event makes thousands; one by one took a second per ~400).
+
+    Each spec holds `BULK_PLEDGE_FIELDS` (ids, not instances). The same rules as `create_pledge`:
+    without an amount a tier's pledge is for the tier's price; the amount is not negative; the
+    tier belongs to the pledge's event; the organisation, event and owner exist; a declined or
+    withdrawn pledge says why. The same records: the first stage as a change from nothing (who,
+    when), the pledged/paid milestones, a benefit row per benefit of the tier, and a history row
+    for each pledge and benefit. Nothing is written when any spec is refused.
+    """
+    from django.contrib.auth import get_user_model
+
+    from crm.models import Event, Organisation
+
+    if not specs:
+        return []
+    changed_at = changed_at or timezone.now()
+    tiers = SponsorshipTier.objects.in_bulk({s["tier_id"] for s in specs if s.get("tier_id")})
+    org_ids = {s.get("organisation_id") for s in specs}
+    event_ids = {s.get("event_id") for s in specs}
+    owner_ids = {s["owner_id"] for s in specs if s.get("owner_id")}
+    known_orgs = set(Organisation.objects.filter(pk__in=org_ids).values_list("pk", flat=True))
+    known_events = set(Event.objects.filter(pk__in=event_ids).values_list("pk", flat=True))
+    known_owners = set(get_user_model().objects.filter(pk__in=owner_ids).values_list("pk", flat=True))
+    stages = set(Stage.values)
+    amount_field = Pledge._meta.get_field("amount")
+    pledges, errors = [], []
+    for number, spec in enumerate(specs, start=1):
+        unknown = set(spec) - BULK_PLEDGE_FIELDS - {"lost_reason"}
+        if unknown:
+            raise TypeError(f"create_pledges() does not take {', '.join(sorted(unknown))}")
+        tier = tiers.get(spec.get("tier_id")) if spec.get("tier_id") else None
+        amount = spec.get("amount")
+        if amount is None and tier is not None:
+            amount = tier.price
+        stage = spec.get("stage") or Stage.PROSPECT
+        problem = ""
+        if spec.get("organisation_id") not in known_orgs:
+            problem = "no such organisation"
+        elif spec.get("event_id") not in known_events:
+            problem = "no such event"
+        elif spec.get("tier_id") and (tier is None or tier.event_id != spec["event_id"]):
+            problem = "the tier is not one of the event's tiers"
+        elif spec.get("owner_id") and spec["owner_id"] not in known_owners:
+            problem = "no such owner"
+        elif amount is None:
+            problem = "an amount or a tier is needed"
+        elif stage not in stages:
+            problem = f"“{stage}” is not a stage"
+        elif stage in CLOSED_LOST_STAGES and not (spec.get("lost_reason") or "").strip():
+            problem = "say why the pledge was declined or withdrawn"
+        else:
+            try:
+                amount = amount_field.clean(amount, None)
+                if amount < 0:
+                    problem = "the amount cannot be negative"
+            except ValidationError as error:
+                problem = " ".join(error.messages)
+        if problem:
+            errors.append(f"Pledge {number}: {problem}.")
+            continue
+        pledge = Pledge(**{**spec, "amount": amount, "stage": stage}, stage_changed_at=changed_at)
+        note_milestones(pledge, stage, changed_at)
+        pledges.append(pledge)
+    if errors:
+        raise ValidationError(errors[:20] + ([f"… and {len(errors) - 20} more."] if len(errors) > 20 else []))
+
+    from simple_history.utils import bulk_create_with_history
+
+    bulk_create_with_history(pledges, Pledge, batch_size=500, default_user=user, default_date=changed_at)
+    PledgeStageChange.objects.bulk_create(
+        [
+            PledgeStageChange(pledge=p, from_stage="", to_stage=p.stage, changed_by=user, changed_at=changed_at)
+            for p in pledges
+        ],
+        batch_size=500,
+    )
+    benefit_lists = {pk: tier.benefit_list() for pk, tier in tiers.items()}
+    benefits = [BenefitDelivery(pledge=p, benefit=b) for p in pledges if p.tier_id for b in benefit_lists[p.tier_id]]
+    bulk_create_with_history(benefits, BenefitDelivery, batch_size=500, default_user=user, default_date=changed_at)
+    return pledges

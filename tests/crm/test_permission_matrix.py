@@ -109,6 +109,7 @@ EXPECTED = {
     "dashboards:dashboard_inkind": E(get=READ_ALL),
     "dashboards:dashboard_partners": E(get=READ_ALL),
     "dashboards:dashboard_activity": E(get=READ_ALL),
+    "dashboards:dashboard_renewals": E(get=READ_ALL),
     "dashboards:dashboard_print": E(get=READ_ALL),
     "dashboards:dashboard_csv": E(get=READ_ALL),
     "dashboards:saved_view_create": E(get=POST_ONLY, post=(LOGIN, OK, OK, OK)),
@@ -211,6 +212,8 @@ EXPECTED = {
     "api:webhook_update": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
     "api:webhook_delete": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
     "api:webhook_test": E(get=(LOGIN, 403, 403, 405), post=WRITE_ORGANISER),
+    # Renewals: the organiser plans the next event (a new event, tiers, pledges, follow-ups).
+    "renewals:plan_next_event": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
 }
 
 #: Views anonymous users may reach; every other view must send them to sign in.
@@ -274,6 +277,7 @@ PK_OBJECT = {
     "api:email-": "email_message",
     "api:token_": "token",
     "api:webhook_": "webhook",
+    "renewals:plan_": "event",
 }
 
 #: Words that mark a URL as a write (split on "_", whole words).
@@ -303,6 +307,7 @@ WRITE_WORDS = {
     "merge",
     "archive",
     "consent",
+    "plan",
 }
 #: Writes every role makes for itself only (its saved views and calendar link).
 PERSONAL_WRITES = {"dashboards:saved_view_create", "dashboards:saved_view_delete", "crm:calendar_feed_reset"}
