@@ -28,9 +28,10 @@ BOARD_FILTERS = {
     "inkind": ("event", "date_from", "date_to", "owner", "role", "sector", "tag"),
     "partners": ("event", "date_from", "date_to", "owner", "role", "sector", "tag"),
     "activity": ("event", "date_from", "date_to", "owner", "role", "sector", "stage", "tier", "tag"),
+    "renewals": ("event", "compare", "owner", "role", "sector", "tag"),
 }
 #: Boards that always show one event (the next one, unless chosen).
-EVENT_BOARDS = {"pipeline", "inkind"}
+EVENT_BOARDS = {"pipeline", "inkind", "renewals"}
 
 
 #: Dates the dashboards accept: beyond them a typo (year 0001, 9999) would overflow date arithmetic.
@@ -127,6 +128,12 @@ class DashboardFilter(django_filters.FilterSet):
     event = django_filters.ModelChoiceFilter(
         label="Event", queryset=Event.objects.all(), empty_label="All events", method="filter_event"
     )
+    compare = django_filters.ModelChoiceFilter(
+        label="Compared with",
+        queryset=Event.objects.all(),
+        empty_label="The event before",
+        method="filter_noop",
+    )
     date_from = django_filters.DateFilter(
         label="From", method="filter_noop", widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -190,6 +197,7 @@ class DashboardFilter(django_filters.FilterSet):
             self._criteria = Criteria(
                 board=self.board,
                 event=data.get("event"),
+                compare=data.get("compare"),
                 date_from=data.get("date_from"),
                 date_to=data.get("date_to"),
                 owner=data.get("owner"),
@@ -239,6 +247,8 @@ class Criteria:
 
     board: str = "pipeline"
     event: Event | None = None
+    #: The renewal board's earlier event (None: the one before `event` by date).
+    compare: Event | None = None
     date_from: datetime.date | None = None
     date_to: datetime.date | None = None
     owner: object = None
@@ -299,6 +309,8 @@ class Criteria:
             words.append(f"Event: {self.event.name}{when}")
         else:
             words.append("Event: all events")
+        if self.compare is not None:
+            words.append(f"Compared with: {self.compare.name}")
         if self.date_from or self.date_to:
             start = f"{self.date_from:%-d %b %Y}" if self.date_from else "the beginning"
             end = f"{self.date_to:%-d %b %Y}" if self.date_to else "today"

@@ -14,6 +14,7 @@ DASHBOARD_URLS = {
     "dashboards:dashboard_inkind": "inkind",
     "dashboards:dashboard_partners": "partners",
     "dashboards:dashboard_activity": "activity",
+    "dashboards:dashboard_renewals": "renewals",
 }
 
 

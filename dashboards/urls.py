@@ -10,6 +10,7 @@ urlpatterns = [
     path("dashboard/in-kind/", views.InKindDashboardView.as_view(), name="dashboard_inkind"),
     path("dashboard/partners/", views.PartnersDashboardView.as_view(), name="dashboard_partners"),
     path("dashboard/activity/", views.ActivityDashboardView.as_view(), name="dashboard_activity"),
+    path("dashboard/renewals/", views.RenewalsDashboardView.as_view(), name="dashboard_renewals"),
     path("dashboard/print/", views.DashboardPrintView.as_view(), name="dashboard_print"),
     path("dashboard/<str:board>/<str:table>.csv", views.DashboardCsvView.as_view(), name="dashboard_csv"),
     path("saved-views/new/", views.SavedViewCreateView.as_view(), name="saved_view_create"),

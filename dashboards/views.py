@@ -19,7 +19,7 @@ from django.views.generic import TemplateView
 
 from crm.forms.base import BootstrapFormMixin
 from dashboards import saved_views
-from dashboards.boards import activity, inkind, partners, pipeline
+from dashboards.boards import activity, inkind, partners, pipeline, renewals
 from dashboards.filters import build_filterset
 from dashboards.models import SavedView
 
@@ -28,6 +28,7 @@ BOARDS = {
     "inkind": ("dashboards:dashboard_inkind", "In-kind", inkind.build),
     "partners": ("dashboards:dashboard_partners", "Partners", partners.build),
     "activity": ("dashboards:dashboard_activity", "Activity", activity.build),
+    "renewals": ("dashboards:dashboard_renewals", "Renewals", renewals.build),
 }
 
 
@@ -95,6 +96,10 @@ class PartnersDashboardView(DashboardView):
 
 class ActivityDashboardView(DashboardView):
     board = "activity"
+
+
+class RenewalsDashboardView(DashboardView):
+    board = "renewals"
 
 
 class DashboardPrintView(PermissionRequiredMixin, TemplateView):

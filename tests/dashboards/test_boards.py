@@ -235,6 +235,7 @@ def test_pipeline_page_shows_the_figures_formatted(client, committee, world):
         "dashboards:dashboard_inkind",
         "dashboards:dashboard_partners",
         "dashboards:dashboard_activity",
+        "dashboards:dashboard_renewals",
     ],
 )
 def test_every_chart_is_a_valid_plotly_figure(client, committee, world, url_name):
@@ -365,6 +366,7 @@ def test_empty_database_shows_helpful_empty_states(client, committee):
         "dashboards:dashboard_inkind",
         "dashboards:dashboard_partners",
         "dashboards:dashboard_activity",
+        "dashboards:dashboard_renewals",
     ):
         response = get_board(client, committee, name)
         assert "Nothing to show" in response.content.decode() or "No " in response.content.decode()
@@ -572,6 +574,7 @@ def test_csv_queries_are_constant(client, users, django_assert_max_num_queries):
         ("inkind", "by-category"),
         ("partners", "balances"),
         ("activity", "by-kind"),
+        ("renewals", "summary"),
     ],
 )
 def test_csv_matches_the_table(client, committee, world, board, table):
@@ -580,6 +583,7 @@ def test_csv_matches_the_table(client, committee, world, board, table):
         "inkind": "dashboards:dashboard_inkind",
         "partners": "dashboards:dashboard_partners",
         "activity": "dashboards:dashboard_activity",
+        "renewals": "dashboards:dashboard_renewals",
     }[board]
     params = {"sector": "private"} if board == "pipeline" else {}
     shown = get_board(client, committee, url_name, params).context["board"].tables[table]
@@ -626,6 +630,7 @@ DASHBOARDS = [
     "dashboards:dashboard_inkind",
     "dashboards:dashboard_partners",
     "dashboards:dashboard_activity",
+    "dashboards:dashboard_renewals",
     "dashboards:dashboard_print",
 ]
 

@@ -1,0 +1,237 @@
+"""Renewed, upgraded, downgraded, lapsed and new, against sums worked out by hand here."""
+
+import csv
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from crm.models import Event, Interaction
+from sponsors import comparisons
+from sponsors.models import InKindContribution, Pledge, Stage
+from tests.renewals.conftest import org, pledge
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def two_events(organiser, committee):
+    """Then (2026) and now (2027):
+    Acme    then paid 1,000                  now confirmed 1,000  → renewed
+    Beta    then verbal 1,000                now paid 1,500       → upgraded
+    Cobalt  then 2,000 + 500 in kind         now verbal 2,000     → downgraded (2,000 < 2,500)
+    Delta   then paid 3,000                  now prospect 3,000   → lapsed (asked, not pledged)
+    Echo    then confirmed 400               now nothing          → lapsed
+    Fern    then declined 900                now verbal 700       → new (declining is not giving)
+    Gale    then nothing                     now in kind 300      → new
+    Hollow  then in kind only offered        now nothing          → nobody
+    """
+    then = Event.objects.create(name="Summit 2026", date=datetime.date(2026, 10, 1))
+    now = Event.objects.create(name="Summit 2027", date=datetime.date(2027, 10, 7))
+    o = {n: org(n, owner=committee) for n in ("Acme", "Beta", "Cobalt", "Delta", "Echo", "Fern", "Gale", "Hollow")}
+    pledge(o["Acme"], then, Stage.PAID, "1000")
+    pledge(o["Acme"], now, Stage.CONFIRMED, "1000")
+    pledge(o["Beta"], then, Stage.VERBAL, "1000")
+    pledge(o["Beta"], now, Stage.PAID, "1500")
+    pledge(o["Cobalt"], then, Stage.PAID, "2000")
+    InKindContribution.objects.create(
+        organisation=o["Cobalt"],
+        event=then,
+        category="av",
+        description="PA",
+        estimated_value=Decimal("500"),
+        status="delivered",
+    )
+    pledge(o["Cobalt"], now, Stage.VERBAL, "2000")
+    pledge(o["Delta"], then, Stage.PAID, "3000", owner=organiser)
+    pledge(o["Delta"], now, Stage.PROSPECT, "3000")
+    pledge(o["Echo"], then, Stage.CONFIRMED, "400")
+    pledge(o["Fern"], then, Stage.DECLINED, "900")
+    pledge(o["Fern"], now, Stage.VERBAL, "700")
+    InKindContribution.objects.create(
+        organisation=o["Gale"],
+        event=now,
+        category="catering",
+        description="Tea",
+        estimated_value=Decimal("300"),
+        status="confirmed",
+    )
+    InKindContribution.objects.create(
+        organisation=o["Hollow"],
+        event=then,
+        category="prizes",
+        description="Prize",
+        estimated_value=Decimal("50"),
+        status="offered",
+    )
+    return then, now, o
+
+
+def test_each_organisation_is_classed(two_events):
+    then, now, o = two_events
+    comparison = comparisons.compare_events(now, then)
+    classes = {c.organisation_id: c.status for c in comparison.changes}
+    assert classes == {
+        o["Acme"].pk: "renewed",
+        o["Beta"].pk: "upgraded",
+        o["Cobalt"].pk: "downgraded",
+        o["Delta"].pk: "lapsed",
+        o["Echo"].pk: "lapsed",
+        o["Fern"].pk: "new",
+        o["Gale"].pk: "new",
+    }
+    totals = {t.status: (t.count, t.before, t.after) for t in comparison.by_status()}
+    assert totals == {
+        "renewed": (1, Decimal("1000"), Decimal("1000")),
+        "upgraded": (1, Decimal("1000"), Decimal("1500")),
+        "downgraded": (1, Decimal("2500"), Decimal("2000")),
+        "lapsed": (2, Decimal("3400"), Decimal("0")),
+        "new": (2, Decimal("0"), Decimal("1000")),
+    }
+
+
+def test_retention_rates(two_events):
+    then, now, _ = two_events
+    comparison = comparisons.compare_events(now, then)
+    assert comparison.gave_before == 5
+    assert comparison.retention_by_count == Decimal("0.6")  # Acme, Beta, Cobalt of five
+    assert comparison.retention_by_value == Decimal("4500") / Decimal("7900")  # 1,000 + 1,500 + 2,000 of 7,900
+
+
+def test_retention_without_anyone_last_time_is_none(db):
+    then = Event.objects.create(name="A", date=datetime.date(2026, 1, 1))
+    now = Event.objects.create(name="B", date=datetime.date(2027, 1, 1))
+    comparison = comparisons.compare_events(now, then)
+    assert comparison.retention_by_count is None and comparison.retention_by_value is None
+
+
+def test_the_previous_event_is_the_one_before_by_date(two_events):
+    then, now, _ = two_events
+    Event.objects.create(name="Older", date=datetime.date(2025, 1, 1))
+    Event.objects.create(name="Undated")
+    assert comparisons.previous_event(now) == then
+    assert comparisons.previous_event(then).name == "Older"
+
+
+def test_lapsed_list_largest_first_with_owner_last_contact_and_stage_now(two_events, organiser):
+    then, now, o = two_events
+    Interaction.objects.create(
+        organisation=o["Delta"],
+        kind="call",
+        summary="Chat",
+        occurred_at=timezone.make_aware(datetime.datetime(2027, 2, 3, 10)),
+        logged_by=organiser,
+    )
+    rows = comparisons.lapsed_details(comparisons.compare_events(now, then))
+    assert [(r.organisation, r.last_amount, r.stage_now) for r in rows] == [
+        ("Delta", Decimal("3000"), "Prospect"),
+        ("Echo", Decimal("400"), ""),
+    ]
+    assert rows[0].last_contact.date() == datetime.date(2027, 2, 3) and rows[1].last_contact is None
+    assert rows[0].owner == "com"  # the organisation's owner (no full name: the username)
+
+
+def test_pace_is_cumulative_by_days_before_each_event(two_events):
+    then, now, _ = two_events
+    Pledge.objects.filter(event=then).update(pledged_at=timezone.make_aware(datetime.datetime(2026, 9, 1, 12)))
+    Pledge.objects.filter(event=then, organisation__name="Echo").update(
+        pledged_at=timezone.make_aware(datetime.datetime(2026, 6, 3, 12))
+    )
+    pace = comparisons.pledge_pace([now, then])
+    # Then: Echo 400 at 120 days before; Acme 1,000, Beta 1,000, Cobalt 2,000, Delta 3,000 at 30 days.
+    assert pace[then.pk] == [(120, Decimal("400")), (30, Decimal("7400"))]
+
+
+# -- the dashboard tab -----------------------------------------------------------------------------
+
+
+def board(client, user, **params):
+    client.force_login(user)
+    return client.get(reverse("dashboards:dashboard_renewals"), params)
+
+
+@time_machine.travel(datetime.datetime(2027, 3, 1, 9, tzinfo=datetime.UTC), tick=False)
+def test_the_renewals_tab_shows_the_figures(client, two_events, committee):
+    _then, _now, _ = two_events
+    response = board(client, committee)  # the next event by default, against the one before it
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "<title>Renewals — Summit 2027 against Summit 2026" in page
+    figures = {f.key: f.value for f in response.context["board"].figures}
+    assert figures["gave_before"] == 5 and figures["retained"] == 3 and figures["lapsed"] == 2 and figures["new"] == 2
+    assert figures["retention_count"] == Decimal("0.6")
+    assert 'id="chart-renewal-pace"' in page and 'id="chart-renewals"' in page
+    assert 'aria-current="page" href="/dashboard/renewals/' in page  # a tab beside the others
+    assert "Pipeline" in page and "Partners" in page and "Activity" in page
+
+
+def test_filters_apply_to_the_organisations(client, two_events, organiser, committee):
+    then, now, o = two_events
+    o["Acme"].owner = organiser
+    o["Acme"].save()
+    response = board(client, committee, event=now.pk, compare=then.pk, owner=organiser.pk)
+    figures = {f.key: f.value for f in response.context["board"].figures}
+    assert figures["gave_before"] == 1 and figures["retained"] == 1
+
+
+def test_any_two_events_and_an_event_with_none_before(client, two_events, committee):
+    then, now, _ = two_events
+    response = board(client, committee, event=then.pk)
+    assert "Nothing to compare with" in response.content.decode()
+    response = board(client, committee, event=then.pk, compare=now.pk)  # either way round
+    figures = {f.key: f.value for f in response.context["board"].figures}
+    # Gave to 2027: Acme, Beta, Cobalt, Fern, Gale (Delta is only asked); of those, three gave in 2026.
+    assert figures["gave_before"] == 5 and figures["retained"] == 3
+
+
+def grow(then, now, n, prefix, user):
+    """n organisations of each class, with interactions, for the constant-queries tests."""
+    for i in range(n):
+        renewed, lapsed, new = org(f"{prefix}R{i}", owner=user), org(f"{prefix}L{i}", owner=user), org(f"{prefix}N{i}")
+        pledge(renewed, then, Stage.PAID, "100")
+        pledge(renewed, now, Stage.VERBAL, str(100 + i))
+        pledge(lapsed, then, Stage.PAID, str(50 + i))
+        pledge(new, now, Stage.CONFIRMED, "70")
+        Interaction.objects.create(organisation=lapsed, kind="call", summary="x", occurred_at=timezone.now())
+
+
+@pytest.mark.parametrize("csv_table", [None, "lapsed", "summary", "pace"])
+def test_queries_do_not_grow_with_the_sponsors(client, two_events, committee, csv_table, django_assert_max_num_queries):
+    then, now, _ = two_events
+    client.force_login(committee)
+    url = (
+        reverse("dashboards:dashboard_csv", args=["renewals", csv_table])
+        if csv_table
+        else reverse("dashboards:dashboard_renewals")
+    )
+    counts = []
+    for n, prefix in ((2, "S"), (60, "L")):  # 60 lapsed: more than the page's 50 rows
+        grow(then, now, n, prefix, committee)
+        with django_assert_max_num_queries(30), CaptureQueriesContext(connection) as queries:
+            response = client.get(url, {"event": now.pk})
+        assert response.status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+
+
+def test_lapsed_csv_has_every_lapsed_sponsor_and_is_formula_safe(client, two_events, committee):
+    then, now, o = two_events
+    grow(then, now, 55, "X", committee)
+    o["Echo"].name = '=HYPERLINK("http://x")'
+    o["Echo"].save()
+    client.force_login(committee)
+    page = client.get(reverse("dashboards:dashboard_renewals"), {"event": now.pk}).context["board"]
+    assert len(page.tables["lapsed"].rows) == 50 and page.tables["lapsed"].total == 57
+    response = client.get(reverse("dashboards:dashboard_csv", args=["renewals", "lapsed"]), {"event": now.pk})
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0] == ["Organisation", "Gave to Summit 2026", "Owner", "Last contact", "This time"]
+    assert len(rows) == 1 + 57
+    amounts = [Decimal(r[1]) for r in rows[1:]]
+    assert amounts == sorted(amounts, reverse=True) and amounts[0] == Decimal("3000.00")
+    assert ['\'=HYPERLINK("http://x")', "400.00", "com", "", "Not asked yet"] in rows
