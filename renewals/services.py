@@ -198,7 +198,7 @@ def plan_next_event(
             {
                 "organisation_id": c.organisation_id,
                 "event_id": new_event.pk,
-                "tier_id": copies.get(c.tier_id),
+                "tier_id": copies.get(c.tier_id) if c.tier_id else None,
                 "amount": c.amount,
                 "stage": Stage.PROSPECT,
                 "owner_id": c.owner_id,

@@ -123,13 +123,14 @@ class Comparison:
     changes: list[Change] = field(default_factory=list)
 
     def by_status(self) -> list[StatusTotal]:
-        totals = {s: [0, ZERO, ZERO] for s in STATUSES}
+        counts = dict.fromkeys(STATUSES, 0)
+        before = dict.fromkeys(STATUSES, ZERO)
+        after = dict.fromkeys(STATUSES, ZERO)
         for change in self.changes:
-            total = totals[change.status]
-            total[0] += 1
-            total[1] += change.before
-            total[2] += change.after
-        return [StatusTotal(s, *totals[s]) for s in STATUSES]
+            counts[change.status] += 1
+            before[change.status] += change.before
+            after[change.status] += change.after
+        return [StatusTotal(s, counts[s], before[s], after[s]) for s in STATUSES]
 
     @property
     def gave_before(self) -> int:
@@ -213,7 +214,7 @@ def lapsed_details(comparison: Comparison, *, limit: int | None = None) -> list[
     for change in lapsed:
         name, username, first, last = orgs.get(change.organisation_id, ("", "", "", ""))
         owner = f"{first or ''} {last or ''}".strip() or username or ""
-        stage = stage_now.get(change.organisation_id)
+        stage_code = stage_now.get(change.organisation_id)
         rows.append(
             LapsedRow(
                 change.organisation_id,
@@ -221,7 +222,7 @@ def lapsed_details(comparison: Comparison, *, limit: int | None = None) -> list[
                 change.before,
                 owner,
                 contacted.get(change.organisation_id),
-                Stage(stage).label if stage else "",
+                Stage(stage_code).label if stage_code else "",
             )
         )
     return rows
