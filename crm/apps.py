@@ -25,3 +25,7 @@ class CrmConfig(AppConfig):
 
         speedups.install()
         stable_order.install()
+
+        from crm import merge_hooks
+
+        merge_hooks.register()

@@ -442,3 +442,95 @@ def register_api_field(model_label: str, name: str, provider: Callable[[list[int
 
 def api_fields(model_label: str) -> dict[str, Callable[[list[int]], dict]]:
     return dict(_api_fields.get(model_label.lower(), {}))
+
+
+# --- merging duplicate records -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MergeConflict:
+    """Something a merge cannot decide alone, asked on the merge screen before anything moves.
+
+    `key` is unique within one merge (e.g. "partners.profile", "sponsors.pledge.event-3");
+    `choices` are (value, label) pairs, and the chosen value comes back to the hook's `move`
+    in `resolutions[key]`.
+    """
+
+    key: str
+    question: str
+    choices: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class MergeHook:
+    """How one app's rows follow a record merged into another ("crm.contact", "crm.organisation").
+
+    Every hook is called inside the merge's transaction, with both records locked:
+
+    - `preview(losing, keeping)` → {"interactions": 42, "follow-ups": 3}: what would move, for
+      the merge screen (plural labels; zero counts may be left out), in a fixed few queries.
+    - `conflicts(losing, keeping)` → [MergeConflict]: what a person must decide first (two partner
+      profiles, two pledges for one event). A merge is refused until each has a resolution.
+    - `move(losing, keeping, resolutions)` → a JSON-ready record of what it did (ids moved,
+      rows deleted as duplicates with their values): everything of the app's that points at
+      `losing` must point at `keeping` (or be gone) when it returns; the losing record is then
+      deleted, and the core refuses the merge if any row would go with it.
+    - `undo(losing, keeping, record)` puts back what `move` recorded; `losing` exists again (same
+      primary key, its own fields) when it is called. Hooks are undone in reverse order.
+
+    Helpers for the usual cases (a foreign key moved and moved back, rows kept as JSON and
+    restored) are in crm.merging.
+    """
+
+    name: str
+    model: str
+    preview: Callable[[Any, Any], dict[str, int]]
+    move: Callable[[Any, Any, dict], dict]
+    undo: Callable[[Any, Any, dict], None]
+    conflicts: Callable[[Any, Any], list[MergeConflict]] = lambda losing, keeping: []
+    order: int = 100
+
+
+_merge_hooks: dict[str, dict[str, MergeHook]] = {}
+
+
+def register_merge_hook(hook: MergeHook) -> None:
+    _merge_hooks.setdefault(hook.model.lower(), {})[hook.name] = hook
+
+
+def merge_hooks(model_label: str) -> list[MergeHook]:
+    return sorted(_merge_hooks.get(model_label.lower(), {}).values(), key=lambda h: (h.order, h.name))
+
+
+# --- "this looks like X" before a record is saved --------------------------------------------
+
+
+@dataclass(frozen=True)
+class PossibleDuplicate:
+    """An existing record a new one looks like, for a warning with a link."""
+
+    pk: int
+    label: str
+    url: str
+    reasons: tuple[str, ...]
+    score: int = 0
+
+
+#: model label → name → callable(values: dict) → [PossibleDuplicate]. `values` holds the new
+#: record's fields as a form would save them (first_name, last_name, email, phone, organisation
+#: (an id or None) for a contact; name, website for an organisation).
+_duplicate_checks: dict[str, dict[str, Callable[[dict], list[PossibleDuplicate]]]] = {}
+
+
+def register_duplicate_check(model_label: str, name: str, check: Callable[[dict], list[PossibleDuplicate]]) -> None:
+    _duplicate_checks.setdefault(model_label.lower(), {})[name] = check
+
+
+def possible_duplicates(model_label: str, values: dict) -> list[PossibleDuplicate]:
+    """What every registered check finds for these values, best first, each record once."""
+    found: dict[int, PossibleDuplicate] = {}
+    for check in _duplicate_checks.get(model_label.lower(), {}).values():
+        for match in check(values):
+            if match.pk not in found or match.score > found[match.pk].score:
+                found[match.pk] = match
+    return sorted(found.values(), key=lambda m: (-m.score, m.pk))

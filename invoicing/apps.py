@@ -91,6 +91,10 @@ class InvoicingConfig(AppConfig):
         register_action("invoicing.pledge_documents", documents.pledge_documents)
         register_action("invoicing.render_pledge_document", documents.render_pledge_document)
 
+        from invoicing import merge_hooks
+
+        merge_hooks.register()
+
         from invoicing import api as rest_api  # /api/invoices/, credit-notes/, payments/ (the API app routes them)
 
         rest_api.register()

@@ -106,4 +106,7 @@ def register():
         )
     )
     register_erasure_hook("mail", services.erase_contact_emails)
+    from mail import merge_hooks
+
+    merge_hooks.register()
     register_subject_access_section("emails", services.subject_access_rows)

@@ -7,7 +7,8 @@ class PartnersConfig(AppConfig):
 
     def ready(self):
         from crm.registry import register_role_rules
-        from partners import record_pages
+        from partners import merge_hooks, record_pages
 
         register_role_rules("partners")
         record_pages.register()
+        merge_hooks.register()

@@ -7,10 +7,11 @@ class SponsorsConfig(AppConfig):
 
     def ready(self):
         from crm.registry import Panel, register_panel, register_role_rules
-        from sponsors import record_pages, selectors
+        from sponsors import merge_hooks, record_pages, selectors
 
         register_role_rules("sponsors")
         record_pages.register()
+        merge_hooks.register()
         # The event page: pledged against the target, then the tickets given to sponsors.
         register_panel(
             Panel(
