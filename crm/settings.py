@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "api",
     "portal",
     "renewals",
+    "duplicates",
 ]
 
 MIDDLEWARE = [
@@ -355,3 +356,7 @@ SPREADSHEET_BACKGROUND_ROWS = int(os.environ.get("SPREADSHEET_BACKGROUND_ROWS", 
 SPREADSHEET_JOB_FILES_DAYS = float(os.environ.get("SPREADSHEET_JOB_FILES_DAYS", "3"))
 #: A running job with no progress for this long is shown as probably stopped (worker restarted).
 SPREADSHEET_JOB_STALL_MINUTES = float(os.environ.get("SPREADSHEET_JOB_STALL_MINUTES", "30"))
+
+# --- duplicates (duplicates/) ------------------------------------------------------------------
+# "Find now" over more records than this runs on the tasks worker instead of in the request.
+DUPLICATES_BACKGROUND_RECORDS = int(os.environ.get("DUPLICATES_BACKGROUND_RECORDS") or 20_000)

@@ -34,4 +34,5 @@ urlpatterns = [
     path("", include("api.urls")),
     path("", include("portal.urls")),
     path("", include("renewals.urls")),
+    path("", include("duplicates.urls")),
 ]

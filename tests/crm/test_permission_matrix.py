@@ -21,6 +21,7 @@ from api.services import create_token
 from crm.models import CalendarFeed, Contact, FollowUp, ImportBatch, Interaction, Organisation
 from crm.roles import role_app_labels
 from dashboards.models import SavedView
+from duplicates.services import merge_records
 from invoicing.services import issue_credit_note, raise_invoice, record_payment
 from mail.models import EmailAttachment, EmailMessage, EmailTemplate, MailMerge
 from partners.models import Favour
@@ -197,6 +198,9 @@ EXPECTED = {
     "api:payment-detail": E(get=API_READ),
     "api:email-list": E(get=API_READ, post=(401, 403, 405, 405)),  # staff may add mail, not here
     "api:email-detail": E(get=API_READ),
+    # Merging through the API: staff and organisers (as on the web).
+    "api:contact-merge-list": E(get=(401, 405, 405, 405), post=API_WRITE_STAFF),
+    "api:organisation-merge-list": E(get=(401, 405, 405, 405), post=API_WRITE_STAFF),
     # Any other URL under /api/ (a bogus id, a typo): JSON 404 for everyone.
     "api:not_found": E(get=(404, 404, 404, 404), post=(404, 404, 404, 404)),
     # API docs for every role; tokens are each user's own (another's gives 404); webhooks are the organiser's.
@@ -214,6 +218,17 @@ EXPECTED = {
     "api:webhook_test": E(get=(LOGIN, 403, 403, 405), post=WRITE_ORGANISER),
     # Renewals: the organiser plans the next event (a new event, tiers, pledges, follow-ups).
     "renewals:plan_next_event": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
+    # Duplicates: everyone reads the pairs, the merges and the rules; staff and organisers find,
+    # decide "not duplicates", merge and undo; only the organiser changes the rules.
+    "duplicates:candidate_list": E(get=READ_ALL),
+    "duplicates:find_now": E(get=(LOGIN, 403, 405, 405), post=WRITE_STAFF),
+    "duplicates:not_duplicates": E(get=(LOGIN, 403, 405, 405), post=WRITE_STAFF),
+    "duplicates:merge_contacts": E(get=(LOGIN, 403, 200, 200), post=WRITE_STAFF),
+    "duplicates:merge_organisations": E(get=(LOGIN, 403, 200, 200), post=WRITE_STAFF),
+    "duplicates:merge_list": E(get=READ_ALL),
+    "duplicates:merge_detail": E(get=READ_ALL),
+    "duplicates:merge_undo": E(get=(LOGIN, 403, 405, 405), post=WRITE_STAFF),
+    "duplicates:rules": E(get=READ_ALL, post=WRITE_ORGANISER),
 }
 
 #: Views anonymous users may reach; every other view must send them to sign in.
@@ -278,6 +293,7 @@ PK_OBJECT = {
     "api:token_": "token",
     "api:webhook_": "webhook",
     "renewals:plan_": "event",
+    "duplicates:merge_": "merge",
 }
 
 #: Words that mark a URL as a write (split on "_", whole words).
@@ -400,8 +416,10 @@ def world(organiser, committee, staff, settings, tmp_path):
         summary="1 row exported",
         file_path="spreadsheets/jobs/1-matrix.csv",
     )
+    merge = merge_records("contacts", factories.contact(org).pk, [factories.contact(org).pk], user=organiser)
     return {
         "users": {"organiser": organiser, "committee": committee, "staff": staff},
+        "merge": merge,
         "organisation": org,
         "contact": person,
         "pledge": pledge,
