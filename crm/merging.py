@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterable
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 
 from django.core import serializers
 from django.db import models
@@ -52,6 +53,12 @@ def move_fk_back(model: type[models.Model], ids: list[int], field: str, from_id:
     for chunk in chunks(ids):
         moved += model._base_manager.filter(pk__in=chunk, **{field: from_id}).update(**{field: to_id})
     return moved
+
+
+def note_history(obj: Any, reason: str, user: Any = None) -> None:
+    """The reason (and who) django-simple-history records with the record's next save."""
+    obj._change_reason = reason[:100]
+    obj._history_user = user if user is not None else acting_user.get()
 
 
 def move_fk_with_history(

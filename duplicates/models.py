@@ -19,7 +19,7 @@ class Target(models.TextChoices):
     ORGANISATIONS = "organisations", "Organisations"
 
 
-MODEL_LABELS = {Target.CONTACTS: "crm.contact", Target.ORGANISATIONS: "crm.organisation"}
+MODEL_LABELS: dict[str, str] = {Target.CONTACTS: "crm.contact", Target.ORGANISATIONS: "crm.organisation"}
 
 
 class RuleKind(models.TextChoices):
@@ -37,7 +37,7 @@ class RuleKind(models.TextChoices):
 
 
 #: The rules each target has, with their default weights (threshold 60 for both).
-DEFAULT_RULES = {
+DEFAULT_RULES: dict[str, dict[str, int]] = {
     Target.CONTACTS: {
         RuleKind.EMAIL: 100,
         RuleKind.EMAIL_PLUS: 90,

@@ -12,6 +12,7 @@ import datetime
 import decimal
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
@@ -19,7 +20,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from crm import registry
-from crm.merging import acting, restore, snapshot
+from crm.merging import acting, note_history, restore, snapshot
 from crm.models import Contact, Organisation
 from duplicates import finding
 from duplicates.models import (
@@ -35,7 +36,7 @@ from duplicates.models import (
 )
 
 #: The fields a person chooses between on the merge screen, in the order shown.
-CHOICE_FIELDS = {
+CHOICE_FIELDS: dict[str, list[str]] = {
     Target.CONTACTS: [
         "salutation",
         "first_name",
@@ -70,7 +71,7 @@ class ConflictsUnresolved(MergeError):
         self.conflicts = conflicts
 
 
-def model_for(target: str) -> type[models.Model]:
+def model_for(target: str) -> Any:
     if target not in MODEL_LABELS:
         raise MergeError(f"Unknown kind of record “{str(target)[:30]}”: choose contacts or organisations.")
     return apps.get_model(MODEL_LABELS[target])
@@ -180,20 +181,20 @@ def _jsonable(value):
     return value
 
 
-def field_values(obj: models.Model) -> dict:
+def field_values(obj: Any) -> dict:
     """The record's concrete fields (attname → JSON-ready value)."""
     return {f.attname: _jsonable(f.value_from_object(obj)) for f in obj._meta.concrete_fields}
 
 
-def version_of(obj: models.Model) -> str:
+def version_of(obj: Any) -> str:
     return obj.updated_at.isoformat() if obj.updated_at else ""
 
 
-def _display(obj: models.Model, name: str) -> str:
+def _display(obj: Any, name: str) -> str:
     value = getattr(obj, name)
     if value is None or value == "":
         return ""
-    field = obj._meta.get_field(name)
+    field: Any = obj._meta.get_field(name)
     if field.choices:
         return getattr(obj, f"get_{name}_display")()
     return str(value)
@@ -218,8 +219,8 @@ class FieldRow:
 @dataclass
 class MergePlan:
     target: str
-    kept: models.Model
-    merged: list[models.Model]
+    kept: Any
+    merged: list[Any]
     fields: list[FieldRow]
     fixed: list[tuple[str, str]]
     moves: dict[str, int]
@@ -227,13 +228,13 @@ class MergePlan:
     versions: dict[int, str] = field(default_factory=dict)
 
     @property
-    def records(self) -> list[models.Model]:
+    def records(self) -> list[Any]:
         return [self.kept, *self.merged]
 
 
-def _load(target: str, keep_id, merge_ids, *, lock: bool = False) -> tuple[models.Model, list[models.Model]]:
-    model = model_for(target)
-    noun = model._meta.verbose_name
+def _load(target: str, keep_id, merge_ids, *, lock: bool = False) -> tuple[Any, list[Any]]:
+    model: Any = model_for(target)
+    noun = str(model._meta.verbose_name)
     try:
         keep_id = int(keep_id)
         merge_ids = [int(pk) for pk in merge_ids]
@@ -305,11 +306,11 @@ def merge_plan(target: str, keep_id, merge_ids, choices: dict | None = None) -> 
     for name, pk in (choices or {}).items():
         if name in chosen and any(r.pk == pk for r in records):
             chosen[name] = pk
-    model = records[0]._meta
+    model: Any = records[0]._meta
     rows = [
         FieldRow(
             name=name,
-            label=model.get_field(name).verbose_name.capitalize(),
+            label=str(model.get_field(name).verbose_name).capitalize(),
             values=[(r.pk, _display(r, name)) for r in records],
             chosen=chosen[name],
         )
@@ -328,7 +329,7 @@ def merge_plan(target: str, keep_id, merge_ids, choices: dict | None = None) -> 
             ("Lawful basis", basis),
         ]
     else:
-        labels = [model.get_field(f).verbose_name for f in ROLE_FIELDS if any(getattr(r, f) for r in records)]
+        labels = [str(model.get_field(f).verbose_name) for f in ROLE_FIELDS if any(getattr(r, f) for r in records)]
         fixed = [("Roles", ", ".join(labels).capitalize() if labels else "None")]
     moves: dict[str, int] = {}
     for loser in merged:
@@ -350,7 +351,7 @@ def merge_plan(target: str, keep_id, merge_ids, choices: dict | None = None) -> 
 # --- merging -------------------------------------------------------------------------------------
 
 
-def _still_pointing(obj: models.Model) -> list[str]:
+def _still_pointing(obj: Any) -> list[str]:
     """Rows that would be deleted or unlinked with the record (no merge hook moved them).
 
     History rows (DO_NOTHING, no constraint) and the record's own many-to-many links (kept with
@@ -373,7 +374,8 @@ def _apply(target: str, kept, records: list, choices: dict[str, int]) -> None:
     by_pk = {r.pk: r for r in records}
     for name in CHOICE_FIELDS[target]:
         source = by_pk[choices[name]]
-        attname = kept._meta.get_field(name).attname
+        field: Any = kept._meta.get_field(name)
+        attname = field.attname
         setattr(kept, attname, getattr(source, attname))
     if target == Target.CONTACTS:
         for name, value in _consent(records).items():
@@ -461,15 +463,13 @@ def merge_records(
                         f"Nothing was merged: {_label(loser)} still has {', '.join(left)} that no app moves. "
                         "Tell whoever looks after the system."
                     )
-                loser._change_reason = f"merged into #{kept.pk}"
-                loser._history_user = user
+                note_history(loser, f"merged into #{kept.pk}", user)
                 pk = loser.pk
                 loser.delete()
                 loser.pk = pk
             _apply(target, kept, records, chosen)
             _validate(kept)
-            kept._change_reason = "merged with " + ", ".join(f"#{r.pk}" for r in merged)
-            kept._history_user = user
+            note_history(kept, "merged with " + ", ".join(f"#{r.pk}" for r in merged), user)
             kept.save()
         except IntegrityError as error:
             raise MergeError(f"Nothing was merged: the database refused it ({error}).") from None
@@ -501,14 +501,15 @@ def _event_payload(merge: Merge) -> dict:
 # --- undo ----------------------------------------------------------------------------------------
 
 
-def undo_merge(merge: Merge | int, *, user, now: datetime.datetime | None = None) -> Merge:
+def undo_merge(merge_or_id: Merge | int, *, user, now: datetime.datetime | None = None) -> Merge:
     """Put the merged records back (same primary keys, their own rows) and revert the fields the
     merge set on the kept record, unless someone has changed them since. Within 30 days."""
-    pk = merge.pk if isinstance(merge, Merge) else int(merge)
+    pk = merge_or_id.pk if isinstance(merge_or_id, Merge) else int(merge_or_id)
     with transaction.atomic(), acting(user):
-        merge = Merge.objects.select_for_update().filter(pk=pk).first()
-        if merge is None:
+        found = Merge.objects.select_for_update().filter(pk=pk).first()
+        if found is None:
             raise MergeError("That merge does not exist.")
+        merge = found
         if merge.undone_at:
             raise MergeError(f"This merge was already undone on {timezone.localtime(merge.undone_at):%-d %b %Y %H:%M}.")
         if not merge.can_undo(now):
@@ -534,8 +535,7 @@ def undo_merge(merge: Merge | int, *, user, now: datetime.datetime | None = None
             if current.get(name) == after:
                 setattr(kept, name, fields[name].to_python(before))
         _validate(kept)
-        kept._change_reason = f"merge undone: {', '.join(f'#{i}' for i in merge.merged_ids)} restored"
-        kept._history_user = user
+        note_history(kept, f"merge undone: {', '.join(f'#{i}' for i in merge.merged_ids)} restored", user)
         kept.save()
 
         try:
@@ -546,8 +546,7 @@ def undo_merge(merge: Merge | int, *, user, now: datetime.datetime | None = None
             raise MergeError(f"The merged records could not be restored ({error}); nothing was changed.") from None
         losers = {obj.pk: obj for obj in model._default_manager.filter(pk__in=merge.merged_ids)}
         for loser in losers.values():
-            loser._change_reason = f"restored: merge into #{kept.pk} undone"
-            loser._history_user = user
+            note_history(loser, f"restored: merge into #{kept.pk} undone", user)
             loser.save()
         hooks = registry.merge_hooks(MODEL_LABELS[merge.target])
         for loser_id in reversed(merge.merged_ids):

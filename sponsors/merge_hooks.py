@@ -11,7 +11,7 @@ from collections import defaultdict
 
 from django.utils.dateparse import parse_datetime
 
-from crm.merging import acting_user, move_fk_back_with_history, move_fk_with_history
+from crm.merging import acting_user, move_fk_back_with_history, move_fk_with_history, note_history
 from crm.registry import MergeConflict, MergeHook, register_merge_hook
 from sponsors.models import CLOSED_LOST_STAGES, InKindContribution, Pledge, PledgeStageChange, Stage
 from sponsors.services import move_pledge
@@ -98,10 +98,9 @@ def _undo_pledges(losing, keeping, record) -> None:
             continue  # moved on since the merge: leave it where a person put it
         PledgeStageChange.objects.filter(pk=before.get("change_id")).delete()
         pledge.stage = before["stage"]
-        pledge.stage_changed_at = parse_datetime(before["stage_changed_at"])
+        pledge.stage_changed_at = parse_datetime(before["stage_changed_at"]) or pledge.stage_changed_at
         pledge.lost_reason = before["lost_reason"]
-        pledge._change_reason = reason
-        pledge._history_user = acting_user.get()
+        note_history(pledge, reason)
         pledge.save()
 
 
