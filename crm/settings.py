@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "portal",
     "renewals",
     "duplicates",
+    "publicpages",
 ]
 
 MIDDLEWARE = [

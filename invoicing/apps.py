@@ -10,6 +10,7 @@ class InvoicingConfig(AppConfig):
             DataStep,
             Document,
             Panel,
+            register_action,
             register_data_step,
             register_document,
             register_panel,
@@ -82,6 +83,8 @@ class InvoicingConfig(AppConfig):
                 permission="invoicing.view_invoice",
             )
         )
+        # The network's public details for other apps' documents (the public prospectus PDF).
+        register_action("invoicing.network_details", documents.network_details)
         register_data_step(DataStep(name="invoices", run=synthetic.run, clear=synthetic.clear, order=50))
 
         from crm.registry import register_action

@@ -10,6 +10,15 @@ PDF = "application/pdf"
 NO_AGREEMENT_STAGES = (Stage.DECLINED, Stage.WITHDRAWN)
 
 
+def network_details() -> dict:
+    """The network's name, address and email as printed on its documents (a plain dict, for apps
+    that may not import invoicing: crm.registry action "invoicing.network_details")."""
+    from invoicing import services
+
+    details = services.network_details()
+    return {"name": details.name, "address": details.address, "email": details.email}
+
+
 def agreement_filename(pledge) -> str:
     name = slugify(pledge.organisation.name)[:40] or "sponsor"
     return f"agreement-{name}-{pledge.pk}.pdf"

@@ -25,6 +25,7 @@ from duplicates.services import merge_records
 from invoicing.services import issue_credit_note, raise_invoice, record_payment
 from mail.models import EmailAttachment, EmailMessage, EmailTemplate, MailMerge
 from partners.models import Favour
+from publicpages.models import PublicPage
 from sponsors.models import BenefitDelivery, InKindContribution, SponsorshipTier
 from sponsors.services import create_pledge
 from spreadsheets.models import SpreadsheetJob
@@ -229,10 +230,21 @@ EXPECTED = {
     "duplicates:merge_detail": E(get=READ_ALL),
     "duplicates:merge_undo": E(get=(LOGIN, 403, 405, 405), post=WRITE_STAFF),
     "duplicates:rules": E(get=READ_ALL, post=WRITE_ORGANISER),
+    # Public pages: an event's settings are the organiser's; everyone reads who applied.
+    "publicpages:settings": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
+    "publicpages:application_list": E(get=READ_ALL),
+    # The holes in the login wall (crm/urls.py PUBLIC_URLCONFS): the same for everyone, signed in or
+    # not. The empty POST is refused with the form's message (400), never half-written.
+    "public:prospectus": E(get=(200, 200, 200, 200), post=(400, 400, 400, 400)),
+    "public:prospectus_pdf": E(get=(200, 200, 200, 200)),
+    "public:wall": E(get=(200, 200, 200, 200), post=(405, 405, 405, 405)),
+    "public:wall_json": E(get=(200, 200, 200, 200), post=(405, 405, 405, 405)),
+    "public:wall_logo": E(get=(404, 404, 404, 404)),  # the matrix's sponsor has no approved logo
 }
 
 #: Views anonymous users may reach; every other view must send them to sign in.
 ANONYMOUS_ALLOWED = {"login", "logout", "crm:calendar_feed", "api:not_found"}  # the last: JSON 404
+ANONYMOUS_ALLOWED |= {name for name in EXPECTED if name.startswith("public:")}  # crm/urls.py PUBLIC_URLCONFS
 #: REST API routes: anonymous requests get 401 JSON instead of the sign-in page.
 API_401 = {name for name, e in EXPECTED.items() if e["get"]["anonymous"] == 401}
 
@@ -250,6 +262,13 @@ STR_VALUES = {
     ("invoicing:credit_note_create", "number"): "INV-0001",
     ("invoicing:credit_note_pdf", "number"): "CN-0001",
     ("api:not_found", "rest"): "contacts/abc/",
+    ("public:prospectus", "slug"): "launch",
+    ("public:prospectus_pdf", "slug"): "launch",
+    ("public:wall", "slug"): "launch",
+    ("public:wall_json", "slug"): "launch",
+    ("public:wall_logo", "slug"): "launch",
+    ("public:wall_logo", "key"): "0123456789ab",
+    ("public:wall_logo", "size"): "small",
 }
 #: Query strings some pages need to show something (a lookup type, the status to confirm).
 QUERY = {
@@ -294,6 +313,8 @@ PK_OBJECT = {
     "api:webhook_": "webhook",
     "renewals:plan_": "event",
     "duplicates:merge_": "merge",
+    "publicpages:": "event",
+    "public:wall_logo": "pledge",
 }
 
 #: Words that mark a URL as a write (split on "_", whole words).
@@ -400,6 +421,7 @@ def world(organiser, committee, staff, settings, tmp_path):
     interaction = Interaction.objects.create(organisation=org, contact=person, summary="Call", logged_by=staff)
     tier = SponsorshipTier.objects.create(event=ev, name="Gold", price=Decimal("5000"))
     token, _ = create_token(user=organiser, name="matrix")
+    PublicPage.objects.create(event=ev, slug="launch", prospectus_on=True, application_on=True, wall_on=True)
     webhook = Webhook.objects.create(
         name="Hook", url="https://hooks.example.org/crm", events=["pledge.paid"], secret="s"
     )
