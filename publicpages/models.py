@@ -118,6 +118,10 @@ class Application(models.Model):
     matched_contact = models.BooleanField(default=False)
     invited = models.BooleanField("sent a portal link", default=False)
 
+    #: Set by submit_application for the page it answers with (not stored: the link is a secret).
+    portal_link: str = ""
+    invite_note: str = ""
+
     class Meta:
         ordering = ["-submitted_at", "-id"]
         indexes = [models.Index(fields=["page", "-submitted_at"])]

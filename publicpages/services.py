@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from crm import registry
-from crm.models import Contact, FollowUp, Interaction, LawfulBasis, Organisation
+from crm.models import Contact, Interaction, LawfulBasis, Organisation
 from crm.normalise import email_key, organisation_key
 from crm.services import save_contact, save_organisation
 from crm.services.followups import create_followup
@@ -278,6 +278,7 @@ def _submit(page: PublicPage, data: ApplicationData, ip: str) -> Application:
 
 def applied_payload(application: Application) -> dict:
     pledge = application.pledge
+    assert pledge is not None  # just created, in the same transaction
     return {
         "pledge": pledge.pk,
         "event": application.page.event_id,
@@ -378,7 +379,3 @@ def subject_access_rows(contact: Contact) -> list[dict]:
         }
         for a in Application.objects.filter(contact=contact).select_related("page__event")
     ]
-
-
-def followups_for(application: Application):
-    return FollowUp.objects.filter(pledge_id=application.pledge_id)
