@@ -25,6 +25,7 @@ from crm.models import Contact, Interaction, LawfulBasis, Organisation
 from crm.normalise import email_key, organisation_key
 from crm.services import save_contact, save_organisation
 from crm.services.followups import create_followup
+from crm.transactions import retry_when_sqlite_is_locked
 from publicpages.models import ACK_FIELDS, Application, InKindCredit, PublicPage
 from publicpages.selectors import network_details, slots_taken
 from sponsors.models import InKindContribution, SponsorshipTier, Stage
@@ -193,6 +194,7 @@ def submit_application(page: PublicPage, data: ApplicationData, *, ip: str = "")
     return application
 
 
+@retry_when_sqlite_is_locked
 @transaction.atomic
 def _submit(page: PublicPage, data: ApplicationData, ip: str) -> Application:
     page = PublicPage.objects.select_related("event", "owner").get(pk=page.pk)
@@ -293,6 +295,11 @@ def applied_payload(application: Application) -> dict:
     }
 
 
+def _plain(value: str) -> str:
+    """What an applicant typed, with no merge-field braces left to be read as a field."""
+    return (value or "").replace("{{", "{ {").replace("}}", "} }")
+
+
 def send_application_emails(application_id: int, *, portal_link: str = "") -> None:
     """The organiser's notification and the applicant's acknowledgement, after the commit.
 
@@ -304,9 +311,9 @@ def send_application_emails(application_id: int, *, portal_link: str = "") -> No
     page, contact, data = application.page, application.contact, application.submitted
     network = network_details()
     context = {
-        "first_name": contact.first_name if contact else "",
-        "last_name": contact.last_name if contact else "",
-        "organisation": data.get("organisation", ""),
+        "first_name": _plain(contact.first_name if contact else ""),
+        "last_name": _plain(contact.last_name if contact else ""),
+        "organisation": _plain(data.get("organisation", "")),
         "tier": data.get("tier", ""),
         "event": page.event.name,
         "network": network["name"] or "The events team",
@@ -347,10 +354,35 @@ def send_application_emails(application_id: int, *, portal_link: str = "") -> No
     if portal_link and portal_link not in body:
         body += f"\n\nYour sponsor portal: {portal_link}"
     try:
-        send_mail(subject, body, network["email"] or settings.DEFAULT_FROM_EMAIL, [contact.email])
+        send_acknowledgement(contact, application, subject, body, from_email=network["email"])
     except Exception:
         logger.exception("could not acknowledge application %s", application_id)
+
+
+#: The mail app's template the acknowledgement goes out through: an envelope whose subject and body
+#: are the event's own wording (edited on its public-pages settings), so mail sends it and files it
+#: on the applicant's timeline like any email the CRM sends.
+ACK_TEMPLATE = "Sponsor application acknowledgement"
+
+
+def send_acknowledgement(
+    contact: Contact, application: Application, subject: str, body: str, *, from_email: str
+) -> None:
+    """Through crm.registry's "mail.send_template" when the mail app offers it; else Django's mail,
+    filed as an email interaction on the contact's history."""
+    send_template = registry.action("mail.send_template")
+    if send_template is not None:
+        send_template(
+            template=ACK_TEMPLATE,
+            contact=contact,
+            pledge=application.pledge,
+            user=None,
+            extra={"ack_subject": subject, "ack_body": body},
+            default_subject="{{ ack_subject }}",
+            default_body="{{ ack_body }}",
+        )
         return
+    send_mail(subject, body, from_email or settings.DEFAULT_FROM_EMAIL, [contact.email])
     Interaction.objects.create(
         organisation_id=application.organisation_id,
         contact=contact,

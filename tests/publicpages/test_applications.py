@@ -75,9 +75,9 @@ def test_an_application_becomes_a_verbal_pledge_with_a_follow_up_emails_and_a_we
         to_applicant.body.startswith("Dear Ada,")
         and "at the Gold level on behalf of Acme Digital Ltd" in to_applicant.body
     )
-    assert Interaction.objects.filter(
-        contact=contact, kind="email", summary__startswith="Acknowledgement sent"
-    ).exists()
+    # Sent through the mail app (crm.registry "mail.send_template"): filed on the applicant's timeline.
+    filed = Interaction.objects.filter(contact=contact, kind="email", direction="outbound").get()
+    assert "Your application to sponsor Launch 2027" in filed.summary
 
     assert [event for event, _ in webhooks] == ["pledge.applied"]
     payload = webhooks[0][1]
@@ -129,6 +129,30 @@ def test_with_invite_on_application_the_applicant_gets_their_portal_link(
     assert link in response.text and "Open your sponsor portal" in response.text
     assert link in mailoutbox[-1].body
     assert Application.objects.get().invited
+
+
+def test_without_the_mail_app_the_acknowledgement_goes_by_django_mail_and_is_still_filed(
+    page, form_data, mailoutbox, no_portal, django_capture_on_commit_callbacks
+):
+    saved = registry._actions.pop("mail.send_template", None)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            Client().post(URL, form_data())
+    finally:
+        if saved:
+            registry.register_action("mail.send_template", saved)
+    assert mailoutbox[-1].to == ["ada@acme.example"]
+    assert Interaction.objects.filter(
+        kind="email", summary__startswith="Acknowledgement sent: Your application"
+    ).exists()
+
+
+def test_an_applicant_cannot_smuggle_merge_fields_into_the_acknowledgement(
+    page, form_data, mailoutbox, no_portal, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        Client().post(URL, form_data(organisation="{{ sender_name }} Ltd"))
+    assert "{ { sender_name } } Ltd" in mailoutbox[-1].body
 
 
 def test_without_the_portal_invite_on_application_is_skipped_and_the_application_stands(

@@ -236,8 +236,9 @@ def test_the_wall_reads_in_a_fixed_number_of_queries(
 
     add(3)
     with django_assert_max_num_queries(3) as few:
-        Client().get(url)
+        assert Client().get(url).status_code == 200
+    first = len(few.captured_queries)
     add(40)
-    with django_assert_max_num_queries(len(few.captured_queries)):
+    with django_assert_max_num_queries(first):
         response = Client().get(url)
     assert response.content.count(b"x.png") == 0  # logos are served through the wall's own URLs
