@@ -51,7 +51,8 @@ def contact_check(values: dict) -> list[PossibleDuplicate]:
     first, last = (values.get("first_name") or "").strip(), (values.get("last_name") or "").strip()
     email = matching.email_key(values.get("email") or "")
     organisation = values.get("organisation")
-    organisation_id = getattr(organisation, "pk", organisation) or None
+    organisation_id = getattr(organisation, "pk", organisation)
+    organisation_id = int(organisation_id) if str(organisation_id or "").isdigit() else None
     near = Q(pk__in=[])
     if email:
         near |= Q(email=email) | Q(email__startswith=email.split("@")[0].split("+")[0] + "+")

@@ -13,6 +13,7 @@ from django.views.generic import CreateView, DetailView, ListView, UpdateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
+from crm import registry
 from crm.filters import ContactFilter
 from crm.models import Contact, Organisation
 from crm.selectors.records import contact_rows
@@ -57,7 +58,21 @@ class MessageDetailView(PermissionRequiredMixin, DetailView):
             candidates = list(contacts_matching(terms_of(search.cleaned_data["q"]))[:20])
         address, name = services._counterpart(message)
         first, _, last = (name or "").partition(" ")
+        organisations = selectors.organisations_for_address(address)
+        looks_like = []
+        if message.status == EmailMessage.Status.UNMATCHED and (address or name):
+            # "This looks like X" before "create contact" makes a second record of someone we know.
+            looks_like = registry.possible_duplicates(
+                "crm.contact",
+                {
+                    "first_name": first,
+                    "last_name": last,
+                    "email": address,
+                    "organisation": organisations[0].pk if organisations else None,
+                },
+            )
         return super().get_context_data(
+            possible_duplicates=looks_like,
             filings=filings,
             attachments=list(message.attachments.all()),
             search=search,
@@ -65,7 +80,7 @@ class MessageDetailView(PermissionRequiredMixin, DetailView):
             searched=bool(search.is_bound and search.is_valid() and search.cleaned_data["q"]),
             new_contact=NewContactForm(
                 initial={"email": address, "first_name": first, "last_name": last},
-                organisations=selectors.organisations_for_address(address),
+                organisations=organisations,
             ),
             **kwargs,
         )

@@ -1,10 +1,13 @@
 from django import forms
 
 from crm.forms.base import BootstrapFormMixin, LookupChoicesMixin
+from crm.forms.duplicates import DuplicateWarningMixin
 from crm.models import Contact, Organisation, Role
 
 
-class OrganisationForm(BootstrapFormMixin, forms.ModelForm):
+class OrganisationForm(DuplicateWarningMixin, BootstrapFormMixin, forms.ModelForm):
+    duplicate_model = "crm.organisation"
+
     roles = forms.MultipleChoiceField(
         choices=Role.choices,
         widget=forms.CheckboxSelectMultiple,
@@ -24,8 +27,9 @@ class OrganisationForm(BootstrapFormMixin, forms.ModelForm):
         self.fields["name"].widget.attrs["autofocus"] = True
 
 
-class ContactForm(LookupChoicesMixin, BootstrapFormMixin, forms.ModelForm):
+class ContactForm(DuplicateWarningMixin, LookupChoicesMixin, BootstrapFormMixin, forms.ModelForm):
     lookup_fields = {"organisation": "organisation"}
+    duplicate_model = "crm.contact"
 
     class Meta:
         model = Contact

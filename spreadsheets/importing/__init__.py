@@ -4,7 +4,7 @@ Public API used by the web wizard (crm/views) and the management commands:
 read_table → auto_map → plan_import → commit_import; undo_import.
 """
 
-from .engine import MODE_LABELS, MODES, Plan, commit_import, plan_import
+from .engine import MODE_LABELS, MODES, Plan, commit_import, look_alikes, plan_import
 from .mapping import TARGETS, Field, auto_map, parse_map_options, target_fields
 from .reading import ALLOWED_EXTENSIONS, ImportRejected, Table, read_table
 from .undo import ImportUndoRefused, undo_import
@@ -21,6 +21,7 @@ __all__ = [
     "Table",
     "auto_map",
     "commit_import",
+    "look_alikes",
     "parse_map_options",
     "plan_import",
     "read_table",

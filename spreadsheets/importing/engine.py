@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.utils import timezone
 
+from crm import registry
 from crm.models import ImportBatch
 
 from .mapping import TARGETS, target_fields
@@ -203,6 +204,35 @@ def plan_import(
         resource=resource,
         file_name=table.filename,
     )
+
+
+#: The dry run checks this many new rows against the duplicate rules (a few queries each), so a
+#: large file's preview stays quick; the duplicates list finds the rest after the import.
+MAX_LOOK_ALIKE_ROWS = 50
+_CHECKED_MODELS = {"contacts": "crm.contact", "organisations": "crm.organisation"}
+
+
+def look_alikes(plan: Plan, limit: int = MAX_LOOK_ALIKE_ROWS) -> list[dict]:
+    """New rows that look like records already there: [{"line", "matches"}], from the duplicate
+    checks other apps register (crm.registry.register_duplicate_check); none without one."""
+    model_label = _CHECKED_MODELS.get(plan.target)
+    if model_label is None:
+        return []
+    found, checked = [], 0
+    for row in plan.rows:
+        if row.action != "new":
+            continue
+        if checked >= limit:
+            break
+        checked += 1
+        values = dict(row.values)
+        organisation = values.get("organisation")
+        if isinstance(organisation, tuple):  # an OrganisationRef: (key, name, pk or None when new)
+            values["organisation"] = organisation[2]
+        matches = registry.possible_duplicates(model_label, values)
+        if matches:
+            found.append({"line": row.line, "matches": matches})
+    return found
 
 
 def _noun(target):

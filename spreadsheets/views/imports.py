@@ -352,6 +352,8 @@ def render_preview(request, token, meta, plan, form, status=200):
             "error_total": len(errors),
             "diffs": diffs,
             "diff_total": diff_total,
+            "look_alikes": importing.look_alikes(plan),
+            "look_alike_limit": importing.engine.MAX_LOOK_ALIKE_ROWS,
             "show_at_most": SHOW_AT_MOST,
             "mode_label": dict(MODE_CHOICES).get(meta.get("mode"), meta.get("mode")),
             "target_label": dict(ImportBatch.Target.choices).get(meta["target"], meta["target"]),

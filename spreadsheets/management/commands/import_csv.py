@@ -10,6 +10,7 @@ from spreadsheets.importing import (
     TARGETS,
     ImportRejected,
     commit_import,
+    look_alikes,
     parse_map_options,
     plan_import,
     read_table,
@@ -61,6 +62,10 @@ class Command(BaseCommand):
             self.stderr.write(f"line {error['line']}, column {error['column']}: {error['reason']}")
         for note in plan.skipped:
             self.stderr.write(f"line {note['line']}: skipped: {note['reason']}")
+        if options["dry_run"]:
+            for found in look_alikes(plan):
+                names = "; ".join(f"{m.label} (#{m.pk}: {', '.join(m.reasons).lower()})" for m in found["matches"])
+                self.stderr.write(f"line {found['line']}: looks like {names}")
         self.stdout.write(plan.summary)
         if plan.has_errors and not options["allow_errors"]:
             raise CommandError(
