@@ -2,14 +2,27 @@
 apps register (crm.registry.register_duplicate_check) and, when one answers, shows the likely
 matches with links and a box to save anyway. Without a registered check it does nothing."""
 
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 
 from crm import registry
 
+if TYPE_CHECKING:
+
+    class _ModelFormBase(forms.BaseModelForm):
+        """What the mixin uses of the ModelForm it is mixed into, for mypy only."""
+
+        fields: dict[str, Any]
+
+        def clean(self) -> dict[str, Any]: ...
+else:
+    _ModelFormBase = object
+
 SAVE_ANYWAY = "save_anyway"
 
 
-class DuplicateWarningMixin:
+class DuplicateWarningMixin(_ModelFormBase):
     """For a ModelForm of a model with registered duplicate checks; new records only."""
 
     duplicate_model = ""  # "crm.contact" or "crm.organisation"
