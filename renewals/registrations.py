@@ -1,6 +1,7 @@
 """What renewals adds to the core's pages and duties (crm.registry), from RenewalsConfig.ready()."""
 
 from crm import registry
+from renewals import demo, synthetic
 from sponsors.comparisons import organisation_giving
 
 
@@ -37,3 +38,12 @@ def register() -> None:
             order=15,
         )
     )
+
+    # generate_data's three past events and seed_demo's second event; last, after the other apps'
+    # steps, so theirs (invoices, portal links) read only the core's pipeline.
+    registry.register_data_step(registry.DataStep(name="renewals", run=synthetic.run, clear=synthetic.clear, order=200))
+    registry.register_demo_step(registry.DemoStep(name="renewals", run=demo.run, order=200))
+
+    from renewals import api
+
+    api.register()

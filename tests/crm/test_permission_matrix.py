@@ -217,7 +217,9 @@ EXPECTED = {
     "api:webhook_update": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
     "api:webhook_delete": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
     "api:webhook_test": E(get=(LOGIN, 403, 403, 405), post=WRITE_ORGANISER),
-    # Renewals: the organiser plans the next event (a new event, tiers, pledges, follow-ups).
+    # Renewals: everyone reads an event's renewal figures through the API (read-only);
+    "api:event-renewals-list": E(get=API_READ, post=API_READ_ONLY),
+    # the organiser plans the next event (a new event, tiers, pledges, follow-ups).
     "renewals:plan_next_event": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
     # Duplicates: everyone reads the pairs, the merges and the rules; staff and organisers find,
     # decide "not duplicates", merge and undo; only the organiser changes the rules.

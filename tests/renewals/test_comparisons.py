@@ -14,63 +14,10 @@ from django.utils import timezone
 
 from crm.models import Event, Interaction
 from sponsors import comparisons
-from sponsors.models import InKindContribution, Pledge, Stage
+from sponsors.models import Pledge, Stage
 from tests.renewals.conftest import org, pledge
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def two_events(organiser, committee):
-    """Then (2026) and now (2027):
-    Acme    then paid 1,000                  now confirmed 1,000  → renewed
-    Beta    then verbal 1,000                now paid 1,500       → upgraded
-    Cobalt  then 2,000 + 500 in kind         now verbal 2,000     → downgraded (2,000 < 2,500)
-    Delta   then paid 3,000                  now prospect 3,000   → lapsed (asked, not pledged)
-    Echo    then confirmed 400               now nothing          → lapsed
-    Fern    then declined 900                now verbal 700       → new (declining is not giving)
-    Gale    then nothing                     now in kind 300      → new
-    Hollow  then in kind only offered        now nothing          → nobody
-    """
-    then = Event.objects.create(name="Summit 2026", date=datetime.date(2026, 10, 1))
-    now = Event.objects.create(name="Summit 2027", date=datetime.date(2027, 10, 7))
-    o = {n: org(n, owner=committee) for n in ("Acme", "Beta", "Cobalt", "Delta", "Echo", "Fern", "Gale", "Hollow")}
-    pledge(o["Acme"], then, Stage.PAID, "1000")
-    pledge(o["Acme"], now, Stage.CONFIRMED, "1000")
-    pledge(o["Beta"], then, Stage.VERBAL, "1000")
-    pledge(o["Beta"], now, Stage.PAID, "1500")
-    pledge(o["Cobalt"], then, Stage.PAID, "2000")
-    InKindContribution.objects.create(
-        organisation=o["Cobalt"],
-        event=then,
-        category="av",
-        description="PA",
-        estimated_value=Decimal("500"),
-        status="delivered",
-    )
-    pledge(o["Cobalt"], now, Stage.VERBAL, "2000")
-    pledge(o["Delta"], then, Stage.PAID, "3000", owner=organiser)
-    pledge(o["Delta"], now, Stage.PROSPECT, "3000")
-    pledge(o["Echo"], then, Stage.CONFIRMED, "400")
-    pledge(o["Fern"], then, Stage.DECLINED, "900")
-    pledge(o["Fern"], now, Stage.VERBAL, "700")
-    InKindContribution.objects.create(
-        organisation=o["Gale"],
-        event=now,
-        category="catering",
-        description="Tea",
-        estimated_value=Decimal("300"),
-        status="confirmed",
-    )
-    InKindContribution.objects.create(
-        organisation=o["Hollow"],
-        event=then,
-        category="prizes",
-        description="Prize",
-        estimated_value=Decimal("50"),
-        status="offered",
-    )
-    return then, now, o
 
 
 def test_each_organisation_is_classed(two_events):
