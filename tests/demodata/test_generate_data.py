@@ -4,6 +4,7 @@ from collections import Counter
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from crm.models import Contact, FollowUp, Interaction, Organisation
 from crm.normalise import organisation_key
@@ -39,7 +40,9 @@ def test_small_has_the_documented_sizes_and_sound_records(capsys):
     assert Organisation.objects.count() == 200
     assert Contact.objects.count() == 1000
     assert Interaction.objects.count() == 5000
-    assert Pledge.objects.count() == 500
+    # The core's pipeline (renewals adds three past events' pledges of its own, tests/renewals).
+    upcoming = Pledge.objects.filter(event__date__gte=timezone.localdate())
+    assert upcoming.count() == 500
     assert FollowUp.objects.count() == 200
     assert (
         PartnerProfile.objects.count()
@@ -60,7 +63,7 @@ def test_small_has_the_documented_sizes_and_sound_records(capsys):
     history = list(PledgeStageChange.objects.filter(pledge=pledge).order_by("changed_at", "pk"))
     assert history[0].from_stage == "" and history[0].to_stage == Stage.PROSPECT
     assert history[-1].to_stage == Stage.PAID and history[-1].changed_at == pledge.stage_changed_at
-    per_pledge = Counter(PledgeStageChange.objects.values_list("pledge_id", flat=True))
+    per_pledge = Counter(PledgeStageChange.objects.filter(pledge__in=upcoming).values_list("pledge_id", flat=True))
     assert len(per_pledge) == 500
 
     # pledged_at / paid_at are each pledge's first move to verbal-or-beyond and to paid.
