@@ -119,7 +119,7 @@ def build(criteria: Criteria) -> Board:
     footer["change"] = footer["after"] - footer["before"]
     traces = [
         charts.bar(
-            [previous.name, event.name],
+            [short_label(previous), short_label(event)],
             [money(t.before), money(t.after)],
             name=t.label,
             color=STATUS_COLOURS[t.status],
@@ -160,10 +160,10 @@ def build(criteria: Criteria) -> Board:
         charts.line(
             [-d for d, _ in pace.get(e.pk, [])],
             [money(v) for _, v in pace.get(e.pk, [])],
-            name=e.name,
+            name=f"{which} ({short_label(e)})",
             color=colour,
         )
-        for e, colour in zip((event, previous), PACE_COLOURS)
+        for e, which, colour in zip((event, previous), ("This event", "Compared with"), PACE_COLOURS)
         if pace.get(e.pk)
     ]
     for trace, dash in zip(pace_traces, ("solid", "dash")):
@@ -209,7 +209,7 @@ def build(criteria: Criteria) -> Board:
                 "Lapsed sponsors",
                 [
                     Column("organisation", "Organisation"),
-                    Column("last_amount", f"Gave to {previous.name}", "money"),
+                    Column("last_amount", "Last time", "money"),
                     Column("owner", "Owner"),
                     Column("last_contact", "Last contact", "date"),
                     Column("stage_now", "This time"),
@@ -234,6 +234,11 @@ def build(criteria: Criteria) -> Board:
         )
     )
     return board
+
+
+def short_label(event) -> str:
+    """An event on a chart, where names (often sharing a long prefix) do not fit: its month."""
+    return f"{event.date:%b %Y}" if event.date else event.name[:20]
 
 
 def _after(by) -> Decimal:

@@ -177,7 +177,7 @@ def test_lapsed_csv_has_every_lapsed_sponsor_and_is_formula_safe(client, two_eve
     assert len(page.tables["lapsed"].rows) == 50 and page.tables["lapsed"].total == 57
     response = client.get(reverse("dashboards:dashboard_csv", args=["renewals", "lapsed"]), {"event": now.pk})
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows[0] == ["Organisation", "Gave to Summit 2026", "Owner", "Last contact", "This time"]
+    assert rows[0] == ["Organisation", "Last time", "Owner", "Last contact", "This time"]
     assert len(rows) == 1 + 57
     amounts = [Decimal(r[1]) for r in rows[1:]]
     assert amounts == sorted(amounts, reverse=True) and amounts[0] == Decimal("3000.00")
