@@ -396,8 +396,10 @@ def _validate(kept) -> None:
 
 def _label(obj) -> str:
     text = str(obj)
-    if isinstance(obj, Contact) and obj.email and obj.email != text:
-        text = f"{text} <{obj.email}>"
+    if isinstance(obj, Contact):
+        text = f"{obj.salutation} {text}".strip()
+        if obj.email and obj.email != str(obj):
+            text = f"{text} <{obj.email}>"
     return f"{text} (#{obj.pk})"
 
 
@@ -450,6 +452,7 @@ def merge_records(
                 chosen[name] = pk
 
         kept_before = field_values(kept)
+        summary = f"{', '.join(_label(r) for r in merged)} merged into {_label(kept)}"[:300]
         hooks = registry.merge_hooks(MODEL_LABELS[target])
         merged_rows, hook_records = [], {}
         try:
@@ -477,7 +480,7 @@ def merge_records(
             target=target,
             kept_id=kept.pk,
             merged_ids=[r.pk for r in merged],
-            summary=f"{', '.join(_label(r) for r in merged)} merged into {_label(kept)}"[:300],
+            summary=summary,
             kept_before=kept_before,
             kept_after=field_values(kept),
             merged_rows=merged_rows,

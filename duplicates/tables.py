@@ -12,8 +12,8 @@ def _contact_card(contact) -> str:
     org = contact.organisation.name if contact.organisation_id else "No organisation"
     lines = [str(contact.salutation + " " if contact.salutation else "") + (contact.full_name or "(no name)")]
     return format_html(
-        '<a href="{}">{}</a><div class="small text-body-secondary">{}</div>'
-        '<div class="small text-body-secondary text-break">{}</div><div class="small text-body-secondary">{}</div>',
+        '<div><a href="{}">{}</a><div class="small text-body-secondary">{}</div>'
+        '<div class="small text-body-secondary text-break">{}</div><div class="small text-body-secondary">{}</div></div>',
         contact.get_absolute_url(),
         lines[0],
         org,
@@ -24,8 +24,8 @@ def _contact_card(contact) -> str:
 
 def _organisation_card(org) -> str:
     return format_html(
-        '<a href="{}">{}</a><div class="small text-body-secondary text-break">{}</div>'
-        '<div class="small text-body-secondary">{}</div>',
+        '<div><a href="{}">{}</a><div class="small text-body-secondary text-break">{}</div>'
+        '<div class="small text-body-secondary">{}</div></div>',
         org.get_absolute_url(),
         org.name,
         org.website or "No website",

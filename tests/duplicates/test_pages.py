@@ -96,7 +96,7 @@ def test_the_merge_screen_shows_both_with_the_fuller_value_chosen_and_what_moves
     assert page.status_code == 200
     assert f'name="field_job_title" id="field_job_title_{merged.pk}" value="{merged.pk}" checked' in html
     assert f'name="field_email" id="field_email_{kept.pk}" value="{kept.pk}" checked' in html
-    assert "5 interactions" in html and "2 emails" in html and "1 follow-ups" in html
+    assert "Interactions: 5" in html and "Emails: 2" in html and "Follow-ups: 1" in html
     assert "Yes (one of them asked)" in html
 
 
