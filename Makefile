@@ -6,14 +6,14 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Two workers: the suite is CPU-bound and the machines have 2 cores.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: setup run test test-sqlite test-postgres chromium pdf-libs dovecot check clean bench loadtest
+.PHONY: setup run test test-sqlite test-postgres chromium pdf-libs dovecot redis check clean bench loadtest faults
 
 setup: $(VENV)/.installed node_modules/.installed
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet -e ".[test,rq]"
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -31,6 +31,14 @@ pdf-libs:
 # Debian's Dovecot: the email tests start a private IMAP server from it (never the system service).
 dovecot:
 	@command -v dovecot >/dev/null || [ -x /usr/sbin/dovecot ] || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq dovecot-imapd >/dev/null; }
+
+# Debian's Redis: the fault tests start a private server from it for the RQ task backend.
+redis:
+	@command -v redis-server >/dev/null || [ -x /usr/bin/redis-server ] || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq redis-server >/dev/null; }
+
+# The faults of docs/reliability.md, injected with real servers; rewrites its table.
+faults: setup pdf-libs dovecot redis
+	$(PY) scripts/faults.py
 
 # The tasks worker (mail fetching, mail merges) runs beside the server and stops with it.
 run: setup pdf-libs
@@ -51,7 +59,7 @@ check: setup
 	$(VENV)/bin/lint-imports
 
 # The whole suite on SQLite, then again on a throwaway PostgreSQL server.
-test: setup chromium pdf-libs dovecot
+test: setup chromium pdf-libs dovecot redis
 	$(MAKE) check
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres

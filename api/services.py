@@ -177,9 +177,9 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},v1={digest}"
 
 
-def backoff_seconds(attempt: int) -> int:
-    """Wait before attempt `attempt + 1`: 30 s, 2 min, 8 min, 32 min..."""
-    return 30 * 4 ** (attempt - 1)
+def backoff_seconds(attempt: int) -> float:
+    """Wait before attempt `attempt + 1`: WEBHOOK_RETRY_SECONDS (30 s), then 2 min, 8 min, 32 min..."""
+    return settings.WEBHOOK_RETRY_SECONDS * 4 ** (attempt - 1)
 
 
 class _PinnedHTTPConnection(http.client.HTTPConnection):
