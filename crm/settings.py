@@ -165,7 +165,7 @@ STATICFILES_DIRS = [
     ("vendor/plotly", Path(plotly.__file__).resolve().parent / "package_data"),
 ]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "crm.storage.MediaStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True

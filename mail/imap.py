@@ -108,16 +108,22 @@ def fetch_once(url: str, processed_folder: str, *, user=None, batch: int = 200) 
                 except parsing.UnreadableMessage as error:
                     result.unreadable += 1
                     result.add(ERROR, f"{label}: {error} (left in the mailbox)")
+            reasons: dict[int, str] = {}
             outcomes = (
                 file_batch(
-                    [p for _, _, p in parsed_items], user=user, source=EmailMessage.Source.IMAP, user_emails=user_emails
+                    [p for _, _, p in parsed_items],
+                    user=user,
+                    source=EmailMessage.Source.IMAP,
+                    user_emails=user_emails,
+                    reasons=reasons,
                 )
                 if parsed_items
                 else []
             )
-            for (uid, label, _), outcome in zip(parsed_items, outcomes):
+            for index, ((uid, label, _), outcome) in enumerate(zip(parsed_items, outcomes)):
                 if outcome == ERROR:
-                    result.add(ERROR, f"{label}: could not be filed; left in the mailbox.")
+                    why = reasons.get(index, "could not be filed")
+                    result.add(ERROR, f"{label}: {why}; left in the mailbox.")
                     continue
                 result.add(outcome)
                 if uid:

@@ -3,6 +3,7 @@ erasure. Web views, commands and tasks all call these functions."""
 
 from __future__ import annotations
 
+import errno
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -227,13 +228,26 @@ def _new_message(parsed, *, status, direction, when, forwarded_by, notes, source
     )
 
 
+def why_not_filed(error: BaseException) -> str:
+    """What a person is told when a message could not be filed."""
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "could not be filed: the disk for attachments is full (nothing of it was kept)"
+    return "could not be filed"
+
+
 def file_batch(
-    parsed_messages, *, user=None, source=EmailMessage.Source.IMPORT, user_emails: set[str] | None = None
+    parsed_messages,
+    *,
+    user=None,
+    source=EmailMessage.Source.IMPORT,
+    user_emails: set[str] | None = None,
+    reasons: dict[int, str] | None = None,
 ) -> list[str]:
     """file_parsed for many messages at once: the same rules, a handful of queries per batch
     (an import of 10,000 saved messages is bulk work). All or nothing per batch; when the
     batch cannot be saved whole, each message is filed on its own so one bad message costs
-    only itself. Returns one outcome per message, in order."""
+    only itself. Returns one outcome per message, in order; `reasons` (when given) gets why,
+    by position, for each message that could not be filed."""
     parsed_messages = list(parsed_messages)
     if user_emails is None:
         user_emails = crm_user_emails()
@@ -309,16 +323,16 @@ def file_batch(
             FiledEmail.objects.bulk_create(filings)
     except (IntegrityError, ValidationError, ValueError, OSError):
         delete_files(saved)
-        if len(rows) == 1:
-            raise
         # One message spoiled the batch (or arrived meanwhile): file them one by one.
         outcomes = []
-        for parsed in parsed_messages:
+        for index, parsed in enumerate(parsed_messages):
             try:
                 outcomes.append(file_parsed(parsed, user=user, source=source, user_emails=user_emails)[0])
             except (IntegrityError, ValidationError, ValueError, OSError) as error:
                 logger.warning("Could not file %s: %s", parsed.message_id, error)
                 outcomes.append(ERROR)
+                if reasons is not None:
+                    reasons[index] = why_not_filed(error)
     return outcomes
 
 
@@ -346,9 +360,13 @@ class _Batch:
         items, self.items = self.items, []
         if not items:
             return
-        outcomes = file_batch([p for _, p in items], user=self.user, source=self.source, user_emails=self.user_emails)
-        for (label, _), outcome in zip(items, outcomes):
-            self.result.add(outcome, f"{label}: could not be filed." if outcome == ERROR else "")
+        reasons: dict[int, str] = {}
+        outcomes = file_batch(
+            [p for _, p in items], user=self.user, source=self.source, user_emails=self.user_emails, reasons=reasons
+        )
+        for index, ((label, _), outcome) in enumerate(zip(items, outcomes)):
+            why = reasons.get(index, "could not be filed")
+            self.result.add(outcome, f"{label}: {why}." if outcome == ERROR else "")
 
 
 def _attachment_rows(message, attachments, saved) -> list[EmailAttachment]:

@@ -25,7 +25,6 @@ NOT_YET = {
     1: ("PostgreSQL stopped for 10 s under load", "not injected yet"),
     3: ("Worker killed mid background import of 100,000 rows", "not injected yet"),
     5: ("Dovecot restarted during fetch_mail --watch of 1,000 messages", "not injected yet"),
-    7: ("MEDIA_ROOT disk full during an upload", "not injected yet"),
     8: ("gunicorn SIGTERM under load", "not injected yet"),
     9: ("Backup of the large dataset restored on a fresh PostgreSQL", "not injected yet"),
 }

@@ -16,6 +16,9 @@ from tests.crm import factories
 from tests.faults.report import Row, record
 from tests.faults.smtp import flaky_smtp
 
+# The worker loop closes the database connection between tasks, as a worker process does.
+pytestmark = pytest.mark.django_db(transaction=True)
+
 
 def run_worker_until(predicate, timeout=60):
     """django-tasks-db's worker loop, in this process, until `predicate()` (deferred retries

@@ -101,7 +101,7 @@ def test_a_merge_killed_half_way_resumes_and_sends_nobody_twice(client, organise
         Row(
             2,
             "Task worker SIGKILLed mid mail merge",
-            f"db_worker killed after {received_before} of {RECIPIENTS} messages; page and follow-ups checked; "
+            f"worker killed once {received_before} of {RECIPIENTS} messages had arrived; page and follow-ups checked; "
             "resumed with a new worker",
             f"{RECIPIENTS} messages",
             lost=RECIPIENTS - len(sent) - len(interrupted),
