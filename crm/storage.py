@@ -18,7 +18,7 @@ class MediaStorage(FileSystemStorage):
         path = self.path(name)
         existed = os.path.exists(path)
         try:
-            return super()._save(name, content)
+            return super()._save(name, content)  # type: ignore[misc]  # private in the stubs, public in Django
         except OSError:
             if not existed:
                 with contextlib.suppress(OSError):
