@@ -27,6 +27,7 @@ URLS = [
     ("inkind", "/dashboard/in-kind/"),
     ("partners", "/dashboard/partners/"),
     ("activity", "/dashboard/activity/"),
+    ("renewals", "/dashboard/renewals/"),
     ("print", "/dashboard/print/"),
 ]
 
