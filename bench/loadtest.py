@@ -196,6 +196,7 @@ class Recorder:
         self.errors = []
         self.posted = []  # markers of quick-log POSTs that redirected (saved)
         self.followups = []  # markers of those that carried a follow-up
+        self.timeline = []  # (started, ended, status or None, exception name): wall-clock seconds
 
     def add(self, kind, ms, error=None):
         with self.lock:
@@ -224,11 +225,14 @@ class SimUser(threading.Thread):
         body = urllib.parse.urlencode(data).encode() if data is not None else None
         req = urllib.request.Request(url, data=body, headers={"Referer": self.base + "/"})
         started = time.perf_counter()
+        wall = time.time()
         try:
             with self.opener.open(req, timeout=120) as response:
                 content = response.read()
                 status = response.status
         except Exception as exc:  # timeouts, resets: every one is an error
+            with self.rec.lock:
+                self.rec.timeline.append((wall, time.time(), None, exc.__class__.__name__))
             self.rec.add(
                 kind,
                 (time.perf_counter() - started) * 1000,
@@ -236,6 +240,8 @@ class SimUser(threading.Thread):
             )
             return None, b""
         ms = (time.perf_counter() - started) * 1000
+        with self.rec.lock:
+            self.rec.timeline.append((wall, time.time(), status, ""))
         error = None
         if not 200 <= status < 400:
             error = {"url": path, "status": status, "detail": content[:300].decode("utf-8", "replace")}
@@ -373,10 +379,8 @@ def verify(recorder):
 
     connection.close()  # a fresh connection sees everything the workers committed
     prefix = recorder.run_id
-    found = {
-        s.split(" ", 1)[0]
-        for s in Interaction.objects.filter(summary__startswith=prefix).values_list("summary", flat=True)
-    }
+    summaries = list(Interaction.objects.filter(summary__startswith=prefix).values_list("summary", flat=True))
+    found = {s.split(" ", 1)[0] for s in summaries}
     found_followups = {
         t.split(" ", 1)[0] for t in FollowUp.objects.filter(title__startswith=prefix).values_list("title", flat=True)
     }
@@ -388,6 +392,7 @@ def verify(recorder):
         "followups_posted": len(recorder.followups),
         "followups_found": len(found_followups & set(recorder.followups)),
         "lost_writes": len(lost) + len(lost_followups),
+        "duplicated_writes": len(summaries) - len(found),
         "lost_markers": (lost + lost_followups)[:20],
     }
 
@@ -403,6 +408,78 @@ def scan_log(log_path):
         start = text.find("Traceback (most recent call last)")
         excerpt = text[start : start + 3000]
     return {"database_is_locked": text.count("database is locked"), "tracebacks": tracebacks, "excerpt": excerpt}
+
+
+# --------------------------------------------------------------------------- faults (make faults)
+
+
+def pg_ctl(*args):
+    """pg_ctl on the throwaway server scripts/with-postgres.sh started (as postgres when root)."""
+    command = [os.path.join(os.environ["PGBIN_TEST"], "pg_ctl"), "-D", os.environ["PGDATA_TEST"], *args]
+    if os.geteuid() == 0:
+        command = ["runuser", "-u", "postgres", "--", *command]
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def inject(args, gunicorn, marks, log_path):
+    """The fault, at --fault-at seconds into the load: PostgreSQL stopped (immediate mode, as a
+    crash) for --outage seconds then started; or gunicorn's master sent SIGTERM, then a new one."""
+    time.sleep(args.fault_at)
+    marks["injected"] = time.time()
+    if args.fault == "postgres-outage":
+        pg_ctl("stop", "-m", "immediate", "-w")
+        time.sleep(args.outage)
+        pg_ctl("start", "-w", "-l", os.environ["PGLOG_TEST"], "-o", os.environ["PGOPTIONS_TEST"])
+    else:
+        old = gunicorn[0]
+        os.kill(old.pid, signal.SIGTERM)  # the master: workers finish what they are doing, then exit
+        old.wait(timeout=60)
+        marks["stopped"] = time.time()
+        gunicorn[0], _ = start_gunicorn(args, log_path.with_suffix(".after.log"))
+    marks["restored"] = time.time()
+
+
+def fault_outcome(args, recorder, marks, check):
+    """What the fault did to the requests and writes, and whether the CRM came through it."""
+    injected, restored = marks["injected"], marks["restored"]
+    ok = [(s, e, st) for s, e, st, _ in recorder.timeline if st is not None and st < 500]
+    during = [t for t in recorder.timeline if t[0] < restored and t[1] > injected]
+    after = [t for t in recorder.timeline if t[0] >= restored + args.recovery_limit]
+    firsts = [e for s, e, st in ok if s >= restored]
+    outcome = {
+        "fault": args.fault,
+        "requests": len(recorder.timeline),
+        "during_fault": len(during),
+        "served_503": sum(1 for t in during if t[2] == 503),
+        "server_errors": sum(1 for t in recorder.timeline if t[2] is not None and t[2] >= 500 and t[2] != 503),
+        "failed_after_recovery": sum(1 for t in after if t[2] is None or t[2] >= 500),
+        "recovered_in_s": round(min(firsts) - restored, 2) if firsts else None,
+        "lost_writes": check["lost_writes"],
+        "duplicated_writes": check["duplicated_writes"],
+    }
+    if args.fault == "postgres-outage":
+        outcome["outage_s"] = round(restored - injected, 1)
+        outcome["exceptions"] = sum(1 for t in recorder.timeline if t[2] is None)
+        passed = (
+            outcome["server_errors"] == 0
+            and outcome["exceptions"] == 0
+            and outcome["failed_after_recovery"] == 0
+            and outcome["recovered_in_s"] is not None
+            and outcome["recovered_in_s"] <= args.recovery_limit
+        )
+    else:
+        in_flight = [t for t in recorder.timeline if t[0] < injected < t[1]]
+        outcome["in_flight_at_sigterm"] = len(in_flight)
+        outcome["in_flight_cut"] = sum(1 for t in in_flight if t[2] is None)
+        outcome["refused_while_restarting"] = sum(
+            1 for t in recorder.timeline if t[2] is None and marks["stopped"] - 1 <= t[0] <= restored
+        )
+        outcome["restart_gap_s"] = round(restored - marks["stopped"], 1)
+        passed = (
+            outcome["in_flight_cut"] == 0 and outcome["server_errors"] == 0 and outcome["failed_after_recovery"] == 0
+        )
+    outcome["passed"] = passed and not check["lost_writes"] and not check["duplicated_writes"]
+    return outcome
 
 
 def summarise(recorder, elapsed):
@@ -438,6 +515,15 @@ def main(argv=None):
     parser.add_argument("--organiser-share", type=float, default=0.2)
     parser.add_argument("--committee-accounts", type=int, default=5)
     parser.add_argument("--no-report", action="store_true", help="do not refresh bench/RESULTS.md")
+    parser.add_argument(
+        "--fault",
+        choices=["postgres-outage", "sigterm"],
+        help="inject a fault under the load (make faults): PostgreSQL stopped (needs scripts/with-postgres.sh), "
+        "or gunicorn sent SIGTERM and started again; writes bench/results/<db>/loadtest-<fault>.json",
+    )
+    parser.add_argument("--fault-at", type=float, default=10, help="seconds into the load")
+    parser.add_argument("--outage", type=float, default=10, help="seconds PostgreSQL stays stopped")
+    parser.add_argument("--recovery-limit", type=float, default=5, help="seconds after the restart to succeed again")
     args = parser.parse_args(argv)
 
     kind = db_kind()
@@ -460,6 +546,7 @@ def main(argv=None):
     log_path = Path(f"/tmp/crm-loadtest-gunicorn-{kind}.log")
     log_path.unlink(missing_ok=True)
     proc, base = start_gunicorn(args, log_path)
+    gunicorn, marks = [proc], {}
     recorder = Recorder()
     recorder.run_id = f"load-{uuid.uuid4().hex[:8]}"
     committee, organisers, staff = split_users(args.users, args.committee_share, args.organiser_share)
@@ -506,11 +593,17 @@ def main(argv=None):
             thread.stop_at = stop_at
         for thread in threads:
             thread.start()
+        fault = None
+        if args.fault:
+            fault = threading.Thread(target=inject, args=(args, gunicorn, marks, log_path), daemon=True)
+            fault.start()
         for thread in threads:
             thread.join(timeout=max(1, stop_at - time.time()) + 180)
+        if fault:
+            fault.join(timeout=120)
         elapsed = time.time() - started
     finally:
-        stop_gunicorn(proc)
+        stop_gunicorn(gunicorn[0])
 
     total, kinds = summarise(recorder, elapsed)
     check = verify(recorder)
@@ -541,6 +634,13 @@ def main(argv=None):
         "machine": machine,
         "machine_line": machine_line(machine),
     }
+    if args.fault:
+        outcome = {**fault_outcome(args, recorder, marks, check), "users": args.users, "duration_s": args.duration}
+        out = ROOT / "bench" / "results" / kind / f"loadtest-{args.fault}.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(outcome, indent=2) + "\n")
+        print(json.dumps(outcome, indent=2))
+        return 0 if outcome["passed"] else 1
     out = ROOT / "bench" / "results" / kind / "loadtest.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2, default=str) + "\n")

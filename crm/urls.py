@@ -38,6 +38,8 @@ def public(module_name: str, namespace: str):
     return path("", include((module.urlpatterns, namespace)))
 
 
+handler500 = "crm.views.errors.server_error"
+
 urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

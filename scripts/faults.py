@@ -22,10 +22,8 @@ BEGIN, END = "<!-- faults:begin -->", "<!-- faults:end -->"
 
 #: Faults of issue 29 not injected yet: number -> (fault, what is still to do).
 NOT_YET = {
-    1: ("PostgreSQL stopped for 10 s under load", "not injected yet"),
     3: ("Worker killed mid background import of 100,000 rows", "not injected yet"),
     5: ("Dovecot restarted during fetch_mail --watch of 1,000 messages", "not injected yet"),
-    8: ("gunicorn SIGTERM under load", "not injected yet"),
     9: ("Backup of the large dataset restored on a fresh PostgreSQL", "not injected yet"),
 }
 
@@ -56,6 +54,79 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+#: Faults injected under the load test (bench/loadtest.py --fault), each on its own throwaway PostgreSQL.
+LOAD_FAULTS = ["postgres-outage", "sigterm"]
+LOAD_ARGS = [
+    "--users",
+    "12",
+    "--duration",
+    "35",
+    "--think",
+    "0.2",
+    "--scale",
+    "tiny",
+    "--workers",
+    "2",
+    "--threads",
+    "4",
+    "--no-report",
+]
+
+
+def load_fault_row(name: str, outcome: dict) -> dict:
+    if name == "postgres-outage":
+        return {
+            "number": 1,
+            "fault": "PostgreSQL stopped for 10 s under the load test, then started",
+            "done": f"pg_ctl stop -m immediate 10 s into {outcome['users']} simulated users, started "
+            f"{outcome['outage_s']} s later",
+            "affected": f"{outcome['during_fault']} requests during the outage: {outcome['served_503']} got the 503 page, "
+            f"{outcome['server_errors']} a 500, {outcome['exceptions']} no answer",
+            "lost": outcome["lost_writes"],
+            "duplicated": outcome["duplicated_writes"],
+            "recovery": f"first success {outcome['recovered_in_s']} s after the restart; "
+            f"{outcome['failed_after_recovery']} failures after 5 s",
+            "backend": "PostgreSQL, gunicorn gthread",
+        }
+    return {
+        "number": 8,
+        "fault": "gunicorn sent SIGTERM under load",
+        "done": f"SIGTERM to the master 10 s into {outcome['users']} simulated users; a new gunicorn started "
+        "when it had exited",
+        "affected": f"{outcome['in_flight_at_sigterm']} requests in flight ({outcome['in_flight_cut']} cut off); "
+        f"{outcome['refused_while_restarting']} refused in the {outcome['restart_gap_s']} s with no server",
+        "lost": outcome["lost_writes"],
+        "duplicated": outcome["duplicated_writes"],
+        "recovery": f"first success {outcome['recovered_in_s']} s after the new server answered",
+        "backend": "PostgreSQL, gunicorn gthread",
+    }
+
+
+def run_load_faults(rows: list[dict]) -> int:
+    failed = 0
+    for number, name in enumerate(LOAD_FAULTS):
+        port = str(8140 + number)
+        command = [
+            str(ROOT / "scripts" / "with-postgres.sh"),
+            sys.executable,
+            "bench/loadtest.py",
+            "--fault",
+            name,
+            "--port",
+            port,
+            *LOAD_ARGS,
+        ]
+        print("injecting:", " ".join(command[1:]), flush=True)
+        env = {**os.environ, "PGPORT_TEST": str(54350 + number)}
+        result = subprocess.run(command, cwd=ROOT, env=env, check=False, stdout=subprocess.DEVNULL)
+        out = ROOT / "bench" / "results" / "postgres" / f"loadtest-{name}.json"
+        if result.returncode or not out.exists():
+            failed += 1
+        if out.exists():
+            rows.append(load_fault_row(name, json.loads(out.read_text())))
+    return failed
+
+
 def main() -> int:
     with tempfile.NamedTemporaryFile(suffix=".jsonl", delete=False) as scratch:
         report = scratch.name
@@ -75,6 +146,7 @@ def main() -> int:
     result = subprocess.run(command, cwd=ROOT, env=env, check=False)
     rows = [json.loads(line) for line in Path(report).read_text().splitlines() if line.strip()]
     os.unlink(report)
+    load_failures = run_load_faults(rows)
     for row in rows:
         print(
             f"fault {row['number']} ({row['backend']}): {row['done']} -> lost={row['lost']} "
@@ -85,7 +157,7 @@ def main() -> int:
     text = text[: text.index(BEGIN) + len(BEGIN)] + f"\n{stamp}\n\n{table(rows)}\n" + text[text.index(END) :]
     DOC.write_text(text)
     print(f"wrote {DOC.relative_to(ROOT)}")
-    return result.returncode
+    return result.returncode or load_failures
 
 
 if __name__ == "__main__":

@@ -22,9 +22,11 @@ stop() {
 trap stop EXIT
 
 as_pg "$PGBIN/initdb" -D "$DIR/data" -A trust -U postgres >/dev/null
-as_pg "$PGBIN/pg_ctl" -D "$DIR/data" -l "$DIR/log" -w start \
-  -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >/dev/null
+OPTIONS="-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+as_pg "$PGBIN/pg_ctl" -D "$DIR/data" -l "$DIR/log" -w start -o "$OPTIONS" >/dev/null
 echo "PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PORT" >&2
 
 export DATABASE_URL="postgres://postgres@127.0.0.1:$PORT/crm"
+# For the fault injection (bench/loadtest.py --fault postgres-outage), which stops and starts it.
+export PGBIN_TEST="$PGBIN" PGDATA_TEST="$DIR/data" PGLOG_TEST="$DIR/log" PGOPTIONS_TEST="$OPTIONS"
 "$@"
