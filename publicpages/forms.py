@@ -198,6 +198,7 @@ class PublicPageForm(BootstrapFormMixin, forms.ModelForm):
         ]
         if owners is not None:
             self.fields["owner"].queryset = owners
+        self.fields["owner"].label_from_instance = lambda user: user.get_full_name() or user.username
         self.fields["ack_body"].help_text = "Merge fields: " + ", ".join(
             "{{ %s }}" % f  # noqa: UP031
             for f in ("first_name", "last_name", "organisation", "tier", "event", "network", "portal_link")

@@ -36,7 +36,8 @@ from publicpages.tables import ApplicationTable
 
 #: The largest application request accepted (bytes): every field has its own limit far below.
 MAX_APPLICATION_BYTES = 32 * 1024
-WALL_CACHE_SECONDS = 300
+#: How long browsers and caches may keep the wall (and the prospectus PDF) before asking again.
+WALL_CACHE_SECONDS = 60
 LOGO_CACHE_SECONDS = 365 * 24 * 60 * 60
 
 
