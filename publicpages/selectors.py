@@ -141,45 +141,45 @@ def sponsor_wall(page: PublicPage) -> Wall:
     was signed in the portal, and it is neither declined nor withdrawn. Only an approved logo is
     ever shown (the portal gives none other). Queries: pledges, in-kind, plus the portal's own.
     """
+    # Plain rows, not model instances: 200 sponsors' pledges, organisations and tiers as objects
+    # cost more than everything else the wall does.
     pledges = list(
         Pledge.objects.filter(event_id=page.event_id)
         .exclude(stage__in=CLOSED_LOST_STAGES)
-        .select_related("organisation", "tier")
-        .only(
+        .order_by("organisation__name", "id")
+        .values_list(
             "id",
             "stage",
-            "tier__id",
+            "tier_id",
             "tier__name",
             "tier__price",
-            "organisation__id",
+            "organisation_id",
             "organisation__name",
             "organisation__website",
         )
-        .order_by("organisation__name", "id")
     )
-    presence = presence_of([p.pk for p in pledges])
+    presence = presence_of([row[0] for row in pledges])
     groups: dict[int | None, WallGroup] = {}
     order: dict[int | None, tuple] = {}
     seen: set[tuple[int | None, int]] = set()
-    for pledge in pledges:
-        found = presence.get(pledge.pk) or {}
-        if pledge.stage not in WALL_STAGES and not found.get("signed"):
+    for pk, stage, tier_id, tier_name, tier_price, org_id, org_name, org_website in pledges:
+        found = presence.get(pk) or {}
+        if stage not in WALL_STAGES and not found.get("signed"):
             continue
-        key = (pledge.tier_id, pledge.organisation_id)
-        if key in seen:  # two pledges of one organisation at one tier: shown once
+        if (tier_id, org_id) in seen:  # two pledges of one organisation at one tier: shown once
             continue
-        seen.add(key)
-        if pledge.tier_id not in groups:
-            groups[pledge.tier_id] = WallGroup(pledge.tier.name if pledge.tier else "Sponsors")
-            order[pledge.tier_id] = (0, -pledge.tier.price, pledge.tier.name) if pledge.tier else (1, 0, "")
-        groups[pledge.tier_id].entries.append(
+        seen.add((tier_id, org_id))
+        if tier_id not in groups:
+            groups[tier_id] = WallGroup(tier_name if tier_id else "Sponsors")
+            order[tier_id] = (0, -tier_price, tier_name) if tier_id else (1, 0, "")
+        groups[tier_id].entries.append(
             WallEntry(
-                name=pledge.organisation.name,
-                website=_safe_url(found.get("website") or pledge.organisation.website),
+                name=org_name,
+                website=_safe_url(found.get("website") or org_website),
                 description=(found.get("description") or "").strip(),
                 logo=found.get("logo") or "",
                 logo_is_svg=bool(found.get("logo_is_svg")),
-                pledge_id=pledge.pk,
+                pledge_id=pk,
             )
         )
     credited = (
@@ -188,24 +188,25 @@ def sponsor_wall(page: PublicPage) -> Wall:
             contribution__event_id=page.event_id,
             contribution__status__in=CREDITABLE_IN_KIND,
         )
-        .select_related("contribution__organisation")
         .order_by("contribution__organisation__name", "contribution_id")
+        .values_list(
+            "contribution__organisation_id",
+            "contribution__organisation__name",
+            "contribution__organisation__website",
+            "contribution__category",
+        )
     )
+    categories = dict(InKindContribution.Category.choices)
     in_kind: list[WallEntry] = []
     seen_orgs: set[int] = set()
-    for credit in credited:
-        item = credit.contribution
-        if item.organisation_id in seen_orgs:
-            in_kind[-1].description += f"; {item.get_category_display().lower()}"
+    for org_id, org_name, org_website, category in credited:
+        label = str(categories.get(category, category))
+        if org_id in seen_orgs:
+            if label.lower() not in in_kind[-1].description.lower():
+                in_kind[-1].description += f"; {label.lower()}"
             continue
-        seen_orgs.add(item.organisation_id)
-        in_kind.append(
-            WallEntry(
-                name=item.organisation.name,
-                website=_safe_url(item.organisation.website),
-                description=item.get_category_display(),
-            )
-        )
+        seen_orgs.add(org_id)
+        in_kind.append(WallEntry(name=org_name, website=_safe_url(org_website), description=label))
     tiers = [groups[key] for key in sorted(groups, key=lambda k: order[k])]
     return Wall(page=page, tiers=tiers, in_kind=in_kind)
 

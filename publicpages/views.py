@@ -129,25 +129,28 @@ def prospectus_pdf(request, slug):
 # --- public: the sponsor wall -------------------------------------------------------------------------
 
 
-def _logo_url(request, page: PublicPage, entry, size: str) -> str | None:
-    if not entry.logo:
-        return None
-    variant = "svg" if entry.logo_is_svg else size
-    return request.build_absolute_uri(
-        reverse("public:wall_logo", args=[page.slug, entry.pledge_id, entry.logo_key(), variant])
-    )
-
-
 def wall_data(request, wall: selectors.Wall) -> dict:
     """The wall as JSON: the same sponsors as the page, with absolute logo URLs."""
     page, event = wall.page, wall.page.event
+    # One reverse() for every logo: the URL with placeholders, filled per sponsor.
+    logo_pattern = (
+        request.build_absolute_uri(reverse("public:wall_logo", args=[page.slug, 999999999, "KEY", "SIZE"]))
+        .replace("999999999", "{pledge}")
+        .replace("KEY", "{key}")
+        .replace("SIZE", "{size}")
+    )
 
     def sponsor(entry, size):
+        logo = None
+        if entry.logo:
+            logo = logo_pattern.format(
+                pledge=entry.pledge_id, key=entry.logo_key(), size="svg" if entry.logo_is_svg else size
+            )
         return {
             "name": entry.name,
             "website": entry.website or None,
             "description": entry.description or None,
-            "logo": _logo_url(request, page, entry, size),
+            "logo": logo,
         }
 
     return {
