@@ -12,7 +12,11 @@ from sponsors.models import InKindContribution
 
 
 def run(*, today: datetime.date) -> None:
-    event = Event.objects.order_by("id").first()
+    # The launch the demo is about: the next event with tiers to sell (other steps may add past events).
+    event = (
+        Event.objects.filter(tiers__isnull=False, date__gte=today).order_by("date", "id").first()
+        or Event.objects.order_by("id").first()
+    )
     if event is None or PublicPage.objects.filter(event=event).exists():
         return
     owner = get_user_model().objects.filter(username="organiser").first()
