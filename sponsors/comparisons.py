@@ -231,7 +231,7 @@ def lapsed_details(comparison: Comparison, *, limit: int | None = None) -> list[
 def pledge_pace(events: list[Event], organisation_q: Q = EVERYONE) -> dict[int, list[tuple[int, Decimal]]]:
     """For each dated event, money pledged (verbal or firmer, still standing) by N days before it:
     [(days before, cumulative amount)], furthest first. One query for all the events."""
-    dated = {e.pk: e for e in events if e is not None and e.date is not None}
+    dated = {e.pk: e.date for e in events if e is not None and e.date is not None}
     out: dict[int, list[tuple[int, Decimal]]] = {pk: [] for pk in dated}
     if not dated:
         return out
@@ -249,7 +249,7 @@ def pledge_pace(events: list[Event], organisation_q: Q = EVERYONE) -> dict[int, 
     )
     by_event: dict[int, dict[int, Decimal]] = {pk: {} for pk in dated}
     for event_id, day_text, total in rows:
-        days_before = (dated[event_id].date - datetime.date.fromisoformat(day_text)).days
+        days_before = (dated[event_id] - datetime.date.fromisoformat(day_text)).days
         by_event[event_id][days_before] = by_event[event_id].get(days_before, ZERO) + (total or ZERO)
     for pk, days in by_event.items():
         running = ZERO

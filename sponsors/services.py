@@ -308,17 +308,37 @@ def create_pledges(specs: list[dict], *, user=None, changed_at=None) -> list[Ple
     if errors:
         raise ValidationError(errors[:20] + ([f"… and {len(errors) - 20} more."] if len(errors) > 20 else []))
 
-    from simple_history.utils import bulk_create_with_history
+    from crm.bulk import insert_history, insert_rows, row_of
 
-    bulk_create_with_history(pledges, Pledge, batch_size=500, default_user=user, default_date=changed_at)
-    PledgeStageChange.objects.bulk_create(
+    now = timezone.now()
+    for pledge in pledges:
+        pledge.created_at = pledge.updated_at = now
+    rows = [row_of(p) for p in pledges]
+    for pledge, row, pk in zip(pledges, rows, insert_rows(Pledge, rows, returning=True)):
+        pledge.pk = row["id"] = pk
+    insert_history(Pledge, rows, user=user, date=changed_at)
+    insert_rows(
+        PledgeStageChange,
         [
-            PledgeStageChange(pledge=p, from_stage="", to_stage=p.stage, changed_by=user, changed_at=changed_at)
+            {
+                "pledge_id": p.pk,
+                "from_stage": "",
+                "to_stage": p.stage,
+                "changed_by_id": getattr(user, "pk", None),
+                "changed_at": changed_at,
+                "note": "",
+            }
             for p in pledges
         ],
-        batch_size=500,
     )
     benefit_lists = {pk: tier.benefit_list() for pk, tier in tiers.items()}
-    benefits = [BenefitDelivery(pledge=p, benefit=b) for p in pledges if p.tier_id for b in benefit_lists[p.tier_id]]
-    bulk_create_with_history(benefits, BenefitDelivery, batch_size=500, default_user=user, default_date=changed_at)
+    benefits = [
+        {"pledge_id": p.pk, "benefit": b, "delivered": False, "delivered_on": None, "notes": ""}
+        for p in pledges
+        if p.tier_id
+        for b in benefit_lists[p.tier_id]
+    ]
+    for row, pk in zip(benefits, insert_rows(BenefitDelivery, benefits, returning=True)):
+        row["id"] = pk
+    insert_history(BenefitDelivery, benefits, user=user, date=changed_at)
     return pledges

@@ -28,7 +28,7 @@ def create_followups(followups: list[FollowUp], *, user=None) -> list[FollowUp]:
     """Create many follow-ups at once (planning an event asks thousands of sponsors), with
     `create_followup`'s rules in a fixed number of queries: a title, a due date, assigned to
     the creator by default; a history row each. Nothing is written when one is refused."""
-    from simple_history.utils import bulk_create_with_history
+    from crm.bulk import insert_history, insert_rows, row_of
 
     errors = []
     for number, followup in enumerate(followups, start=1):
@@ -44,7 +44,13 @@ def create_followups(followups: list[FollowUp], *, user=None) -> list[FollowUp]:
             errors.append(f"Follow-up {number}: “{followup.status}” is not a status.")
     if errors:
         raise ValidationError(errors[:20])
-    bulk_create_with_history(followups, FollowUp, batch_size=500, default_user=user)
+    now = timezone.now()
+    for followup in followups:
+        followup.created_at = followup.updated_at = now
+    rows = [row_of(f) for f in followups]
+    for followup, row, pk in zip(followups, rows, insert_rows(FollowUp, rows, returning=True)):
+        followup.pk = row["id"] = pk
+    insert_history(FollowUp, rows, user=user, date=now)
     return followups
 
 
