@@ -145,10 +145,11 @@ def fetch_once(url: str, processed_folder: str, *, user=None, batch: int = 200) 
 
 
 def record_success() -> None:
+    """A read that worked. The last error is kept (with its time) so the triage page can say the
+    reading recovered by itself; `failures` going back to 0 is what marks it as over."""
     state, _ = MailboxState.objects.get_or_create(pk=1)
     state.last_success_at = timezone.now()
     state.failures = 0
-    state.last_error = ""
     state.save()
 
 

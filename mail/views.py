@@ -1,5 +1,7 @@
 """Email pages: triage, a message, attachment downloads, uploads, templates, sending, merges."""
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
@@ -7,6 +9,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import CreateView, DetailView, ListView, UpdateView
@@ -40,7 +43,9 @@ class TriageView(PermissionRequiredMixin, SingleTableMixin, FilterView):
         return selectors.triage_queryset()
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(mailbox=selectors.mailbox_state(), **kwargs)
+        # A lost connection the reading recovered from is worth a line for a day.
+        recent = timezone.now() - datetime.timedelta(days=1)
+        return super().get_context_data(mailbox=selectors.mailbox_state(), recent=recent, **kwargs)
 
 
 class MessageDetailView(PermissionRequiredMixin, DetailView):
