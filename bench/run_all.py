@@ -3,7 +3,7 @@
     .venv/bin/python bench/run_all.py [--runs N] [--only pages,search,...] [--report-only]
 
 Steps, in this order: import, floor, export, pages, dashboard, search, api, invoicing, mail,
-spreadsheets. bench_pages.py builds (or reuses) the scale's data and bench_dashboard.py,
+spreadsheets, public. bench_pages.py builds (or reuses) the scale's data and bench_dashboard.py,
 bench_search.py and bench_api.py measure that same database (/tmp/crm-bench-<scale>.sqlite3, or
 bench_pages_<scale> on PostgreSQL) rather than generating it again; bench_invoicing.py, bench_mail.py
 and bench_spreadsheets.py fill databases of their own (a fresh bench_<step> database on PostgreSQL).
@@ -56,7 +56,21 @@ API_CONTACTS_TARGET_MS = 80
 MAIL_IMPORT_TARGET_S = 30
 MAIL_FETCH_TARGET_S = 30
 MAIL_PAGE_TARGET_MS = 150
-STEPS = ("import", "floor", "export", "pages", "dashboard", "search", "api", "invoicing", "mail", "spreadsheets")
+STEPS = (
+    "import",
+    "floor",
+    "export",
+    "pages",
+    "dashboard",
+    "search",
+    "api",
+    "invoicing",
+    "mail",
+    "spreadsheets",
+    "public",
+)
+# Issue 26: the public sponsor wall at 200 sponsors, an application's POST, the prospectus PDF.
+PUBLIC_TARGETS_MS = {"wall_json": 20, "wall_html": 20, "application_post": 200, "prospectus_pdf": 1000}
 
 
 # --------------------------------------------------------------------------- configuration
@@ -493,6 +507,12 @@ def run_mail(size, out_dir, kind, base_url):
     return run_script("mail", args, out_dir, env)
 
 
+def run_public(size, out_dir, kind, base_url):
+    """bench_public.py fills its own database each run (its SQLite file, or a fresh bench_public)."""
+    env = own_database_env(kind, base_url, "public")
+    return run_script("public", ["--repeat", max(size["repeat"], 10)], out_dir, env)
+
+
 def run_spreadsheets(size, out_dir, kind, base_url):
     """bench_spreadsheets.py starts from an empty database (a temporary SQLite file, or bench_spreadsheets)."""
     env = own_database_env(kind, base_url, "spreadsheets")
@@ -637,6 +657,7 @@ def build_rows(results):
     rows += invoicing_rows(results.get("invoicing") or {})
     rows += mail_rows(results.get("mail") or {})
     rows += spreadsheet_rows(results.get("spreadsheets") or {})
+    rows += public_rows(results.get("public") or {})
 
     load = results.get("loadtest") or {}
     if load.get("requests"):
@@ -745,6 +766,31 @@ def invoicing_rows(data):
         if name in ("invoice_list", "invoice_pdf"):  # the issue's two targets
             rows.append(row(f"{what}{at}: median CPU time", page.get("cpu_median_ms"), "ms", target, label))
         rows.append(row(f"{what}{at}: queries", page.get("queries"), ""))
+    return rows
+
+
+def public_rows(data):
+    """bench_public.py: the wall (JSON, HTML) against 20 ms at 200 sponsors with its queries (the same at
+    half), the application's POST against 200 ms and the prospectus PDF against 1 s; CPU beside wall time."""
+    if not data.get("pages"):
+        return not_run("public pages", data)
+    labels = {
+        "wall_json": f"sponsor wall JSON at {data.get('sponsors')} sponsors",
+        "wall_html": f"sponsor wall page at {data.get('sponsors')} sponsors",
+        "application_post": "public application POST",
+        "prospectus_pdf": "prospectus PDF",
+    }
+    rows = []
+    for name, label in labels.items():
+        page = data["pages"].get(name) or {}
+        target = PUBLIC_TARGETS_MS[name]
+        rows.append(row(f"{label}: median server time", page.get("median_ms"), "ms", target, "target"))
+        rows.append(row(f"{label}: median CPU time", page.get("cpu_median_ms"), "ms", target, "target"))
+        rows.append(
+            row(f"{label}: queries", page.get("queries"), "", page.get("queries_at_half"), "at half the sponsors")
+            if "queries_at_half" in page
+            else row(f"{label}: queries", page.get("queries"), "")
+        )
     return rows
 
 
@@ -1050,6 +1096,8 @@ def main(argv=None):
         results["mail"] = run_mail(size, out_dir, kind, base_url)
     if "spreadsheets" in steps:
         results["spreadsheets"] = run_spreadsheets(size, out_dir, kind, base_url)
+    if "public" in steps:
+        results["public"] = run_public(size, out_dir, kind, base_url)
     results.pop("loadtest", None)
 
     machine = machine_info(kind, db_url if kind == "postgres" else None)
