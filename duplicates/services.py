@@ -352,21 +352,21 @@ def merge_plan(target: str, keep_id, merge_ids, choices: dict | None = None) -> 
 
 
 def _still_pointing(obj: Any) -> list[str]:
-    """Rows that would be deleted or unlinked with the record (no merge hook moved them).
+    """Rows that would be deleted or unlinked with the record (no merge hook moved them), hidden
+    relations (related_name="+") included.
 
     History rows (DO_NOTHING, no constraint) and the record's own many-to-many links (kept with
     its row) are not counted."""
     left = []
-    for relation in obj._meta.related_objects:
-        if relation.many_to_many or relation.related_model._meta.auto_created:
+    for relation in obj._meta.get_fields(include_hidden=True):
+        if not (relation.auto_created and not relation.concrete and (relation.one_to_many or relation.one_to_one)):
             continue
-        if relation.on_delete is models.DO_NOTHING:
+        related: Any = relation.related_model
+        if related._meta.auto_created or relation.on_delete is models.DO_NOTHING:
             continue
-        count = relation.related_model._base_manager.filter(**{relation.field.name: obj.pk}).count()
+        count = related._base_manager.filter(**{relation.field.name: obj.pk}).count()
         if count:
-            left.append(
-                f"{count} {relation.related_model._meta.verbose_name_plural} ({relation.related_model._meta.label})"
-            )
+            left.append(f"{count} {related._meta.verbose_name_plural} ({related._meta.label})")
     return left
 
 

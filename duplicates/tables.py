@@ -1,7 +1,8 @@
 """The candidate list and the merge history (django-tables2)."""
 
 import django_tables2 as tables
-from django.template.loader import render_to_string
+from django.middleware.csrf import get_token
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from crm.tables.columns import DateTimeColumn
@@ -51,6 +52,8 @@ class CandidateTable(tables.Table):
     def __init__(self, *args, can_merge=False, can_decide=False, request=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.can_merge, self.can_decide, self.request = can_merge, can_decide, request
+        self.csrf_token = get_token(request) if request is not None else ""
+        self.not_duplicates_url = reverse("duplicates:not_duplicates")
         if not (can_merge or can_decide):
             self.columns.hide("actions")
 
@@ -71,11 +74,35 @@ class CandidateTable(tables.Table):
         )
 
     def render_actions(self, record):
-        return render_to_string(
-            "duplicates/_pair_actions.html",
-            {"pair": record, "can_merge": self.can_merge, "can_decide": self.can_decide},
-            request=self.request,
+        """Built here rather than from a template per row: a fifth of the page's time at 25 rows."""
+        merge = (
+            format_html(
+                '<a class="btn btn-sm btn-primary" href="{}">Merge<span class="visually-hidden"> pair {} and {}</span></a>',
+                record.merge_url(),
+                record.a_id,
+                record.b_id,
+            )
+            if self.can_merge
+            else ""
         )
+        decide = ""
+        if self.can_decide:
+            decide = format_html(
+                '<form method="post" action="{}"><input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+                '<input type="hidden" name="target" value="{}"><input type="hidden" name="a" value="{}">'
+                '<input type="hidden" name="b" value="{}"><input type="hidden" name="next" value="{}">'
+                '<button type="submit" class="btn btn-sm btn-outline-secondary">Not duplicates'
+                '<span class="visually-hidden">: {} and {}</span></button></form>',
+                self.not_duplicates_url,
+                self.csrf_token,
+                record.target,
+                record.a_id,
+                record.b_id,
+                self.request.get_full_path() if self.request else "",
+                record.a_id,
+                record.b_id,
+            )
+        return format_html('<div class="d-flex flex-wrap gap-1">{}{}</div>', merge, decide)
 
     def order_score(self, queryset, is_descending):
         return queryset.order_by(("-" if is_descending else "") + "score", "id"), True

@@ -185,3 +185,16 @@ def test_the_merged_contact_email_is_free_for_the_kept_one(pair, organiser):
     kept, merged = pair
     services.merge_records("contacts", kept.pk, [merged.pk], user=organiser, choices={"email": merged.pk})
     assert Contact.objects.get().email == "priya.shah.home@gmail.com"
+
+
+def test_rows_behind_a_hidden_relation_are_counted_too(pair, organiser, monkeypatch):
+    """Mail-merge rows point at a contact without a reverse name (related_name="+"); without the
+    mail app's hook they would be deleted with the merged person, so the merge is refused."""
+    kept, merged = pair
+    hooks = {k: dict(v) for k, v in registry._merge_hooks.items()}
+    hooks["crm.contact"].pop("mail.emails")
+    monkeypatch.setattr(registry, "_merge_hooks", hooks)
+    FiledEmail.objects.filter(contact=merged).delete()  # only the hidden relation's rows are left
+    with pytest.raises(services.MergeError, match="mail merge recipients"):
+        services.merge_records("contacts", kept.pk, [merged.pk], user=organiser)
+    assert MailMergeRecipient.objects.filter(contact=merged).count() == 2
