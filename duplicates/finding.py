@@ -13,15 +13,17 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from rapidfuzz import process
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler
 
 from crm.models import Contact, Organisation
 from duplicates import matching
 from duplicates.models import RuleKind
 
-#: Names this similar (Jaro–Winkler, 0–1) or more match a similar-name rule.
+#: Names this similar (Jaro–Winkler, 0–1) or more match a similar-name rule; organisations' names
+#: must also be this close as a whole (edit-distance ratio, 0–100).
 SIMILARITY = 0.92
+ORGANISATION_RATIO = 90
 #: A key shared by more records than this (a switchboard number, a web host) is no evidence.
 MAX_EXACT_BLOCK = 12
 #: Similar names are compared inside blocks up to this size, in slices (memory stays small).
@@ -72,16 +74,26 @@ def _blocks(items: Iterable[tuple[str, int]]) -> dict[str, list[int]]:
     return blocks
 
 
-def _similar_in_block(pairs: Pairs, ids: list[int], names: list[str], rule: str, *, skip_equal: bool) -> None:
-    """Pairs of the block whose names are similar (and, with skip_equal, not the same)."""
+def _similar_in_block(
+    pairs: Pairs, ids: list[int], names: list[str], rule: str, *, skip_equal: bool, min_ratio: float = 0
+) -> None:
+    """Pairs of the block whose names are similar (and, with skip_equal, not the same).
+
+    `min_ratio` (0–100, edit-distance ratio) also asks the whole names to be close: Jaro–Winkler
+    favours a shared start, which organisations of one town ("Harrogate Academy Company" /
+    "Harrogate Academy Factory") all have."""
     n = len(ids)
     if n < 2 or n > MAX_SIMILAR_BLOCK:
         return
+
+    def close(i: int, j: int) -> bool:
+        return not (skip_equal and names[i] == names[j]) and (
+            not min_ratio or fuzz.ratio(names[i], names[j]) >= min_ratio
+        )
+
     if n <= 3:
         for i, j in itertools.combinations(range(n), 2):
-            if skip_equal and names[i] == names[j]:
-                continue
-            if JaroWinkler.normalized_similarity(names[i], names[j]) >= SIMILARITY:
+            if close(i, j) and JaroWinkler.normalized_similarity(names[i], names[j]) >= SIMILARITY:
                 pairs.add(ids[i], ids[j], rule)
         return
     for start in range(0, n, SLICE):
@@ -91,7 +103,7 @@ def _similar_in_block(pairs: Pairs, ids: list[int], names: list[str], rule: str,
         rows, cols = scores.nonzero()
         for r, c in zip(rows.tolist(), cols.tolist()):
             i = start + r
-            if i < c and not (skip_equal and names[i] == names[c]):
+            if i < c and close(i, c):
                 pairs.add(ids[i], ids[c], rule)
 
 
@@ -108,10 +120,18 @@ def contact_pairs(enabled: set[str], rows: Iterable[tuple] | None = None) -> Pai
         for ids in _blocks((emails[r[0]], r[0]) for r in rows).values():
             pairs.add_block(ids, RuleKind.EMAIL)
     if RuleKind.EMAIL_PLUS in enabled:
-        for ids in _blocks((matching.email_without_plus(r[3]), r[0]) for r in rows).values():
+        # Only addresses whose plus-less form is someone's plus-address can pair.
+        plus = {pk: matching.email_without_plus(e) for pk, e in emails.items() if "+" in e.partition("@")[0]}
+        wanted = set(plus.values())
+        keys = ((plus.get(pk) or (e if e in wanted else ""), pk) for pk, e in emails.items())
+        for ids in _blocks(keys).values():
             _add_if_differ(pairs, ids, emails, RuleKind.EMAIL_PLUS)
     if RuleKind.EMAIL_GMAIL in enabled:
-        for ids in _blocks((matching.gmail_key(r[3]), r[0]) for r in rows).values():
+        gmail = (
+            (matching.gmail_key(e) if e.endswith(("@gmail.com", "@googlemail.com")) else "", pk)
+            for pk, e in emails.items()
+        )
+        for ids in _blocks(gmail).values():
             _add_if_differ(pairs, ids, emails, RuleKind.EMAIL_GMAIL)
     if RuleKind.PHONE in enabled:
         for ids in _blocks((matching.phone_key(r[4]), r[0]) for r in rows).values():
@@ -156,14 +176,23 @@ def organisation_pairs(
         for ids in _blocks((bases[r[0]], r[0]) for r in rows).values():
             pairs.add_block(ids, RuleKind.ORG_NAME)
     if RuleKind.ORG_SIMILAR_NAME in enabled:
+        # Initials: "Leeds CC" and "Leeds City Council", when one of them is written with an acronym.
+        acronym = {r[0] for r in rows if matching.has_acronym(r[1])}
         for ids in _blocks((matching.organisation_initials(r[1]), r[0]) for r in rows).values():
             for a, b in itertools.combinations(ids, 2) if len(ids) <= MAX_EXACT_BLOCK else ():
-                if bases[a] != bases[b]:
+                if bases[a] != bases[b] and (a in acronym or b in acronym):
                     pairs.add(a, b, RuleKind.ORG_SIMILAR_NAME)
         # Similar spellings, compared among names that start alike.
         by_start = _blocks((bases[r[0]][:4], r[0]) for r in rows)
         for ids in by_start.values():
-            _similar_in_block(pairs, ids, [bases[i] for i in ids], RuleKind.ORG_SIMILAR_NAME, skip_equal=True)
+            _similar_in_block(
+                pairs,
+                ids,
+                [bases[i] for i in ids],
+                RuleKind.ORG_SIMILAR_NAME,
+                skip_equal=True,
+                min_ratio=ORGANISATION_RATIO,
+            )
     if RuleKind.ORG_WEBSITE in enabled:
         for ids in _blocks((matching.website_domain(r[2]), r[0]) for r in rows).values():
             pairs.add_block(ids, RuleKind.ORG_WEBSITE)

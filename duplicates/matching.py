@@ -109,7 +109,9 @@ def phone_key(raw: str, region: str = "GB") -> str:
 
 
 def _ascii_words(text: str) -> list[str]:
-    text = unicodedata.normalize("NFKD", (text or "").replace("\u2019", "'")).encode("ascii", "ignore").decode()
+    text = (text or "").replace("\u2019", "'")
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return _NON_WORD.sub(" ", text.lower().replace("'", "")).split()
 
 
@@ -144,6 +146,13 @@ def organisation_initials(name: str) -> str:
             rest.append(word[0].lower())
     key = words[0].lower() + " " + "".join(rest)
     return key if organisation_key(key) else ""
+
+
+def has_acronym(name: str) -> bool:
+    """ "Leeds CC", "NHS West Yorkshire ICB": a short all-capital word after the first, which is
+    what makes two names with the same initials look like one organisation."""
+    words = re.findall(r"[A-Za-z]+", _BRACKETS.sub(" ", name or ""))[1:]
+    return any(2 <= len(w) <= 4 and w.isupper() for w in words)
 
 
 def website_domain(url: str) -> str:

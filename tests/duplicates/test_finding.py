@@ -162,3 +162,15 @@ def test_the_command_prints_a_line_per_pair_and_pairs_last(capsys):
     )
     call_command("find_duplicates", "organisations", "--min-score", "200")
     assert capsys.readouterr().out.strip().splitlines() == ["pairs=0"]
+
+
+def test_organisations_of_one_town_with_different_names_are_not_pairs():
+    """Jaro–Winkler likes a shared start and initials repeat by chance: neither alone makes a pair."""
+    for name in ("Harrogate Academy Company", "Harrogate Academy Factory", "Lune Museums Trust", "Lune Marquees Trust"):
+        factories.organisation(name=name)
+    typo = (
+        factories.organisation(name="West Yorkshire Combined Authority"),
+        factories.organisation(name="West Yorks Combined Authority"),
+    )
+    result = services.find_duplicates("organisations", min_score=1)
+    assert [{f.a, f.b} for f in result.found] == [{o.pk for o in typo}]
