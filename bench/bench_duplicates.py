@@ -11,6 +11,7 @@ contacts < 10 s; /duplicates/ < 100 ms; merging a contact with 5,000 interaction
 
 import argparse
 import datetime
+import gc
 import json
 import os
 import sys
@@ -119,7 +120,9 @@ def main():
     from django.test import Client
     from django.test.utils import setup_test_environment
 
+    from bench.bench_pages import uninstrument_templates
     from crm.models import Contact, Interaction, Organisation
+    from crm.startup import freeze_startup_objects
     from duplicates import services
     from duplicates.models import CandidatePair
 
@@ -154,6 +157,10 @@ def main():
     user, _ = get_user_model().objects.get_or_create(username="bench-staff")
     user.groups.add(Group.objects.get(name="Staff"))
     setup_test_environment()  # allows the "testserver" host; DEBUG stays off
+    uninstrument_templates()  # as bench_pages.py: the test renderer's signal costs per template
+    # As a served process is (crm/wsgi.py): start-up objects frozen, and the search's heap gone.
+    gc.collect()
+    freeze_startup_objects()
     client = Client()
     client.force_login(user)
     pages = {}
