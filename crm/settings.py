@@ -236,11 +236,20 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Request paths may hold secrets (the sponsor portal's and the calendar feed's tokens): the loggers
+# that write paths redact them (crm/logredact.py); gunicorn's access log uses its logger class.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"redact_secrets": {"()": "crm.logredact.RedactSecretsFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "django.request": {"filters": ["redact_secrets"]},
+        "django.security.csrf": {"filters": ["redact_secrets"]},
+        "django.security.DisallowedHost": {"filters": ["redact_secrets"]},
+        "django.server": {"filters": ["redact_secrets"], "handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 # Imports: the largest file the wizard and import_csv accept (bytes).

@@ -27,6 +27,7 @@ core_patterns = [
 #: matrix's ANONYMOUS_ALLOWED. (The calendar feed and the API's own routes carry their own marks.)
 PUBLIC_URLCONFS = [
     ("publicpages.public_urls", "public"),  # prospectus, application form, sponsor wall
+    ("portal.public_urls", "sponsor_portal"),  # the sponsor portal: a personal token is the credential
 ]
 
 

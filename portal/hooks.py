@@ -88,7 +88,7 @@ def erase(contact, user) -> None:
 
 
 def register() -> None:
-    from portal import selectors
+    from portal import panels, selectors
 
     registry.register_role_rules("portal")
     registry.register_event_type("agreement.signed", "A sponsor signed the agreement in the sponsor portal")
@@ -97,6 +97,26 @@ def register() -> None:
     registry.register_subject_access_section("sponsor_portal", subject_access_rows)
     registry.register_erasure_hook("sponsor_portal", erase)
     registry.register_api_field("sponsors.pledge", "portal", selectors.api_state)
+    registry.register_panel(
+        registry.Panel(
+            slot="pledge",
+            name="portal",
+            template="portal/panels/pledge.html",
+            context=panels.pledge_panel,
+            permission="portal.view_portallink",
+            order=15,
+        )
+    )
+    registry.register_panel(
+        registry.Panel(
+            slot="event",
+            name="portal",
+            template="portal/panels/event.html",
+            context=panels.event_panel,
+            permission="portal.view_portallink",
+            order=60,
+        )
+    )
     registry.register_retention_section(
         registry.RetentionSection(
             name="portal_guests",

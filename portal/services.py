@@ -118,8 +118,8 @@ def portal_url(pledge_id: int, token: str) -> str:
 
 
 def portal_settings() -> PortalSettings:
-    row = PortalSettings.objects.order_by("pk").first()
-    return row or PortalSettings.objects.create()
+    """The single settings row, or its defaults (unsaved) until the organiser saves it."""
+    return PortalSettings.objects.order_by("pk").first() or PortalSettings()
 
 
 @transaction.atomic
@@ -766,3 +766,14 @@ def send_reminder(pledge: Pledge, missing: list[str], *, user=None) -> str:
         default_body=REMINDER_BODY,
     )
     return contact.email
+
+
+@transaction.atomic
+def delete_event_guests(event, *, user=None) -> int:
+    """Delete the guest lists of an event's sponsors (past their retention); claimed tickets go
+    back to 0 so the allocation reads as before."""
+    pledges = list(Pledge.objects.filter(event=event).values_list("pk", flat=True))
+    deleted, _ = Guest.objects.filter(pledge__in=pledges).delete()
+    Guest.history.filter(pledge_id__in=pledges).delete()  # the history holds the same details
+    TicketAllocation.objects.filter(pledge__event=event).update(claimed=0)
+    return deleted

@@ -20,12 +20,14 @@ from api.models import Webhook
 from api.services import create_token
 from crm.models import CalendarFeed, Contact, FollowUp, ImportBatch, Interaction, Organisation
 from crm.roles import role_app_labels
+from crm.urls import PUBLIC_URLCONFS
 from dashboards.models import SavedView
 from duplicates.services import merge_records
 from invoicing.services import issue_credit_note, raise_invoice, record_payment
 from mail.models import EmailAttachment, EmailMessage, EmailTemplate, MailMerge
 from partners.models import Favour
 from publicpages.models import PublicPage
+from portal import services as portal_services
 from sponsors.models import BenefitDelivery, InKindContribution, SponsorshipTier
 from sponsors.services import create_pledge
 from spreadsheets.models import SpreadsheetJob
@@ -242,11 +244,37 @@ EXPECTED = {
     "public:wall": E(get=(200, 200, 200, 200), post=(405, 405, 405, 405)),
     "public:wall_json": E(get=(200, 200, 200, 200), post=(405, 405, 405, 405)),
     "public:wall_logo": E(get=(404, 404, 404, 404)),  # the matrix's sponsor has no approved logo
+    # The sponsor portal, the organiser's side: everyone reads its state; the organiser invites,
+    # revokes, voids, reviews logos, reminds, deletes guest lists past retention and sets it up.
+    "portal:invite": E(get=(LOGIN, 405, 405, 405), post=WRITE_ORGANISER),
+    "portal:revoke": E(get=(LOGIN, 405, 405, 405), post=WRITE_ORGANISER),
+    "portal:agreement_void": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
+    "portal:agreement_pdf": E(get=READ_ALL),
+    "portal:logo_review": E(get=POST_ONLY, post=WRITE_ORGANISER),
+    "portal:logo_file": E(get=READ_ALL),
+    "portal:settings": E(get=READ_ALL, post=WRITE_ORGANISER),
+    "portal:missing": E(get=READ_ALL),
+    "portal:remind": E(get=POST_ONLY, post=WRITE_ORGANISER),
+    "portal:guest_export": E(get=READ_ALL),
+    "portal:guests_delete": E(get=(LOGIN, 403, 403, 200), post=WRITE_ORGANISER),
+    # The sponsor's side: open without an account (crm/urls.py PUBLIC_URLCONFS); the token is
+    # the credential, so a wrong one is the same 404 for everyone, signed in or not (a valid one:
+    # test_the_sponsor_portal_opens_with_its_token_for_anyone below).
+    "sponsor_portal:page": E(get=(404, 404, 404, 404)),
+    "sponsor_portal:sign": E(get=(405, 405, 405, 405), post=(404, 404, 404, 404)),
+    "sponsor_portal:billing": E(get=(405, 405, 405, 405), post=(404, 404, 404, 404)),
+    "sponsor_portal:details": E(get=(405, 405, 405, 405), post=(404, 404, 404, 404)),
+    "sponsor_portal:logo": E(get=(405, 405, 405, 405), post=(404, 404, 404, 404)),
+    "sponsor_portal:logo_file": E(get=(404, 404, 404, 404)),
+    "sponsor_portal:guests": E(get=(405, 405, 405, 405), post=(404, 404, 404, 404)),
+    "sponsor_portal:agreement_pdf": E(get=(404, 404, 404, 404)),
+    "sponsor_portal:invoice_pdf": E(get=(404, 404, 404, 404)),
 }
+
 
 #: Views anonymous users may reach; every other view must send them to sign in.
 ANONYMOUS_ALLOWED = {"login", "logout", "crm:calendar_feed", "api:not_found"}  # the last: JSON 404
-ANONYMOUS_ALLOWED |= {name for name in EXPECTED if name.startswith("public:")}  # crm/urls.py PUBLIC_URLCONFS
+ANONYMOUS_ALLOWED |= {name for name in EXPECTED if name.split(":")[0] in {ns for _, ns in PUBLIC_URLCONFS}}
 #: REST API routes: anonymous requests get 401 JSON instead of the sign-in page.
 API_401 = {name for name, e in EXPECTED.items() if e["get"]["anonymous"] == 401}
 
@@ -271,6 +299,8 @@ STR_VALUES = {
     ("public:wall_logo", "slug"): "launch",
     ("public:wall_logo", "key"): "0123456789ab",
     ("public:wall_logo", "size"): "small",
+    ("portal:guest_export", "file_format"): "csv",
+    ("sponsor_portal:invoice_pdf", "number"): "INV-0001",
 }
 #: Query strings some pages need to show something (a lookup type, the status to confirm).
 QUERY = {
@@ -317,6 +347,15 @@ PK_OBJECT = {
     "duplicates:merge_": "merge",
     "publicpages:": "event",
     "public:wall_logo": "pledge",
+    "portal:invite": "pledge",
+    "portal:revoke": "pledge",
+    "portal:agreement_": "agreement",
+    "portal:logo_": "logo",
+    "portal:missing": "event",
+    "portal:remind": "event",
+    "portal:guest_export": "event",
+    "portal:guests_delete": "event",
+    "sponsor_portal:": "pledge",
 }
 
 #: Words that mark a URL as a write (split on "_", whole words).
@@ -376,6 +415,16 @@ URL_NAMES = sorted({name or f"<unnamed {route}>" for route, name in URLS})
 CONVERTER = re.compile(r"<(?:(?P<conv>[^>:]+):)?(?P<kw>\w+)>")
 
 
+def _png():
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (600, 200), (200, 30, 30)).save(out, "PNG")
+    return out.getvalue()
+
+
 @pytest.fixture(autouse=True)
 def fast_passwords(settings):
     """Users are signed in with force_login here: skip the slow password hashing."""
@@ -385,6 +434,9 @@ def fast_passwords(settings):
 @pytest.fixture
 def world(organiser, committee, staff, settings, tmp_path):
     """One object of each kind the URLs point at (a fresh set for every test)."""
+    from django.core.cache import cache
+
+    cache.clear()  # the sponsor portal's rate limits count per process
     ev = factories.event()
     org = factories.organisation(name="Acme Digital", owner=organiser)
     person = factories.contact(org)
@@ -430,6 +482,10 @@ def world(organiser, committee, staff, settings, tmp_path):
     job_file = settings.MEDIA_ROOT / "spreadsheets" / "jobs" / "1-matrix.csv"
     job_file.parent.mkdir(parents=True, exist_ok=True)
     job_file.write_bytes(b"Name\r\nAcme Digital\r\n")
+    portal_pledge = create_pledge(organisation=org, event=ev, amount=Decimal("700"), stage="verbal", user=organiser)
+    portal_link, _ = portal_services.create_link(portal_pledge, contact=person)
+    agreement = portal_services.sign(portal_link, name="Ada", title="Director", authorised=True)
+    logo = portal_services.submit_logo(portal_link, _png(), "logo.png")
     job = SpreadsheetJob.objects.create(
         kind="export",
         target="contacts",
@@ -467,6 +523,8 @@ def world(organiser, committee, staff, settings, tmp_path):
         "token": token,
         "webhook": webhook,
         "job": job,
+        "agreement": agreement,
+        "logo": logo,
     }
 
 
@@ -481,6 +539,8 @@ def concrete_url(route, name, world):
             return str(world[key].pk)
         if name == "crm:calendar_feed" and kw == "token":
             return world["feed"].token
+        if name.startswith("sponsor_portal:") and kw == "token":
+            return "not-the-token"
         value = STR_VALUES.get((name, kw))
         assert value, f"{name}: no value for <{conv}:{kw}>: add one to STR_VALUES"
         return value
@@ -657,3 +717,15 @@ def test_roles_without_is_staff_cannot_use_the_admin(path, role, world):
     assert domain_counts() == before
     assert Organisation.objects.filter(pk=world["organisation"].pk).exists()
     assert Contact.objects.filter(pk=world["contact"].pk).exists()
+
+
+def test_the_sponsor_portal_opens_with_its_token_for_anyone(world, settings):
+    """The portal's only credential is its token: anonymous and every role see the page with it."""
+    from django.core.cache import cache
+
+    cache.clear()
+    pledge = world["agreement"].pledge
+    _, token = portal_services.create_link(pledge)
+    for role in ROLES:
+        response = client_for(role, world).get(f"/portal/{pledge.pk}/{token}/")
+        assert response.status_code == 200, role
