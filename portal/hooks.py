@@ -88,7 +88,7 @@ def erase(contact, user) -> None:
 
 
 def register() -> None:
-    from portal import panels, selectors
+    from portal import demo, panels, selectors
 
     registry.register_role_rules("portal")
     registry.register_event_type("agreement.signed", "A sponsor signed the agreement in the sponsor portal")
@@ -117,6 +117,7 @@ def register() -> None:
             order=60,
         )
     )
+    registry.register_demo_step(registry.DemoStep(name="portal", run=demo.run, order=60))
     registry.register_retention_section(
         registry.RetentionSection(
             name="portal_guests",

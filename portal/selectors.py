@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Max
+from django.urls import reverse
 from django.utils import timezone
 
 from crm import registry
@@ -273,7 +274,7 @@ def guests_past_retention(now=None) -> list[dict]:
             "label": f"Guests named by sponsors of {event}",
             "detail": f"The event was on {event.date:%d %b %Y}, more than {days} days ago: delete the guest list.",
             "count": counts[event.pk],
-            "url": f"/portal/events/{event.pk}/guests/delete/",
+            "url": reverse("portal:guests_delete", args=[event.pk]),
         }
         for event in events
     ]

@@ -124,4 +124,21 @@ class RetentionReportView(PermissionRequiredMixin, SingleTableMixin, TemplateVie
 
     def get_context_data(self, **kwargs):
         months = self.get_months()
-        return super().get_context_data(months=months, cutoff=selectors.retention_cutoff(months), **kwargs)
+        return super().get_context_data(
+            months=months,
+            cutoff=selectors.retention_cutoff(months),
+            other_sections=self.other_sections(),
+            **kwargs,
+        )
+
+    def other_sections(self) -> list[dict]:
+        """Personal data other apps keep past its time (crm.registry retention sections), e.g.
+        sponsors' guest lists after the event."""
+        from crm.registry import retention_sections
+
+        user = self.request.user
+        return [
+            {"title": section.title, "rows": section.rows(None)}
+            for section in retention_sections()
+            if not section.permission or user.has_perm(section.permission)
+        ]
