@@ -26,8 +26,8 @@ from duplicates.services import merge_records
 from invoicing.services import issue_credit_note, raise_invoice, record_payment
 from mail.models import EmailAttachment, EmailMessage, EmailTemplate, MailMerge
 from partners.models import Favour
-from publicpages.models import PublicPage
 from portal import services as portal_services
+from publicpages.models import PublicPage
 from sponsors.models import BenefitDelivery, InKindContribution, SponsorshipTier
 from sponsors.services import create_pledge
 from spreadsheets.models import SpreadsheetJob
