@@ -5,7 +5,17 @@ from django import forms
 from portal.models import LogoSubmission, PortalSettings
 
 
-class SignForm(forms.Form):
+class Styled:
+    """Bootstrap's classes on every widget (the sponsor's pages have no other styling)."""
+
+    def style(self):
+        for field in self.fields.values():
+            widget = field.widget
+            css = "form-check-input" if isinstance(widget, forms.CheckboxInput) else "form-control"
+            widget.attrs["class"] = css
+
+
+class SignForm(Styled, forms.Form):
     name = forms.CharField(label="Your full name", max_length=200)
     title = forms.CharField(label="Your job title", max_length=200)
     email = forms.EmailField(label="Your email address", required=False, max_length=254)
@@ -15,13 +25,14 @@ class SignForm(forms.Form):
         super().__init__(*args, **kwargs)
         if organisation:
             self.fields["authorised"].label = f"I am authorised to sign for {organisation}"
+        self.style()
         for name in ("name", "title", "email"):
             self.fields[name].widget.attrs["autocomplete"] = {"name": "name", "title": "organization-title"}.get(
                 name, "email"
             )
 
 
-class BillingForm(forms.Form):
+class BillingForm(Styled, forms.Form):
     billing_contact = forms.CharField(label="Billing contact", max_length=200)
     billing_email = forms.EmailField(label="Billing email address", max_length=254)
     billing_address = forms.CharField(
@@ -31,8 +42,12 @@ class BillingForm(forms.Form):
         label="Purchase-order number", max_length=60, required=False, help_text="If your organisation uses them."
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.style()
 
-class AssetsForm(forms.Form):
+
+class AssetsForm(Styled, forms.Form):
     description = forms.CharField(label="Company description", required=False, widget=forms.Textarea(attrs={"rows": 5}))
     website = forms.CharField(label="Website", required=False, max_length=300)
     speaker_name = forms.CharField(label="Speaker's name", required=False, max_length=200)
@@ -55,12 +70,18 @@ class AssetsForm(forms.Form):
                 del self.fields[name]
         if not benefits.get("stand"):
             del self.fields["stand_needs"]
+        self.style()
 
 
-class LogoForm(forms.Form):
+class LogoForm(Styled, forms.Form):
     logo = forms.FileField(
         label="Logo file", help_text="PNG or JPEG at least 500 pixels wide, or SVG; at most 5 MB.", required=True
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.style()
+        self.fields["logo"].widget.attrs["accept"] = "image/png,image/jpeg,image/svg+xml,.png,.jpg,.jpeg,.svg"
 
 
 class VoidForm(forms.Form):

@@ -111,6 +111,20 @@ def test_posts_without_csrf_are_refused_and_write_nothing(link, token):
     assert response.status_code == 403 and not SignedAgreement.objects.exists()
 
 
+def test_a_null_origin_with_the_csrf_token_is_accepted_without_it_refused(link, token):
+    """no-referrer makes browsers send Origin: null with the page's own forms."""
+    client = Client(enforce_csrf_checks=True)
+    client.get(url(link, token))
+    secret = client.cookies["csrftoken"].value
+    data = {"billing_contact": "A", "billing_email": "a@acme.example", "billing_address": "1 St"}
+    assert client.post(url(link, token, "billing/"), data, HTTP_ORIGIN="null").status_code == 403
+    assert not BillingDetails.objects.exists()
+    data["csrfmiddlewaretoken"] = secret
+    assert client.post(url(link, token, "billing/"), data, HTTP_ORIGIN="null").status_code == 302
+    evil = client.post(url(link, token, "billing/"), data, HTTP_ORIGIN="https://evil.example")
+    assert evil.status_code == 403
+
+
 def test_the_token_never_reaches_the_request_log(client, link, token, caplog):
     with caplog.at_level(logging.WARNING):
         client.get(url(link, token + "zz"))
