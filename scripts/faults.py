@@ -22,7 +22,6 @@ BEGIN, END = "<!-- faults:begin -->", "<!-- faults:end -->"
 
 #: Faults of issue 29 not injected yet: number -> (fault, what is still to do).
 NOT_YET = {
-    3: ("Worker killed mid background import of 100,000 rows", "not injected yet"),
     9: ("Backup of the large dataset restored on a fresh PostgreSQL", "not injected yet"),
 }
 

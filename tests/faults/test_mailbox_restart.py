@@ -19,7 +19,7 @@ from tests.faults.worker import WorkerProcess, wait_for
 from tests.mail.conftest import build
 from tests.mail.servers import DOVECOT, dovecot
 
-pytestmark = [pytest.mark.worker_process, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.worker_process, pytest.mark.slow_fault, pytest.mark.django_db(transaction=True)]
 
 MESSAGES = 1000
 
