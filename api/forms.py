@@ -4,7 +4,7 @@ from django import forms
 
 from api.models import Webhook, event_choices
 from crm.forms.base import BootstrapFormMixin
-from crm.forms.fields import LocalDateTimeField
+from crm.forms.fields import LocalDateTimeField, https_formfield
 
 
 class TokenForm(BootstrapFormMixin, forms.Form):
@@ -29,6 +29,7 @@ class WebhookForm(BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = Webhook
         fields = ["name", "url", "events", "active"]
+        formfield_callback = https_formfield
         help_texts = {"url": "A public http:// or https:// address; each delivery is a signed JSON POST."}
 
 

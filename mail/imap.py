@@ -58,6 +58,7 @@ def _quote(folder: str) -> str:
 
 
 def connect(config: MailboxConfig, timeout: float = 30) -> imaplib.IMAP4:
+    client = None
     try:
         if config.secure:
             client = imaplib.IMAP4_SSL(
@@ -67,6 +68,9 @@ def connect(config: MailboxConfig, timeout: float = 30) -> imaplib.IMAP4:
             client = imaplib.IMAP4(config.host, config.port, timeout=timeout)
         client.login(config.user, config.password)
     except (TimeoutError, OSError, imaplib.IMAP4.error) as error:
+        if client is not None:  # connected but refused (a wrong password): close the socket
+            with contextlib.suppress(OSError):
+                client.shutdown()
         raise MailboxUnavailable(f"Cannot reach the mailbox at {config.host}:{config.port}: {error}") from error
     return client
 

@@ -28,3 +28,13 @@ class LocalDateTimeField(forms.DateTimeField):
             zone = timezone.get_current_timezone()
             value = value.replace(tzinfo=zone, fold=0).astimezone(datetime.UTC).astimezone(zone)
         return super().to_python(value)
+
+
+def https_formfield(field, **kwargs):
+    """A ModelForm's `Meta.formfield_callback`: an address typed without a scheme is read as
+    https://, Django 6's default (Django 5.2 warns until a form says so)."""
+    from django.db import models
+
+    if isinstance(field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return field.formfield(**kwargs)

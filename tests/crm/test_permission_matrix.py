@@ -557,6 +557,7 @@ def client_for(role, world):
 
 def outcome(response):
     """The response as the matrix spells it: a status code, LOGIN or REDIRECT."""
+    response.close()  # a file download's handle, which the test client leaves open
     if response.status_code in (301, 302, 303):
         return LOGIN if response["Location"].startswith(reverse("login")) else REDIRECT
     return response.status_code

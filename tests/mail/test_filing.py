@@ -176,7 +176,8 @@ def test_attachments_are_stored_with_safe_names_and_the_oversized_one_is_recorde
     assert outcome == LOGGED
     stored = {a.filename: a for a in EmailAttachment.objects.all()}
     assert set(stored) == {"passwd", "plan_1_.pdf", "huge.zip"}
-    assert stored["passwd"].file.read() == b"root:x"
+    with stored["passwd"].file.open("rb") as handle:
+        assert handle.read() == b"root:x"
     assert str(settings.MEDIA_ROOT) in stored["passwd"].file.path and "/etc/" not in stored["passwd"].file.name
     assert not stored["huge.zip"].file and "over the 10 MB limit" in stored["huge.zip"].skipped
     assert stored["huge.zip"].size == len(big)

@@ -107,7 +107,8 @@ def test_send_the_agreement_from_the_pledge_page_through_real_smtp(client, organ
     assert message.direction == "outbound" and received["Message-ID"] == message.message_id
     stored = message.attachments.get()
     assert (stored.filename, stored.content_type) == (filename, "application/pdf")
-    assert stored.file.read().startswith(b"%PDF")
+    with stored.file.open("rb") as handle:
+        assert handle.read().startswith(b"%PDF")
     assert Interaction.objects.get(contact=priya).direction == "outbound"
     page = client.get(message.get_absolute_url()).content.decode()
     assert filename in page and stored.get_absolute_url() in page
