@@ -20,6 +20,11 @@ class ApiConfig(AppConfig):
 
         register_event_listener("api.webhooks", dispatch_event)
 
+        from api import demo
+        from crm.registry import DemoStep, register_demo_step
+
+        register_demo_step(DemoStep(name="api", run=demo.run, order=90))
+
         from django.contrib.auth.signals import user_logged_in
 
         from api.middleware import remember_state

@@ -291,7 +291,8 @@ class DemoStep:
 
     `run(today=)` creates the app's demo rows from the demo rows already there (the demo event,
     its pledges, organisations and users); it runs once, inside seed_demo's transaction, when the
-    demo world is first built. Steps run in (order, name) order.
+    demo world is first built. Steps run in (order, name) order. It may return lines for
+    seed_demo to print (a secret shown once, such as an API token's key); None prints nothing.
     """
 
     name: str

@@ -21,8 +21,8 @@ from crm.registry import demo_steps
 from crm.roles import COMMITTEE, ORGANISER, STAFF
 from partners.models import Favour, PartnerProfile
 from partners.services import record_favour
-from sponsors.models import InKindContribution, SponsorshipTier, Stage
-from sponsors.services import create_pledge, move_pledge
+from sponsors.models import PLEDGED_STAGES, InKindContribution, Pledge, SponsorshipTier, Stage
+from sponsors.services import allocate_tickets, create_pledge, move_pledge, record_benefit_delivery
 
 EVENT_NAME = "Northern Digital Public Services Network: Launch"
 DEMO_USERS = (
@@ -191,12 +191,13 @@ def seed_demo(today: datetime.date | None = None) -> dict:
     """Create the demo world once; running it again changes nothing but the demo passwords."""
     passwords = ensure_demo_users()
     if Event.objects.filter(name=EVENT_NAME).exists():
-        return {"created": False, "passwords": passwords}
+        return {"created": False, "passwords": passwords, "notes": []}
     today = today or timezone.localdate()
     _DemoBuilder(today).build()
+    notes: list[str] = []
     for step in demo_steps():  # the apps above: invoices, email, the portal, ...
-        step.run(today=today)
-    return {"created": True, "passwords": passwords}
+        notes += step.run(today=today) or []
+    return {"created": True, "passwords": passwords, "notes": notes}
 
 
 class _DemoBuilder:
@@ -240,13 +241,16 @@ class _DemoBuilder:
                 ("Supporter", "750", 10, 2, False, False),
             ]
         }
+        # The tags may exist already (generate_data's, or ones people made): names are unique
+        # ignoring case, so an existing tag is reused rather than created twice.
         self.tags = {
-            name: Tag.objects.create(name=name)
+            name: Tag.objects.filter(name__iexact=name).first() or Tag.objects.create(name=name)
             for name in ["launch-2026", "local-gov", "nhs", "skills", "returning", "warm-lead"]
         }
         self.organisations = self.make_organisations()
         self.contacts = self.make_contacts()
         self.make_pledges()
+        self.make_benefits_and_tickets()
         self.make_in_kind_and_favours()
         self.make_interactions()
         self.make_followups()
@@ -327,14 +331,14 @@ class _DemoBuilder:
             Stage.VERBAL,
             Stage.VERBAL,
             Stage.IN_DISCUSSION,
-            Stage.IN_DISCUSSION,
+            Stage.INVOICED,
             Stage.APPROACHED,
             Stage.APPROACHED,
             Stage.PROSPECT,
             Stage.PROSPECT,
             Stage.DECLINED,
             Stage.WITHDRAWN,
-            Stage.IN_DISCUSSION,
+            Stage.INVOICED,
             Stage.PROSPECT,
         ]
         tier_cycle = [
@@ -386,6 +390,31 @@ class _DemoBuilder:
                 elif stage == Stage.WITHDRAWN:
                     reason = "New CEO paused all event sponsorship."
                 move_pledge(pledge, stage, user=self.organiser, reason=reason, changed_at=self.ago(day))
+
+    def make_benefits_and_tickets(self):
+        """Pledged sponsors' benefits part delivered (the paid ones most) and their tickets allocated,
+        some claimed."""
+        pledged = (
+            Pledge.objects.filter(event=self.event, stage__in=PLEDGED_STAGES)
+            .select_related("tier")
+            .order_by("id")
+            .prefetch_related("benefits")
+        )
+        share = {Stage.PAID: 3, Stage.INVOICED: 2, Stage.CONFIRMED: 1, Stage.VERBAL: 0}
+        for index, pledge in enumerate(pledged):
+            benefits = sorted(pledge.benefits.all(), key=lambda b: b.pk)
+            for days, benefit in enumerate(benefits[: share.get(pledge.stage, 0)]):
+                record_benefit_delivery(
+                    benefit,
+                    delivered=True,
+                    delivered_on=self.today - datetime.timedelta(days=3 + 4 * days + index),
+                    notes="Confirmed with their marketing team" if days == 0 else "",
+                    user=self.organiser,
+                )
+            if pledge.tier is not None and pledge.tier.ticket_allocation:
+                allocated = pledge.tier.ticket_allocation
+                claimed = {Stage.PAID: allocated, Stage.INVOICED: allocated // 2}.get(pledge.stage, 0)
+                allocate_tickets(pledge, allocated=allocated, claimed=claimed, user=self.organiser)
 
     def make_in_kind_and_favours(self):
         by_name = {o.name: o for o in self.organisations}

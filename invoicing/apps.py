@@ -8,17 +8,19 @@ class InvoicingConfig(AppConfig):
     def ready(self):
         from crm.registry import (
             DataStep,
+            DemoStep,
             Document,
             Panel,
             register_action,
             register_data_step,
+            register_demo_step,
             register_document,
             register_panel,
             register_role_rules,
             register_subject_access_section,
             register_timeline_source,
         )
-        from invoicing import documents, panels, selectors, services, synthetic, timeline
+        from invoicing import demo, documents, panels, selectors, services, synthetic, timeline
 
         register_role_rules("invoicing")
         register_subject_access_section("invoices", selectors.subject_access_rows)
@@ -86,6 +88,7 @@ class InvoicingConfig(AppConfig):
         # The network's public details for other apps' documents (the public prospectus PDF).
         register_action("invoicing.network_details", documents.network_details)
         register_data_step(DataStep(name="invoices", run=synthetic.run, clear=synthetic.clear, order=50))
+        register_demo_step(DemoStep(name="invoices", run=demo.run, order=50))
 
         from crm.registry import register_action
 

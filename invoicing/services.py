@@ -217,10 +217,40 @@ def raise_invoice(
         raise ValidationError({"vat_rate": "The network is not registered for VAT, so it cannot charge VAT."})
     if not (0 <= vat_rate <= 100):
         raise ValidationError({"vat_rate": "The VAT rate must be between 0% and 100%."})
-    net, vat, gross = totals(lines, vat_rate)
+    _net, _vat, gross = totals(lines, vat_rate)
     if gross <= 0:
         raise ValidationError("The invoice total must be more than £0: check the pledge's amount.")
 
+    invoice = _create_invoice(
+        pledge,
+        details=details,
+        lines=lines,
+        vat_rate=vat_rate,
+        po_number=po_number,
+        issue_date=issue_date,
+        billing=billing,
+        notes=notes,
+        user=user,
+    )
+    move_pledge(pledge, Stage.INVOICED, user=user, note=f"Invoice {invoice.number} raised")
+    return invoice
+
+
+def _create_invoice(
+    pledge: Pledge,
+    *,
+    details: NetworkDetails,
+    lines: list[Line],
+    vat_rate: Decimal,
+    po_number: str = "",
+    issue_date: datetime.date | None = None,
+    billing: dict | None = None,
+    notes: str = "",
+    user=None,
+) -> Invoice:
+    """Number and save an invoice and its lines, checked by the caller (raise_invoice). The demo
+    (invoicing.demo) also calls it for pledges the demo world has already moved to Paid."""
+    net, vat, gross = totals(lines, vat_rate)
     billing = {**default_billing(pledge), **(billing or {})}
     issue_date = issue_date or timezone.localdate()
     invoice = Invoice(
@@ -252,7 +282,6 @@ def raise_invoice(
         )
         for i, line in enumerate(lines)
     )
-    move_pledge(pledge, Stage.INVOICED, user=user, note=f"Invoice {invoice.number} raised")
     return invoice
 
 

@@ -7,6 +7,11 @@ class MailConfig(AppConfig):
     verbose_name = "Email"
 
     def ready(self):
+        from crm.registry import DataStep, DemoStep, register_data_step, register_demo_step
+        from mail import demo
+
+        register_demo_step(DemoStep(name="email", run=demo.run, order=60))
+        register_data_step(DataStep(name="email", run=demo.generate, clear=demo.clear, order=60))
         from mail import hooks
 
         hooks.register()

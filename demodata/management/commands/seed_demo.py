@@ -29,3 +29,5 @@ class Command(BaseCommand):
         self.stdout.write("Demo users (sign in at http://127.0.0.1:8000/accounts/login/):")
         for username, password in result["passwords"].items():
             self.stdout.write(f"  {username:<10} password: {password}")
+        for line in result["notes"]:  # from the apps' demo steps, e.g. an API token shown only now
+            self.stdout.write(line)

@@ -45,7 +45,11 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         stream = exports.RowStream(spec, queryset)
         if output:
-            with open(output, "wb") as handle:
+            try:
+                handle = open(output, "wb")  # noqa: SIM115 (closed below; the open alone may fail)
+            except OSError as error:
+                raise CommandError(f"Cannot write {output}: {error.strerror}.") from None
+            with handle:
                 self._write(stream, format, handle, bom=True)
             self.stderr.write(f"Exported {stream.count} rows to {output}")
         else:
