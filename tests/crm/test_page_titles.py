@@ -40,7 +40,9 @@ def title_problem(name, page):
     if not own.strip():
         return f"the title {title!r} names only the site"
     heading = HEADING.search(page)
-    if heading and words(heading.group(1)) != words(SITE) and not words(own) & words(heading.group(1)):  # the title says what the heading says
+    if (
+        heading and words(heading.group(1)) != words(SITE) and not words(own) & words(heading.group(1))
+    ):  # the title says what the heading says
         return f"title {own!r}, heading {' '.join(unescape(TAG.sub(' ', heading.group(1))).split())!r}"
     return None
 
