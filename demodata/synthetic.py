@@ -625,8 +625,34 @@ def clear_domain_data(using=DEFAULT_DB_ALIAS) -> None:
     with transaction.atomic(using=using):
         for step in data_steps():  # the apps above first: their rows point at these
             step.clear()
-        for model in domain_models():
+        doomed = domain_models()
+        for model, field in _references_to(doomed):  # rows of other apps (the demo's, say) still pointing in
+            model._base_manager.using(using).filter(**{f"{field.name}__isnull": False})._raw_delete(using)
+        for model in doomed:
             model._base_manager.using(using).all()._raw_delete(using)
+
+
+def _references_to(doomed) -> list:
+    """(model, foreign key) for every table outside `doomed` whose constrained foreign key points into
+    it, and (transitively) into the rows those deletions take with them: an app with no DataStep
+    clear (a portal link, a public page's credit) must not be left pointing at a deleted pledge.
+    A row whose optional link pointed in goes too (an import's job, a duplicate pair): emptied,
+    it could break the table's own checks, and it described data that is gone."""
+    doomed_set, found, changed = set(doomed), [], True
+    while changed:
+        changed = False
+        for model in apps.get_models(include_auto_created=True):
+            if model in doomed_set:
+                continue
+            for field in model._meta.concrete_fields:
+                if not (field.is_relation and field.db_constraint and field.related_model in doomed_set):
+                    continue
+                if (model, field) not in found:
+                    found.append((model, field))
+                if model not in doomed_set:  # these rows go too: whatever points at them must follow
+                    doomed_set.add(model)
+                    changed = True
+    return found
 
 
 class Org:

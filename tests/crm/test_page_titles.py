@@ -34,6 +34,8 @@ def title_problem(name, page):
     if not found:
         return "no <title>"
     title = " ".join(unescape(found.group(1)).split())
+    if name.startswith("public:"):  # the network's public pages are not the CRM's: no site name
+        title = f"{title} · {SITE}"
     if not title.endswith(f" · {SITE}"):
         return f"{title!r} does not end with the site's name"
     own = title.removesuffix(f" · {SITE}")
