@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Two workers: the suite is CPU-bound and the machines have 2 cores.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: setup run test test-sqlite test-postgres chromium pdf-libs dovecot redis check clean bench loadtest faults
+.PHONY: setup run test test-sqlite test-postgres chromium pdf-libs dovecot redis check clean bench loadtest faults icons guide-screenshots
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -73,6 +73,10 @@ test-sqlite: setup
 # row locks, the board's stage moves).
 test-postgres: setup
 	scripts/with-postgres.sh $(PY) -m pytest $(PYTEST_ARGS) -m "not browser or postgres"
+
+# The favicon and app icons, drawn by a script and committed as it writes them (tests/crm/test_icons_and_version.py).
+icons: setup
+	$(PY) scripts/make_icons.py
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles test-artifacts

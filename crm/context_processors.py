@@ -1,4 +1,5 @@
 from crm.roles import role_of
+from crm.version import VERSION
 
 
 def navigation(request):
@@ -18,3 +19,8 @@ def navigation(request):
         overdue = FollowUp.objects.overdue().filter(assignee=user).count() if can_see else 0
         cached = request._crm_navigation = {"user_role": role_of(user), "nav_overdue_count": overdue}
     return cached
+
+
+def version(request):
+    """The project's version, for the footer."""
+    return {"crm_version": VERSION}

@@ -8,6 +8,8 @@ import dj_database_url
 import plotly
 from csp.constants import NONE, SELF
 
+from crm.version import VERSION
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -106,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "crm.context_processors.navigation",
+                "crm.context_processors.version",
             ],
         },
     },
@@ -169,6 +172,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# Files a browser asks for at the site's root (favicon.ico), served before the login wall.
+# scripts/make_icons.py draws them.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "crm@localhost")
@@ -336,7 +342,7 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Sponsorship CRM API",
     "DESCRIPTION": "Organisations, contacts, interactions, follow-ups, events, tiers, pledges, "
     "in-kind contributions, favours, invoices, credit notes, payments and emails. See docs/api.md.",
-    "VERSION": "1.0.0",
+    "VERSION": VERSION,  # the project's, from pyproject.toml (crm/version.py)
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

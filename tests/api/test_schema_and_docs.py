@@ -54,3 +54,9 @@ def test_the_docs_page_uses_local_assets_and_relaxes_csp_only_there(client, comm
     docs_csp = response["Content-Security-Policy"]
     assert "style-src-attr 'unsafe-inline'" in docs_csp and "script-src 'self'" in docs_csp
     assert "unsafe-inline" not in client.get(reverse("api:token_list"))["Content-Security-Policy"]
+
+
+def test_the_schema_carries_the_projects_version(api_committee):
+    from crm.version import VERSION
+
+    assert api_committee.get("/api/schema/?format=json").json()["info"]["version"] == VERSION
