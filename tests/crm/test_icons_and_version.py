@@ -60,7 +60,8 @@ def test_the_manifest_puts_the_quick_log_on_the_home_screen(client, organiser):
         found = finders.find(icon["src"].removeprefix("/static/"))
         assert found, icon["src"]
         if icon["type"] == "image/png":
-            assert Image.open(found).size == tuple(int(n) for n in icon["sizes"].split("x"))
+            with Image.open(found) as image:
+                assert image.size == tuple(int(n) for n in icon["sizes"].split("x"))
     client.force_login(organiser)
     page = client.get(reverse("quicklog:quick_log")).content.decode()
     assert 'rel="manifest" href="/static/quicklog/manifest.webmanifest"' in page
