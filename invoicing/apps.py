@@ -88,7 +88,7 @@ class InvoicingConfig(AppConfig):
         # The network's public details for other apps' documents (the public prospectus PDF).
         register_action("invoicing.network_details", documents.network_details)
         register_data_step(DataStep(name="invoices", run=synthetic.run, clear=synthetic.clear, order=50))
-        register_demo_step(DemoStep(name="invoices", run=demo.run, order=50))
+        register_demo_step(DemoStep(name="invoices", run=demo.run, order=900))  # after every step's pledges
 
         from crm.registry import register_action
 

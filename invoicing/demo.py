@@ -2,14 +2,17 @@
 and domain demo rows): the network's details, and an invoice for every pledge at Invoiced or Paid,
 issued on the day the pledge was invoiced, so that the pipeline and the money owed agree.
 
-The story, oldest invoice first: the first paid pledge paid in two instalments, the second was
-credited part of its invoice and paid the rest; the oldest invoiced pledge is overdue, the next
-part paid, any others not yet due. Payments are dated when the pledge moved to Paid.
+The story, on the launch and oldest invoice first: the first paid pledge paid in two instalments,
+the second was credited part of its invoice and paid the rest; the oldest invoiced pledge is
+overdue, the next part paid, any others not yet due. Payments are dated when the pledge moved to
+Paid. The step runs after every other demo step (order 900), so the pledges they add are
+invoiced too.
 """
 
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -64,9 +67,15 @@ def run(*, today: datetime.date) -> None:
         return min(invoiced_on.get(pledge.pk) or timezone.localdate(pledge.stage_changed_at), today)
 
     pledges.sort(key=lambda p: (issued(p), p.pk))  # numbers follow issue dates
+    # The stories are told on the demo's launch: the coming event with the most of these pledges.
+    # Other events' (a past one another step adds) are simply paid, or owed.
+    counts = Counter(p.event_id for p in pledges)
+    coming = {p.event_id for p in pledges if p.event.date is None or p.event.date >= today}
+    launch = max(counts, key=lambda pk: (pk in coming, counts[pk], pk)) if counts else None
     paid_count = invoiced_count = 0
     for pledge in pledges:
         issue_date = issued(pledge)
+        told = pledge.event_id == launch
         invoice = services._create_invoice(
             pledge,
             details=details,
@@ -78,9 +87,9 @@ def run(*, today: datetime.date) -> None:
         )
         if pledge.stage == Stage.PAID:
             settled = max(min(paid_on.get(pledge.pk, today), today), issue_date)
-            _paid_in_full(invoice, issue_date, settled, story=paid_count, user=organiser)
-            paid_count += 1
-        else:
+            _paid_in_full(invoice, issue_date, settled, story=paid_count if told else -1, user=organiser)
+            paid_count += told
+        elif told:
             if invoiced_count == 1:  # the second invoiced pledge has paid part
                 half = (invoice.gross_total / 2).quantize(CENT)
                 on = min(today, issue_date + datetime.timedelta(days=12))

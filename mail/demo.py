@@ -16,6 +16,7 @@ from email.utils import format_datetime, make_msgid
 from django.contrib.auth import get_user_model
 from django.core.mail import get_connection
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from crm.models import Contact, Event
@@ -79,7 +80,10 @@ def run(*, today: datetime.date) -> None:
     now = timezone.now()
     sender = f"{organiser.get_full_name()} <{organiser.email}>"
     users = crm_user_emails()
-    event = Event.objects.order_by("-pk").first()  # the demo event, which seed_demo has just created
+    # The demo's launch: the coming event with the most invoiced and paid pledges (the other steps
+    # may add events of their own, a past one, a next one).
+    events = Event.objects.filter(pledges__stage__in=[Stage.INVOICED, Stage.PAID]).annotate(settled=Count("pledges"))
+    event = max(events, key=lambda e: (e.date is None or e.date >= today, e.settled, e.pk), default=None)
     sponsors = (
         Contact.objects.filter(
             organisation__pledges__event=event,

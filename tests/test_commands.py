@@ -23,7 +23,7 @@ def test_seed_demo_after_generate_data_adds_the_demo_beside_it(db, capsys):
     call_command("seed_demo")  # the tags it uses exist already (in another case): reused, not refused
     out = capsys.readouterr().out
     assert "Demo data created" in out
-    assert Pledge.objects.count() == generated + 17
+    assert Pledge.objects.count() >= generated + 17  # the launch's, and whatever other demo steps add
     invoiced = Pledge.objects.filter(stage__in=[Stage.INVOICED, Stage.PAID])
     assert Invoice.objects.filter(pledge__in=invoiced).count() == invoiced.count()
 
