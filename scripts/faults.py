@@ -79,7 +79,8 @@ def load_fault_row(name: str, outcome: dict) -> dict:
             "done": f"pg_ctl stop -m immediate 10 s into {outcome['users']} simulated users, started "
             f"{outcome['outage_s']} s later",
             "affected": f"{outcome['during_fault']} requests during the outage: {outcome['served_503']} got the 503 page, "
-            f"{outcome['server_errors']} a 500, {outcome['exceptions']} no answer",
+            f"{outcome['server_errors']} a 500, {outcome['exceptions'] - outcome.get('streams_cut', 0)} no answer, "
+            f"{outcome.get('streams_cut', 0)} CSV export cut mid-stream",
             "lost": outcome["lost_writes"],
             "duplicated": outcome["duplicated_writes"],
             "recovery": f"first success {outcome['recovered_in_s']} s after the restart; "
@@ -116,7 +117,8 @@ def run_load_faults(rows: list[dict]) -> int:
         ]
         print("injecting:", " ".join(command[1:]), flush=True)
         env = {**os.environ, "PGPORT_TEST": str(54350 + number)}
-        result = subprocess.run(command, cwd=ROOT, env=env, check=False, stdout=subprocess.DEVNULL)
+        with open(f"/tmp/crm-fault-{name}.log", "w") as log:  # the load test's own output, tracebacks of 503s included
+            result = subprocess.run(command, cwd=ROOT, env=env, check=False, stdout=log, stderr=subprocess.STDOUT)
         out = ROOT / "bench" / "results" / "postgres" / f"loadtest-{name}.json"
         if result.returncode or not out.exists():
             failed += 1
