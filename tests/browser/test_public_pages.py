@@ -135,11 +135,11 @@ def test_prospectus_application_portal_link_and_the_organisers_follow_up(
     pledge = Pledge.objects.get(organisation__name="Calder Data Co-operative")
     assert pledge.stage == "verbal" and f"/{pledge.pk}/" in portal_link
 
-    # The applicant's portal link opens their portal.
+    # The applicant's portal link opens their own portal at once.
     response = page.goto(portal_link)
-    assert response.status in (200, 404)  # 404 only until the portal's pages land on main
-    if response.status == 200:
-        shot(page, screenshot_dir, "applicant_portal", width)
+    assert response.status == 200
+    expect(page.locator("body")).to_contain_text("Calder Data Co-operative")
+    shot(page, screenshot_dir, "applicant_portal", width)
 
     # The organiser's follow-up, due today, and the event page's panel.
     page.context.clear_cookies()
