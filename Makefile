@@ -78,6 +78,11 @@ test-postgres: setup
 icons: setup
 	$(PY) scripts/make_icons.py
 
+# The user guide's pictures (docs/guide.md): the guide's browser journeys over the demo world,
+# written into docs/guide/ (committed) instead of test-artifacts/.
+guide-screenshots: setup chromium
+	GUIDE_SCREENSHOTS=1 $(PY) -m pytest -p no:xdist -q tests/browser/test_guide_screenshots.py
+
 clean:
 	rm -rf $(VENV) node_modules staticfiles test-artifacts
 

@@ -15,11 +15,12 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import expect
 
 from crm.models import Organisation
-from sponsors.models import Pledge, Stage
+from invoicing.models import Invoice
 
 pytestmark = pytest.mark.browser
 
@@ -47,9 +48,9 @@ def guide_dir():
 
 @pytest.fixture
 def demo(db, settings, tmp_path):
-    settings.BASE_DIR = tmp_path  # the import wizard's uploads
     with time_machine.travel(MORNING, tick=True):
         call_command("seed_demo", stdout=io.StringIO())
+        settings.BASE_DIR = tmp_path  # the import wizard's uploads (after the demo's PDFs, which read static/)
         yield
 
 
@@ -83,19 +84,25 @@ def test_the_organisers_day(demo, page, live_server, guide_dir):
     expect(page.get_by_role("heading", level=1)).to_contain_text("follow-ups")
     shoot(page, guide_dir, "organiser-followups")
 
-    overdue = Pledge.objects.filter(stage=Stage.INVOICED).order_by("stage_changed_at").first()
-    page.goto(f"{live_server.url}/pledges/{overdue.pk}/")
-    expect(page.get_by_text("INV-0002").first).to_be_visible()
-    shoot(page, guide_dir, "organiser-pledge")
+    today = timezone.localdate()
+    overdue = (
+        Invoice.objects.with_balance()
+        .filter(balance__gt=0, due_date__lt=today, pledge__event__date__gte=today)
+        .order_by("issue_date")
+        .first()
+    )
+    page.goto(f"{live_server.url}/pledges/{overdue.pledge_id}/")
+    expect(page.get_by_text(overdue.number).first).to_be_visible()
+    shoot(page, guide_dir, "organiser-pledge", full_page=True)
 
     page.goto(f"{live_server.url}/invoices/")
-    expect(page.get_by_role("cell", name="INV-0001")).to_be_visible()
+    expect(page.get_by_role("cell", name=overdue.number)).to_be_visible()
     shoot(page, guide_dir, "organiser-invoices")
 
     with_email = Organisation.objects.filter(contacts__filed_emails__isnull=False).order_by("id").first()
     page.goto(f"{live_server.url}/organisations/{with_email.pk}/")
     expect(page.get_by_role("heading", level=1)).to_contain_text(with_email.name)
-    shoot(page, guide_dir, "organiser-organisation")
+    shoot(page, guide_dir, "organiser-organisation", full_page=True)
 
     page.goto(f"{live_server.url}/mail/triage/")
     expect(page.get_by_role("link", name="Sponsoring the launch?", exact=True)).to_be_visible()
