@@ -54,6 +54,8 @@ def insert_rows(model: type[Model], rows: list[dict[str, Any]], *, returning: bo
                 prepared = field.get_db_prep_save(value, connection)
             values.append(prepared)
         prepared_rows.append(values)
+    if connection.vendor == "postgresql":
+        return _copy(connection, model, fields, prepared_rows, returning=returning)
     per_batch = max(1, MAX_PARAMS // len(fields))
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
     ids: list[int] = []
@@ -67,6 +69,31 @@ def insert_rows(model: type[Model], rows: list[dict[str, Any]], *, returning: bo
                 ids.extend(row[0] for row in cursor.fetchall())
             else:
                 cursor.execute(sql, params)
+    return ids
+
+
+def _copy(connection, model: type[Model], fields, prepared_rows: list[list], *, returning: bool) -> list[int]:
+    """PostgreSQL: COPY the rows (the ids, when wanted, reserved first from the table's sequence,
+    so they come back in order); parsing a 30,000-parameter INSERT cost more than the rows."""
+    quote = connection.ops.quote_name
+    table = model._meta.db_table
+    columns = [f.column for f in fields]
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        if returning:
+            pk_column = model._meta.pk.column
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s) ORDER BY 1",
+                [quote(table), pk_column, len(prepared_rows)],
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+            columns = [pk_column, *columns]
+            prepared_rows = [[pk, *values] for pk, values in zip(ids, prepared_rows)]
+        sql = f"COPY {quote(table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+        raw = getattr(cursor, "cursor", cursor)  # Django's wrapper → psycopg's cursor
+        with connection.wrap_database_errors, raw.copy(sql) as copy:
+            for values in prepared_rows:
+                copy.write_row(values)
     return ids
 
 
