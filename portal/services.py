@@ -163,7 +163,7 @@ def create_link(pledge: Pledge, *, contact: Contact | None = None, user=None, no
     """A new link for the pledge (the older ones revoked); returns the link and its token, which
     is shown once and never stored."""
     now = now or timezone.now()
-    pledge = Pledge.objects.select_for_update().select_related("organisation").get(pk=pledge.pk)
+    pledge = Pledge.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=pledge.pk)
     if pledge.stage not in INVITABLE_STAGES:
         raise ValidationError(
             f"This pledge is at “{pledge.get_stage_display()}”: invite the sponsor once it is a verbal pledge or firmer."
@@ -248,7 +248,11 @@ def read_only_reason(pledge: Pledge) -> str:
 
 def _writable(link: PortalLink) -> Pledge:
     """The pledge, locked, refused when it is declined or withdrawn."""
-    pledge = Pledge.objects.select_for_update().select_related("organisation", "event", "tier").get(pk=link.pledge_id)
+    pledge = (
+        Pledge.objects.select_for_update(of=("self",))
+        .select_related("organisation", "event", "tier")
+        .get(pk=link.pledge_id)
+    )
     reason = read_only_reason(pledge)
     if reason:
         raise ValidationError(reason)
