@@ -256,7 +256,8 @@ def test_a_clean_svg_is_accepted_after_sanitising(client, link, token):
     assert post_logo(client, link, token, CLEAN_SVG, "logo.svg").status_code == 302
     logo = LogoSubmission.objects.get()
     assert logo.content_type == "image/svg+xml"
-    assert b"<script" not in logo.file.read()
+    with logo.file.open("rb") as stored:
+        assert b"<script" not in stored.read()
 
 
 def test_a_50_mb_upload_is_refused_before_it_is_read(client, link, token):
