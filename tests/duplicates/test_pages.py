@@ -184,3 +184,16 @@ def test_the_rules_are_read_by_all_and_changed_by_the_organiser(organiser, commi
     assert Rule.objects.get(ruleset__target="contacts", kind="phone").weight == 55
     data["contacts-threshold"] = "0"
     assert client.post(reverse("duplicates:rules"), data).status_code == 400
+
+
+def test_three_contacts_on_one_merge_screen(pair, staff):
+    kept, merged = pair
+    third = Contact.objects.create(first_name="Priya", last_name="Shah", email="ps@leeds.example.org")
+    client = client_for(staff)
+    url = reverse("duplicates:merge_contacts") + f"?ids={kept.pk}&ids={merged.pk}&ids={third.pk}"
+    html = client.get(url).content.decode()
+    assert html.count('name="field_email"') == 3 and "Keep this one instead" in html
+    plan = services.merge_plan("contacts", kept.pk, [merged.pk, third.pk])
+    data = {"keep": kept.pk, "ids": [merged.pk, third.pk], **{f"version_{k}": v for k, v in plan.versions.items()}}
+    assert client.post(url, data).status_code == 302
+    assert Contact.objects.count() == 1 and Merge.objects.get().merged_ids == [merged.pk, third.pk]
