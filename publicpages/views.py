@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -220,7 +220,7 @@ def wall_logo(request, slug, pledge_id, key, size):
     if entry.logo_is_svg:
         if size != "svg":
             raise Http404("No such logo.")
-        response = FileResponse(default_storage.open(entry.logo, "rb"), content_type="image/svg+xml")
+        response = HttpResponse(_read(entry.logo), content_type="image/svg+xml")
         # Opened on its own, the SVG runs nothing and loads nothing.
         response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
     else:
@@ -228,11 +228,17 @@ def wall_logo(request, slug, pledge_id, key, size):
         name = thumbnail(entry.logo, key, dimensions) if dimensions else None
         if name is None:
             raise Http404("No such logo.")
-        response = FileResponse(default_storage.open(name, "rb"), content_type="image/png")
+        response = HttpResponse(_read(name), content_type="image/png")
     response["Cross-Origin-Resource-Policy"] = "cross-origin"
     response["ETag"] = f'"{key}-{size}"'
     patch_cache_control(response, public=True, max_age=LOGO_CACHE_SECONDS, immutable=True)
     return response
+
+
+def _read(name: str) -> bytes:
+    """A logo's bytes (a thumbnail, or an SVG the portal limited in size): small, read whole."""
+    with default_storage.open(name, "rb") as handle:
+        return handle.read()
 
 
 # --- the organiser's pages ----------------------------------------------------------------------------
