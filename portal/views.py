@@ -299,7 +299,7 @@ def sponsor_agreement_pdf(request, link):
     if agreement is not None and agreement.pdf:
         return _pdf(bytes(agreement.pdf), f"signed-agreement-{link.pledge_id}.pdf")
     if selectors.closed(link.pledge):
-        raise Http404
+        return _not_found(request)
     try:
         return _pdf(services.agreement_pdf(link.pledge), f"agreement-{link.pledge_id}.pdf")
     except ValidationError:
