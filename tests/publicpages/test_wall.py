@@ -95,7 +95,7 @@ def test_only_the_approved_logo_is_shown_with_an_absolute_url_at_fixed_sizes_mad
     assert image.size == (360, 120)  # 1200×400 fitted within 360×180
     made = sorted(p.name for p in (media / "publicpages" / "logos").iterdir())
     assert len(made) == 1
-    Client().get(logo_url)
+    Client().get(logo_url).close()  # a file response: closed, or its handle leaks (ResourceWarning)
     assert sorted(p.name for p in (media / "publicpages" / "logos").iterdir()) == made  # made once
     small = Client().get(logo_url.replace("/large/", "/small/"))
     assert Image.open(io.BytesIO(small.content)).size == (200, 67)
@@ -114,7 +114,9 @@ def test_a_withdrawn_sponsors_logo_is_no_longer_served(page, tiers, organiser, f
         sponsor.pk: {"signed": True, "logo": png(), "logo_is_svg": False, "description": "", "website": ""}
     }
     logo_url = Client().get(JSON).json()["tiers"][0]["sponsors"][0]["logo"]
-    assert Client().get(logo_url).status_code == 200
+    served = Client().get(logo_url)
+    served.close()  # a file response: closed, or its handle leaks (ResourceWarning)
+    assert served.status_code == 200
     move_pledge(sponsor, "withdrawn", reason="Changed their mind", user=organiser)
     assert Client().get(logo_url).status_code == 404
     assert Client().get(JSON).json()["tiers"] == []
