@@ -22,7 +22,10 @@ stop() {
 trap stop EXIT
 
 as_pg "$PGBIN/initdb" -D "$DIR/data" -A trust -U postgres >/dev/null
-OPTIONS="-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+OPTIONS="-p $PORT -k $DIR -c listen_addresses=127.0.0.1"
+# Tests trade durability for speed; PG_DURABLE=1 keeps PostgreSQL's defaults (make faults: a server
+# stopped as in a crash must keep every commit it acknowledged).
+[ "${PG_DURABLE:-0}" = 1 ] || OPTIONS="$OPTIONS -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 as_pg "$PGBIN/pg_ctl" -D "$DIR/data" -l "$DIR/log" -w start -o "$OPTIONS" >/dev/null
 echo "PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PORT" >&2
 
