@@ -13,8 +13,9 @@ from crm.models import Contact, FollowUp, Interaction
 from crm.registry import MergeHook, register_merge_hook
 
 
-def _fk_hook(name: str, model_label: str, model, field: str, label: str, *, history: bool, order: int = 50):
-    """A hook that moves `model.field` from the merged record to the kept one."""
+def fk_hook(name: str, model_label: str, model, field: str, label: str, *, history: bool, order: int = 50):
+    """A hook that moves `model.field` from the merged record to the kept one (the apps above the
+    core use it for their own foreign keys to contacts and organisations too)."""
 
     def preview(losing, keeping) -> dict[str, int]:
         return {label: model._base_manager.filter(**{field: losing.pk}).count()}
@@ -56,13 +57,11 @@ def _tags_hook(model_label: str) -> MergeHook:
 
 def register() -> None:
     for model_label, field in (("crm.contact", "contact_id"), ("crm.organisation", "organisation_id")):
-        register_merge_hook(
-            _fk_hook("crm.interactions", model_label, Interaction, field, "interactions", history=False)
-        )
-        register_merge_hook(_fk_hook("crm.followups", model_label, FollowUp, field, "follow-ups", history=True))
+        register_merge_hook(fk_hook("crm.interactions", model_label, Interaction, field, "interactions", history=False))
+        register_merge_hook(fk_hook("crm.followups", model_label, FollowUp, field, "follow-ups", history=True))
         register_merge_hook(_tags_hook(model_label))
     # An organisation's people follow it (re-parented; people who are the same person are then
     # found as duplicates of each other: same name in the same organisation).
     register_merge_hook(
-        _fk_hook("crm.contacts", "crm.organisation", Contact, "organisation_id", "contacts", history=True)
+        fk_hook("crm.contacts", "crm.organisation", Contact, "organisation_id", "contacts", history=True)
     )

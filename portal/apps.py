@@ -15,3 +15,7 @@ class PortalConfig(AppConfig):
         register_action("portal.invite", services.invite)
         register_action("portal.sponsor_presence", selectors.presence)
         hooks.register()
+
+        from portal import merge_hooks
+
+        merge_hooks.register()

@@ -34,3 +34,7 @@ class PublicPagesConfig(AppConfig):
         register_erasure_hook("publicpages", services.erase_contact_applications)
         register_subject_access_section("sponsor_applications", services.subject_access_rows)
         register_demo_step(DemoStep(name="public_pages", run=demo.run, order=60))
+
+        from publicpages import merge_hooks
+
+        merge_hooks.register()
