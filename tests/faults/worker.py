@@ -45,7 +45,7 @@ class WorkerProcess:
             cwd=ROOT,
             env=self.env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,  # a pipe nobody reads would fill up, and is left unclosed
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
