@@ -39,9 +39,10 @@ def register() -> None:
         )
     )
 
-    # generate_data's three past events and seed_demo's second event; last, after the other apps'
-    # steps, so theirs (invoices, portal links) read only the core's pipeline.
-    registry.register_data_step(registry.DataStep(name="renewals", run=synthetic.run, clear=synthetic.clear, order=200))
+    # generate_data's three past events come before the invoices step (50), so their paid sponsors
+    # are invoiced like any other and every paid pledge has its invoice; seed_demo's second event
+    # comes last, after the other apps' demo steps.
+    registry.register_data_step(registry.DataStep(name="renewals", run=synthetic.run, clear=synthetic.clear, order=40))
     registry.register_demo_step(registry.DemoStep(name="renewals", run=demo.run, order=200))
 
     from renewals import api

@@ -85,11 +85,17 @@ def _grow(n, owner):
         org.contacts.first().tags.add(Tag.objects.get_or_create(name="x")[0])
 
 
+#: Queries per page beyond the usual eight: a pledge carries the sponsor portal's state (links,
+#: the last visit, the agreement, billing, assets), read once for the whole page through
+#: crm.registry's API fields.
+BUDGET = {"pledges": 13}
+
+
 @pytest.mark.parametrize("resource", LISTS)
 def test_lists_cost_the_same_queries_at_two_sizes(api_organiser, organiser, resource, django_assert_max_num_queries):
     _grow(2, organiser)
     api_organiser.get(f"/api/{resource}/")  # warm: last_used_at written once
-    with django_assert_max_num_queries(8) as small:
+    with django_assert_max_num_queries(BUDGET.get(resource, 8)) as small:
         assert api_organiser.get(f"/api/{resource}/?page_size=100").status_code == 200
     _grow(12, organiser)
     with django_assert_max_num_queries(len(small.captured_queries)):
