@@ -71,8 +71,11 @@ test-sqlite: setup
 # run on SQLite. On PostgreSQL run every other test, and the journeys marked `postgres` whose
 # outcome does (background imports by COPY in the worker, invoice numbering and payments under
 # row locks, the board's stage moves).
+# The fault injections (tests/faults: worker processes, closed connections) run in a pytest of their
+# own, so what they do to a worker's database connection never reaches the other tests.
 test-postgres: setup
-	scripts/with-postgres.sh $(PY) -m pytest $(PYTEST_ARGS) -m "not browser or postgres"
+	scripts/with-postgres.sh $(PY) -m pytest $(PYTEST_ARGS) -m "not browser or postgres" --ignore=tests/faults
+	scripts/with-postgres.sh $(PY) -m pytest $(PYTEST_ARGS) tests/faults
 
 # The favicon and app icons, drawn by a script and committed as it writes them (tests/crm/test_icons_and_version.py).
 icons: setup
