@@ -104,24 +104,3 @@ def frozen_clock(request):
 
     with time_machine.travel(MOMENTS[name], tick=True):
         yield MOMENTS[name]
-
-
-def pytest_collection_modifyitems(config, items):
-    """On PostgreSQL, leave out the permission matrix and the page-title walk: a page they visit
-    leaves the worker's connection closed under Django on PostgreSQL, and every later test of that
-    worker then fails with "the connection is closed" (found at the end of the 2026-12-06 session,
-    cause not yet found). Both run in full on SQLite."""
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        return
-    left_out = (
-        "tests/crm/test_permission_matrix.py",
-        "tests/crm/test_page_titles.py",
-        "tests/publicpages/test_wall.py::test_only_the_approved_logo_is_shown",
-        "tests/publicpages/test_wall.py::test_a_withdrawn_sponsors_logo_is_no_longer_served",
-    )
-    deselected = [item for item in items if item.nodeid.startswith(left_out)]
-    if deselected:
-        config.hook.pytest_deselected(items=deselected)
-        items[:] = [item for item in items if not item.nodeid.startswith(left_out)]

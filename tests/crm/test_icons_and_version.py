@@ -44,8 +44,7 @@ def test_the_committed_icons_are_what_the_script_draws():
 def test_the_browsers_first_request_for_favicon_ico_is_answered_without_signing_in(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 200
-    assert b"".join(response.streaming_content)[:4] == b"\x00\x00\x01\x00"  # an ICO file
-    response.close()
+    assert b"".join(response.streaming_content)[:4] == b"\x00\x00\x01\x00"  # an ICO file (read to the end: closed)
 
 
 def test_the_manifest_puts_the_quick_log_on_the_home_screen(client, organiser):

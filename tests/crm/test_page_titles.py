@@ -6,6 +6,7 @@ import re
 from html import unescape
 
 from tests.crm.test_permission_matrix import URL_NAMES, client_for, concrete_url, route_of, world  # noqa: F401
+from tests.http import release
 
 SITE = "Sponsorship CRM"
 TITLE = re.compile(r"<title>(.*?)</title>", re.DOTALL)
@@ -23,7 +24,7 @@ def words(text):
 def html_page(name, world):
     role = "anonymous" if name == "login" else "organiser"
     response = client_for(role, world).get(concrete_url(route_of(name), name, world))
-    response.close()  # a file download's handle, which the test client leaves open
+    release(response)  # a file download's handle, which the test client leaves open
     if response.status_code != 200 or not response.get("Content-Type", "").startswith("text/html"):
         return None
     return response.content.decode()

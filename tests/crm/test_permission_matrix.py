@@ -32,6 +32,7 @@ from sponsors.models import BenefitDelivery, InKindContribution, SponsorshipTier
 from sponsors.services import create_pledge
 from spreadsheets.models import SpreadsheetJob
 from tests.crm import factories
+from tests.http import release
 
 ROLES = ("anonymous", "committee", "staff", "organiser")
 LOGIN = "login"  # a redirect to the sign-in page
@@ -557,7 +558,7 @@ def client_for(role, world):
 
 def outcome(response):
     """The response as the matrix spells it: a status code, LOGIN or REDIRECT."""
-    response.close()  # a file download's handle, which the test client leaves open
+    release(response)  # a file download's handle, which the test client leaves open
     if response.status_code in (301, 302, 303):
         return LOGIN if response["Location"].startswith(reverse("login")) else REDIRECT
     return response.status_code

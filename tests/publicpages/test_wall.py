@@ -14,6 +14,7 @@ from publicpages.models import InKindCredit
 from sponsors.models import InKindContribution
 from sponsors.services import create_pledge
 from tests.crm import factories
+from tests.http import release
 
 PAGE, JSON = "/sponsors/launch-2027/", "/sponsors/launch-2027.json"
 
@@ -95,7 +96,7 @@ def test_only_the_approved_logo_is_shown_with_an_absolute_url_at_fixed_sizes_mad
     assert image.size == (360, 120)  # 1200×400 fitted within 360×180
     made = sorted(p.name for p in (media / "publicpages" / "logos").iterdir())
     assert len(made) == 1
-    Client().get(logo_url).close()  # a file response: closed, or its handle leaks (ResourceWarning)
+    release(Client().get(logo_url))  # a file response: closed, or its handle leaks (ResourceWarning)
     assert sorted(p.name for p in (media / "publicpages" / "logos").iterdir()) == made  # made once
     small = Client().get(logo_url.replace("/large/", "/small/"))
     assert Image.open(io.BytesIO(small.content)).size == (200, 67)
@@ -114,8 +115,7 @@ def test_a_withdrawn_sponsors_logo_is_no_longer_served(page, tiers, organiser, f
         sponsor.pk: {"signed": True, "logo": png(), "logo_is_svg": False, "description": "", "website": ""}
     }
     logo_url = Client().get(JSON).json()["tiers"][0]["sponsors"][0]["logo"]
-    served = Client().get(logo_url)
-    served.close()  # a file response: closed, or its handle leaks (ResourceWarning)
+    served = release(Client().get(logo_url))  # a file response: closed, or its handle leaks
     assert served.status_code == 200
     move_pledge(sponsor, "withdrawn", reason="Changed their mind", user=organiser)
     assert Client().get(logo_url).status_code == 404
