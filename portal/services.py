@@ -612,16 +612,16 @@ def submit_logo(link: PortalLink, data: bytes, filename: str) -> LogoSubmission:
         size=len(checked.content),
     )
     logo.file.save(name, ContentFile(checked.content), save=False)
-    try:
+    try:  # a file without its row is never left behind: whichever write fails, the stored file goes
         logo.save()
-    except Exception:
+        _tick_benefit(
+            pledge, "Logo on event materials", f"Logo sent via the sponsor portal on {timezone.localdate():%d %b %Y}"
+        )
+        record_visit(link, PortalVisit.Action.LOGO, logo.original_name)
+        _tell_owner(pledge, f"Approve or reject the logo {pledge.organisation} sent in the sponsor portal")
+    except BaseException:
         logo.file.delete(save=False)
         raise
-    _tick_benefit(
-        pledge, "Logo on event materials", f"Logo sent via the sponsor portal on {timezone.localdate():%d %b %Y}"
-    )
-    record_visit(link, PortalVisit.Action.LOGO, logo.original_name)
-    _tell_owner(pledge, f"Approve or reject the logo {pledge.organisation} sent in the sponsor portal")
     registry.publish_event(
         "asset.submitted", lambda: {"pledge": pledge.pk, "asset": "logo", "content_type": logo.content_type}
     )

@@ -254,6 +254,17 @@ def test_a_logo_is_stored_renamed_and_waits_for_approval(pledge, link, organiser
     assert presence["logo"] == logo.file.name and presence["logo_is_svg"] is False
 
 
+def test_a_logo_whose_submission_fails_after_storing_leaves_no_file_behind(pledge, link, settings, monkeypatch):
+    def mail_server_down(*args, **kwargs):
+        raise ConnectionRefusedError("the follow-up could not be made")
+
+    monkeypatch.setattr(services, "_tell_owner", mail_server_down)
+    with pytest.raises(ConnectionRefusedError):
+        services.submit_logo(link, png_bytes(), "logo.png")
+    assert not pledge.portal_logos.exists()
+    assert [p for p in (settings.MEDIA_ROOT / "portal").rglob("*") if p.is_file()] == []
+
+
 def test_presence_shows_only_public_fields_in_constant_queries(django_assert_max_num_queries, event, organiser):
     ids = []
     for i in range(6):
