@@ -9,7 +9,7 @@ class CrmConfig(AppConfig):
         from django.db.backends.signals import connection_created
         from django.db.models.signals import post_migrate
 
-        from crm import db_sessions, registry
+        from crm import checks, db_sessions, registry  # noqa: F401  (checks: registers the deploy checks)
         from crm.roles import CORE_PERSONAL, CORE_STAFF_EDITABLE, sync_roles_after_migrate
 
         registry.register_role_rules(

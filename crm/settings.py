@@ -7,6 +7,7 @@ from pathlib import Path
 import dj_database_url
 import plotly
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from crm.version import VERSION
 
@@ -272,6 +273,22 @@ PORTAL_GUEST_RETENTION_DAYS = int(os.environ.get("PORTAL_GUEST_RETENTION_DAYS") 
 #: Requests to portal pages per client address and per link (429 with Retry-After beyond).
 PORTAL_RATE_PER_IP = os.environ.get("PORTAL_RATE_PER_IP", "120/minute")
 PORTAL_RATE_PER_TOKEN = os.environ.get("PORTAL_RATE_PER_TOKEN", "60/minute")
+
+# --- Cache --------------------------------------------------------------------------------------
+# The rate limits of the pages open to everyone (crm/ratelimit.py) count in the cache, so every
+# gunicorn worker must share it or each counts alone (four workers: four times the limit).
+# CACHE_URL: redis://host:6379/1 (Django's Redis cache; pip install ".[rq]"), file:///var/cache/crm
+# (a folder the workers share on one host), or unset: this process's memory (development, tests).
+# `manage.py check --deploy` warns when a production server has no shared cache (crm.W010).
+CACHE_URL = os.environ.get("CACHE_URL", "").strip()
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+elif CACHE_URL.startswith("file://"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": CACHE_URL[7:]}}
+elif CACHE_URL:
+    raise ImproperlyConfigured(f"CACHE_URL must start with redis://, rediss://, unix:// or file://, not {CACHE_URL!r}")
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Email in the contact history (mail/) and background tasks -----------------------------
 # Tasks (django-tasks): the database backend by default, run by `manage.py db_worker`

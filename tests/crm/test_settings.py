@@ -34,9 +34,29 @@ def test_check_deploy_is_clean_with_production_settings():
         HTTPS="1",
         SECRET_KEY=secrets.token_urlsafe(60),
         ALLOWED_HOSTS="crm.example.org",
+        CACHE_URL="redis://127.0.0.1:6379/1",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_warns_when_gunicorn_workers_would_each_count_rate_limits_alone():
+    production = {"HTTPS": "1", "SECRET_KEY": secrets.token_urlsafe(60), "ALLOWED_HOSTS": "crm.example.org"}
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", **production)
+    assert result.returncode != 0 and "crm.W010" in result.stdout + result.stderr
+
+
+def test_rate_limits_count_across_processes_with_a_file_cache(tmp_path):
+    """Two processes (as two gunicorn workers) share one count: the third request is over a limit of 2."""
+    count = "from crm.ratelimit import hit; print(hit('t', '203.0.113.9', limit=2, window=10**9))"  # one window: no edge mid-test
+    env = {"CACHE_URL": f"file://{tmp_path}"}
+    waits = [run_manage("shell", "-c", count, **env).stdout.strip().splitlines()[-1] for _ in range(3)]
+    assert waits[:2] == ["0", "0"] and int(waits[2]) > 0
+
+
+def test_a_cache_url_of_an_unknown_kind_is_refused_with_the_kinds_it_takes():
+    result = run_manage("check", CACHE_URL="memcached://127.0.0.1")
+    assert result.returncode != 0 and "CACHE_URL must start with redis://" in result.stderr
 
 
 def test_check_deploy_flags_a_local_setup_without_https():
