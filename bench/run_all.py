@@ -3,7 +3,7 @@
     .venv/bin/python bench/run_all.py [--runs N] [--only pages,search,...] [--report-only]
 
 Steps, in this order: import, floor, export, pages, dashboard, search, api, invoicing, mail,
-spreadsheets, public. bench_pages.py builds (or reuses) the scale's data and bench_dashboard.py,
+spreadsheets, public, portal. bench_pages.py builds (or reuses) the scale's data and bench_dashboard.py,
 bench_search.py and bench_api.py measure that same database (/tmp/crm-bench-<scale>.sqlite3, or
 bench_pages_<scale> on PostgreSQL) rather than generating it again; bench_invoicing.py, bench_mail.py
 and bench_spreadsheets.py fill databases of their own (a fresh bench_<step> database on PostgreSQL).
@@ -68,7 +68,11 @@ STEPS = (
     "mail",
     "spreadsheets",
     "public",
+    "portal",
 )
+# Issue 25: a signed sponsor's portal page (constant queries) and a 5 MB logo checked and stored.
+PORTAL_PAGE_TARGET_MS = 50
+PORTAL_LOGO_TARGET_MS = 1000
 # Issue 26: the public sponsor wall at 200 sponsors, an application's POST, the prospectus PDF.
 PUBLIC_TARGETS_MS = {"wall_json": 20, "wall_html": 20, "application_post": 200, "prospectus_pdf": 1000}
 
@@ -513,6 +517,13 @@ def run_public(size, out_dir, kind, base_url):
     return run_script("public", ["--repeat", max(size["repeat"], 10)], out_dir, env)
 
 
+def run_portal(size, out_dir, kind, base_url):
+    """bench_portal.py fills its own database each run (its SQLite file, or a fresh bench_portal)."""
+    env = own_database_env(kind, base_url, "portal")
+    sponsors = 20 if size["scale"] == "small" else 200
+    return run_script("portal", ["--sponsors", sponsors, "--repeat", max(size["repeat"], 10)], out_dir, env)
+
+
 def run_spreadsheets(size, out_dir, kind, base_url):
     """bench_spreadsheets.py starts from an empty database (a temporary SQLite file, or bench_spreadsheets)."""
     env = own_database_env(kind, base_url, "spreadsheets")
@@ -658,6 +669,7 @@ def build_rows(results):
     rows += mail_rows(results.get("mail") or {})
     rows += spreadsheet_rows(results.get("spreadsheets") or {})
     rows += public_rows(results.get("public") or {})
+    rows += portal_rows(results.get("portal") or {})
 
     load = results.get("loadtest") or {}
     if load.get("requests"):
@@ -792,6 +804,34 @@ def public_rows(data):
             else row(f"{label}: queries", page.get("queries"), "")
         )
     return rows
+
+
+def portal_rows(data):
+    """bench_portal.py: a signed sponsor's page against 50 ms with its queries beside those after three
+    more logos, an invoice and a credit note (equal: they do not grow); a 5 MB logo against 1 s."""
+    if not data.get("portal_page"):
+        return not_run("sponsor portal", data)
+    page = data["portal_page"]
+    at = f" ({data.get('sponsors')} sponsors)"
+    return [
+        row(
+            f"sponsor portal page{at}: median server time", page.get("median_ms"), "ms", PORTAL_PAGE_TARGET_MS, "target"
+        ),
+        row(
+            f"sponsor portal page{at}: queries",
+            page.get("queries"),
+            "",
+            data.get("portal_page_queries_again"),
+            "with 3 more logos, an invoice and a credit note",
+        ),
+        row(
+            "5 MB logo checked and stored: median",
+            (data.get("logo_5mb_submit") or {}).get("median_ms"),
+            "ms",
+            PORTAL_LOGO_TARGET_MS,
+            "target",
+        ),
+    ]
 
 
 def mail_rows(data):
@@ -1098,6 +1138,8 @@ def main(argv=None):
         results["spreadsheets"] = run_spreadsheets(size, out_dir, kind, base_url)
     if "public" in steps:
         results["public"] = run_public(size, out_dir, kind, base_url)
+    if "portal" in steps:
+        results["portal"] = run_portal(size, out_dir, kind, base_url)
     results.pop("loadtest", None)
 
     machine = machine_info(kind, db_url if kind == "postgres" else None)
