@@ -1,12 +1,14 @@
 """Duplicates: finding them over every contact, the list of pairs, and a large merge and its undo.
 
     .venv/bin/python bench/bench_duplicates.py [--scale large|medium|small] [--repeat 3] [--db PATH]
+        [--parts find,page,merge]
 
 Uses generate_data's synthetic world at the scale (large: 100,000 contacts, 20,000 organisations),
 built once into /tmp/crm-bench-duplicates-<scale>.sqlite3 (or kept in a postgres DATABASE_URL) and
 reused, plus 300 planted duplicate people. Targets (issue 27): find_duplicates contacts over 100,000
 contacts < 10 s; /duplicates/ < 100 ms; merging a contact with 5,000 interactions and 500 emails
-< 1 s, and its undo < 1 s. Writes bench/results/<sqlite|postgres>/duplicates.json.
+< 1 s, and its undo < 1 s. Writes bench/results/<sqlite|postgres>/duplicates.json (a run of some
+--parts only writes duplicates.<parts>.json; the page needs the pairs a find stored before).
 """
 
 import argparse
@@ -110,7 +112,9 @@ def main():
     parser.add_argument("--db", default=None)
     parser.add_argument("--interactions", type=int, default=5000)
     parser.add_argument("--emails", type=int, default=500)
+    parser.add_argument("--parts", default="find,page,merge", help="which measurements, comma-separated")
     args = parser.parse_args()
+    parts = set(args.parts.split(","))
     setup_django(args.db or f"/tmp/crm-bench-duplicates-{args.scale}.sqlite3")
 
     from django.contrib.auth import get_user_model
@@ -141,7 +145,7 @@ def main():
     print(f"{results['contacts']:,} contacts, {results['organisations']:,} organisations ({connection.vendor})")
 
     # 1. find_duplicates (the command's work: every rule over every record, the pairs stored).
-    for target in ("contacts", "organisations"):
+    for target in ("contacts", "organisations") if "find" in parts else ():
         found = {}
 
         def find(target=target, found=found):
@@ -164,7 +168,11 @@ def main():
     client = Client()
     client.force_login(user)
     pages = {}
-    for name, url in (("contacts", "/duplicates/"), ("organisations", "/duplicates/?target=organisations")):
+    for name, url in (
+        (("contacts", "/duplicates/"), ("organisations", "/duplicates/?target=organisations"))
+        if "page" in parts
+        else ()
+    ):
         assert client.get(url).status_code == 200
         queries: list[str] = []
 
@@ -179,11 +187,12 @@ def main():
         print(
             f"GET {url}: median {timing['median'] * 1000:.1f} ms, p95 {timing['p95'] * 1000:.1f} ms, {len(queries)} queries"
         )
-    results["list_page_ms"] = {**pages, "target_ms": PAGE_TARGET_MS}
+    if pages:
+        results["list_page_ms"] = {**pages, "target_ms": PAGE_TARGET_MS}
 
     # 3. A merge of a contact with 5,000 interactions and 500 emails, and its undo.
     merges, undos = [], []
-    for _ in range(args.repeat):
+    for _ in range(args.repeat if "merge" in parts else 0):
         kept, merged = busy_pair(args.interactions, args.emails)
         start = time.perf_counter()
         merge = services.merge_records("contacts", kept.pk, [merged.pk], user=user)
@@ -193,26 +202,30 @@ def main():
         services.undo_merge(merge, user=user)
         undos.append(time.perf_counter() - start)
         assert Interaction.objects.filter(contact=merged).count() == args.interactions + args.emails
-    results["merge"] = {
-        "interactions": args.interactions,
-        "emails": args.emails,
-        "merge_s": sorted(merges)[len(merges) // 2],
-        "undo_s": sorted(undos)[len(undos) // 2],
-        "merge_samples": merges,
-        "undo_samples": undos,
-        "target_s": MERGE_TARGET_S,
-    }
-    print(
-        f"merge of {args.interactions:,} interactions + {args.emails} emails: median {results['merge']['merge_s']:.2f} s; "
-        f"undo {results['merge']['undo_s']:.2f} s"
-    )
+    if merges:
+        results["merge"] = {
+            "interactions": args.interactions,
+            "emails": args.emails,
+            "merge_s": sorted(merges)[len(merges) // 2],
+            "undo_s": sorted(undos)[len(undos) // 2],
+            "merge_samples": merges,
+            "undo_samples": undos,
+            "target_s": MERGE_TARGET_S,
+        }
+        print(
+            f"merge of {args.interactions:,} interactions + {args.emails} emails: median {results['merge']['merge_s']:.2f} s; "
+            f"undo {results['merge']['undo_s']:.2f} s"
+        )
     results["candidate_pairs"] = CandidatePair.objects.count()
     out = RESULTS / ("postgres" if connection.vendor == "postgresql" else "sqlite")
     out.mkdir(parents=True, exist_ok=True)
-    name = "duplicates.json" if args.scale == "large" else f"duplicates.{args.scale}.json"
+    name = "duplicates" if args.scale == "large" else f"duplicates.{args.scale}"
+    if parts != {"find", "page", "merge"}:
+        name += "." + "-".join(sorted(parts))
+    name += ".json"
     (out / name).write_text(json.dumps(results, indent=2, default=str) + "\n")
     print(f"wrote {out / name}")
-    if os.environ.get("BENCH_STRICT"):
+    if os.environ.get("BENCH_STRICT") and "find" in parts:
         assert results["find_contacts"]["median"] < FIND_TARGET_S
 
 

@@ -51,6 +51,7 @@ class CandidateListView(PermissionRequiredMixin, SingleTableMixin, FilterView):
         user = self.request.user
         target = self.filterset.chosen_target
         return {
+            "target": target,
             "can_merge": user.has_perms(merge_permissions(target)),
             "can_decide": user.has_perm("duplicates.add_notduplicate"),
             "request": self.request,

@@ -8,8 +8,9 @@ hands it to the follow-up it creates.
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from crm.models import Interaction
+from crm.models import Contact, Interaction
 from crm.services.interactions import log_interaction, prefixed
+from crm.services.records import save_contact
 from partners.services import record_favour
 
 #: The quick log's extra kind: a favour is stored as a Favour plus a note interaction.
@@ -22,6 +23,7 @@ def log_quick_entry(
     user,
     organisation=None,
     contact=None,
+    new_contact=None,
     kind,
     occurred_at,
     summary,
@@ -34,9 +36,23 @@ def log_quick_entry(
 
     `favour` is a dict of direction, description, estimated_value, status and optional
     occurred_on; `followup` as for crm.services.interactions.log_interaction. Errors of the
-    favour part are keyed favour_<field>. The interaction carries `created_followup` and
-    `created_favour` so the page can say what was saved.
+    favour part are keyed favour_<field>. `new_contact` (first_name, last_name, email, phone)
+    adds someone not yet in the CRM, at `organisation`, and logs the entry with them; its errors
+    are keyed new_<field>. The interaction carries `created_followup`, `created_favour` and
+    `created_contact` so the page can say what was saved.
     """
+    created_contact = None
+    if new_contact:
+        if contact is not None:
+            raise ValidationError({"contact": "Choose a contact or add a new one, not both."})
+        if not user.has_perm("crm.add_contact"):
+            raise PermissionDenied("You may not add contacts.")
+        fields = {key: new_contact.get(key, "") for key in ("first_name", "last_name", "email", "phone")}
+        try:
+            created_contact = save_contact(Contact(**fields, organisation=organisation, source="Quick log"), user=user)
+        except ValidationError as error:
+            raise prefixed(error, "new_") from error
+        contact = created_contact
     if kind == FAVOUR:
         if not favour:
             raise ValidationError({"favour_description": "Describe the favour."})
@@ -70,4 +86,5 @@ def log_quick_entry(
         followup=followup,
     )
     interaction.created_favour = recorded
+    interaction.created_contact = created_contact
     return interaction

@@ -65,6 +65,8 @@ class QuickLogView(PermissionRequiredMixin, FormView):
 
         kind = dict(KIND_CHOICES)[form.cleaned_data["kind"]].lower()
         message = f"Logged {kind}: {interaction.summary}"
+        if interaction.created_contact is not None:
+            message += f" with {interaction.created_contact}, added as a new contact"
         if interaction.created_followup is not None:
             message += f" and a follow-up due {date_format(interaction.created_followup.due_date, 'j M Y')}"
         messages.success(self.request, message + ".")

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 if TYPE_CHECKING:
+    from crm.models.contacts import Contact
     from crm.models.followups import FollowUp
 
 
@@ -57,6 +58,7 @@ class Interaction(models.Model):
     # saved with it (crm.services.interactions, quicklog.services).
     created_followup: "FollowUp | None"
     created_favour: models.Model | None
+    created_contact: "Contact | None"  # the quick log's "new contact"
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
