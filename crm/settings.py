@@ -320,6 +320,9 @@ MAIL_IMAP_PROCESSED_FOLDER = os.environ.get("MAIL_IMAP_PROCESSED_FOLDER", "Proce
 MAIL_MERGE_STALLED_SECONDS = int(os.environ.get("MAIL_MERGE_STALLED_SECONDS") or 300)
 MAIL_MERGE_MAX_RETRIES = int(os.environ.get("MAIL_MERGE_MAX_RETRIES") or 6)
 MAIL_MERGE_RETRY_SECONDS = float(os.environ.get("MAIL_MERGE_RETRY_SECONDS") or 60)
+# One message sent from the CRM and still "being sent" after this long lost its process mid-send: it is
+# shown as interrupted (on its page and in My follow-ups) and never sent again by itself.
+MAIL_SEND_STALLED_SECONDS = int(os.environ.get("MAIL_SEND_STALLED_SECONDS") or 120)
 MAIL_FETCH_INTERVAL = int(os.environ.get("MAIL_FETCH_INTERVAL") or 60)  # seconds between polls with --watch
 # Outbound mail over SMTP when EMAIL_HOST is set (otherwise the console backend above).
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")

@@ -110,6 +110,8 @@ class ComposeForm(forms.Form):
     body = forms.CharField(
         required=False, label="Message", widget=forms.Textarea(attrs={"class": "form-control", "rows": 10})
     )
+    #: The page's idempotency key (outbound.new_send_key): sending the same page twice sends once.
+    key = forms.CharField(required=False, max_length=32, widget=forms.HiddenInput)
 
     def __init__(self, *args, contacts=(), **kwargs):
         super().__init__(*args, **kwargs)

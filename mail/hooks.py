@@ -60,11 +60,12 @@ def _pledge_panel(obj, request):
 
 
 def _stopped_merges_panel(obj, request):
-    """On My follow-ups: the user's merges that stopped and wait for them (hidden when none)."""
-    from mail.selectors import stopped_merges
+    """On My follow-ups: the user's merges that stopped and wait for them, and messages interrupted
+    while sending (hidden when none)."""
+    from mail.selectors import interrupted_sends, stopped_merges
 
-    merges = stopped_merges(request.user)
-    return {"merges": merges} if merges else None
+    merges, interrupted = stopped_merges(request.user), interrupted_sends(request.user)
+    return {"merges": merges, "interrupted": interrupted} if merges or interrupted else None
 
 
 def register():

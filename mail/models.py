@@ -24,6 +24,9 @@ class EmailMessage(models.Model):
         FILED = "filed", "Filed"
         UNMATCHED = "unmatched", "To file"
         DISCARDED = "discarded", "Discarded"
+        #: Sent from the CRM: committed before the SMTP conversation, filed once the server accepted
+        #: it. One left in this state had its process killed mid-send (interrupted, below).
+        SENDING = "sending", "Being sent"
 
     class Source(models.TextChoices):
         IMAP = "imap", "Mailbox"
@@ -67,6 +70,13 @@ class EmailMessage(models.Model):
     @property
     def text(self) -> str:
         return self.body_text or self.html_text
+
+    @property
+    def interrupted(self) -> bool:
+        """Being sent for longer than MAIL_SEND_STALLED_SECONDS: the process sending it was killed
+        mid-send, so the server may or may not have it. It is never sent again by itself."""
+        stale_before = timezone.now() - datetime.timedelta(seconds=settings.MAIL_SEND_STALLED_SECONDS)
+        return self.status == self.Status.SENDING and self.received_at < stale_before
 
 
 def attachment_path(instance, filename):

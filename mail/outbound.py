@@ -11,12 +11,13 @@ import datetime
 import logging
 import re
 import smtplib
+import uuid
 from email.utils import make_msgid
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage as DjangoEmail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from crm.models import Contact
@@ -143,9 +144,12 @@ def _deliver(
     email.send(fail_silently=False)
 
 
-def _record(*, user, contact, subject, body, message_id, in_reply_to="", attachments=(), saved=None) -> EmailMessage:
+def _record(
+    *, user, contact, subject, body, message_id, in_reply_to="", attachments=(), saved=None, status=None
+) -> EmailMessage:
     """The sent message as an outbound one, its attachments stored as received ones are (their
-    stored file names are appended to `saved`, for the caller to delete if the send fails)."""
+    stored file names are appended to `saved`, for the caller to delete if the send fails).
+    Filed on the contact's timeline unless `status` is SENDING (filed once the server accepts it)."""
     message = EmailMessage.objects.create(
         message_id=message_id,
         from_name=(user.get_full_name() if user else "")[:300],
@@ -155,33 +159,76 @@ def _record(*, user, contact, subject, body, message_id, in_reply_to="", attachm
         sent_at=timezone.now(),
         body_text=body,
         direction=Direction.OUTBOUND,
-        status=EmailMessage.Status.FILED,
+        status=status or EmailMessage.Status.FILED,
         source=EmailMessage.Source.SENT,
         in_reply_to=in_reply_to,
         imported_by=user,
     )
     if attachments:
         save_attachments(message, list(attachments), saved if saved is not None else [])
-    log_email_interaction(message=message, contact=contact, user=user)
+    if message.status == EmailMessage.Status.FILED:
+        log_email_interaction(message=message, contact=contact, user=user)
     return message
 
 
+SEND_KEY = re.compile(r"^[0-9a-f]{32}$")
+
+
+def new_send_key() -> str:
+    """The idempotency key a compose page carries: its message's Message-ID is made from it, so the
+    same page sent twice (a double click, a retry after the server died mid-send) sends once."""
+    return uuid.uuid4().hex
+
+
+def _message_id_for(key: str) -> str:
+    return f"<crm-send.{key}@{_domain()}>" if SEND_KEY.match(key or "") else make_msgid(domain=_domain())
+
+
+def already_sent(message: EmailMessage) -> str:
+    """Why a message with this key is not sent again, in the words the sender is shown."""
+    to = ", ".join(message.to_addresses)
+    when = f"{timezone.localtime(message.received_at):%d %b %Y at %H:%M}"
+    if message.status != EmailMessage.Status.SENDING:
+        return f"This message was already sent to {to} on {when}; it is on the timeline. It was not sent again."
+    if message.interrupted:
+        return (
+            f"This message was interrupted while sending to {to} on {when}: the mail server may or may not "
+            "have it, so it was not sent again, to be sure nobody gets it twice. Ask the recipient or look in "
+            "the mailbox's sent mail; to send it anyway, open Send email again and write it as a new message."
+        )
+    return f"This message is being sent to {to} (since {when}); it is not sent twice."
+
+
 def send_to_contact(
-    *, user, contact: Contact, subject: str, body: str, in_reply_to: str = "", attachments=()
+    *, user, contact: Contact, subject: str, body: str, in_reply_to: str = "", attachments=(), key: str = ""
 ) -> EmailMessage:
     """Send one message over SMTP and file it as outbound with its Message-ID, or neither.
 
     `attachments` are (filename, bytes, mimetype) triples; they go out with the message and are
     kept with it like a received message's, so the contact's history shows and serves them.
+    `key` (new_send_key(), carried by the compose page) makes sending the same page again a
+    refusal saying why, never a second message.
     """
     if not user.has_perm("mail.add_emailtemplate"):
         raise PermissionDenied
     return _send_checked(
-        user=user, contact=contact, subject=subject, body=body, in_reply_to=in_reply_to, attachments=attachments
+        user=user,
+        contact=contact,
+        subject=subject,
+        body=body,
+        in_reply_to=in_reply_to,
+        attachments=attachments,
+        key=key,
     )
 
 
-def _send_checked(*, user, contact: Contact, subject: str, body: str, in_reply_to: str = "", attachments=()):
+def _send_checked(
+    *, user, contact: Contact, subject: str, body: str, in_reply_to: str = "", attachments=(), key: str = ""
+):
+    """Commit the message as being sent (with its attachments) before the SMTP conversation, and
+    file it once the server accepted it. A process killed in between leaves it "being sent", shown
+    as interrupted and never sent again by itself; a server that refuses it leaves nothing.
+    (Inside a caller's transaction, as the portal's invitation is, the steps are savepoints of it.)"""
     if not contact.email:
         raise ValidationError(f"{contact} has no email address.")
     if contact.do_not_contact:
@@ -191,7 +238,10 @@ def _send_checked(*, user, contact: Contact, subject: str, body: str, in_reply_t
         raise ValidationError("Write a subject and a message.")
     validate_template_text(subject, body)
     files = clean_attachments(attachments)
-    message_id = make_msgid(domain=_domain())
+    message_id = _message_id_for(key)
+    earlier = EmailMessage.objects.filter(message_id=message_id).first()
+    if earlier is not None:
+        raise ValidationError(already_sent(earlier))
     saved: list[str] = []
     try:
         with transaction.atomic():
@@ -204,22 +254,34 @@ def _send_checked(*, user, contact: Contact, subject: str, body: str, in_reply_t
                 in_reply_to=in_reply_to,
                 attachments=files,
                 saved=saved,
+                status=EmailMessage.Status.SENDING,
             )
-            try:
-                _deliver(
-                    user=user,
-                    contact=contact,
-                    subject=subject,
-                    body=body,
-                    message_id=message_id,
-                    in_reply_to=in_reply_to,
-                    attachments=files,
-                )
-            except (smtplib.SMTPException, OSError) as error:
-                raise ValidationError(f"The mail server did not accept the message: {error}") from error
+    except IntegrityError:  # the same page sent twice at the same moment: the other one sends it
+        delete_files(saved)
+        raise ValidationError(already_sent(EmailMessage.objects.get(message_id=message_id))) from None
     except BaseException:
         delete_files(saved)  # the rows rolled back; their files go too
         raise
+    try:
+        _deliver(
+            user=user,
+            contact=contact,
+            subject=subject,
+            body=body,
+            message_id=message_id,
+            in_reply_to=in_reply_to,
+            attachments=files,
+        )
+    except (smtplib.SMTPException, OSError) as error:
+        # Refused or unreachable: the server did not take it, so it was not sent and is not kept.
+        with transaction.atomic():
+            EmailMessage.objects.filter(pk=message.pk).delete()
+        delete_files(saved)
+        raise ValidationError(f"The mail server did not accept the message: {error}") from error
+    with transaction.atomic():
+        EmailMessage.objects.filter(pk=message.pk).update(status=EmailMessage.Status.FILED)
+        message.status = EmailMessage.Status.FILED
+        log_email_interaction(message=message, contact=contact, user=user)
     return message
 
 

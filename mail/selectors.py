@@ -89,3 +89,14 @@ def stopped_merges(user) -> list:
         .distinct()
         .order_by("-created_at")[:10]
     )
+
+
+def interrupted_sends(user) -> list:
+    """Messages the user sent from the CRM whose process was killed mid-send (still "being sent"
+    after MAIL_SEND_STALLED_SECONDS): the server may or may not have them. Newest first, at most ten."""
+    stale_before = timezone.now() - datetime.timedelta(seconds=settings.MAIL_SEND_STALLED_SECONDS)
+    return list(
+        EmailMessage.objects.filter(imported_by=user, status=EmailMessage.Status.SENDING, received_at__lt=stale_before)
+        .only("pk", "subject", "to_addresses", "received_at", "status")
+        .order_by("-received_at")[:10]
+    )

@@ -77,6 +77,7 @@ class MessageDetailView(PermissionRequiredMixin, DetailView):
                 },
             )
         return super().get_context_data(
+            send_state=outbound.already_sent(message) if message.status == EmailMessage.Status.SENDING else "",
             possible_duplicates=looks_like,
             filings=filings,
             attachments=list(message.attachments.all()),
@@ -293,6 +294,7 @@ class ComposeView(PermissionRequiredMixin, View):
             )
         if template:
             initial = {"template": template, "subject": template.subject, "body": template.body}
+        initial["key"] = outbound.new_send_key()
         if contacts:
             initial["contact"] = contacts[0].pk  # a pledge's: its organisation's first contact with an address
         form = ComposeForm(initial=initial, contacts=contacts)
@@ -333,7 +335,14 @@ class ComposeView(PermissionRequiredMixin, View):
                 return self._render(
                     request, form, contacts, organisation, pledge, label, preview=preview, attached=attached
                 )
-            outbound.send_to_contact(user=request.user, contact=contact, subject=subject, body=body, attachments=files)
+            outbound.send_to_contact(
+                user=request.user,
+                contact=contact,
+                subject=subject,
+                body=body,
+                attachments=files,
+                key=form.cleaned_data["key"],
+            )
         except ValidationError as error:
             form.add_error(None, _errors(error))
             return self._render(

@@ -2,7 +2,10 @@
 
 `FlakyInbox.plan` is a list of replies for the next RCPT commands ("421 ...", "451 ..."),
 used up one per command before it accepts again; `refuse` holds addresses answered 550 for
-good; `delay` slows each accepted message so a test can stop a worker half-way.
+good; `delay` slows each accepted message so a test can stop a worker half-way. `hold_at`
+("rcpt": before the recipient is accepted; "data": once the message has arrived, before the
+server's 250) keeps the sender waiting there until `release` is set, so a test can kill it then;
+`held` is set when a sender is waiting.
 """
 
 from __future__ import annotations
@@ -24,8 +27,18 @@ class FlakyInbox:
         self.received: list = []  # parsed messages, in arrival order
         self.replies = Counter()  # reply code -> how many times it was given
         self._lock = threading.Lock()
+        self.hold_at = ""
+        self.held = threading.Event()
+        self.release = threading.Event()
+
+    async def _hold(self, point: str) -> None:
+        if self.hold_at == point:
+            self.held.set()
+            while not self.release.is_set():
+                await asyncio.sleep(0.02)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        await self._hold("rcpt")
         with self._lock:
             reply = self.plan.pop(0) if self.plan else None
         if reply is None and address.lower() in self.refuse:
@@ -42,6 +55,7 @@ class FlakyInbox:
         with self._lock:
             self.received.append(message_from_bytes(envelope.content, policy=policy.default))
             self.replies["250"] += 1
+        await self._hold("data")
         return "250 Message accepted for delivery"
 
     def recipients(self) -> Counter:
@@ -65,4 +79,5 @@ def flaky_smtp():
     try:
         yield inbox, port
     finally:
+        inbox.release.set()
         controller.stop()

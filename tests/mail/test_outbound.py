@@ -205,3 +205,66 @@ def test_a_merge_whose_worker_died_says_so_on_its_page_and_in_my_followups(clien
     assert "the task worker stopped or is not running" in page and "Resume sending" in page
     followups = client.get(reverse("crm:followup_list")).content.decode()
     assert "Mail merges that stopped" in followups and merge.get_absolute_url() in followups
+
+
+def compose_key(page: str) -> str:
+    import re
+
+    return re.search(r'name="key" value="([0-9a-f]{32})"', page).group(1)
+
+
+def test_the_same_compose_page_sent_twice_sends_once_and_says_why(client, organiser):
+    """The page's key is the message's idempotency key: a double click, or the browser's retry
+    after the server died mid-send, is refused with the reason instead of a second message."""
+    person = factories.contact(factories.organisation(), first_name="Sam", email="sam@acme.example")
+    client.force_login(organiser)
+    url = reverse("mail:compose") + f"?contact={person.pk}"
+    key = compose_key(client.get(url).content.decode())
+    assert key != compose_key(client.get(url).content.decode())  # each page its own
+    data = {"contact": person.pk, "subject": "Hello", "body": "Hi Sam", "key": key}
+    assert key in client.post(url, {**data, "preview": "1"}).content.decode()  # kept through the preview
+    assert client.post(url, {**data, "send": "1"}).status_code == 302
+    again = client.post(url, {**data, "send": "1"})
+    assert again.status_code == 400
+    assert "This message was already sent to sam@acme.example" in again.content.decode()
+    assert len(django_mail.outbox) == 1 and EmailMessage.objects.count() == 1 and Interaction.objects.count() == 1
+    assert django_mail.outbox[0].extra_headers["Message-ID"].startswith(f"<crm-send.{key}@")
+
+
+def test_a_message_interrupted_mid_send_is_shown_and_never_sent_again(client, organiser, settings):
+    """What a process killed between the SMTP server's acceptance and the CRM's marking leaves: the
+    message "being sent". After MAIL_SEND_STALLED_SECONDS its page and My follow-ups say it was
+    interrupted; sending the same page again is refused with why."""
+    import datetime
+
+    from django.utils import timezone
+
+    person = factories.contact(factories.organisation(), first_name="Sam", email="sam@acme.example")
+    client.force_login(organiser)
+    url = reverse("mail:compose") + f"?contact={person.pk}"
+    key = compose_key(client.get(url).content.decode())
+    left = outbound._record(
+        user=organiser,
+        contact=person,
+        subject="Hello",
+        body="Hi Sam",
+        message_id=outbound._message_id_for(key),
+        status=EmailMessage.Status.SENDING,
+    )
+    assert not Interaction.objects.exists()  # not on the timeline as sent
+    assert "is being sent to sam@acme.example" in client.get(left.get_absolute_url()).content.decode()
+    assert "interrupted-send" not in client.get(reverse("crm:followup_list")).content.decode()
+
+    stale = timezone.now() - datetime.timedelta(seconds=settings.MAIL_SEND_STALLED_SECONDS + 1)
+    EmailMessage.objects.filter(pk=left.pk).update(received_at=stale)
+    page = client.get(left.get_absolute_url()).content.decode()
+    assert "interrupted while sending to sam@acme.example" in page and "not sent again" in page
+    followups = client.get(reverse("crm:followup_list")).content.decode()
+    assert "Email interrupted while sending" in followups and left.get_absolute_url() in followups
+    response = client.post(url, {"contact": person.pk, "subject": "Hello", "body": "Hi Sam", "key": key, "send": "1"})
+    assert response.status_code == 400 and "interrupted while sending" in response.content.decode()
+    assert not django_mail.outbox and EmailMessage.objects.count() == 1
+    # A new page is a new message: it goes.
+    fresh = compose_key(client.get(url).content.decode())
+    data = {"contact": person.pk, "subject": "Hello", "body": "Hi Sam", "key": fresh, "send": "1"}
+    assert client.post(url, data).status_code == 302 and len(django_mail.outbox) == 1
