@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from crm.models import Contact, Interaction
@@ -553,6 +553,8 @@ def erase_contact_emails(contact: Contact, user=None) -> int:
     if contact.email:
         # Waiting or discarded messages from them, never filed on anyone.
         doomed = doomed | EmailMessage.objects.filter(from_address=contact.email, filings__isnull=True)
+        # Messages to them interrupted while sending (never filed: the send was not known to succeed).
+        doomed = doomed | EmailMessage.objects.filter(pk__in=being_sent_to(contact))
     files = list(EmailAttachment.objects.filter(message__in=doomed).exclude(file="").values_list("file", flat=True))
     count = doomed.distinct().count()
     EmailMessage.objects.filter(pk__in=list(doomed.values_list("pk", flat=True))).delete()
@@ -560,17 +562,27 @@ def erase_contact_emails(contact: Contact, user=None) -> int:
     return count
 
 
+def being_sent_to(contact: Contact) -> list[int]:
+    """The messages to this person still "being sent" (outbound.send_to_contact), by pk: a handful at
+    most (interrupted sends), matched in Python as SQLite's JSON fields have no `contains`."""
+    if not contact.email:
+        return []
+    address = contact.email.lower()
+    sending = EmailMessage.objects.filter(status=EmailMessage.Status.SENDING).values_list("pk", "to_addresses")
+    return [pk for pk, to in sending if address in {a.lower() for a in to or []}]
+
+
 def subject_access_rows(contact: Contact) -> list[dict]:
-    """Subject access: every message filed on the person, with its text and attachment names."""
+    """Subject access: every message filed on the person (or interrupted while being sent to them),
+    with its text and attachment names."""
     rows = []
-    filings = (
-        FiledEmail.objects.filter(contact=contact)
-        .select_related("message")
-        .prefetch_related("message__attachments")
-        .order_by("message__sent_at")
+    filed = FiledEmail.objects.filter(contact=contact).values("message")
+    messages = (
+        EmailMessage.objects.filter(Q(pk__in=filed) | Q(pk__in=being_sent_to(contact)))
+        .prefetch_related("attachments")
+        .order_by("sent_at", "pk")
     )
-    for filing in filings:
-        m = filing.message
+    for m in messages:
         rows.append(
             {
                 "message_id": m.message_id,

@@ -78,3 +78,26 @@ def test_subject_access_lists_each_email_with_text_and_attachment_names():
         ["deck.pdf"],
     )
     assert "We accept" in row["text"]
+
+
+def test_a_message_interrupted_while_being_sent_to_them_is_in_their_access_and_erasure(organiser):
+    """Never filed (its send was not known to succeed), it still holds their address and words."""
+    from mail import outbound
+
+    sam = factories.contact(email="Sam@Acme.example")
+    other = factories.contact(email="other@acme.example")
+    left = outbound._record(
+        user=organiser,
+        contact=sam,
+        subject="Your agreement",
+        body="Attached.",
+        message_id="<left@crm>",
+        status=EmailMessage.Status.SENDING,
+    )
+    outbound._record(
+        user=organiser, contact=other, subject="Not theirs", body="x", message_id="<other@crm>", status="sending"
+    )
+    assert [row["subject"] for row in subject_access_rows(sam)] == ["Your agreement"]
+    assert erase_contact_emails(sam, organiser) == 1
+    assert not EmailMessage.objects.filter(pk=left.pk).exists()
+    assert EmailMessage.objects.filter(message_id="<other@crm>").exists()
