@@ -1,16 +1,20 @@
 """Fault 9 of docs/reliability.md: a backup of a generated dataset with its media files, restored
 onto a fresh PostgreSQL; every table's count and checksum and every file's SHA-256 compared.
 
-    scripts/with-postgres.sh .venv/bin/python scripts/fault_backup.py [--scale medium|large]
+    scripts/with-postgres.sh .venv/bin/python scripts/fault_backup.py [--scale medium|large] [--record]
 
 The source is the server scripts/with-postgres.sh started (DATABASE_URL); the target is a second
 throwaway server this script starts and removes. Writes bench/results/postgres/fault-backup.json
-and exits 1 when anything differs.
+(medium: the row `make faults` refreshes) or fault-backup-<scale>.json, and exits 1 when anything
+differs. `--record` also writes the figures into docs/reliability.md between the backup-large
+markers, with when and how they were measured (make faults leaves that paragraph alone);
+`--record-from FILE` does only that, from a run's JSON.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import hashlib
 import json
 import os
@@ -87,13 +91,61 @@ def files_of(root: Path) -> dict[str, str]:
     }
 
 
+DOC = ROOT / "docs" / "reliability.md"
+BEGIN, END = "<!-- backup-large:begin -->", "<!-- backup-large:end -->"
+
+
+def record_in_docs(o: dict) -> None:
+    """The run's figures as a one-row table in docs/reliability.md, saying when and with what command."""
+    mb = 2**20
+    same = "equal" if o["passed"] else "NOT equal"
+    row = [
+        "9",
+        f"Backup at the {o['scale']} scale restored onto a fresh PostgreSQL",
+        (
+            f"generate_data --scale {o['scale']} ({o['generate_s']} s) plus {o['files']} attachments "
+            f"({o['file_bytes'] / mb:.1f} MB); manage.py backup; a new server; manage.py restore"
+        ),
+        f"{o['rows']:,} rows in {o['tables']} tables, {o['files']} files",
+        str(len(o["tables_differing"]) + len(o["files_differing"])),
+        "0",
+        (
+            f"backup {o['backup_s']} s ({o['backup_bytes'] / mb:.1f} MB), restore {o['restore_s']} s; every table's "
+            f"count and checksum and every file's SHA-256 {same}"
+        ),
+        "PostgreSQL",
+    ]
+    text = DOC.read_text()
+    block = (
+        f"\nMeasured once, starting {o['measured_at']}, with `{o['command']}`"
+        + (f" (load average {o['load']})" if o.get("load") else "")
+        + ". `make faults` does not refresh it.\n\n"
+        "| # | fault | what was done | affected | lost | duplicated | time to recover | backend |\n"
+        "|---|---|---|---|---:|---:|---|---|\n"
+        "| " + " | ".join(cell.replace("|", "/") for cell in row) + " |\n"
+    )
+    DOC.write_text(text[: text.index(BEGIN) + len(BEGIN)] + block + text[text.index(END) :])
+
+
+def result_file(scale: str) -> Path:
+    """Where a run's outcome goes: medium (make faults' row) and large (recorded apart) side by side."""
+    name = "fault-backup.json" if scale == "medium" else f"fault-backup-{scale}.json"
+    return ROOT / "bench" / "results" / "postgres" / name
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", default="medium", choices=["small", "medium", "large"])
     parser.add_argument("--files", type=int, default=300, help="media files (email attachments) to add")
     parser.add_argument("--target-port", type=int, default=54360)
+    parser.add_argument("--record", action="store_true", help="write the figures into docs/reliability.md")
+    parser.add_argument("--record-from", type=Path, help="only write a run's JSON into docs/reliability.md")
     args = parser.parse_args()
+    if args.record_from:
+        record_in_docs(json.loads(args.record_from.read_text()))
+        return 0
 
+    measured_at = datetime.datetime.now(datetime.UTC)
     work = Path(tempfile.mkdtemp(prefix="crm-fault-backup-"))
     os.chmod(work, 0o755)
     source_media, target_media = work / "media-source", work / "media-target"
@@ -137,6 +189,8 @@ def main() -> int:
         differing = sorted(label for label in before if before[label] != after.get(label))
         outcome = {
             "scale": args.scale,
+            "measured_at": f"{measured_at:%Y-%m-%d %H:%M} UTC",
+            "command": "scripts/with-postgres.sh .venv/bin/python scripts/fault_backup.py --scale " + args.scale,
             "tables": len(before),
             "rows": sum(t["rows"] for t in before.values()),
             "files": len(files_before),
@@ -147,15 +201,18 @@ def main() -> int:
             "generate_s": round(generated_s, 1),
             "backup_s": round(backup_s, 1),
             "restore_s": round(restore_s, 1),
+            "load": f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
         }
         outcome["passed"] = not differing and files_before == files_after
     finally:
         stop_server(target_folder)
         shutil.rmtree(work, ignore_errors=True)
-    out = ROOT / "bench" / "results" / "postgres" / "fault-backup.json"
+    out = result_file(args.scale)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(outcome, indent=2) + "\n")
     print(json.dumps(outcome, indent=2))
+    if args.record:
+        record_in_docs(outcome)
     return 0 if outcome["passed"] else 1
 
 

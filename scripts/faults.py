@@ -128,7 +128,8 @@ def run_load_faults(rows: list[dict]) -> int:
 
 
 def run_backup_fault(rows: list[dict]) -> int:
-    """Fault 9 (scripts/fault_backup.py) at FAULTS_BACKUP_SCALE (medium; large takes a quarter of an hour)."""
+    """Fault 9 (scripts/fault_backup.py) at FAULTS_BACKUP_SCALE (medium; large takes a quarter of an hour
+    and is recorded apart: scripts/fault_backup.py --scale large --record)."""
     scale = os.environ.get("FAULTS_BACKUP_SCALE", "medium")
     command = [str(ROOT / "scripts" / "with-postgres.sh"), sys.executable, "scripts/fault_backup.py", "--scale", scale]
     print("injecting:", " ".join(command[1:]), flush=True)
@@ -141,7 +142,13 @@ def run_backup_fault(rows: list[dict]) -> int:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    out = ROOT / "bench" / "results" / "postgres" / "fault-backup.json"
+    out = (
+        ROOT
+        / "bench"
+        / "results"
+        / "postgres"
+        / ("fault-backup.json" if scale == "medium" else f"fault-backup-{scale}.json")
+    )
     if out.exists():
         o = json.loads(out.read_text())
         rows.append(

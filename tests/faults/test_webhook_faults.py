@@ -5,7 +5,6 @@ loopback. Failures are retried with backoff up to the limit; a hanging receiver 
 holds the others up by at most that timeout; no receiver acknowledges the same delivery id twice.
 """
 
-import contextlib
 import http.server
 import threading
 import time
@@ -15,9 +14,8 @@ import pytest
 
 from api.models import Webhook, WebhookDelivery
 from api.services import save_webhook
-from tests.faults.redis import redis_server
 from tests.faults.report import Row, record
-from tests.faults.worker import WorkerProcess, wait_for
+from tests.faults.worker import BACKEND_LABEL, WorkerProcess, task_backend, wait_for, worker_command
 from tests.mail.servers import free_port
 
 pytestmark = [pytest.mark.worker_process, pytest.mark.django_db(transaction=True)]
@@ -68,16 +66,14 @@ class Receivers:
 @pytest.mark.parametrize("backend", ["database", "rq"])
 def test_refusing_failing_and_hanging_receivers_are_retried_and_hold_up_no_one(settings, backend):
     settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = True
-    with Receivers() as receivers, contextlib.ExitStack() as stack:
+    with Receivers() as receivers, task_backend(backend) as backend_env:
         env = {
-            "TASKS_BACKEND": backend,
+            **backend_env,
             "WEBHOOKS_ALLOW_PRIVATE_TARGETS": "1",
             "WEBHOOK_TIMEOUT_SECONDS": str(TIMEOUT),
             "WEBHOOK_MAX_ATTEMPTS": str(ATTEMPTS),
             "WEBHOOK_RETRY_SECONDS": "0.2",
         }
-        if backend == "rq":
-            env["REDIS_URL"] = stack.enter_context(redis_server())
         targets = {
             "hang": f"{receivers.base}/hang",
             "refused": f"http://127.0.0.1:{free_port()}/",
@@ -87,11 +83,7 @@ def test_refusing_failing_and_hanging_receivers_are_retried_and_hold_up_no_one(s
         hooks = {
             name: save_webhook(Webhook(name=name, url=url, events=["contact.created"])) for name, url in targets.items()
         }
-        command = (
-            ["rqworker", "default", "--with-scheduler", "--job-class", "django_tasks_rq.Job"]
-            if backend == "rq"
-            else None
-        )
+        command = worker_command(backend)
         sent_at = time.monotonic()
         WorkerProcess(env=env).run_python(
             "from api.services import dispatch_event; dispatch_event('contact.created', {'contact': 'fault 6'})"
@@ -134,6 +126,6 @@ def test_refusing_failing_and_hanging_receivers_are_retried_and_hold_up_no_one(s
             duplicated=sum(n - 1 for n in receivers.acknowledged.values()),
             recovery=f"flaky one delivered on its 3rd attempt; healthy one held up {held_up:.1f} s; "
             f"all settled in {settled_in:.1f} s",
-            backend="database worker" if backend == "database" else "RQ worker + Redis",
+            backend=BACKEND_LABEL[backend],
         )
     )

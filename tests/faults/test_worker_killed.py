@@ -15,10 +15,9 @@ from django.urls import reverse
 from crm.models import Contact
 from mail import outbound
 from mail.models import EmailTemplate, MailMerge, MailMergeRecipient
-from tests.faults.redis import redis_server
 from tests.faults.report import Row, record
 from tests.faults.smtp import flaky_smtp
-from tests.faults.worker import WorkerProcess, wait_for
+from tests.faults.worker import BACKEND_LABEL, WorkerProcess, task_backend, wait_for, worker_command
 
 pytestmark = [pytest.mark.worker_process, pytest.mark.django_db(transaction=True)]
 
@@ -26,24 +25,15 @@ RECIPIENTS = 500
 
 
 @contextlib.contextmanager
-def task_backend(name):
+def backend_and_runner(name):
     """The worker's environment, and a way to run code (queue the merge) in a process configured
     for that backend, as the web server of such an installation is."""
-    with contextlib.ExitStack() as stack:
-        env = {"TASKS_BACKEND": name}
-        if name == "rq":
-            env["REDIS_URL"] = stack.enter_context(redis_server())
+    with task_backend(name) as env:
 
         def run(code):
             WorkerProcess(env=env).run_python(f"from mail import outbound; from mail.models import MailMerge; {code}")
 
         yield env, run
-
-
-def worker_command(backend):
-    if backend == "rq":
-        return ["rqworker", "default", "--with-scheduler", "--job-class", "django_tasks_rq.Job"]
-    return None
 
 
 @pytest.mark.parametrize("backend", ["database", "rq"])
@@ -54,7 +44,7 @@ def test_a_merge_killed_half_way_resumes_and_sends_nobody_twice(client, organise
     template = EmailTemplate.objects.create(name="Launch", subject="The launch", body="Dear {{ first_name }}")
     merge = outbound.create_merge(user=organiser, template=template, contacts=Contact.objects.order_by("pk"))
     settings.MAIL_MERGE_STALLED_SECONDS = 1
-    with flaky_smtp() as (smtp, port), task_backend(backend) as (backend_env, run):
+    with flaky_smtp() as (smtp, port), backend_and_runner(backend) as (backend_env, run):
         smtp.delay = 0.004  # the server takes a moment per message, as real ones do
         env = {"EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(port), **backend_env}
         run(f"outbound.start_merge(MailMerge.objects.get(pk={merge.pk}))")
@@ -108,6 +98,6 @@ def test_a_merge_killed_half_way_resumes_and_sends_nobody_twice(client, organise
             duplicated=sum(n - 1 for n in received.values()),
             recovery=f"{recovered_in:.1f} s from the kill to the last message (resume at once); "
             f"{len(interrupted)} interrupted mid-send, shown as not sent again",
-            backend="database worker" if backend == "database" else "RQ worker + Redis",
+            backend=BACKEND_LABEL[backend],
         )
     )

@@ -51,16 +51,18 @@ class WorkerProcess:
         )
         return self
 
-    def run_python(self, code: str) -> None:
-        """Run `code` in a Django process with the worker's settings (queue a task on its backend)."""
-        subprocess.run(
+    def run_python(self, code: str) -> str:
+        """Run `code` in a Django process with the worker's settings (queue a task on its backend);
+        what it printed."""
+        return subprocess.run(
             [sys.executable, "manage.py", "shell", "-c", code],
             cwd=ROOT,
             env=self.env,
             check=True,
             capture_output=True,
+            text=True,
             timeout=60,
-        )
+        ).stdout
 
     def kill(self) -> None:
         """SIGKILL to the worker and every process under it (RQ's work horse runs in a session of
@@ -84,6 +86,28 @@ class WorkerProcess:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+#: The worker of each task backend, as docs/deploy.md runs it: db_worker (WorkerProcess's default) or RQ's.
+RQ_WORKER = ["rqworker", "default", "--with-scheduler", "--job-class", "django_tasks_rq.Job"]
+BACKEND_LABEL = {"database": "database worker", "rq": "RQ worker + Redis"}
+
+
+def worker_command(backend: str) -> list[str] | None:
+    return RQ_WORKER if backend == "rq" else None
+
+
+@contextlib.contextmanager
+def task_backend(backend: str):
+    """The environment of a worker (and of the web process queueing for it) on `backend`: the
+    database worker, or RQ with a throwaway Redis that lives as long as the block."""
+    from tests.faults.redis import redis_server
+
+    with contextlib.ExitStack() as stack:
+        env = {"TASKS_BACKEND": backend}
+        if backend == "rq":
+            env["REDIS_URL"] = stack.enter_context(redis_server())
+        yield env
 
 
 def descendants(pid: int) -> list[int]:
