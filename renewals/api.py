@@ -108,7 +108,7 @@ class EventRenewalsViewSet(viewsets.GenericViewSet):
             previous = comparisons.previous_event(event)
         if previous is not None and previous.pk == event.pk:
             raise ValidationError({"compare": ["Compare the event with another one."]})
-        comparison = comparisons.compare_events(event, previous, Q())
+        comparison = comparisons.compare_events(event, previous, Q(), lapsed=None)  # every lapsed, with the totals
         pace = comparisons.pledge_pace([e for e in (event, previous) if e is not None])
         data = {
             "event": _ref(event),

@@ -60,7 +60,8 @@ def build(criteria: Criteria) -> Board:
         )
         return board
     org_q = organisation_filters(criteria)
-    comparison = comparisons.compare_events(event, previous, org_q)
+    limit = None if criteria.extra.get("all_rows") else PAGE_ROWS
+    comparison = comparisons.compare_events(event, previous, org_q, lapsed=limit)  # the lapsed list's rows with it
     totals = comparison.by_status()
     by = {t.status: t for t in totals}
     retained = sum(by[s].count for s in comparisons.RETAINED)
@@ -147,7 +148,7 @@ def build(criteria: Criteria) -> Board:
                 "chart-renewals",
                 label=f"Money from renewed, upgraded, downgraded, lapsed and new sponsors, {previous.name} and {event.name}",
             )
-            if comparison.changes
+            if any(t.count for t in totals)
             else "",
             note="Money pledged (verbal or firmer) plus in kind given (confirmed or delivered).",
         )
@@ -199,7 +200,6 @@ def build(criteria: Criteria) -> Board:
     # The lapsed list ---------------------------------------------------------------------
     org_url = detail_url("crm:organisation_detail")
     lapsed_total = by[comparisons.LAPSED].count
-    limit = None if criteria.extra.get("all_rows") else PAGE_ROWS
     lapsed = comparisons.lapsed_details(comparison, limit=limit)
     board.sections.append(
         Section(

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from crm.models import Event, Interaction
 from sponsors import comparisons
-from sponsors.models import Pledge, Stage
+from sponsors.models import InKindContribution, Pledge, Stage
 from tests.renewals.conftest import org, pledge
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +41,60 @@ def test_each_organisation_is_classed(two_events):
         "lapsed": (2, Decimal("3400"), Decimal("0")),
         "new": (2, Decimal("0"), Decimal("1000")),
     }
+
+
+def test_pence_add_up_exactly_and_a_zero_gift_still_counts(two_events):
+    """The database sums the gifts (in pennies, so SQLite's floating-point sums cannot make
+    10p + 20p differ from 30p), and a verbal pledge of nothing is still giving."""
+    then, now, _ = two_events
+    pence, nought, kind = org("Pence"), org("Nought"), org("Kind")
+    pledge(pence, then, Stage.PAID, "0.10")
+    pledge(pence, then, Stage.PAID, "0.20")
+    pledge(pence, now, Stage.VERBAL, "0.30")
+    pledge(nought, then, Stage.VERBAL, "0")
+    for event, value in ((then, "0.70"), (now, "0.10"), (now, "0.60")):
+        InKindContribution.objects.create(
+            organisation=kind,
+            event=event,
+            category="av",
+            description="Mic",
+            estimated_value=Decimal(value),
+            status="delivered",
+        )
+    changes = {c.organisation_id: c for c in comparisons.compare_events(now, then).changes}
+    assert (changes[pence.pk].status, changes[pence.pk].before, changes[pence.pk].after) == (
+        "renewed",
+        Decimal("0.30"),
+        Decimal("0.30"),
+    )
+    assert (changes[kind.pk].status, changes[kind.pk].after) == ("renewed", Decimal("0.70"))
+    assert (changes[nought.pk].status, changes[nought.pk].before) == ("lapsed", Decimal("0"))
+    totals = {t.status: (t.count, t.before, t.after) for t in comparisons.compare_events(now, then).by_status()}
+    assert totals["renewed"] == (3, Decimal("1001.00"), Decimal("1001.00"))
+    assert totals["lapsed"] == (3, Decimal("3400"), Decimal("0"))
+
+
+def test_the_totals_and_the_lapsed_list_agree_with_every_organisation_classed(two_events, committee):
+    """The board reads the totals and its first lapsed rows in one query: they match what each
+    organisation's own figures say, whatever number of lapsed rows is read with them."""
+    then, now, _ = two_events
+    grow(then, now, 7, "A", committee)
+    full = comparisons.compare_events(now, then)
+    by_hand: dict[str, list] = {s: [0, Decimal("0"), Decimal("0")] for s in comparisons.STATUSES}
+    for change in full.changes:
+        by_hand[change.status][0] += 1
+        by_hand[change.status][1] += change.before
+        by_hand[change.status][2] += change.after
+    assert {t.status: [t.count, t.before, t.after] for t in full.by_status()} == by_hand
+    lapsed = sorted((c for c in full.changes if c.status == "lapsed"), key=lambda c: (-c.before, c.organisation_id))
+    assert len(lapsed) == 9
+    for read in (0, 3, None):
+        comparison = comparisons.compare_events(now, then, lapsed=read)
+        assert comparison.by_status() == full.by_status()
+        assert comparison.lapsed(5) == lapsed[:5] and comparison.lapsed() == lapsed
+    with CaptureQueriesContext(connection) as queries:
+        comparisons.compare_events(now, then, lapsed=5).lapsed(5)
+    assert len(queries) == 1
 
 
 def test_retention_rates(two_events):
