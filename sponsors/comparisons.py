@@ -15,7 +15,7 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.db import connection
-from django.db.models import CharField, F, Max, Q, Sum
+from django.db.models import CharField, F, Func, Max, Q, Sum
 from django.db.models.functions import Cast, Substr, TruncDate
 
 from crm.models import Event, Interaction
@@ -196,7 +196,7 @@ class Comparison:
     @cached_property
     def changes(self) -> list[Change]:
         """Every organisation that gave to either event, classed (one query)."""
-        if not self.totals:  # no previous event, or no one gave to either
+        if self.previous is None or not self.totals:  # no one gave to either
             return []
         sql, params = _classed_sql(self.event, self.previous, self.organisation_q)
         rows = _rows(f"{sql} SELECT org, then_p, now_p, status FROM classed ORDER BY org", params)
@@ -205,7 +205,7 @@ class Comparison:
     def lapsed(self, limit: int | None = None) -> list[Change]:
         """LYBUNT: gave last time, nothing yet this time; largest last gift first, `limit` at
         most. Read with the totals when compare_events was asked for as many; else one query."""
-        if LAPSED not in self.totals:
+        if self.previous is None or LAPSED not in self.totals:
             return []
         read_limit, read = self.lapsed_read if self.lapsed_read is not None else (0, [])
         if read_limit is None or (limit is not None and limit <= read_limit):
@@ -315,6 +315,7 @@ def pledge_pace(events: list[Event], organisation_q: Q = EVERYONE) -> dict[int, 
     # The UTC day. On SQLite the first ten characters of the stored time: TruncDate there calls
     # back into Python for every row (236 of 394 ms of the tab at large). On PostgreSQL the date
     # at UTC: formatting each time as text cost 12 ms of the query's 15 at large, the date 3.
+    day: Func
     if connection.vendor == "postgresql":
         day = TruncDate("pledged_at", tzinfo=datetime.UTC)
     else:
