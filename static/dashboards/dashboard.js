@@ -20,7 +20,18 @@
     });
   }
 
+  /* Where the tabs still do not fit (a narrower phone), the strip scrolls sideways: bring the
+   * tab in use into view, not only the first ones. */
+  function showCurrentTab() {
+    var current = document.querySelector(".dashboard-tabs .active");
+    var strip = current && current.closest(".dashboard-tabs");
+    if (!strip) { return; }
+    var over = current.getBoundingClientRect().right - strip.getBoundingClientRect().right;
+    if (over > 0) { strip.scrollLeft += over; }
+  }
+
   function start() {
+    showCurrentTab();
     drawCharts();
     wirePrint();
   }

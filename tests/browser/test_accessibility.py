@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from crm.models import Contact, ImportBatch, Organisation
+from crm.models import Contact, Event, ImportBatch, Organisation
 from invoicing.services import raise_invoice, record_payment
 from sponsors.models import Pledge
 from spreadsheets.models import SpreadsheetJob
@@ -39,6 +39,7 @@ EVERYONE = [
     "/dashboard/in-kind/",
     "/dashboard/partners/",
     "/dashboard/activity/",
+    "/dashboard/renewals/",
     "/dashboard/print/",
     "/organisations/",
     "{organisation}",
@@ -95,6 +96,7 @@ ORGANISER = [
     "/webhooks/new/",
     "/events/new/",
     "{event_edit}",
+    "{plan_next}",
 ]
 PAGES = {
     "committee": EVERYONE,
@@ -151,6 +153,8 @@ def demo(db):
         "event_tickets": f"/events/{pledge.event_id}/tickets/",
         "event": f"/events/{pledge.event_id}/",
         "event_edit": f"/events/{pledge.event_id}/edit/",
+        # The next event planned from the demo's launch: its sponsors carried forward.
+        "plan_next": f"/events/{Event.objects.order_by('-date').first().pk}/plan-next/",
         "compose": f"/mail/compose/?contact={contact.pk}",
         "compose_agreement": f"/mail/compose/?pledge={confirmed[1].pk}&document=agreement",
         "jobs": jobs,
