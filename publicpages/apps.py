@@ -35,6 +35,8 @@ class PublicPagesConfig(AppConfig):
         register_subject_access_section("sponsor_applications", services.subject_access_rows)
         register_demo_step(DemoStep(name="public_pages", run=demo.run, order=60))
 
-        from publicpages import merge_hooks
+        from publicpages import merge_hooks, wallcache
 
         merge_hooks.register()
+        # The walls are cached per version: any write to what they show moves it.
+        wallcache.connect()

@@ -149,3 +149,18 @@ class InKindCredit(models.Model):
 
     def __str__(self):
         return f"{self.contribution_id}: {'credited' if self.credit_publicly else 'not credited'}"
+
+
+class WallVersion(models.Model):
+    """One number that changes whenever anything a sponsor wall shows may have changed (see
+    publicpages/wallcache.py): the walls' cache key and ETag. A single row, only ever bumped."""
+
+    ROW = 1
+
+    number = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = "sponsor wall version"
+
+    def __str__(self):
+        return str(self.number)

@@ -14,6 +14,7 @@ from django.http import Http404
 
 from crm import registry
 from crm.models import Event
+from publicpages import wallcache
 from publicpages.models import Application, InKindCredit, PublicPage
 from sponsors.models import CLOSED_LOST_STAGES, InKindContribution, Pledge, SponsorshipTier, Stage
 
@@ -32,6 +33,21 @@ def page_for(slug: str, switch: str) -> PublicPage:
     if page is None:
         raise Http404("No such page.")
     return page
+
+
+def wall_page(slug: str) -> tuple[PublicPage, int]:
+    """The event's page with its wall on, and the walls' version (publicpages/wallcache.py), in one
+    query; 404 when unknown or off. The version is read before any of the wall's data."""
+    page = (
+        PublicPage.objects.select_related("event")
+        .filter(slug=slug, wall_on=True)
+        .annotate(wall_version=wallcache.version_subquery())
+        .first()
+    )
+    if page is None:
+        raise Http404("No such page.")
+    version = page.wall_version
+    return page, version if version is not None else wallcache.current()
 
 
 def page_of_event(event: Event) -> PublicPage | None:

@@ -8,7 +8,6 @@ each is rate-limited per address here and answers 404 when its page is off.
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 from django.conf import settings
@@ -19,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET, require_http_methods
@@ -27,7 +27,7 @@ from django_tables2 import RequestConfig
 from crm.models import Event
 from crm.ratelimit import rate_limit
 from crm.views.auth import client_ip
-from publicpages import selectors, services
+from publicpages import selectors, services, wallcache
 from publicpages.forms import HONEYPOT, ApplicationForm, PublicPageForm
 from publicpages.models import PublicPage
 from publicpages.rendering import render_pdf, thumbnail
@@ -164,12 +164,20 @@ def wall_data(request, wall: selectors.Wall) -> dict:
     }
 
 
-def _conditional(request, body: bytes, content_type: str) -> HttpResponse:
-    """ETag from the body; 304 when the client has it; public caching for a few minutes."""
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+def _if_none_match(request) -> list[str]:
+    return [t.strip().removeprefix("W/") for t in request.headers.get("If-None-Match", "").split(",") if t.strip()]
+
+
+def _wall_response(request, slug: str, kind: str, content_type: str, build) -> HttpResponse:
+    """The wall as `kind` ("html" or "json"): 304 when the client has this version (nothing
+    built), else the body cached for this version (built once). Public caching for a minute."""
+    page, version = selectors.wall_page(slug)
+    origin = f"{request.scheme}://{request.get_host()}"
+    etag = wallcache.etag(kind, page.pk, version, origin)
+    if etag in _if_none_match(request):
         response = HttpResponse(status=304)
     else:
+        body = wallcache.cached(kind, page.pk, version, origin, lambda: build(page), WALL_CACHE_SECONDS)
         response = HttpResponse(body, content_type=content_type)
     response["ETag"] = etag
     patch_cache_control(response, public=True, max_age=WALL_CACHE_SECONDS)
@@ -179,13 +187,14 @@ def _conditional(request, body: bytes, content_type: str) -> HttpResponse:
 @require_GET
 @rate_limit("public-wall", limit=_limit("PUBLICPAGES_WALL_LIMIT", 300), window=60)
 def wall(request, slug):
-    page = selectors.page_for(slug, "wall_on")
-    sponsor_wall = selectors.sponsor_wall(page)
-    data = wall_data(request, sponsor_wall)
-    html = render(
-        request, "publicpages/wall.html", {"page": page, "event": page.event, "wall": sponsor_wall, "data": data}
-    ).content
-    return _conditional(request, html, "text/html; charset=utf-8")
+    def build(page) -> bytes:
+        sponsor_wall = selectors.sponsor_wall(page)
+        data = wall_data(request, sponsor_wall)
+        context = {"page": page, "event": page.event, "wall": sponsor_wall, "data": data}
+        # No request: the page is the same for everyone (no token, no user), so it can be cached.
+        return render_to_string("publicpages/wall.html", context).encode()
+
+    return _wall_response(request, slug, "html", "text/html; charset=utf-8", build)
 
 
 @require_http_methods(["GET", "HEAD", "OPTIONS"])
@@ -199,10 +208,12 @@ def wall_json(request, slug):
         response["Access-Control-Max-Age"] = "86400"
         response["Allow"] = "GET, HEAD, OPTIONS"
         return response
-    page = selectors.page_for(slug, "wall_on")
-    data = wall_data(request, selectors.sponsor_wall(page))
-    body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
-    response = _conditional(request, body, "application/json")
+
+    def build(page) -> bytes:
+        data = wall_data(request, selectors.sponsor_wall(page))
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+    response = _wall_response(request, slug, "json", "application/json", build)
     response["Access-Control-Allow-Origin"] = "*"
     response["Access-Control-Expose-Headers"] = "ETag"
     response["Cross-Origin-Resource-Policy"] = "cross-origin"

@@ -91,6 +91,17 @@ class FakePortal:
         self.presence: dict[int, dict] = {}
         self.invited: list[tuple] = []
 
+    def show(self, pledge_id, **fields):
+        """What the portal's own writes do: the pledge's presence changes, and (as its saves do
+        through model signals) the walls' version moves."""
+        from publicpages import wallcache
+
+        entry = self.presence.setdefault(
+            pledge_id, {"signed": False, "logo": "", "logo_is_svg": False, "description": "", "website": ""}
+        )
+        entry.update(fields)
+        wallcache.changed()
+
     def sponsor_presence(self, pledge_ids):
         return {pk: self.presence[pk] for pk in pledge_ids if pk in self.presence}
 

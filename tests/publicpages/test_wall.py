@@ -18,6 +18,10 @@ from tests.http import release
 
 PAGE, JSON = "/sponsors/launch-2027/", "/sponsors/launch-2027.json"
 
+# The walls are cached per version, and the version moves when a write commits: these tests
+# commit for real, as the application does, so each change is seen as a visitor would see it.
+pytestmark = pytest.mark.django_db(transaction=True)
+
 
 @pytest.fixture
 def media(settings, tmp_path):
@@ -84,7 +88,7 @@ def test_only_the_approved_logo_is_shown_with_an_absolute_url_at_fixed_sizes_mad
     assert "<img" not in Client().get(PAGE).text
 
     name = png()
-    fake_portal.presence[sponsor.pk]["logo"] = name  # approved
+    fake_portal.show(sponsor.pk, logo=name)  # approved
     logo_url = Client().get(JSON).json()["tiers"][0]["sponsors"][0]["logo"]
     assert logo_url.startswith("http://testserver/sponsors/launch-2027/logos/") and logo_url.endswith("/large/")
     assert f'src="{logo_url}"' in Client().get(PAGE).text
@@ -102,7 +106,7 @@ def test_only_the_approved_logo_is_shown_with_an_absolute_url_at_fixed_sizes_mad
     assert Image.open(io.BytesIO(small.content)).size == (200, 67)
     assert Client().get(logo_url.replace("/large/", "/huge/")).status_code == 404
     # A different logo approved later gets a new URL; the old one is gone.
-    fake_portal.presence[sponsor.pk]["logo"] = png(colour=(0, 0, 255, 255))
+    fake_portal.show(sponsor.pk, logo=png(colour=(0, 0, 255, 255)))
     assert Client().get(JSON).json()["tiers"][0]["sponsors"][0]["logo"] != logo_url
     assert Client().get(logo_url).status_code == 404
 
@@ -244,3 +248,116 @@ def test_the_wall_reads_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(first):
         response = Client().get(url)
     assert response.content.count(b"x.png") == 0  # logos are served through the wall's own URLs
+
+
+def names_on(url=JSON):
+    data = Client().get(url).json()
+    return [s["name"] for t in data["tiers"] for s in t["sponsors"]], data
+
+
+def test_every_change_a_wall_shows_appears_at_once(page, tiers, organiser, no_portal):
+    """The wall is built once per version and kept: each kind of write it shows moves the version."""
+    from sponsors.services import move_pledge
+
+    sponsor = pledge(page, tiers["Gold"], "Early Bird Ltd", website="https://early.example")
+    shown, data = names_on()
+    assert shown == ["Early Bird Ltd"] and Client().get(PAGE).text.count("Early Bird Ltd") == 1
+
+    organisation = sponsor.organisation
+    organisation.name, organisation.website = "Early Bird Group", "https://group.example"
+    organisation.save()
+    shown, data = names_on()
+    assert shown == ["Early Bird Group"] and data["tiers"][0]["sponsors"][0]["website"] == "https://group.example"
+    assert "Early Bird Group" in Client().get(PAGE).text
+
+    tiers["Gold"].name = "Gold partner"
+    tiers["Gold"].save()
+    assert names_on()[1]["tiers"][0]["name"] == "Gold partner"
+    assert "Gold partner" in Client().get(PAGE).text
+
+    page.event.name = "Launch 2027 (moved)"
+    page.event.save()
+    assert names_on()[1]["event"]["name"] == "Launch 2027 (moved)"
+
+    supplier = InKindContribution.objects.create(
+        organisation=factories.organisation(name="Kind Catering", roles=("supplier",)),
+        event=page.event,
+        category="catering",
+        description="Lunch",
+        status="confirmed",
+    )
+    credit = InKindCredit.objects.create(contribution=supplier, credit_publicly=True)
+    assert [s["name"] for s in names_on()[1]["in_kind"]] == ["Kind Catering"]
+    credit.credit_publicly = False
+    credit.save()
+    assert names_on()[1]["in_kind"] == [] and "Kind Catering" not in Client().get(PAGE).text
+
+    move_pledge(sponsor, "withdrawn", reason="Budget cut", user=organiser)
+    assert names_on()[0] == [] and "Early Bird Group" not in Client().get(PAGE).text
+
+    page.wall_on = False
+    page.save()
+    assert Client().get(JSON).status_code == 404 and Client().get(PAGE).status_code == 404
+
+
+def test_the_wall_is_built_once_per_version_and_read_in_one_query_after(
+    page, tiers, organiser, no_portal, monkeypatch, django_assert_num_queries
+):
+    from publicpages import selectors
+
+    pledge(page, tiers["Gold"], "Built Once Ltd")
+    built = []
+    real = selectors.sponsor_wall
+    monkeypatch.setattr(selectors, "sponsor_wall", lambda p: built.append(p.pk) or real(p))
+    for url in (JSON, PAGE):
+        first = Client().get(url)
+        with django_assert_num_queries(1):  # the page and the version, together
+            again = Client().get(url)
+        assert again.content == first.content and again["ETag"] == first["ETag"]
+    assert len(built) == 2  # once for the JSON, once for the page
+    pledge(page, tiers["Gold"], "Second Ltd")
+    assert "Second Ltd" in Client().get(PAGE).text and len(built) == 3
+
+
+def test_a_conditional_get_is_answered_304_from_the_version_without_building(
+    page, tiers, organiser, no_portal, monkeypatch, django_assert_num_queries, settings
+):
+    settings.ALLOWED_HOSTS = ["testserver", "sponsors.example.org"]
+    from publicpages import selectors
+
+    pledge(page, tiers["Gold"], "Conditional Ltd")
+    tags = {url: Client().get(url)["ETag"] for url in (JSON, PAGE)}
+    assert tags[JSON] != tags[PAGE]
+    monkeypatch.setattr(selectors, "sponsor_wall", lambda p: pytest.fail("built the wall for a 304"))
+    for url, tag in tags.items():
+        with django_assert_num_queries(1):
+            response = Client().get(url, HTTP_IF_NONE_MATCH=f'"other", W/{tag}')
+        assert response.status_code == 304 and response["ETag"] == tag and "max-age=60" in response["Cache-Control"]
+    assert Client().get(JSON, HTTP_IF_NONE_MATCH=tags[JSON])["Access-Control-Allow-Origin"] == "*"
+    # The same wall asked for at another address has other (absolute) URLs, so another ETag.
+    monkeypatch.undo()
+    elsewhere = Client().get(JSON, HTTP_HOST="sponsors.example.org", HTTP_IF_NONE_MATCH=tags[JSON])
+    assert elsewhere.status_code == 200 and elsewhere["ETag"] != tags[JSON]
+    assert elsewhere.json()["url"].startswith("http://sponsors.example.org/")
+
+
+def test_writes_in_one_transaction_move_the_version_once_and_a_rolled_back_one_not_at_all(page, tiers, organiser):
+    from django.db import transaction
+
+    from publicpages import wallcache
+
+    before = wallcache.current()
+    with transaction.atomic():
+        for n in range(5):
+            pledge(page, tiers["Supporter"], f"Batch {n}")
+    assert wallcache.current() == before + 1
+    with pytest.raises(RuntimeError), transaction.atomic():
+        pledge(page, tiers["Supporter"], "Rolled Back Ltd")
+        raise RuntimeError("rolled back")
+    assert wallcache.current() == before + 1
+    with transaction.atomic():
+        pledge(page, tiers["Supporter"], "Outer Ltd")
+        with pytest.raises(RuntimeError), transaction.atomic():
+            pledge(page, tiers["Supporter"], "Inner Rolled Back Ltd")
+            raise RuntimeError("inner rolled back")
+    assert wallcache.current() == before + 2

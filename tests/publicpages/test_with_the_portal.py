@@ -37,6 +37,7 @@ def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.mark.django_db(transaction=True)  # the walls' cache moves on commit: commit for real
 def test_the_wall_shows_the_portals_logo_only_once_approved(page, tiers, organiser, media):
     sponsor = create_pledge(
         organisation=factories.organisation(name="Portal Sponsor"),
@@ -66,3 +67,38 @@ def test_the_wall_shows_the_portals_logo_only_once_approved(page, tiers, organis
     assert entry["logo"].startswith("http://testserver/sponsors/launch-2027/logos/")
     image = Image.open(io.BytesIO(Client().get(entry["logo"]).content))
     assert image.size == (360, 90)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_signed_agreement_puts_a_verbal_pledge_on_the_wall_at_once_and_voiding_it_takes_it_off(
+    page, tiers, organiser
+):
+    from django.utils import timezone
+
+    from portal.models import SignedAgreement
+
+    sponsor = create_pledge(
+        organisation=factories.organisation(name="Signs Online Ltd"),
+        event=page.event,
+        tier=tiers["Gold"],
+        stage="verbal",
+        user=organiser,
+    )
+
+    def names():
+        return [s["name"] for t in Client().get("/sponsors/launch-2027.json").json()["tiers"] for s in t["sponsors"]]
+
+    assert names() == []
+    agreement = SignedAgreement.objects.create(
+        pledge=sponsor,
+        signer_name="Sam Signer",
+        signer_title="Director",
+        organisation_name="Signs Online Ltd",
+        document_sha256="0" * 64,
+        sha256="1" * 64,
+        pdf=b"%PDF",
+    )
+    assert names() == ["Signs Online Ltd"]
+    agreement.voided_at, agreement.voided_reason = timezone.now(), "Signed by mistake"
+    agreement.save()
+    assert names() == []
