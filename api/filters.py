@@ -1,6 +1,7 @@
 """Filter sets of the API: the list pages' own where they fit, plus `updated_since`."""
 
 import django_filters
+from django_filters.rest_framework import DjangoFilterBackend
 
 from crm.filters import ContactFilter, InteractionFilter, OrganisationFilter
 from crm.models import FollowUp
@@ -65,3 +66,29 @@ class ApiFavourFilter(FavourFilter):
 
     class Meta(FavourFilter.Meta):
         fields = [*FavourFilter.Meta.fields, "organisation"]
+
+
+_extended: dict[tuple, type] = {}
+
+
+def with_registered_filters(filterset_class: type) -> type:
+    """`filterset_class` with the filters other apps registered for its model (crm.registry), made
+    once: a subclass, so the OpenAPI schema lists them too."""
+    from crm.registry import api_filters
+
+    extra = api_filters(filterset_class._meta.model._meta.label_lower)
+    if not extra:
+        return filterset_class
+    key = (filterset_class, tuple(sorted(extra)))
+    if key not in _extended:
+        attrs = {**extra, "__module__": filterset_class.__module__, "__doc__": filterset_class.__doc__}
+        _extended[key] = type(filterset_class)(filterset_class.__name__, (filterset_class,), attrs)
+    return _extended[key]
+
+
+class RegisteredFilterBackend(DjangoFilterBackend):
+    """django-filter's backend with the filters apps register through crm.registry.register_api_filter."""
+
+    def get_filterset_class(self, view, queryset=None):
+        filterset_class = super().get_filterset_class(view, queryset)
+        return with_registered_filters(filterset_class) if filterset_class is not None else None

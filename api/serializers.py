@@ -284,7 +284,26 @@ class RegisteredFieldsMixin:
             values = _registered_values(self.Meta.model, [instance.pk])
         for name, by_id in values.items():
             data[name] = by_id.get(instance.pk)
+        data.update(_annotated_values(self.Meta.model, instance))
         return data
+
+
+#: Prefix of the annotations the API's querysets carry for crm.registry.register_api_annotation.
+ANNOTATED = "registered_"
+
+
+def _annotated_values(model, instance) -> dict:
+    """The fields other apps compute in the record's query: read from the annotation the
+    viewset's queryset added, or (a record just created) in one query of its own."""
+    from crm.registry import api_annotations
+
+    expressions = api_annotations(model._meta.label_lower)
+    if not expressions:
+        return {}
+    if all(hasattr(instance, ANNOTATED + name) for name in expressions):
+        return {name: getattr(instance, ANNOTATED + name) for name in expressions}
+    row = model._default_manager.filter(pk=instance.pk).annotate(**expressions).values(*expressions).first() or {}
+    return {name: row.get(name) for name in expressions}
 
 
 class PledgeSerializer(RegisteredFieldsMixin, StrictSerializer):

@@ -6,9 +6,11 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from api import filters, serializers
+from api.serializers import ANNOTATED
 from crm.models import Contact, Event, FollowUp, Interaction, Organisation
 from crm.services.followups import complete_followup, reassign_followup, snooze_followup
 from partners.models import Favour
@@ -18,6 +20,17 @@ from sponsors.services import move_pledge
 
 class ApiViewSet(viewsets.GenericViewSet):
     lookup_value_converter = "int"
+    # Settings' DEFAULT_FILTER_BACKENDS, with the filters other apps register (crm.registry).
+    filter_backends = [filters.RegisteredFilterBackend, OrderingFilter]
+
+    def get_queryset(self):
+        """The resource's queryset with the fields other apps compute in its own query
+        (crm.registry.register_api_annotation), read by the serializer's RegisteredFieldsMixin."""
+        from crm.registry import api_annotations
+
+        queryset = super().get_queryset()
+        extra = api_annotations(queryset.model._meta.label_lower)
+        return queryset.annotate(**{ANNOTATED + name: e for name, e in extra.items()}) if extra else queryset
 
 
 class ReadCreateUpdate(

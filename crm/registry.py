@@ -445,6 +445,34 @@ def api_fields(model_label: str) -> dict[str, Callable[[list[int]], dict]]:
     return dict(_api_fields.get(model_label.lower(), {}))
 
 
+#: model label → name → make() returning a query expression (e.g. a Case over an Exists) whose
+#: JSON-ready value is that field of each record: read in the list's own query, no query of its own.
+_api_annotations: dict[str, dict[str, Callable[[], Any]]] = {}
+
+
+def register_api_annotation(model_label: str, name: str, make_expression: Callable[[], Any]) -> None:
+    _api_annotations.setdefault(model_label.lower(), {})[name] = make_expression
+
+
+def api_annotations(model_label: str) -> dict[str, Any]:
+    """name → a fresh expression, for the fields other apps compute in the record's own query."""
+    return {name: make() for name, make in _api_annotations.get(model_label.lower(), {}).items()}
+
+
+#: model label → name → make() returning a django-filter Filter added to that model's API list
+#: (e.g. publicpages' `/api/pledges/?source=application form`), so the API filters by a field
+#: another app adds without importing it. A fresh Filter each time: a filter set owns its filters.
+_api_filters: dict[str, dict[str, Callable[[], Any]]] = {}
+
+
+def register_api_filter(model_label: str, name: str, make_filter: Callable[[], Any]) -> None:
+    _api_filters.setdefault(model_label.lower(), {})[name] = make_filter
+
+
+def api_filters(model_label: str) -> dict[str, Any]:
+    return {name: make() for name, make in _api_filters.get(model_label.lower(), {}).items()}
+
+
 # --- merging duplicate records -------------------------------------------------------------
 
 

@@ -31,12 +31,35 @@ class PublicPagesConfig(AppConfig):
                 order=40,
             )
         )
+        # Committee and staff see who applied: on the pledge itself, and on the pipeline board.
+        register_panel(
+            Panel(
+                slot="pledge",
+                name="public_application",
+                template="publicpages/panels/pledge.html",
+                context=panels.pledge_panel,
+                permission="publicpages.view_application",
+                order=12,
+            )
+        )
+        register_panel(
+            Panel(
+                slot="dashboard_pipeline",
+                name="public_applications",
+                template="publicpages/panels/pipeline.html",
+                context=panels.pipeline_panel,
+                permission="publicpages.view_application",
+                order=40,
+            )
+        )
         register_erasure_hook("publicpages", services.erase_contact_applications)
         register_subject_access_section("sponsor_applications", services.subject_access_rows)
         register_demo_step(DemoStep(name="public_pages", run=demo.run, order=60))
 
-        from publicpages import merge_hooks, wallcache
+        from publicpages import api_fields, merge_hooks, wallcache
 
         merge_hooks.register()
+        # The API shows and filters by a pledge's source (the public form) without importing this app.
+        api_fields.register()
         # The walls are cached per version: any write to what they show moves it.
         wallcache.connect()

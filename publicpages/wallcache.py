@@ -86,13 +86,15 @@ def _bump() -> None:
 def changed(**_ignored) -> None:
     """Something a wall shows changed: the version moves once the current transaction commits
     (at once outside a transaction; once per transaction, however many rows it wrote)."""
-    if connection.in_atomic_block:
-        open_savepoints = set(connection.savepoint_ids)
-        for queued in connection.run_on_commit:
-            # Already queued where no rollback could drop it without dropping this one too.
-            if queued[1] is _bump and set(queued[0]) <= open_savepoints:
-                return
+    if connection.in_atomic_block and getattr(connection, "_wall_bump_queued_in", None) is connection.run_on_commit:
+        # Queued already: Django replaces that list whenever it commits, rolls back or rolls back
+        # to a savepoint (the moments a queued bump could run or be dropped), so the same list
+        # means the bump queued earlier is still waiting. Checked in constant time: an import
+        # saving thousands of rows in one transaction pays nothing per row.
+        return
     transaction.on_commit(_bump, robust=True)
+    if connection.in_atomic_block:
+        connection._wall_bump_queued_in = connection.run_on_commit
 
 
 def _on_event(name, data) -> None:

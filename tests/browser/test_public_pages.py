@@ -1,5 +1,7 @@
 """The public face of sponsorship in a real browser, at a phone's and a desktop's width: the
-prospectus, an application sent (and its portal link), the organiser's follow-up, the wall before
+prospectus, an application sent (and its portal link), the two emails a real SMTP server received
+(the organiser's notification, the applicant's acknowledgement with the portal link) shown as
+pages, the organiser's follow-up and the pledge's "Source: application form", the wall before
 and after the logo is approved, and the wall embedded in a plain page served from another port.
 axe-core finds no WCAG 2.2 AA violation on the public pages or the organiser's new pages."""
 
@@ -23,7 +25,7 @@ from sponsors.models import InKindContribution, Pledge, SponsorshipTier
 from sponsors.services import create_pledge
 from tests.browser.test_accessibility import AXE_SOURCE, RULE_SETS, RUN_AXE, violations_on
 from tests.crm import factories
-from tests.mail.servers import free_port
+from tests.mail.servers import free_port, smtp_server
 
 pytestmark = pytest.mark.browser
 WIDTHS = [390, 1280]
@@ -96,6 +98,39 @@ def public(db, organiser, settings, tmp_path, live_server):
     return {"event": event, "page": page, "tiers": tiers, "headline": headline}
 
 
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server on a free port: the application's emails go through it."""
+    with smtp_server() as (inbox, port):
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", port, False
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        yield inbox
+
+
+def show_email(page, message) -> None:
+    """The message as the SMTP server received it, laid out as a mail client would: headers, then
+    the plain-text body (escaped), so it can be looked at and screenshotted."""
+    from html import escape
+
+    body = message.get_body(preferencelist=("plain",)).get_content()
+    headers = "".join(
+        f"<dt>{name}</dt><dd>{escape(str(message[name] or ''))}</dd>" for name in ("From", "To", "Subject", "Date")
+    )
+    page.goto("about:blank")  # a blank document: none of the site's Content-Security-Policy applies
+    page.set_content(
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{escape(str(message['Subject']))}</title></head>"
+        "<body style='font-family: system-ui, sans-serif; margin: 0; background: #f1f3f5'>"
+        "<main style='max-width: 44rem; margin: 0 auto; padding: 1rem; background: #fff'>"
+        f"<h1 style='font-size: 1.25rem'>{escape(str(message['Subject']))}</h1>"
+        f"<dl style='display: grid; grid-template-columns: 5rem 1fr; gap: .25rem; font-size: .9rem'>{headers}</dl>"
+        "<hr><pre style='white-space: pre-wrap; word-break: break-word; font: inherit' data-testid='email-body'>"
+        f"{escape(body)}</pre></main></body></html>"
+    )
+
+
 def axe_here(page) -> list[str]:
     page.evaluate(AXE_SOURCE)
     return [f"{v['id']}: {v['help']} {v['nodes']}" for v in page.evaluate(RUN_AXE, RULE_SETS)]
@@ -107,7 +142,7 @@ def shot(page, screenshot_dir, name, width):
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_prospectus_application_portal_link_and_the_organisers_follow_up(
-    public, page, live_server, sign_in, organiser, screenshot_dir, width
+    public, page, live_server, sign_in, organiser, smtp, screenshot_dir, width
 ):
     page.set_viewport_size({"width": width, "height": 900})
     url = f"{live_server.url}/sponsor/launch-2027/"
@@ -135,6 +170,28 @@ def test_prospectus_application_portal_link_and_the_organisers_follow_up(
     pledge = Pledge.objects.get(organisation__name="Calder Data Co-operative")
     assert pledge.stage == "verbal" and f"/{pledge.pk}/" in portal_link
 
+    # The two emails the SMTP server received, each looked at as a page.
+    def received(to):
+        return [m for m in smtp.messages if to in str(m["To"])]
+
+    [notification] = received("olivia@network.example")
+    show_email(page, notification)
+    body = page.get_by_test_id("email-body")
+    expect(body).to_contain_text("Grace Hopper <grace@calder.example> applied to sponsor Northern Digital Launch 2027")
+    expect(body).to_contain_text(f"/pledges/{pledge.pk}/")
+    expect(body).to_contain_text("PO number: PO-2027-9")
+    expect(body).to_contain_text("A follow-up due today is on your list.")
+    assert axe_here(page) == []
+    shot(page, screenshot_dir, "email_organiser_notification", width)
+    to_applicant = received("grace@calder.example")
+    [acknowledgement] = [m for m in to_applicant if "Your application to sponsor" in str(m["Subject"])]
+    show_email(page, acknowledgement)
+    body = page.get_by_test_id("email-body")
+    expect(body).to_contain_text("Dear Grace,")
+    expect(body).to_contain_text(f"Your sponsor portal: {portal_link}")
+    assert axe_here(page) == []
+    shot(page, screenshot_dir, "email_applicant_acknowledgement", width)
+
     # The applicant's portal link opens their own portal at once.
     response = page.goto(portal_link)
     assert response.status == 200
@@ -147,6 +204,13 @@ def test_prospectus_application_portal_link_and_the_organisers_follow_up(
     page.goto(f"{live_server.url}/followups/")
     expect(page.get_by_text("New sponsor application: Calder Data Co-operative, Gold")).to_be_visible()
     shot(page, screenshot_dir, "organiser_followup", width)
+    # The pledge says where it came from and what the applicant sent; so does the pipeline board.
+    assert violations_on(page, f"{live_server.url}/pledges/{pledge.pk}/") == []
+    expect(page.get_by_test_id("pledge-application-panel")).to_contain_text("Source: application form")
+    expect(page.get_by_test_id("pledge-application-panel")).to_contain_text("We would like a stand near the entrance.")
+    shot(page, screenshot_dir, "organiser_pledge_source", width)
+    page.goto(f"{live_server.url}/dashboard/?event={public['event'].pk}")
+    expect(page.get_by_test_id("pipeline-application")).to_contain_text("Calder Data Co-operative")
     event_url = f"{live_server.url}/events/{public['event'].pk}/"
     assert violations_on(page, event_url) == []
     expect(page.get_by_test_id("event-public-pages-panel")).to_contain_text("Applications (1)")
