@@ -211,6 +211,9 @@ def test_prospectus_application_portal_link_and_the_organisers_follow_up(
     shot(page, screenshot_dir, "organiser_pledge_source", width)
     page.goto(f"{live_server.url}/dashboard/?event={public['event'].pk}")
     expect(page.get_by_test_id("pipeline-application")).to_contain_text("Calder Data Co-operative")
+    panel = page.get_by_test_id("pipeline-applications-panel")
+    panel.scroll_into_view_if_needed()
+    panel.screenshot(path=os.path.join(screenshot_dir, f"public_pipeline_applications_{width}.png"))
     event_url = f"{live_server.url}/events/{public['event'].pk}/"
     assert violations_on(page, event_url) == []
     expect(page.get_by_test_id("event-public-pages-panel")).to_contain_text("Applications (1)")
