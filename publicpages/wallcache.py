@@ -15,8 +15,8 @@ creates its ImportBatch in the transaction that writes the rows; a merge deletes
 record. As a last resort the cached payload lives no longer than the wall's public max-age
 (a minute), which browsers and proxies may keep it for anyway.
 
-Cached payloads live in Django's default cache (per process unless a shared cache is set up);
-the version lives in the database, so every process sees a change at once.
+Cached payloads live in Django's default cache (per process, or shared across the workers with
+CACHE_URL); the version lives in the database, so every process sees a change at once.
 """
 
 from __future__ import annotations
