@@ -15,7 +15,7 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.db import connection
-from django.db.models import CharField, F, Func, Max, Q, Sum
+from django.db.models import Case, CharField, F, Func, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Cast, Substr, TruncDate
 
 from crm.models import Event, Interaction
@@ -258,47 +258,45 @@ class LapsedRow:
 
 def lapsed_details(comparison: Comparison, *, limit: int | None = None) -> list[LapsedRow]:
     """The lapsed sponsors with their name, owner, last contact and where they stand this
-    time, largest last gift first (four queries; `limit` keeps the first rows only)."""
+    time, largest last gift first (one query after the comparison's; `limit` keeps the first
+    rows only). Where they stand: the earliest stage (in Stage's order) of their pledges to
+    this event, none of which is a pledge (else they would not have lapsed)."""
     from crm.models import Organisation
 
     lapsed = comparison.lapsed(limit)
     ids = [c.organisation_id for c in lapsed]
     if not ids:
         return []
-    orgs = {
-        pk: (name, username, first, last)
-        for pk, name, username, first, last in Organisation.objects.filter(pk__in=ids)
-        .order_by()
-        .values_list("pk", "name", "owner__username", "owner__first_name", "owner__last_name")
-    }
-    contacted = dict(
-        Interaction.objects.filter(organisation_id__in=ids)
-        .order_by()
-        .values_list("organisation_id")
-        .annotate(latest=Max("occurred_at"))
+    rank = Case(*(When(stage=s, then=Value(i)) for i, s in enumerate(Stage.values)), output_field=IntegerField())
+    stage_now = (
+        Pledge.objects.filter(event=comparison.event, organisation=OuterRef("pk"))
+        .annotate(rank=rank)
+        .order_by("rank")
+        .values("stage")[:1]
     )
-    stage_now: dict[int, str] = {}
-    order = {s: i for i, s in enumerate(Stage.values)}
-    # No order: the pledges' default (largest first) had SQLite walk every pledge in amount order.
-    for org_id, stage in (
-        Pledge.objects.filter(event=comparison.event, organisation_id__in=ids)
+    last_contact = (
+        Interaction.objects.filter(organisation=OuterRef("pk")).order_by("-occurred_at").values("occurred_at")[:1]
+    )
+    found = {
+        pk: rest
+        for pk, *rest in Organisation.objects.filter(pk__in=ids)
         .order_by()
-        .values_list("organisation_id", "stage")
-    ):
-        if org_id not in stage_now or order[stage] < order[stage_now[org_id]]:
-            stage_now[org_id] = stage
+        .annotate(last_contact=Subquery(last_contact), stage_now=Subquery(stage_now))
+        .values_list(
+            "pk", "name", "owner__username", "owner__first_name", "owner__last_name", "last_contact", "stage_now"
+        )
+    }
     rows = []
     for change in lapsed:
-        name, username, first, last = orgs.get(change.organisation_id, ("", "", "", ""))
+        name, username, first, last, contacted, stage_code = found.get(change.organisation_id, ("",) * 4 + (None,) * 2)
         owner = f"{first or ''} {last or ''}".strip() or username or ""
-        stage_code = stage_now.get(change.organisation_id)
         rows.append(
             LapsedRow(
                 change.organisation_id,
                 name,
                 change.before,
                 owner,
-                contacted.get(change.organisation_id),
+                contacted,
                 Stage(stage_code).label if stage_code else "",
             )
         )

@@ -138,6 +138,16 @@ def test_lapsed_list_largest_first_with_owner_last_contact_and_stage_now(two_eve
     assert rows[0].owner == "com"  # the organisation's owner (no full name: the username)
 
 
+def test_where_a_lapsed_sponsor_stands_is_its_earliest_open_stage(two_events, committee):
+    then, now, o = two_events
+    pledge(o["Echo"], now, Stage.DECLINED, "100")
+    pledge(o["Echo"], now, Stage.APPROACHED, "400")
+    with CaptureQueriesContext(connection) as queries:
+        rows = comparisons.lapsed_details(comparisons.compare_events(now, then, lapsed=None))
+    assert [(r.organisation, r.stage_now) for r in rows] == [("Delta", "Prospect"), ("Echo", "Approached")]
+    assert len(queries) == 2  # the comparison with its lapsed rows, then their details
+
+
 def test_pace_is_cumulative_by_days_before_each_event(two_events):
     then, now, _ = two_events
     Pledge.objects.filter(event=then).update(pledged_at=timezone.make_aware(datetime.datetime(2026, 9, 1, 12)))
