@@ -3,7 +3,7 @@
     .venv/bin/python bench/run_all.py [--runs N] [--only pages,search,...] [--report-only]
 
 Steps, in this order: import, floor, export, pages, dashboard, search, api, invoicing, mail,
-spreadsheets, public, portal. bench_pages.py builds (or reuses) the scale's data and bench_dashboard.py,
+spreadsheets, public, portal, duplicates. bench_pages.py builds (or reuses) the scale's data and bench_dashboard.py,
 bench_search.py and bench_api.py measure that same database (/tmp/crm-bench-<scale>.sqlite3, or
 bench_pages_<scale> on PostgreSQL) rather than generating it again; bench_invoicing.py, bench_mail.py
 and bench_spreadsheets.py fill databases of their own (a fresh bench_<step> database on PostgreSQL).
@@ -69,7 +69,12 @@ STEPS = (
     "spreadsheets",
     "public",
     "portal",
+    "duplicates",
 )
+# Issue 27: find_duplicates over 100,000 contacts, /duplicates/, a merge of 5,000 interactions and its undo.
+DUPLICATES_FIND_TARGET_S = 10
+DUPLICATES_PAGE_TARGET_MS = 100
+DUPLICATES_MERGE_TARGET_S = 1
 # Issue 25: a signed sponsor's portal page (constant queries) and a 5 MB logo checked and stored.
 PORTAL_PAGE_TARGET_MS = 50
 PORTAL_LOGO_TARGET_MS = 1000
@@ -524,6 +529,21 @@ def run_portal(size, out_dir, kind, base_url):
     return run_script("portal", ["--sponsors", sponsors, "--repeat", max(size["repeat"], 10)], out_dir, env)
 
 
+def run_duplicates(size, out_dir, kind, base_url):
+    """bench_duplicates.py builds generate_data's world at the scale once (its SQLite file, or a kept
+    bench_duplicates database) and writes bench/results/<db>/duplicates[.<scale>].json itself."""
+    env = own_database_env(kind, base_url, "duplicates", fresh=False)
+    code, rss, seconds = run_child(
+        [ROOT / "bench" / "bench_duplicates.py", "--scale", size["scale"]], env, "bench_duplicates.py"
+    )
+    path = out_dir / ("duplicates.json" if size["scale"] == "large" else f"duplicates.{size['scale']}.json")
+    if code or not path.exists():
+        return {"failed": f"bench_duplicates.py exited with {code}"}
+    data = json.loads(path.read_text())
+    data["peak_rss_mb"], data["elapsed_s"] = rss, seconds
+    return data
+
+
 def run_spreadsheets(size, out_dir, kind, base_url):
     """bench_spreadsheets.py starts from an empty database (a temporary SQLite file, or bench_spreadsheets)."""
     env = own_database_env(kind, base_url, "spreadsheets")
@@ -670,6 +690,7 @@ def build_rows(results):
     rows += spreadsheet_rows(results.get("spreadsheets") or {})
     rows += public_rows(results.get("public") or {})
     rows += portal_rows(results.get("portal") or {})
+    rows += duplicates_rows(results.get("duplicates") or {})
 
     load = results.get("loadtest") or {}
     if load.get("requests"):
@@ -832,6 +853,40 @@ def portal_rows(data):
             "target",
         ),
     ]
+
+
+def duplicates_rows(data):
+    """bench_duplicates.py: finding over every record against 10 s, the list against 100 ms with its
+    queries, and a merge of 5,000 interactions and 500 emails (and its undo) against 1 s."""
+    if not data.get("find_contacts") and not data.get("list_page_ms"):
+        return not_run("duplicates", data)
+    at = f" ({data.get('contacts', 0):,} contacts, {data.get('organisations', 0):,} organisations)"
+    rows = []
+    for target in ("contacts", "organisations"):
+        found = data.get(f"find_{target}") or {}
+        rows.append(
+            row(
+                f"find_duplicates {target}{at}: median",
+                found.get("median"),
+                "s",
+                DUPLICATES_FIND_TARGET_S,
+                "target",
+            )
+        )
+    for name, page in (data.get("list_page_ms") or {}).items():
+        if not isinstance(page, dict):
+            continue
+        label = "/duplicates/" + ("" if name == "contacts" else f"?target={name}")
+        rows.append(row(f"{label}: median server time", page.get("median"), "ms", DUPLICATES_PAGE_TARGET_MS, "target"))
+        rows.append(row(f"{label}: queries", page.get("queries"), ""))
+    merge = data.get("merge") or {}
+    if merge:
+        what = f"{merge.get('interactions', 0):,} interactions and {merge.get('emails', 0):,} emails"
+        rows.append(
+            row(f"merge a contact with {what}: median", merge.get("merge_s"), "s", DUPLICATES_MERGE_TARGET_S, "target")
+        )
+        rows.append(row("undo that merge: median", merge.get("undo_s"), "s", DUPLICATES_MERGE_TARGET_S, "target"))
+    return rows
 
 
 def mail_rows(data):
@@ -1053,6 +1108,13 @@ def step_notes(results, kind):
             "Spreadsheets: a database of its own; the ratio of a queuing request to the synchronous "
             "work shows how much sooner it returns (the job then runs in the worker)."
         )
+    dup = results.get("duplicates") or {}
+    if dup.get("find_contacts") or dup.get("list_page_ms"):
+        load = (dup.get("machine") or {}).get("load_average")
+        notes.append(
+            f"Duplicates: generate_data's {dup.get('scale', '?')} world with 300 planted duplicate people, a "
+            f"database of its own; load average {load or '?'} when it started."
+        )
     return notes
 
 
@@ -1140,6 +1202,8 @@ def main(argv=None):
         results["public"] = run_public(size, out_dir, kind, base_url)
     if "portal" in steps:
         results["portal"] = run_portal(size, out_dir, kind, base_url)
+    if "duplicates" in steps:
+        results["duplicates"] = run_duplicates(size, out_dir, kind, base_url)
     results.pop("loadtest", None)
 
     machine = machine_info(kind, db_url if kind == "postgres" else None)
