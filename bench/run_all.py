@@ -2,11 +2,12 @@
 
     .venv/bin/python bench/run_all.py [--runs N] [--only pages,search,...] [--report-only]
 
-Steps, in this order: import, floor, export, pages, dashboard, search, api, invoicing, mail,
-spreadsheets, public, portal, duplicates. bench_pages.py builds (or reuses) the scale's data and bench_dashboard.py,
-bench_search.py and bench_api.py measure that same database (/tmp/crm-bench-<scale>.sqlite3, or
-bench_pages_<scale> on PostgreSQL) rather than generating it again; bench_invoicing.py, bench_mail.py
-and bench_spreadsheets.py fill databases of their own (a fresh bench_<step> database on PostgreSQL).
+Steps, in this order: import, floor, export, pages, dashboard, search, api, renewals, invoicing,
+mail, spreadsheets, public, portal, duplicates. bench_pages.py builds (or reuses) the scale's data
+and bench_dashboard.py, bench_search.py, bench_api.py and bench_renewals.py measure that same database
+(/tmp/crm-bench-<scale>.sqlite3, or bench_pages_<scale> on PostgreSQL) rather than generating it
+again; bench_invoicing.py, bench_mail.py, bench_spreadsheets.py, bench_public.py, bench_portal.py and
+bench_duplicates.py fill databases of their own (a bench_<step> database on PostgreSQL).
 
 The database comes from DATABASE_URL: a postgres:// URL (scripts/with-postgres.sh sets one) gives the
 "postgres" section, anything else the "sqlite" section. Each benchmark runs as a subprocess with its own
@@ -64,6 +65,7 @@ STEPS = (
     "dashboard",
     "search",
     "api",
+    "renewals",
     "invoicing",
     "mail",
     "spreadsheets",
@@ -71,6 +73,9 @@ STEPS = (
     "portal",
     "duplicates",
 )
+# Issue 28: the Renewals tab at the large dataset (three past events) and planning the next event.
+RENEWALS_TAB_TARGET_MS = 100
+RENEWALS_PLAN_TARGET_S = 5
 # Issue 27: find_duplicates over 100,000 contacts, /duplicates/, a merge of 5,000 interactions and its undo.
 DUPLICATES_FIND_TARGET_S = 10
 DUPLICATES_PAGE_TARGET_MS = 100
@@ -491,6 +496,15 @@ def own_database_env(kind, base_url, name, fresh=True):
     return env
 
 
+def run_renewals(size, out_dir, kind, db, db_url):
+    """The Renewals tab and planning the next event on bench_pages' data (generate_data's past events)."""
+    env = os.environ.copy()
+    if db_url:
+        env["DATABASE_URL"] = db_url
+    args = ["--repeat", size["repeat"], "--plans", 1 if size["scale"] == "small" else 3]
+    return run_script("renewals", args + ([] if db_url else ["--db", db]), out_dir, env)
+
+
 def run_invoicing(size, out_dir, kind, base_url):
     """bench_invoicing.py reuses its database while it holds the wanted number of invoices."""
     n = size["invoices"]
@@ -691,6 +705,7 @@ def build_rows(results):
     rows += public_rows(results.get("public") or {})
     rows += portal_rows(results.get("portal") or {})
     rows += duplicates_rows(results.get("duplicates") or {})
+    rows += renewals_rows(results.get("renewals") or {})
 
     load = results.get("loadtest") or {}
     if load.get("requests"):
@@ -886,6 +901,31 @@ def duplicates_rows(data):
             row(f"merge a contact with {what}: median", merge.get("merge_s"), "s", DUPLICATES_MERGE_TARGET_S, "target")
         )
         rows.append(row("undo that merge: median", merge.get("undo_s"), "s", DUPLICATES_MERGE_TARGET_S, "target"))
+    return rows
+
+
+def renewals_rows(data):
+    """bench_renewals.py: the tab (the next event, and a past event against the one before) against
+    100 ms with its queries and CPU time; planning the next event from the latest past one against 5 s."""
+    if not data.get("pages"):
+        return not_run("renewals", data)
+    rows = []
+    labels = {"renewals": "Renewals tab, next event", "renewals-past": "Renewals tab, a past event"}
+    for name, label in labels.items():
+        page = data["pages"].get(name) or {}
+        rows.append(row(f"{label}: median server time", page.get("median_ms"), "ms", RENEWALS_TAB_TARGET_MS, "target"))
+        rows.append(row(f"{label}: median CPU time", page.get("cpu_median_ms"), "ms", RENEWALS_TAB_TARGET_MS, "target"))
+        rows.append(row(f"{label}: queries", page.get("queries"), ""))
+    plan = data.get("plan") or {}
+    rows.append(
+        row(
+            f"plan the next event from {plan.get('pledges', 0):,} pledges: median",
+            plan.get("median_s"),
+            "s",
+            RENEWALS_PLAN_TARGET_S,
+            "target",
+        )
+    )
     return rows
 
 
@@ -1184,7 +1224,7 @@ def main(argv=None):
     db, db_url = None, None
     if "pages" in steps:
         results["pages"], db, db_url = run_pages(size, out_dir, kind, base_url)
-    elif {"dashboard", "search", "api"} & set(steps):
+    elif {"dashboard", "search", "api", "renewals"} & set(steps):
         db, db_url = pages_database(size, kind, base_url)
     if "dashboard" in steps:
         results["dashboard"] = run_dashboard(size, out_dir, db, db_url)
@@ -1192,6 +1232,8 @@ def main(argv=None):
         results["search"] = run_search(size, out_dir, kind, db, db_url)
     if "api" in steps:
         results["api"] = run_api(size, out_dir, kind, db, db_url)
+    if "renewals" in steps:
+        results["renewals"] = run_renewals(size, out_dir, kind, db, db_url)
     if "invoicing" in steps:
         results["invoicing"] = run_invoicing(size, out_dir, kind, base_url)
     if "mail" in steps:
