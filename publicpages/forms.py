@@ -110,7 +110,7 @@ class ApplicationForm(BootstrapFormMixin, forms.Form):
         if self.cleaned_data.get(HONEYPOT):
             self.refusal = (
                 "Your application was not sent: a field meant to stay empty was filled in "
-                "(browsers' auto-fill sometimes does this). Please clear it and send again."
+                "(browsers' auto-fill sometimes does this). It is empty again now: please send the form again."
             )
             raise forms.ValidationError("Leave this field empty.")
         return ""

@@ -297,3 +297,49 @@ def test_the_snippet_shows_the_wall_on_another_site(public, page, other_site, sc
     assert page.evaluate("document.querySelector('.sponsor-wall-logo').naturalWidth") == 360
     assert not problems, problems
     shot(page, screenshot_dir, "embedded_wall", width)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_refusals_and_closed_pages_read_well(public, page, live_server, settings, screenshot_dir, width):
+    """The public pages a visitor may meet when something is wrong: the form's errors, a refusal,
+    a page that is off (404) and too many requests (429), each axe-clean at both widths."""
+    from django.core.cache import cache
+
+    page.set_viewport_size({"width": width, "height": 900})
+    url = f"{live_server.url}/sponsor/launch-2027/"
+    page.goto(url)
+    page.get_by_role("button", name="Send application").click()
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_contain_text("Organisation")
+    expect(summary).to_contain_text("Email")
+    assert axe_here(page) == []
+    shot(page, screenshot_dir, "application_errors", width)
+
+    page.get_by_label("Gold — £4,000").check()
+    page.get_by_label("Organisation").fill("Bot Ltd")
+    page.get_by_label("Your name").fill("A Bot")
+    page.get_by_label("Email").fill("bot@bot.example")
+    page.get_by_label("You may contact me about this application").check()
+    page.evaluate("document.querySelector('[name=fax_number]').value = '0113 000 0000'")  # what scripts do
+    page.get_by_role("button", name="Send application").click()
+    expect(page.get_by_test_id("refusal").first).to_be_visible()
+    expect(page.get_by_label("Organisation")).to_have_value("Bot Ltd")  # the answers are kept
+    assert axe_here(page) == [] and not Pledge.objects.filter(organisation__name="Bot Ltd").exists()
+    shot(page, screenshot_dir, "application_refused", width)
+
+    public["page"].wall_on = False
+    public["page"].save()
+    response = page.goto(f"{live_server.url}/sponsors/launch-2027/")
+    assert response.status == 404
+    assert axe_here(page) == []
+    shot(page, screenshot_dir, "wall_off_404", width)
+
+    cache.clear()
+    settings.PUBLICPAGES_PAGE_LIMIT = 1
+    assert page.goto(url).status == 200
+    response = page.goto(url)
+    assert response.status == 429 and int(response.headers["retry-after"]) > 0
+    expect(page.locator("body")).to_contain_text("Too many requests")
+    assert axe_here(page) == []
+    shot(page, screenshot_dir, "rate_limited", width)
+    cache.clear()
