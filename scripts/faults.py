@@ -50,6 +50,10 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+#: The throwaway PostgreSQL servers' ports: BASE+0 and +1 for the load-test faults, +9 and +10 for the
+#: backup's source and target (FAULTS_PGPORT_BASE moves them off ports someone else uses).
+PGPORT_BASE = int(os.environ.get("FAULTS_PGPORT_BASE") or 54350)
+
 #: Faults injected under the load test (bench/loadtest.py --fault), each on its own throwaway PostgreSQL.
 LOAD_FAULTS = ["postgres-outage", "sigterm"]
 LOAD_ARGS = [
@@ -116,7 +120,7 @@ def run_load_faults(rows: list[dict]) -> int:
         print("injecting:", " ".join(command[1:]), flush=True)
         # PostgreSQL's own durability settings: the tests' fsync=off and synchronous_commit=off would
         # lose acknowledged commits when the server stops as in a crash (seen: 3 of them).
-        env = {**os.environ, "PGPORT_TEST": str(54350 + number), "PG_DURABLE": "1"}
+        env = {**os.environ, "PGPORT_TEST": str(PGPORT_BASE + number), "PG_DURABLE": "1"}
         with open(f"/tmp/crm-fault-{name}.log", "w") as log:  # the load test's own output, tracebacks of 503s included
             result = subprocess.run(command, cwd=ROOT, env=env, check=False, stdout=log, stderr=subprocess.STDOUT)
         out = ROOT / "bench" / "results" / "postgres" / f"loadtest-{name}.json"
@@ -131,13 +135,21 @@ def run_backup_fault(rows: list[dict]) -> int:
     """Fault 9 (scripts/fault_backup.py) at FAULTS_BACKUP_SCALE (medium; large takes a quarter of an hour
     and is recorded apart: scripts/fault_backup.py --scale large --record)."""
     scale = os.environ.get("FAULTS_BACKUP_SCALE", "medium")
-    command = [str(ROOT / "scripts" / "with-postgres.sh"), sys.executable, "scripts/fault_backup.py", "--scale", scale]
+    command = [
+        str(ROOT / "scripts" / "with-postgres.sh"),
+        sys.executable,
+        "scripts/fault_backup.py",
+        "--scale",
+        scale,
+        "--target-port",
+        str(PGPORT_BASE + 10),
+    ]
     print("injecting:", " ".join(command[1:]), flush=True)
     with open("/tmp/crm-fault-backup.log", "w") as log:
         result = subprocess.run(
             command,
             cwd=ROOT,
-            env={**os.environ, "PGPORT_TEST": "54359"},
+            env={**os.environ, "PGPORT_TEST": str(PGPORT_BASE + 9)},
             check=False,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -180,6 +192,7 @@ def main() -> int:
         "-q",
         "-p",
         "no:randomly",
+        "--durations=0",  # each fault test's run time, in the output of make faults
         "tests/faults",
         *sys.argv[1:],
     ]
