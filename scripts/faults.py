@@ -4,6 +4,7 @@ Runs tests/faults/ against a throwaway PostgreSQL (the worker-process faults nee
 FAULTS_REPORT pointing at a scratch file each fault test appends its counts to, then rewrites
 the table between the markers in docs/reliability.md. Faults not injected yet keep a row that
 says so. Exits non-zero when a fault test fails (the table is still written, with what ran).
+PGPORT_TEST and FAULTS_PGPORT_BASE choose the throwaway servers' ports on a shared machine.
 """
 
 from __future__ import annotations
