@@ -298,7 +298,14 @@ else:
 TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database").strip().lower()
 if TASKS_BACKEND == "rq":
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
-    RQ_QUEUES = {"default": {"URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")}}
+    # RQ stops a job after DEFAULT_TIMEOUT seconds (its own default: 180): an import of 100,000 rows
+    # or a merge to 500 takes longer on a busy server, so an hour unless RQ_JOB_TIMEOUT says otherwise.
+    RQ_QUEUES = {
+        "default": {
+            "URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+            "DEFAULT_TIMEOUT": int(os.environ.get("RQ_JOB_TIMEOUT") or 3600),
+        }
+    }
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
 elif TASKS_BACKEND == "immediate":
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

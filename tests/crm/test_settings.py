@@ -81,3 +81,13 @@ def test_sqlite_default_uses_wal_and_immediate_transactions(settings):
     options = live.SQLITE_OPTIONS
     assert options["transaction_mode"] == "IMMEDIATE" and "journal_mode=WAL" in options["init_command"]
     assert options["timeout"] >= 5
+
+
+def test_rq_gives_a_long_job_an_hour_not_rqs_three_minutes():
+    """A 100,000-row import on RQ outlived RQ's 180 s default job timeout on a busy server (fault 3)."""
+    show = "import django_rq; print(django_rq.get_queue('default')._default_timeout)"
+    assert run_manage("shell", "-c", show, TASKS_BACKEND="rq").stdout.strip().splitlines()[-1] == "3600"
+    assert (
+        run_manage("shell", "-c", show, TASKS_BACKEND="rq", RQ_JOB_TIMEOUT="600").stdout.strip().splitlines()[-1]
+        == "600"
+    )
