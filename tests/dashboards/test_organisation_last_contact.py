@@ -162,3 +162,33 @@ def test_migrating_finds_the_interactions_already_there(organiser):
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
     assert check() == {"Quiet Ltd"}
+
+
+def test_a_recount_follows_the_rows_touched_even_when_the_statistics_say_the_table_is_empty(sponsors):
+    """Migration 0004: as privacy's activity (fault 3 of docs/reliability.md), a statement touching
+    no interaction of note, with statistics saying the table is empty, read every organisation once
+    per organisation before. Counted in rows PostgreSQL read for this transaction, not in seconds."""
+    Organisation.objects.bulk_create(Organisation(name=f"Bulk {i}", name_key=f"bulk {i}") for i in range(3000))
+    ids = list(Organisation.objects.values_list("pk", flat=True))
+    if POSTGRESQL:
+        with connection.cursor() as cursor:
+            cursor.execute(f"UPDATE pg_class SET relpages = 100, reltuples = 0 WHERE relname = '{LAST_CONTACT}'")
+        before = _rows_read(LAST_CONTACT)
+    Interaction.objects.filter(organisation_id__in=ids).delete()  # none: as an undo's delete
+    Interaction.objects.filter(organisation_id__in=ids).update(summary="x")
+    if POSTGRESQL:
+        read = _rows_read(LAST_CONTACT) - before
+        assert read < 10 * len(ids), read  # before 0004: every organisation once per organisation
+    check()
+
+
+def _rows_read(table: str) -> int:
+    """Rows this transaction has read from the table so far (sequential scans and index fetches)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) FROM pg_stat_xact_user_tables"
+            " WHERE relname = %s",
+            [table],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else 0
