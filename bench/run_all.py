@@ -1148,6 +1148,14 @@ def step_notes(results, kind):
             "Spreadsheets: a database of its own; the ratio of a queuing request to the synchronous "
             "work shows how much sooner it returns (the job then runs in the worker)."
         )
+    ren = results.get("renewals") or {}
+    if ren.get("pages"):
+        load = (ren.get("machine") or {}).get("load_average")
+        notes.append(
+            "Renewals: generate_data's large world (20,000 organisations, three past events and the next); "
+            f"the tab as a signed-in organiser, median of {ren.get('repeat', '?')} requests; load average "
+            f"{load or '?'} when it started."
+        )
     dup = results.get("duplicates") or {}
     if dup.get("find_contacts") or dup.get("list_page_ms"):
         load = (dup.get("machine") or {}).get("load_average")
