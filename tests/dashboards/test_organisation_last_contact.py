@@ -21,6 +21,7 @@ from dashboards.filters import Criteria
 from privacy.backup import flush_tables
 from sponsors.models import Pledge
 from tests.crm import factories
+from tests.pgstats import rows_read
 
 POSTGRESQL = connection.vendor == "postgresql"
 
@@ -173,22 +174,10 @@ def test_a_recount_follows_the_rows_touched_even_when_the_statistics_say_the_tab
     if POSTGRESQL:
         with connection.cursor() as cursor:
             cursor.execute(f"UPDATE pg_class SET relpages = 100, reltuples = 0 WHERE relname = '{LAST_CONTACT}'")
-        before = _rows_read(LAST_CONTACT)
+        before = rows_read(LAST_CONTACT)
     Interaction.objects.filter(organisation_id__in=ids).delete()  # none: as an undo's delete
     Interaction.objects.filter(organisation_id__in=ids).update(summary="x")
     if POSTGRESQL:
-        read = _rows_read(LAST_CONTACT) - before
+        read = rows_read(LAST_CONTACT) - before
         assert read < 10 * len(ids), read  # before 0004: every organisation once per organisation
     check()
-
-
-def _rows_read(table: str) -> int:
-    """Rows this transaction has read from the table so far (sequential scans and index fetches)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) FROM pg_stat_xact_user_tables"
-            " WHERE relname = %s",
-            [table],
-        )
-        row = cursor.fetchone()
-    return row[0] if row else 0

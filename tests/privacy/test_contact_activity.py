@@ -19,6 +19,7 @@ from privacy import contact_activity
 from privacy.backup import flush_tables
 from privacy.selectors import stale_contacts
 from tests.crm import factories
+from tests.pgstats import rows_read
 
 POSTGRESQL = connection.vendor == "postgresql"
 MONTHS = 24
@@ -169,23 +170,11 @@ def test_a_recount_follows_the_rows_touched_even_when_the_statistics_say_the_tab
             cursor.execute(
                 "UPDATE pg_class SET relpages = 100, reltuples = 0 WHERE relname = 'privacy_contact_activity'"
             )
-        before = _rows_read("privacy_contact_activity")
+        before = rows_read("privacy_contact_activity")
     Favour.objects.filter(contact_id__in=ids).update(contact=None)  # none: as an undo's SET NULL
     Interaction.objects.filter(contact_id__in=ids).delete()
     if POSTGRESQL:
-        read = _rows_read("privacy_contact_activity") - before
+        read = rows_read("privacy_contact_activity") - before
         # A few scans of the table at most; before 0002, every contact once per contact: 36 million here.
         assert read < 10 * len(ids), read
     check()
-
-
-def _rows_read(table: str) -> int:
-    """Rows this transaction has read from the table so far (sequential scans and index fetches)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) FROM pg_stat_xact_user_tables"
-            " WHERE relname = %s",
-            [table],
-        )
-        row = cursor.fetchone()
-    return row[0] if row else 0
